@@ -1,0 +1,78 @@
+/**
+ * Bindings and configuration of the Worker, and their parsed, defaulted form.
+ * @module
+ */
+import type { SessionDO } from "./session-do";
+
+/** What `wrangler.toml`, `.dev.vars` and `wrangler secret put` provide. */
+export interface Env {
+  SESSIONS: DurableObjectNamespace<SessionDO>;
+  /** 64-character bearer secret; required for every authed route. */
+  SHARED_SECRET?: string;
+  /** Gemini API key; without it analyses fail with a clear tool error. */
+  GOOGLE_API_KEY?: string;
+  /** Overrides Google's endpoint (an AI Gateway, or a local fake in tests). */
+  GEMINI_BASE_URL?: string;
+  GEMINI_MODEL?: string;
+  PING_INTERVAL_SECONDS?: string;
+  /** Comma-separated origins allowed by CORS, or `*`. */
+  ALLOWED_ORIGINS?: string;
+  ALLOW_PRIVATE_VIDEO_URLS?: string;
+  MAX_VIDEO_BYTES?: string;
+}
+
+/** Tracks the newest Flash model, so the default does not go stale. */
+export const DEFAULT_GEMINI_MODEL = "gemini-flash-latest";
+export const DEFAULT_PING_INTERVAL_SECONDS = 25;
+export const DEFAULT_MAX_VIDEO_BYTES = 2 * 1024 ** 3;
+export const SHARED_SECRET_LENGTH = 64;
+
+/** Settings the tools need, free of Worker bindings. */
+export interface GeminiSettings {
+  apiKey: string | undefined;
+  baseUrl: string | undefined;
+  model: string;
+}
+
+export interface Config {
+  gemini: GeminiSettings;
+  pingIntervalMs: number;
+  allowedOrigins: "*" | string[];
+  allowPrivateVideoUrls: boolean;
+  maxVideoBytes: number;
+}
+
+function positiveNumber(raw: string | undefined, fallback: number): number {
+  const value = Number(raw);
+  return raw !== undefined && raw.trim() !== "" && Number.isFinite(value) && value > 0
+    ? value
+    : fallback;
+}
+
+function nonEmpty(raw: string | undefined): string | undefined {
+  const trimmed = raw?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+/** Reads the configuration; bad numbers fall back to their defaults. */
+export function readConfig(env: Env): Config {
+  const origins = nonEmpty(env.ALLOWED_ORIGINS) ?? "*";
+  return {
+    gemini: {
+      apiKey: nonEmpty(env.GOOGLE_API_KEY),
+      baseUrl: nonEmpty(env.GEMINI_BASE_URL),
+      model: nonEmpty(env.GEMINI_MODEL) ?? DEFAULT_GEMINI_MODEL
+    },
+    pingIntervalMs:
+      positiveNumber(env.PING_INTERVAL_SECONDS, DEFAULT_PING_INTERVAL_SECONDS) * 1000,
+    allowedOrigins:
+      origins === "*"
+        ? "*"
+        : origins
+            .split(",")
+            .map((origin) => origin.trim())
+            .filter(Boolean),
+    allowPrivateVideoUrls: env.ALLOW_PRIVATE_VIDEO_URLS?.trim().toLowerCase() === "true",
+    maxVideoBytes: positiveNumber(env.MAX_VIDEO_BYTES, DEFAULT_MAX_VIDEO_BYTES)
+  };
+}

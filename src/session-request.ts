@@ -1,0 +1,40 @@
+/**
+ * The contract between the front Worker and `SessionDO`: the Worker decides
+ * which session a request belongs to and how, and says so in the URL it
+ * forwards; the Durable Object trusts only that.
+ * @module
+ */
+
+/**
+ * - `create`: open a new session (the Worker minted the id).
+ * - `attach`: use an existing session; 404 when there is none.
+ * - `ephemeral`: a one-off `/rpc` call with no session to report to.
+ */
+export type SessionMode = "create" | "attach" | "ephemeral";
+
+export interface SessionRoute {
+  path: string;
+  sessionId: string;
+  mode: SessionMode;
+}
+
+const INTERNAL_ORIGIN = "https://session.internal";
+
+/** Rewrites `request` for the session's Durable Object. */
+export function toSessionRequest(request: Request, route: SessionRoute): Request {
+  const url = new URL(route.path, INTERNAL_ORIGIN);
+  url.searchParams.set("sessionId", route.sessionId);
+  url.searchParams.set("mode", route.mode);
+  return new Request(url, request);
+}
+
+/** Reads what `toSessionRequest` wrote. */
+export function readSessionRoute(request: Request): SessionRoute {
+  const url = new URL(request.url);
+  const mode = url.searchParams.get("mode");
+  return {
+    path: url.pathname,
+    sessionId: url.searchParams.get("sessionId") ?? "",
+    mode: mode === "create" || mode === "ephemeral" ? mode : "attach"
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Turns an HTTP body into JSON-RPC messages, or into the JSON-RPC errors a
+ * client must get back for it (-32700, -32600, -32602). Method dispatch is the
+ * SDK's; this only checks shapes, with the SDK's own schemas.
+ * @module
+ */
+import {
+  ClientRequestSchema,
+  ErrorCode,
+  JSONRPCMessageSchema,
+  type JSONRPCErrorResponse,
+  type JSONRPCMessage,
+  type RequestId
+} from "@modelcontextprotocol/sdk/types.js";
+
+/** One element of a body: a message to deliver, or the error that answers it. */
+export type IncomingItem =
+  | { kind: "message"; message: JSONRPCMessage }
+  | { kind: "rejected"; response: JSONRPCErrorResponse };
+
+export type ParsedBody =
+  | { kind: "parsed"; batch: boolean; items: IncomingItem[] }
+  | { kind: "unparseable"; response: JSONRPCErrorResponse };
+
+type RequestSchema = (typeof ClientRequestSchema.options)[number];
+
+const paramSchemaByMethod = new Map<string, RequestSchema>(
+  ClientRequestSchema.options.map((schema) => [schema.shape.method.value, schema])
+);
+
+/** Builds a JSON-RPC error response; `id` is null when the request's id is unknown. */
+export function jsonRpcError(
+  id: RequestId | null,
+  code: number,
+  message: string
+): JSONRPCErrorResponse {
+  // The SDK types the id as optional; JSON-RPC 2.0 requires null when unknown.
+  return { jsonrpc: "2.0", id: id as RequestId, error: { code, message } };
+}
+
+function requestIdOf(value: unknown): RequestId | null {
+  if (typeof value !== "object" || value === null || !("id" in value)) return null;
+  const { id } = value as { id: unknown };
+  return typeof id === "string" || (typeof id === "number" && Number.isInteger(id)) ? id : null;
+}
+
+function describeIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  return issues
+    .map((issue) =>
+      issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message
+    )
+    .join("; ");
+}
+
+function classify(value: unknown): IncomingItem {
+  const parsed = JSONRPCMessageSchema.safeParse(value);
+  if (!parsed.success) {
+    return {
+      kind: "rejected",
+      response: jsonRpcError(
+        requestIdOf(value),
+        ErrorCode.InvalidRequest,
+        'Invalid Request: expected a JSON-RPC 2.0 request {"jsonrpc": "2.0", "id", "method", "params"?}, a notification or a response'
+      )
+    };
+  }
+  const message = parsed.data;
+  if ("method" in message && "id" in message) {
+    const schema = paramSchemaByMethod.get(message.method);
+    const check = schema?.safeParse({ method: message.method, params: message.params });
+    if (check && !check.success) {
+      return {
+        kind: "rejected",
+        response: jsonRpcError(
+          message.id,
+          ErrorCode.InvalidParams,
+          `Invalid params for ${message.method}: ${describeIssues(check.error.issues)}`
+        )
+      };
+    }
+  }
+  return { kind: "message", message };
+}
+
+/** Parses a request body that holds one JSON-RPC message or a batch of them. */
+export function parseJsonRpcBody(text: string): ParsedBody {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return {
+      kind: "unparseable",
+      response: jsonRpcError(null, ErrorCode.ParseError, "Parse error: the body is not valid JSON")
+    };
+  }
+  if (!Array.isArray(value)) return { kind: "parsed", batch: false, items: [classify(value)] };
+  if (value.length === 0) {
+    return {
+      kind: "unparseable",
+      response: jsonRpcError(null, ErrorCode.InvalidRequest, "Invalid Request: empty batch")
+    };
+  }
+  return { kind: "parsed", batch: true, items: value.map(classify) };
+}

@@ -1,0 +1,130 @@
+/**
+ * The front Worker: CORS, bearer auth and routing. It holds no state; every
+ * session request is forwarded to that session's `SessionDO`.
+ * @module
+ */
+import { readConfig, type Env } from "./config";
+import { requireBearer } from "./http/auth";
+import { createCors, type Cors } from "./http/cors";
+import { HttpError, jsonErrorResponse } from "./http/errors";
+import { SERVER_NAME, SERVER_VERSION } from "./mcp-server";
+import { isSessionId, newSessionId } from "./session-id";
+import { toSessionRequest, type SessionRoute } from "./session-request";
+
+export { SessionDO } from "./session-do";
+
+interface Route {
+  methods: readonly string[];
+  handle(request: Request, env: Env): Promise<Response> | Response;
+}
+
+const ROUTES: Record<string, Route> = {
+  "/health": { methods: ["GET", "HEAD"], handle: health },
+  "/sse": { methods: ["GET"], handle: (request, env) => forward(request, env, sseRoute(request)) },
+  "/messages": {
+    methods: ["POST"],
+    handle: (request, env) => forward(request, env, messagesRoute(request))
+  },
+  "/rpc": { methods: ["POST"], handle: (request, env) => forward(request, env, rpcRoute(request)) }
+};
+
+const PUBLIC_PATHS = new Set(["/health"]);
+
+const corsByEnv = new WeakMap<Env, Cors>();
+
+function corsFor(env: Env): Cors {
+  let cors = corsByEnv.get(env);
+  if (!cors) {
+    cors = createCors(readConfig(env).allowedOrigins);
+    corsByEnv.set(env, cors);
+  }
+  return cors;
+}
+
+function health(_request: Request, env: Env): Response {
+  const config = readConfig(env);
+  return Response.json({
+    status: "ok",
+    name: SERVER_NAME,
+    version: SERVER_VERSION,
+    authConfigured: env.SHARED_SECRET?.length === 64,
+    geminiConfigured: config.gemini.apiKey !== undefined
+  });
+}
+
+function unknownSession(): HttpError {
+  return new HttpError(404, "unknown_session", "Unknown or expired session. Open a new one with GET /sse.");
+}
+
+function sessionParam(request: Request): string | null {
+  return new URL(request.url).searchParams.get("sessionId");
+}
+
+function attach(path: string, sessionId: string): SessionRoute {
+  if (!isSessionId(sessionId)) throw unknownSession();
+  return { path, sessionId, mode: "attach" };
+}
+
+function sseRoute(request: Request): SessionRoute {
+  const sessionId = sessionParam(request);
+  return sessionId === null
+    ? { path: "/sse", sessionId: newSessionId(), mode: "create" }
+    : attach("/sse", sessionId);
+}
+
+function messagesRoute(request: Request): SessionRoute {
+  const sessionId = sessionParam(request);
+  if (sessionId === null) {
+    throw new HttpError(
+      400,
+      "missing_session",
+      "POST /messages needs ?sessionId=<id>, as given by the endpoint event of GET /sse."
+    );
+  }
+  return attach("/messages", sessionId);
+}
+
+function rpcRoute(request: Request): SessionRoute {
+  const sessionId = request.headers.get("Mcp-Session-Id") ?? sessionParam(request);
+  return sessionId === null
+    ? { path: "/rpc", sessionId: newSessionId(), mode: "ephemeral" }
+    : attach("/rpc", sessionId);
+}
+
+function forward(request: Request, env: Env, route: SessionRoute): Promise<Response> {
+  const stub = env.SESSIONS.get(env.SESSIONS.idFromName(route.sessionId));
+  return stub.fetch(toSessionRequest(request, route));
+}
+
+async function dispatch(request: Request, env: Env): Promise<Response> {
+  const { pathname } = new URL(request.url);
+  const route = ROUTES[pathname];
+  if (!route) throw new HttpError(404, "not_found", `No route for ${pathname}`);
+  if (!route.methods.includes(request.method)) {
+    throw new HttpError(405, "method_not_allowed", `${pathname} accepts ${route.methods.join(", ")}`, {
+      Allow: [...route.methods, "OPTIONS"].join(", ")
+    });
+  }
+  if (!PUBLIC_PATHS.has(pathname)) requireBearer(request, env.SHARED_SECRET);
+  return route.handle(request, env);
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const cors = corsFor(env);
+    const preflight = cors.preflight(request);
+    if (preflight) return preflight;
+    let response: Response;
+    try {
+      response = await dispatch(request, env);
+    } catch (error) {
+      if (error instanceof HttpError) {
+        response = error.getResponse();
+      } else {
+        console.error("Unhandled error", error);
+        response = jsonErrorResponse(500, "internal_error", "Internal server error");
+      }
+    }
+    return cors.apply(request, response);
+  }
+} satisfies ExportedHandler<Env>;

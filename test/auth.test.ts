@@ -1,0 +1,91 @@
+import { describe, expect, it, vi } from "vitest";
+import { env } from "cloudflare:workers";
+import worker from "../src/worker";
+import { TEST_SHARED_SECRET } from "./constants";
+import { call } from "./support/http";
+
+const ROUTES = [
+  ["GET", "/sse"],
+  ["POST", "/messages?sessionId=00000000000000000000000000000000"],
+  ["POST", "/rpc"]
+] as const;
+
+function request(method: string, path: string, authorization?: string): Request {
+  return new Request(new URL(path, "http://mcp.test"), {
+    method,
+    headers: authorization === undefined ? {} : { Authorization: authorization },
+    ...(method === "POST" ? { body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' } : {})
+  });
+}
+
+async function expectUnauthorized(response: Response, secretsNotInBody: string[] = [TEST_SHARED_SECRET]) {
+  expect(response.status).toBe(401);
+  expect(response.headers.get("WWW-Authenticate")).toMatch(/^Bearer/);
+  const text = await response.text();
+  const body = JSON.parse(text) as { error: { code: string; message: string } };
+  expect(body.error.code).toBe("unauthorized");
+  for (const secret of secretsNotInBody) expect(text).not.toContain(secret);
+}
+
+describe("bearer auth", () => {
+  it.each(ROUTES)("%s %s accepts the right bearer token", async (method, path) => {
+    const response = await call(path, {
+      method,
+      headers: { Authorization: `Bearer ${TEST_SHARED_SECRET}` },
+      ...(method === "POST" ? { body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' } : {})
+    });
+    expect(response.status).not.toBe(401);
+    await response.body?.cancel();
+  });
+
+  it.each(ROUTES)("%s %s refuses a request without Authorization", async (method, path) => {
+    await expectUnauthorized(await call(path, { method }));
+  });
+
+  it.each([
+    ["a wrong token", `Bearer ${"x".repeat(64)}`],
+    ["a token one character short", `Bearer ${TEST_SHARED_SECRET.slice(1)}`],
+    ["the token with a suffix", `Bearer ${TEST_SHARED_SECRET}x`],
+    ["the Basic scheme", `Basic ${TEST_SHARED_SECRET}`],
+    ["the bare token", TEST_SHARED_SECRET],
+    ["an empty bearer", "Bearer "]
+  ])("refuses %s", async (_name, authorization) => {
+    await expectUnauthorized(await call("/rpc", { method: "POST", headers: { Authorization: authorization } }));
+  });
+
+  it("accepts the scheme in any case", async () => {
+    const response = await call("/rpc", {
+      method: "POST",
+      headers: { Authorization: `bearer ${TEST_SHARED_SECRET}` },
+      body: '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+    });
+    expect(response.status).toBe(200);
+  });
+
+  it.each([
+    ["unset", undefined],
+    ["empty", ""],
+    ["63 characters", TEST_SHARED_SECRET.slice(1)],
+    ["65 characters", `${TEST_SHARED_SECRET}x`]
+  ])("refuses everything when the server secret is %s, and logs why once", async (_name, secret) => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    const misconfigured = { ...env, SHARED_SECRET: secret };
+    // Even a client that sends exactly the configured value gets in nowhere.
+    for (const attempt of [secret ?? "", TEST_SHARED_SECRET]) {
+      await expectUnauthorized(await worker.fetch(request("POST", "/rpc", `Bearer ${attempt}`), misconfigured), [
+        TEST_SHARED_SECRET
+      ]);
+    }
+    for (const call of log.mock.calls) expect(call.join(" ")).not.toContain(TEST_SHARED_SECRET);
+    log.mockRestore();
+  });
+
+  it("leaves /health open and free of secrets", async () => {
+    const response = await call("/health");
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(JSON.parse(text)).toMatchObject({ status: "ok", authConfigured: true, geminiConfigured: true });
+    expect(text).not.toContain(TEST_SHARED_SECRET);
+    expect(text).not.toContain("test-google-api-key");
+  });
+});

@@ -1,0 +1,14 @@
+declare namespace Cloudflare {
+  interface Env {
+    SESSIONS: DurableObjectNamespace<import("../src/session-do").SessionDO>;
+    SHARED_SECRET?: string;
+    GOOGLE_API_KEY?: string;
+    GEMINI_BASE_URL?: string;
+    GEMINI_MODEL?: string;
+    PING_INTERVAL_SECONDS?: string;
+  }
+  interface GlobalProps {
+    mainModule: typeof import("../src/worker");
+    durableNamespaces: "SessionDO";
+  }
+}

@@ -1,0 +1,94 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { SessionDO } from "../src/session-do";
+import type { SseStream } from "../src/transport/sse-stream";
+import { authed, openSession, sessionStub, SseReader } from "./support/http";
+
+function closeStreams(instance: SessionDO): void {
+  for (const stream of (instance as unknown as { streams: Set<SseStream> }).streams) stream.close();
+}
+
+describe("GET /sse", () => {
+  it("answers with the SSE headers and a fresh session id", async () => {
+    const response = await authed("/sse");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Type")).toMatch(/^text\/event-stream/);
+    expect(response.headers.get("Cache-Control")).toBe("no-cache, no-transform");
+    expect(response.headers.get("Mcp-Session-Id")).toMatch(/^[0-9a-f]{32}$/);
+    const other = await authed("/sse");
+    expect(other.headers.get("Mcp-Session-Id")).not.toBe(response.headers.get("Mcp-Session-Id"));
+    await response.body?.cancel();
+    await other.body?.cancel();
+  });
+
+  it("sends ready, a keep-alive comment, then the endpoint event, as exact bytes", async () => {
+    const response = await authed("/sse");
+    const sessionId = response.headers.get("Mcp-Session-Id");
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    while (!text.includes("event: endpoint")) {
+      const { value } = await reader.read();
+      text += decoder.decode(value, { stream: true });
+    }
+    while (!text.endsWith("\n\n")) text += decoder.decode((await reader.read()).value);
+    expect(text).toBe(
+      `event: ready\ndata: "ok"\n\n: keep-alive\n\nevent: endpoint\ndata: /messages?sessionId=${sessionId}\n\n`
+    );
+    await reader.cancel();
+  });
+
+  it("pings every open stream from the alarm, and re-arms while streams are open", async () => {
+    const first = await openSession();
+    const stub = sessionStub(first.sessionId);
+    const second = new SseReader((await authed(`/sse?sessionId=${first.sessionId}`)).body!);
+    for (let i = 0; i < 3; i++) await second.next();
+
+    const before = Date.now();
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    for (const sse of [first.sse, second]) {
+      const ping = await sse.next();
+      expect(ping).toMatchObject({ type: "event", event: "ping" });
+      const sentAt = Number((ping as { data: string }).data);
+      expect(sentAt).toBeGreaterThanOrEqual(before);
+      expect(sentAt).toBeLessThanOrEqual(Date.now());
+    }
+    const nextAlarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+    expect(nextAlarm).toBeGreaterThanOrEqual(before + 25_000);
+    expect(nextAlarm).toBeLessThanOrEqual(Date.now() + 25_000);
+    await first.sse.cancel();
+    await second.cancel();
+  });
+
+  // Inside the test pool a client's cancel does not reach the Durable Object
+  // (it does under `wrangler dev`; see sse-stream.test.ts for the write
+  // failure itself), so these close the object's end of the stream.
+  it("stops the alarm once no stream is left", async () => {
+    const session = await openSession();
+    const stub = sessionStub(session.sessionId);
+    await runInDurableObject(stub, (instance) => closeStreams(instance));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBeNull();
+  });
+
+  it("keeps pinging the streams that are still open when one closes", async () => {
+    const first = await openSession();
+    const stub = sessionStub(first.sessionId);
+    await runInDurableObject(stub, (instance) => closeStreams(instance));
+    const second = new SseReader((await authed(`/sse?sessionId=${first.sessionId}`)).body!);
+    for (let i = 0; i < 3; i++) await second.next();
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await second.next()).toMatchObject({ type: "event", event: "ping" });
+    expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).not.toBeNull();
+    await second.cancel();
+  });
+
+  it("attaches a second stream to an existing session with the same id", async () => {
+    const session = await openSession();
+    const again = await authed(`/sse?sessionId=${session.sessionId}`);
+    expect(again.status).toBe(200);
+    expect(again.headers.get("Mcp-Session-Id")).toBe(session.sessionId);
+    await again.body?.cancel();
+    await session.sse.cancel();
+  });
+});
