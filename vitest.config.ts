@@ -1,24 +1,46 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { FAKE_GEMINI_BASE_URL, TEST_SHARED_SECRET } from "./test/constants";
+import { FAKE_GEMINI_BASE_URL, TEST_SHARED_SECRET } from "./test/constants.js";
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          SHARED_SECRET: TEST_SHARED_SECRET,
-          GOOGLE_API_KEY: "test-google-api-key",
-          GEMINI_BASE_URL: FAKE_GEMINI_BASE_URL,
-          GEMINI_MODEL: "gemini-test-flash",
-          PING_INTERVAL_SECONDS: "25"
+  test: {
+    projects: [
+      {
+        // Unit and integration tests inside workerd, against the real Worker and SessionDO.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              // Every setting is pinned here so a developer's .dev.vars cannot change a test.
+              bindings: {
+                SHARED_SECRET: TEST_SHARED_SECRET,
+                GOOGLE_API_KEY: "test-google-api-key",
+                GEMINI_BASE_URL: FAKE_GEMINI_BASE_URL,
+                GEMINI_MODEL: "gemini-test-flash",
+                PING_INTERVAL_SECONDS: "25",
+                ALLOWED_ORIGINS: "*",
+                ALLOW_PRIVATE_VIDEO_URLS: "false",
+                MAX_VIDEO_BYTES: String(2 * 1024 ** 3)
+              }
+            }
+          })
+        ],
+        test: {
+          name: "workers",
+          include: ["test/workers/**/*.test.ts"],
+          setupFiles: ["test/workers/setup.ts"]
+        }
+      },
+      {
+        // Node-side tests: the dev script, and end-to-end runs of the real server with real clients.
+        test: {
+          name: "node",
+          include: ["test/node/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 120_000
         }
       }
-    })
-  ],
-  test: {
-    include: ["test/**/*.test.ts"],
-    setupFiles: ["test/setup.ts"]
+    ]
   }
 });

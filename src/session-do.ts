@@ -58,7 +58,8 @@ export class SessionDO extends DurableObject<Env> {
     const route = readSessionRoute(request);
     const refusal = this.enterSession(route);
     if (refusal) {
-      await request.body?.cancel();
+      // Drain the body so the runtime is not left pumping it after the reply.
+      await request.arrayBuffer();
       return refusal;
     }
     switch (route.path) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
-import worker from "../src/worker";
+import worker from "../../src/worker";
 import { authed, call } from "./support/http";
 
 const ALLOW_HEADERS =

@@ -1,6 +1,6 @@
 declare namespace Cloudflare {
   interface Env {
-    SESSIONS: DurableObjectNamespace<import("../src/session-do").SessionDO>;
+    SESSIONS: DurableObjectNamespace<import("../../src/session-do").SessionDO>;
     SHARED_SECRET?: string;
     GOOGLE_API_KEY?: string;
     GEMINI_BASE_URL?: string;
@@ -8,7 +8,7 @@ declare namespace Cloudflare {
     PING_INTERVAL_SECONDS?: string;
   }
   interface GlobalProps {
-    mainModule: typeof import("../src/worker");
+    mainModule: typeof import("../../src/worker");
     durableNamespaces: "SessionDO";
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { env } from "cloudflare:workers";
-import worker from "../src/worker";
-import { TEST_SHARED_SECRET } from "./constants";
+import worker from "../../src/worker";
+import { TEST_SHARED_SECRET } from "../constants";
 import { call } from "./support/http";
 
 const ROUTES = [

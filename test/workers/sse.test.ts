@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { SessionDO } from "../src/session-do";
-import type { SseStream } from "../src/transport/sse-stream";
+import type { SessionDO } from "../../src/session-do";
+import type { SseStream } from "../../src/transport/sse-stream";
 import { authed, openSession, sessionStub, SseReader } from "./support/http";
 
 function closeStreams(instance: SessionDO): void {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, vi } from "vitest";
-import { FAKE_GEMINI_BASE_URL } from "../constants";
+import { FAKE_GEMINI_BASE_URL } from "../../constants";
 import { FakeGemini } from "./fake-gemini";
 
 /**

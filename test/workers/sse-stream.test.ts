@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { encodeSseComment } from "../src/transport/sse";
-import { MAX_UNREAD_BYTES, SseStream } from "../src/transport/sse-stream";
+import { encodeSseComment } from "../../src/transport/sse";
+import { MAX_UNREAD_BYTES, SseStream } from "../../src/transport/sse-stream";
 
 describe("SseStream", () => {
   it("write delivers frames to the body in order", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeSseComment, encodeSseEvent } from "../src/transport/sse";
+import { encodeSseComment, encodeSseEvent } from "../../src/transport/sse";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 

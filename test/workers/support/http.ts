@@ -3,9 +3,9 @@
  * reader built on `eventsource-parser`.
  */
 import { env, exports } from "cloudflare:workers";
-import type { SessionDO } from "../../src/session-do";
+import type { SessionDO } from "../../../src/session-do";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { TEST_SHARED_SECRET } from "../constants";
+import { TEST_SHARED_SECRET } from "../../constants";
 
 export const BASE_URL = "http://mcp.test";
 export const AUTH = { Authorization: `Bearer ${TEST_SHARED_SECRET}` };

@@ -1,0 +1,31 @@
+/** The "how to connect" text `npm run dev` prints, with URL and secret filled in. */
+export function connectionHints(baseUrl, secret) {
+  const desktop = {
+    mcpServers: {
+      "gemini-video": {
+        command: "npx",
+        args: ["-y", "mcp-remote", `${baseUrl}/sse`, "--transport", "sse-only", "--header", "Authorization:${AUTH_HEADER}"],
+        env: { AUTH_HEADER: `Bearer ${secret}` }
+      }
+    }
+  };
+  return [
+    "",
+    `Gemini video MCP server: ${baseUrl}`,
+    "",
+    "Try it:",
+    `  curl -N -H "Authorization: Bearer ${secret}" ${baseUrl}/sse`,
+    `  curl -X POST ${baseUrl}/rpc -H "Authorization: Bearer ${secret}" -H "Content-Type: application/json" \\`,
+    `    -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'`,
+    "",
+    "Claude Desktop (claude_desktop_config.json):",
+    JSON.stringify(desktop, null, 2)
+      .split("\n")
+      .map((line) => `  ${line}`)
+      .join("\n"),
+    "",
+    "Claude Code:",
+    `  claude mcp add --transport sse gemini-video ${baseUrl}/sse --header "Authorization: Bearer ${secret}"`,
+    ""
+  ].join("\n");
+}
