@@ -62,7 +62,7 @@ describe("CORS", () => {
     });
 
     it("gives no allowed origin to an unlisted origin or to no origin", async () => {
-      for (const headers of [{ Origin: "https://evil.example" }, {}]) {
+      for (const headers of [{ Origin: "https://evil.example" }, {}] as HeadersInit[]) {
         const response = await worker.fetch(
           new Request("http://mcp.test/health", { method: "OPTIONS", headers }),
           restricted
