@@ -28,6 +28,7 @@ import { parseJsonRpcBody, type IncomingItem } from "./transport/jsonrpc";
 import { encodeSseComment, encodeSseEvent } from "./transport/sse";
 import { SseStream } from "./transport/sse-stream";
 import { SessionTransport } from "./transport/session-transport";
+import { StreamableHttpSession } from "./transport/streamable-http";
 
 const SSE_HEADERS = {
   "Content-Type": "text/event-stream; charset=utf-8",
@@ -47,6 +48,7 @@ export class SessionDO extends DurableObject<Env> {
   private readonly streams = new Set<SseStream>();
   private sessionId = "";
   private mcp?: Promise<SessionMcp>;
+  private http?: Promise<StreamableHttpSession>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -69,6 +71,8 @@ export class SessionDO extends DurableObject<Env> {
         return this.postMessages(request);
       case "/rpc":
         return this.postRpc(request);
+      case "/mcp":
+        return (await this.streamableHttp()).handle(request);
       default:
         return jsonErrorResponse(404, "not_found", `No session route ${route.path}`);
     }
@@ -160,6 +164,37 @@ export class SessionDO extends DurableObject<Env> {
       data: JSON.stringify(message)
     });
     for (const stream of [...this.streams]) stream.write(frame);
+  }
+
+  /** The session's Streamable HTTP endpoint, restored from storage after a restart. */
+  private streamableHttp(): Promise<StreamableHttpSession> {
+    this.http ??= (async () => {
+      const session = await StreamableHttpSession.open({
+        sessionId: this.sessionId,
+        server: createMcpServer({ gemini: this.config.gemini }),
+        keepAliveMs: this.config.pingIntervalMs,
+        onInitialized: (initializeRequest) => {
+          this.store.create(this.sessionId);
+          this.store.saveInitializeRequest(initializeRequest);
+        },
+        onDeleted: () => this.endSession()
+      });
+      const stored = this.store.initializeRequest();
+      if (stored) await session.restore(stored);
+      return session;
+    })();
+    return this.http;
+  }
+
+  /** Ends the session for good: streams closed, storage and alarm deleted. */
+  private async endSession(): Promise<void> {
+    for (const stream of [...this.streams]) stream.close();
+    const [mcp, http] = [this.mcp, this.http];
+    this.mcp = undefined;
+    this.http = undefined;
+    await this.store.destroy();
+    await (await mcp)?.server.close();
+    await (await http)?.close();
   }
 
   private connectMcp(): Promise<SessionMcp> {

@@ -9,8 +9,10 @@
  * - `create`: open a new session (the Worker minted the id).
  * - `attach`: use an existing session; 404 when there is none.
  * - `ephemeral`: a one-off `/rpc` call with no session to report to.
+ * - `handshake`: a `/mcp` request without a session id; the session exists
+ *   once its initialize request succeeds.
  */
-export type SessionMode = "create" | "attach" | "ephemeral";
+export type SessionMode = "create" | "attach" | "ephemeral" | "handshake";
 
 export interface SessionRoute {
   path: string;
@@ -35,6 +37,6 @@ export function readSessionRoute(request: Request): SessionRoute {
   return {
     path: url.pathname,
     sessionId: url.searchParams.get("sessionId") ?? "",
-    mode: mode === "create" || mode === "ephemeral" ? mode : "attach"
+    mode: mode === "create" || mode === "ephemeral" || mode === "handshake" ? mode : "attach"
   };
 }

@@ -2,19 +2,23 @@
  * A session's durable state in its Durable Object's SQLite.
  *
  * ## Storage layout
- * `session_meta`: one row per created session: its id, creation time, and the
- * sequence number of the last event id handed out.
+ * `session_meta`: one row per created session: its id, creation time, the
+ * sequence number of the last event id handed out, and (for Streamable HTTP
+ * sessions) the client's initialize request as JSON.
  *
  * ## Lifecycle
  * Nothing is written until `create()`, so a one-off `/rpc` call in a fresh
- * object leaves no storage behind.
+ * object leaves no storage behind; `destroy()` removes everything.
  * @module
  */
+
+import { JSONRPCRequestSchema, type JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS session_meta (
   id TEXT PRIMARY KEY,
   created_at INTEGER NOT NULL,
-  last_event_seq INTEGER NOT NULL DEFAULT 0
+  last_event_seq INTEGER NOT NULL DEFAULT 0,
+  mcp_initialize TEXT
 )`;
 
 export class SqlError extends Error {
@@ -56,5 +60,24 @@ export class SessionStore {
     );
     if (!row) throw new Error("nextEventSeq called before the session was created");
     return row.last_event_seq;
+  }
+
+  saveInitializeRequest(initializeRequest: JSONRPCRequest): void {
+    this.query("UPDATE session_meta SET mcp_initialize = ?", JSON.stringify(initializeRequest));
+  }
+
+  /** The persisted initialize request of a Streamable HTTP session, if any. */
+  initializeRequest(): JSONRPCRequest | undefined {
+    if (!this.exists()) return undefined;
+    const [row] = this.query<{ mcp_initialize: string | null }>("SELECT mcp_initialize FROM session_meta");
+    if (!row?.mcp_initialize) return undefined;
+    const parsed = JSONRPCRequestSchema.safeParse(JSON.parse(row.mcp_initialize));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  /** Deletes the session's storage and alarm. */
+  async destroy(): Promise<void> {
+    await this.storage.deleteAlarm();
+    await this.storage.deleteAll();
   }
 }

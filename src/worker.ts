@@ -25,7 +25,11 @@ const ROUTES: Record<string, Route> = {
     methods: ["POST"],
     handle: (request, env) => forward(request, env, messagesRoute(request))
   },
-  "/rpc": { methods: ["POST"], handle: (request, env) => forward(request, env, rpcRoute(request)) }
+  "/rpc": { methods: ["POST"], handle: (request, env) => forward(request, env, rpcRoute(request)) },
+  "/mcp": {
+    methods: ["POST", "GET", "DELETE"],
+    handle: (request, env) => forward(request, env, mcpRoute(request))
+  }
 };
 
 const PUBLIC_PATHS = new Set(["/health"]);
@@ -91,13 +95,25 @@ function rpcRoute(request: Request): SessionRoute {
     : attach("/rpc", sessionId);
 }
 
+function mcpRoute(request: Request): SessionRoute {
+  const sessionId = request.headers.get("Mcp-Session-Id");
+  return sessionId === null
+    ? { path: "/mcp", sessionId: newSessionId(), mode: "handshake" }
+    : attach("/mcp", sessionId);
+}
+
 function forward(request: Request, env: Env, route: SessionRoute): Promise<Response> {
   const stub = env.SESSIONS.get(env.SESSIONS.idFromName(route.sessionId));
   return stub.fetch(toSessionRequest(request, route));
 }
 
-async function dispatch(request: Request, env: Env): Promise<Response> {
+async function dispatch(request: Request, env: Env, cors: Cors): Promise<Response> {
   const { pathname } = new URL(request.url);
+  // A browser page from an origin not in ALLOWED_ORIGINS (DNS rebinding, a
+  // hostile site) is refused outright; clients that send no Origin pass.
+  if (!cors.allowsOrigin(request)) {
+    throw new HttpError(403, "origin_not_allowed", "This Origin is not allowed; see ALLOWED_ORIGINS.");
+  }
   const route = ROUTES[pathname];
   if (!route) throw new HttpError(404, "not_found", `No route for ${pathname}`);
   if (!route.methods.includes(request.method)) {
@@ -116,7 +132,7 @@ export default {
     if (preflight) return preflight;
     let response: Response;
     try {
-      response = await dispatch(request, env);
+      response = await dispatch(request, env, cors);
     } catch (error) {
       if (error instanceof HttpError) {
         response = error.getResponse();

@@ -10,6 +10,8 @@ const EXPOSE_HEADERS = "Mcp-Session-Id";
 const MAX_AGE_SECONDS = "86400";
 
 export interface Cors {
+  /** False when the request carries an `Origin` the list does not allow. */
+  allowsOrigin(request: Request): boolean;
   /** Answers an `OPTIONS` preflight with 204, or `null` for other methods. */
   preflight(request: Request): Response | null;
   /** Returns `response` with the CORS headers for `request` added. */
@@ -43,6 +45,10 @@ export function createCors(allowedOrigins: "*" | readonly string[]): Cors {
   }
 
   return {
+    allowsOrigin(request) {
+      const origin = request.headers.get("Origin");
+      return origin === null || allowed === null || allowed.has(origin);
+    },
     preflight(request) {
       if (request.method !== "OPTIONS") return null;
       return new Response(null, { status: 204, headers: headersFor(request) });

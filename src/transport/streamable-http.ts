@@ -1,0 +1,81 @@
+/**
+ * MCP Streamable HTTP (`/mcp`) for one session, on the SDK's
+ * `WebStandardStreamableHTTPServerTransport`.
+ *
+ * What this wrapper adds:
+ * - It hands the initialize request to the host so the host can persist it.
+ * - `restore()` replays a persisted initialize request into a fresh transport,
+ *   so a session outlives a Durable Object restart instead of answering
+ *   "Server not initialized".
+ * @module
+ */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { JSONRPCRequestSchema, type JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
+
+export interface StreamableHttpSessionOptions {
+  sessionId: string;
+  server: McpServer;
+  /** Interval of `: keepalive` comments on open SSE streams. */
+  keepAliveMs: number;
+  /** Runs when a client's initialize request is accepted. */
+  onInitialized(initializeRequest: JSONRPCRequest): void;
+  /** Runs when the client ends the session with DELETE. */
+  onDeleted(): Promise<void> | void;
+}
+
+const MCP_ACCEPT = "application/json, text/event-stream";
+
+export class StreamableHttpSession {
+  private constructor(
+    private readonly transport: WebStandardStreamableHTTPServerTransport,
+    private readonly options: StreamableHttpSessionOptions
+  ) {}
+
+  static async open(options: StreamableHttpSessionOptions): Promise<StreamableHttpSession> {
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => options.sessionId,
+      keepAliveMs: options.keepAliveMs,
+      onsessionclosed: () => options.onDeleted()
+    });
+    await options.server.connect(transport);
+    return new StreamableHttpSession(transport, options);
+  }
+
+  /** Re-runs a persisted initialize request; its reply is discarded. */
+  async restore(initializeRequest: JSONRPCRequest): Promise<void> {
+    const replay = new Request("https://session.internal/mcp", {
+      method: "POST",
+      headers: { Accept: MCP_ACCEPT, "Content-Type": "application/json" },
+      body: JSON.stringify(initializeRequest)
+    });
+    const response = await this.transport.handleRequest(replay, { parsedBody: initializeRequest });
+    await response.text();
+    if (!response.ok) throw new Error(`Restoring the MCP session failed with HTTP ${response.status}`);
+  }
+
+  /** Handles one `/mcp` request (POST, GET or DELETE). */
+  async handle(request: Request): Promise<Response> {
+    if (request.method !== "POST") return this.transport.handleRequest(request);
+    const text = await request.text();
+    let parsedBody: unknown;
+    try {
+      parsedBody = JSON.parse(text);
+    } catch {
+      // Let the SDK answer the unparseable body with its own -32700.
+      return this.transport.handleRequest(
+        new Request(request.url, { method: "POST", headers: request.headers, body: text })
+      );
+    }
+    const response = await this.transport.handleRequest(request, { parsedBody });
+    const initialize = JSONRPCRequestSchema.safeParse(parsedBody);
+    if (response.ok && initialize.success && initialize.data.method === "initialize") {
+      this.options.onInitialized(initialize.data);
+    }
+    return response;
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+}

@@ -1,0 +1,149 @@
+import { evictDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Progress } from "@modelcontextprotocol/sdk/types.js";
+import { afterEach, describe, expect, it } from "vitest";
+import worker from "../../src/worker";
+import { useFakeGemini } from "./support/fetch-spy";
+import { AUTH, BASE_URL, call, sessionStub } from "./support/http";
+
+const fake = useFakeGemini();
+
+/** The official SDK client, speaking to the Worker through `exports.default.fetch`. */
+async function connect(): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+  const transport = new StreamableHTTPClientTransport(new URL("/mcp", BASE_URL), {
+    fetch: (input, init) => exports.default.fetch(new Request(input, init)),
+    requestInit: { headers: AUTH }
+  });
+  const client = new Client({ name: "workerd-test", version: "1.0.0" });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+const open: Client[] = [];
+afterEach(async () => {
+  for (const client of open.splice(0)) await client.close();
+});
+
+describe("/mcp Streamable HTTP", () => {
+  it("initializes with a session id, lists tools and calls one with progress", async () => {
+    const { client, transport } = await connect();
+    open.push(client);
+    expect(transport.sessionId).toMatch(/^[0-9a-f]{32}$/);
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name)).toContain("analyzeRemoteVideo");
+
+    fake.enqueue({ kind: "answer", chunks: ["alpha ", "beta ", "gamma"], chunkDelayMs: 300 });
+    const progress: Progress[] = [];
+    const result = await client.callTool(
+      { name: "analyzeRemoteVideo", arguments: { videoUrl: "https://youtu.be/dQw4w9WgXcQ" } },
+      undefined,
+      { onprogress: (update) => progress.push(update) }
+    );
+    expect(result.content).toEqual([{ type: "text", text: "alpha beta gamma" }]);
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+    expect(progress[0]?.message).toBe("Gemini is watching the video");
+    expect(progress.at(-1)?.message).toBe("done");
+    const values = progress.map((update) => update.progress);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+  });
+
+  it("keeps working after the Durable Object restarts", async () => {
+    const { client, transport } = await connect();
+    open.push(client);
+    await evictDurableObject(sessionStub(transport.sessionId!));
+    const { tools } = await client.listTools();
+    expect(tools).toHaveLength(1);
+  });
+
+  it("ends the session on DELETE; later requests get 404", async () => {
+    const { client, transport } = await connect();
+    const sessionId = transport.sessionId!;
+    await transport.terminateSession();
+    await client.close();
+    const response = await call("/mcp", {
+      method: "POST",
+      headers: {
+        ...AUTH,
+        "Mcp-Session-Id": sessionId,
+        "Content-Type": "application/json",
+        Accept: "application/json, text/event-stream"
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" })
+    });
+    expect(response.status).toBe(404);
+  });
+
+  it("refuses a request without a session that is not initialize", async () => {
+    const response = await call("/mcp", {
+      method: "POST",
+      headers: { ...AUTH, "Content-Type": "application/json", Accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" })
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: -32000 } });
+  });
+
+  it("refuses an unsupported MCP-Protocol-Version", async () => {
+    const { client, transport } = await connect();
+    open.push(client);
+    const response = await call("/mcp", {
+      method: "POST",
+      headers: {
+        ...AUTH,
+        "Mcp-Session-Id": transport.sessionId!,
+        "MCP-Protocol-Version": "1999-01-01",
+        "Content-Type": "application/json",
+        Accept: "application/json, text/event-stream"
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" })
+    });
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toContain("Unsupported protocol version");
+  });
+
+  it.each(["2025-03-26", "2025-06-18", "2025-11-25"])("negotiates protocol version %s", async (version) => {
+    const response = await call("/mcp", {
+      method: "POST",
+      headers: { ...AUTH, "Content-Type": "application/json", Accept: "application/json, text/event-stream" },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: version, capabilities: {}, clientInfo: { name: "curl", version: "1" } }
+      })
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Mcp-Session-Id")).toMatch(/^[0-9a-f]{32}$/);
+    const text = await response.text();
+    expect(text).toContain(`"protocolVersion":"${version}"`);
+  });
+});
+
+describe("Origin validation", () => {
+  const restricted = { ...env, ALLOWED_ORIGINS: "https://inspector.example" };
+
+  it("refuses a browser request from an origin not allowed, before anything else", async () => {
+    const response = await worker.fetch(
+      new Request("http://mcp.test/mcp", { method: "POST", headers: { ...AUTH, Origin: "https://evil.example" } }),
+      restricted
+    );
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ error: { code: "origin_not_allowed" } });
+  });
+
+  it("lets allowed origins and clients without an Origin through", async () => {
+    for (const headers of [{ Origin: "https://inspector.example" }, {}]) {
+      const response = await worker.fetch(
+        new Request("http://mcp.test/rpc", {
+          method: "POST",
+          headers: { ...AUTH, ...headers },
+          body: '{"jsonrpc":"2.0","id":1,"method":"ping"}'
+        }),
+        restricted
+      );
+      expect(response.status).toBe(200);
+    }
+  });
+});
