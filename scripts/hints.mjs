@@ -4,7 +4,7 @@ export function connectionHints(baseUrl, secret) {
     mcpServers: {
       "gemini-video": {
         command: "npx",
-        args: ["-y", "mcp-remote", `${baseUrl}/sse`, "--transport", "sse-only", "--header", "Authorization:${AUTH_HEADER}"],
+        args: ["-y", "mcp-remote", `${baseUrl}/mcp`, "--transport", "http-only", "--header", "Authorization:${AUTH_HEADER}"],
         env: { AUTH_HEADER: `Bearer ${secret}` }
       }
     }
@@ -25,7 +25,10 @@ export function connectionHints(baseUrl, secret) {
       .join("\n"),
     "",
     "Claude Code:",
-    `  claude mcp add --transport sse gemini-video ${baseUrl}/sse --header "Authorization: Bearer ${secret}"`,
+    `  claude mcp add --transport http gemini-video ${baseUrl}/mcp --header "Authorization: Bearer ${secret}"`,
+    "",
+    "MCP Inspector:",
+    `  npx @modelcontextprotocol/inspector  (Transport: Streamable HTTP, URL: ${baseUrl}/mcp, header Authorization: Bearer <the secret above>)`,
     ""
   ].join("\n");
 }

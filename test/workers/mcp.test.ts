@@ -134,7 +134,7 @@ describe("Origin validation", () => {
   });
 
   it("lets allowed origins and clients without an Origin through", async () => {
-    for (const headers of [{ Origin: "https://inspector.example" }, {}]) {
+    for (const headers of [{ Origin: "https://inspector.example" }, {}] as Record<string, string>[]) {
       const response = await worker.fetch(
         new Request("http://mcp.test/rpc", {
           method: "POST",

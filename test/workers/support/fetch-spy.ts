@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, vi } from "vitest";
 import { FAKE_GEMINI_BASE_URL } from "../../constants";
-import { FakeGemini } from "./fake-gemini";
+import { FakeGemini } from "../../support/fake-gemini";
 
 /**
  * Routes every outbound fetch to the fake Gemini host to `FakeGemini` for
