@@ -1,6 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { FAKE_GEMINI_BASE_URL, TEST_SHARED_SECRET } from "./test/constants.js";
+import { FAKE_GEMINI_BASE_URL, TEST_MAX_VIDEO_BYTES, TEST_SHARED_SECRET } from "./test/constants.js";
 
 export default defineConfig({
   test: {
@@ -20,7 +20,7 @@ export default defineConfig({
                 PING_INTERVAL_SECONDS: "25",
                 ALLOWED_ORIGINS: "*",
                 ALLOW_PRIVATE_VIDEO_URLS: "false",
-                MAX_VIDEO_BYTES: String(2 * 1024 ** 3)
+                MAX_VIDEO_BYTES: String(TEST_MAX_VIDEO_BYTES)
               }
             }
           })

@@ -10,7 +10,7 @@ export const SERVER_NAME = "gemini-video-mcp";
 export const SERVER_VERSION = "0.1.0";
 
 const INSTRUCTIONS =
-  "Use analyzeRemoteVideo to have Google Gemini watch a video and answer a prompt about it. Analyses can take minutes; pass a progressToken to follow them.";
+  "Use analyzeRemoteVideo to have Google Gemini watch a video (YouTube link or public video file URL) and answer a prompt about it; it waits and reports progress. Analyses can take minutes: for long videos, startVideoAnalysis returns a jobId at once and getVideoAnalysis (with waitSeconds) collects the answer; cancelVideoAnalysis stops a job.";
 
 export function createMcpServer(deps: ToolDeps): McpServer {
   const server = new McpServer(

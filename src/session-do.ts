@@ -1,15 +1,17 @@
 /**
  * `SessionDO`: one Durable Object per MCP session.
  *
- * It holds the session's open SSE streams, runs the session's `McpServer`
- * (connected through `SessionTransport`), and pings the streams from its
- * alarm. The front Worker has already authenticated every request and named
- * the session (see `session-request.ts`).
+ * It holds the session's open SSE streams, runs the session's MCP servers
+ * (the seed channels through `SessionTransport`, `/mcp` through the SDK's
+ * Streamable HTTP transport), runs the session's analysis jobs, and drives
+ * every timer from its one alarm. The front Worker has already authenticated
+ * every request and named the session (see `session-request.ts`).
  *
  * ## Lifecycle
- * A session exists once a `GET /sse` created it. Streams live until their
- * client leaves, which the object learns when a write fails or the body is
- * cancelled; the ping alarm re-arms only while a stream is open.
+ * A session exists once `GET /sse` created it or an `/mcp` initialize
+ * succeeded. Streams live until their client leaves, which the object learns
+ * when a write fails; pings re-arm only while a stream is open. Jobs keep
+ * the alarm beating while they run; after a restart the alarm resumes them.
  * @module
  */
 import { DurableObject } from "cloudflare:workers";
@@ -23,12 +25,19 @@ import { readConfig, type Config, type Env } from "./config";
 import { jsonErrorResponse } from "./http/errors";
 import { createMcpServer } from "./mcp-server";
 import { readSessionRoute, type SessionRoute } from "./session-request";
+import { JobManager } from "./jobs/job-manager";
+import { JobStore } from "./jobs/job-store";
+import { AlarmScheduler } from "./scheduler";
 import { SessionStore } from "./session-store";
+import type { ToolDeps } from "./tools";
 import { parseJsonRpcBody, type IncomingItem } from "./transport/jsonrpc";
 import { encodeSseComment, encodeSseEvent } from "./transport/sse";
 import { SseStream } from "./transport/sse-stream";
 import { SessionTransport } from "./transport/session-transport";
 import { StreamableHttpSession } from "./transport/streamable-http";
+
+/** The scheduler deadline of the next ping. */
+const PING = "ping";
 
 const SSE_HEADERS = {
   "Content-Type": "text/event-stream; charset=utf-8",
@@ -45,15 +54,18 @@ interface SessionMcp {
 export class SessionDO extends DurableObject<Env> {
   private readonly config: Config;
   private readonly store: SessionStore;
+  private readonly scheduler: AlarmScheduler;
   private readonly streams = new Set<SseStream>();
   private sessionId = "";
   private mcp?: Promise<SessionMcp>;
   private http?: Promise<StreamableHttpSession>;
+  private jobManager?: JobManager;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = readConfig(env);
     this.store = new SessionStore(ctx.storage);
+    this.scheduler = new AlarmScheduler(ctx.storage);
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -78,14 +90,40 @@ export class SessionDO extends DurableObject<Env> {
     }
   }
 
-  /** Sends a ping to every open stream; keeps pinging while any is left. */
+  /**
+   * Runs whatever is due: wakes sleeping jobs, pings the streams, and resumes
+   * jobs a restart interrupted; then points the alarm at the next deadline.
+   */
   override async alarm(): Promise<void> {
+    const due = this.scheduler.takeDue();
+    if (due.includes(PING)) await this.ping();
+    await this.jobs().heartbeat();
+    await this.scheduler.rearm();
+  }
+
+  private async ping(): Promise<void> {
     const now = Date.now();
-    const ping = encodeSseEvent({ event: "ping", data: String(now) });
-    for (const stream of [...this.streams]) stream.write(ping);
-    if (this.streams.size > 0) {
-      await this.ctx.storage.setAlarm(now + this.config.pingIntervalMs);
-    }
+    const frame = encodeSseEvent({ event: "ping", data: String(now) });
+    for (const stream of [...this.streams]) stream.write(frame);
+    if (this.streams.size > 0) await this.scheduler.set(PING, now + this.config.pingIntervalMs);
+  }
+
+  /** The session's jobs; created on first use, so a restart can resume them. */
+  private jobs(): JobManager {
+    this.jobManager ??= new JobManager({
+      sessionId: this.sessionId || this.store.sessionId() || "session",
+      store: new JobStore(this.ctx.storage.sql),
+      scheduler: this.scheduler,
+      gemini: this.config.gemini,
+      fetch: (input, init) => fetch(input, init),
+      allowPrivateVideoUrls: this.config.allowPrivateVideoUrls,
+      maxVideoBytes: this.config.maxVideoBytes
+    });
+    return this.jobManager;
+  }
+
+  private toolDeps(): ToolDeps {
+    return { jobs: this.jobs(), defaultModel: this.config.gemini.model };
   }
 
   private enterSession(route: SessionRoute): Response | undefined {
@@ -111,8 +149,8 @@ export class SessionDO extends DurableObject<Env> {
       encodeSseEvent({ event: "endpoint", data: `/messages?sessionId=${this.sessionId}` })
     );
     this.streams.add(stream);
-    if ((await this.ctx.storage.getAlarm()) === null) {
-      await this.ctx.storage.setAlarm(Date.now() + this.config.pingIntervalMs);
+    if (!this.scheduler.has(PING)) {
+      await this.scheduler.set(PING, Date.now() + this.config.pingIntervalMs);
     }
     return new Response(stream.body, {
       headers: { ...SSE_HEADERS, "Mcp-Session-Id": this.sessionId }
@@ -171,7 +209,7 @@ export class SessionDO extends DurableObject<Env> {
     this.http ??= (async () => {
       const session = await StreamableHttpSession.open({
         sessionId: this.sessionId,
-        server: createMcpServer({ gemini: this.config.gemini }),
+        server: createMcpServer(this.toolDeps()),
         keepAliveMs: this.config.pingIntervalMs,
         onInitialized: (initializeRequest) => {
           this.store.create(this.sessionId);
@@ -199,7 +237,7 @@ export class SessionDO extends DurableObject<Env> {
 
   private connectMcp(): Promise<SessionMcp> {
     this.mcp ??= (async () => {
-      const server = createMcpServer({ gemini: this.config.gemini });
+      const server = createMcpServer(this.toolDeps());
       const transport = new SessionTransport((message) => this.broadcast(message));
       await server.connect(transport);
       return { server, transport };

@@ -31,13 +31,13 @@ export class NoAnswerError extends Error {
 }
 
 /**
- * Streams Gemini's answer, calling `onText` with the length so far after each
+ * Streams Gemini's answer, calling `onText` with the text so far after each
  * chunk. Throws `NoAnswerError` when the answer was blocked or empty.
  */
 export async function askGeminiAboutVideo(
   ai: GoogleGenAI,
   question: VideoQuestion,
-  options: { signal?: AbortSignal; onText?: (characters: number) => Promise<void> | void } = {}
+  options: { signal?: AbortSignal; onText?: (textSoFar: string) => Promise<void> | void } = {}
 ): Promise<VideoAnswer> {
   const stream = await ai.models.generateContentStream({
     model: question.model,
@@ -61,7 +61,7 @@ export async function askGeminiAboutVideo(
     finishReason = chunk.candidates?.[0]?.finishReason ?? finishReason;
     usage = chunk.usageMetadata ?? usage;
     blockReason = chunk.promptFeedback?.blockReason ?? blockReason;
-    await options.onText?.(text.length);
+    await options.onText?.(text);
   }
   if (blockReason) {
     throw new NoAnswerError(

@@ -3,6 +3,7 @@
  * @module
  */
 import { ApiError } from "@google/genai";
+import { GeminiHttpError, isNetworkError } from "./retry";
 
 interface GoogleErrorBody {
   error?: { code?: number; message?: string; status?: string };
@@ -18,7 +19,8 @@ const HINT_BY_STATUS: Record<number, string> = {
   503: "Gemini is overloaded or unavailable; retry in a moment."
 };
 
-const NETWORK_FAILURE = /network|connection|fetch failed|ECONN|socket|DNS/i;
+/** Errors whose message is already written for the user. */
+const EXPLAINED_ERRORS = new Set(["MissingApiKeyError", "NoAnswerError", "VideoSourceError", "VideoUrlError", "GeminiFileError"]);
 
 function parseBody(message: string): GoogleErrorBody["error"] | undefined {
   try {
@@ -34,15 +36,15 @@ function hintFor(status: number): string {
 
 /** One line for a tool error: what failed, the cause, and what to do. */
 export function describeGeminiError(error: unknown): string {
-  if (error instanceof ApiError) {
-    const body = parseBody(error.message);
+  if (error instanceof ApiError || error instanceof GeminiHttpError) {
+    const body = parseBody(error instanceof ApiError ? error.message : error.body);
     const reason = [body?.status, body?.message ?? error.message].filter(Boolean).join(": ");
     return `Gemini API error ${error.status} (${reason}). ${hintFor(error.status)}`.trim();
   }
   if (error instanceof Error) {
     if (error.name === "AbortError") return "The Gemini request was cancelled.";
-    if (error.name === "MissingApiKeyError" || error.name === "NoAnswerError") return error.message;
-    if (error instanceof TypeError || NETWORK_FAILURE.test(error.message)) {
+    if (EXPLAINED_ERRORS.has(error.name)) return error.message;
+    if (isNetworkError(error)) {
       return `Could not reach the Gemini API (${error.message}). Check GEMINI_BASE_URL and the network, then retry.`;
     }
     return `Gemini call failed: ${error.message}`;

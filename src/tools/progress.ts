@@ -1,51 +1,59 @@
 /**
- * `notifications/progress` for a tool call, when the caller asked for it.
+ * `notifications/progress` for a tool call that follows a job, when the
+ * caller asked for progress.
  * @module
  */
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { Job } from "../jobs/job";
+import { jobPercent } from "../jobs/progress";
 
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
-/** Minimum gap between two progress notifications that are not stage changes. */
+/** Minimum gap between two notifications within one stage. */
 export const MIN_PROGRESS_INTERVAL_MS = 250;
+/** Longest silence while a job lives, so clients' idle timeouts keep resetting. */
+export const PROGRESS_HEARTBEAT_MS = 10_000;
 
-export interface ProgressUpdate {
-  message: string;
-  total?: number;
-}
-
-export interface ProgressReporter {
-  /** Reports a new stage: always sent. */
-  stage(update: ProgressUpdate): Promise<void>;
-  /** Reports movement within a stage: sent at most every 250 ms. */
-  tick(update: ProgressUpdate): Promise<void>;
+export interface JobProgressReporter {
+  /** Reports a change of the job: always on a new stage, else at most every 250 ms. */
+  update(job: Job): Promise<void>;
+  /** Repeats where the job stands, so the caller knows it is alive. */
+  heartbeat(job: Job): Promise<void>;
 }
 
 /**
- * Builds a reporter for one call. `progress` is a counter that rises by one
- * with every notification sent, so it is strictly monotonic whatever the
- * stage; the human `message` says where the work is.
+ * `progress` is the job's percentage (`total` 100), nudged up when needed so
+ * that it strictly rises with every notification, as the spec requires.
  */
-export function createProgressReporter(extra: ToolExtra, now: () => number = Date.now): ProgressReporter {
+export function createJobProgressReporter(extra: ToolExtra, now: () => number = Date.now): JobProgressReporter {
   const progressToken = extra._meta?.progressToken;
-  let progress = 0;
+  let last = -1;
+  let lastState: string | undefined;
   let lastSentAt = Number.NEGATIVE_INFINITY;
 
-  async function send({ message, total }: ProgressUpdate): Promise<void> {
+  async function send(job: Job, message: string): Promise<void> {
     if (progressToken === undefined) return;
-    progress += 1;
+    const percent = Math.round(jobPercent(job) * 1000) / 1000;
+    last = percent > last ? percent : Math.round((last + 0.001) * 1000) / 1000;
+    lastState = job.state;
     lastSentAt = now();
     await extra.sendNotification({
       method: "notifications/progress",
-      params: { progressToken, progress, message, ...(total !== undefined ? { total } : {}) }
+      params: { progressToken, progress: last, total: 100, message }
     });
   }
 
   return {
-    stage: send,
-    async tick(update) {
-      if (now() - lastSentAt >= MIN_PROGRESS_INTERVAL_MS) await send(update);
+    async update(job) {
+      if (job.state !== lastState || now() - lastSentAt >= MIN_PROGRESS_INTERVAL_MS) {
+        await send(job, job.message);
+      }
+    },
+    async heartbeat(job) {
+      if (now() - lastSentAt >= PROGRESS_HEARTBEAT_MS) {
+        await send(job, `${job.message} (still working, ${Math.round((now() - job.createdAt) / 1000)} s so far)`);
+      }
     }
   };
 }

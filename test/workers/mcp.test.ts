@@ -43,8 +43,8 @@ describe("/mcp Streamable HTTP", () => {
     );
     expect(result.content).toEqual([{ type: "text", text: "alpha beta gamma" }]);
     expect(progress.length).toBeGreaterThanOrEqual(3);
-    expect(progress[0]?.message).toBe("Gemini is watching the video");
-    expect(progress.at(-1)?.message).toBe("done");
+    expect(progress.map((update) => update.message)).toContain("Gemini is watching the video");
+    expect(progress.at(-1)).toMatchObject({ message: "done", progress: 100, total: 100 });
     const values = progress.map((update) => update.progress);
     expect(values).toEqual([...values].sort((a, b) => a - b));
   });
@@ -54,7 +54,7 @@ describe("/mcp Streamable HTTP", () => {
     open.push(client);
     await evictDurableObject(sessionStub(transport.sessionId!));
     const { tools } = await client.listTools();
-    expect(tools).toHaveLength(1);
+    expect(tools.map((tool) => tool.name)).toContain("getVideoAnalysis");
   });
 
   it("ends the session on DELETE; later requests get 404", async () => {

@@ -24,7 +24,15 @@ describe("POST /messages", () => {
     await postJson(session.endpoint, { jsonrpc: "2.0", id: 2, method: "tools/list" });
     const list = await session.sse.nextEvent();
     expect(list.id).toBe(`${session.sessionId}-2`);
-    expect(JSON.parse(list.data)).toMatchObject({ id: 2, result: { tools: [{ name: "analyzeRemoteVideo" }] } });
+    const listed = JSON.parse(list.data) as { id: number; result: { tools: { name: string }[] } };
+    expect(listed.id).toBe(2);
+    expect(listed.result.tools.map((tool) => tool.name)).toEqual([
+      "analyzeRemoteVideo",
+      "startVideoAnalysis",
+      "getVideoAnalysis",
+      "cancelVideoAnalysis",
+      "listVideoAnalyses"
+    ]);
     await session.sse.cancel();
   });
 

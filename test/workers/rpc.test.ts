@@ -79,14 +79,9 @@ describe("POST /rpc", () => {
       /Gemini API error 400 \(INVALID_ARGUMENT: API key not valid/
     ],
     [
-      "a quota error",
-      { kind: "error", httpStatus: 429, status: "RESOURCE_EXHAUSTED", message: "Quota exceeded" },
-      /Gemini API error 429 .*Quota exceeded.*retry/
-    ],
-    [
-      "a server error",
-      { kind: "error", httpStatus: 503, status: "UNAVAILABLE", message: "The model is overloaded." },
-      /Gemini API error 503 .*overloaded.*retry/
+      "an unknown model",
+      { kind: "error", httpStatus: 404, status: "NOT_FOUND", message: "models/gemini-test-flash is not found" },
+      /Gemini API error 404 \(NOT_FOUND: .*Check the model name/
     ],
     ["a blocked prompt", { kind: "blocked", blockReason: "SAFETY" }, /blocked the request \(SAFETY\)/]
   ] as const)("turns %s into a readable tool error", async (_name, behavior, expected) => {
@@ -99,12 +94,12 @@ describe("POST /rpc", () => {
     expect(body.result.content[0]?.text).not.toMatch(/\n\s+at /);
   });
 
-  it("says clearly that non-YouTube URLs are not supported yet", async () => {
-    const body = (await (await rpc(callAnalyze({ videoUrl: "https://example.com/video.mp4" }))).json()) as {
+  it("refuses a video URL on a private address before fetching anything", async () => {
+    const body = (await (await rpc(callAnalyze({ videoUrl: "http://192.168.1.10/video.mp4" }))).json()) as {
       result: { content: { text: string }[]; isError: boolean };
     };
     expect(body.result.isError).toBe(true);
-    expect(body.result.content[0]?.text).toMatch(/not supported yet/);
+    expect(body.result.content[0]?.text).toMatch(/private .*ALLOW_PRIVATE_VIDEO_URLS/);
     expect(fake.requests).toHaveLength(0);
   });
 
@@ -133,7 +128,7 @@ describe("POST /rpc", () => {
     expect(((await response.json()) as { result: { content: { text: string }[] } }).result.content[0]?.text).toBe(
       "one two three"
     );
-    const notifications: { progress: number; message: string; progressToken: string }[] = [];
+    const notifications: { progress: number; total: number; message: string; progressToken: string }[] = [];
     for (;;) {
       const message = (await session.sse.nextMessage()) as { method: string; params: (typeof notifications)[number] };
       expect(message.method).toBe("notifications/progress");
@@ -144,8 +139,10 @@ describe("POST /rpc", () => {
     const progress = notifications.map((n) => n.progress);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(new Set(progress).size).toBe(progress.length);
-    expect(notifications[0]?.message).toBe("Gemini is watching the video");
+    expect(notifications.map((n) => n.message)).toContain("Gemini is watching the video");
     expect(notifications.some((n) => /^generating: \d+ characters$/.test(n.message))).toBe(true);
+    expect(notifications.every((n) => n.total === 100)).toBe(true);
+    expect(notifications.at(-1)?.progress).toBe(100);
     await session.sse.cancel();
   });
 

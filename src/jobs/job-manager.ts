@@ -1,0 +1,166 @@
+/**
+ * The session's analysis jobs: starts them, runs them in the background,
+ * lets callers wait on them and watch their progress, cancels them, and
+ * resumes the ones a restart interrupted.
+ *
+ * ## Lifecycle
+ * A job runs in the Durable Object's memory while its row says where it is.
+ * While any job is active, a heartbeat deadline on the shared alarm keeps the
+ * object awake and, after a restart, `resume()` (called from the alarm)
+ * starts a runner for every active job that has none.
+ * @module
+ */
+import type { GeminiSettings } from "../config";
+import type { FetchLike } from "../gemini/client";
+import { matchYouTube } from "../gemini/youtube";
+import type { AlarmScheduler } from "../scheduler";
+import { checkVideoUrl, VideoUrlError } from "../video/url-guard";
+import { isFinal, type AnalysisInput, type Job } from "./job";
+import type { JobStore } from "./job-store";
+import { runJob, type JobContext } from "./run-job";
+
+export const JOB_HEARTBEAT_MS = 20_000;
+const HEARTBEAT = "jobs";
+
+export type JobListener = (job: Job) => void;
+
+export interface JobManagerOptions {
+  sessionId: string;
+  store: JobStore;
+  scheduler: AlarmScheduler;
+  gemini: GeminiSettings;
+  fetch: FetchLike;
+  allowPrivateVideoUrls: boolean;
+  maxVideoBytes: number;
+}
+
+function randomHex(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export class JobManager {
+  private readonly runners = new Map<string, AbortController>();
+  private readonly listeners = new Map<string, Set<JobListener>>();
+  private readonly context: JobContext;
+
+  constructor(private readonly options: JobManagerOptions) {
+    this.context = {
+      store: options.store,
+      gemini: options.gemini,
+      fetch: options.fetch,
+      allowPrivateVideoUrls: options.allowPrivateVideoUrls,
+      maxVideoBytes: options.maxVideoBytes,
+      sleep: (ms, signal) => options.scheduler.sleep(ms, signal),
+      changed: (job) => this.notify(job)
+    };
+  }
+
+  /**
+   * Checks the URL, creates a job and starts running it; returns it as first
+   * stored. Throws `VideoUrlError` for a URL no job could use.
+   */
+  start(input: AnalysisInput): Job {
+    const youTube = matchYouTube(checkVideoUrl(input.videoUrl, true));
+    if (youTube.kind === "not-a-video") throw new VideoUrlError(youTube.reason);
+    if (youTube.kind === "not-youtube") checkVideoUrl(input.videoUrl, this.options.allowPrivateVideoUrls);
+    const job = this.options.store.create(`${this.options.sessionId}.${randomHex(8)}`, input);
+    this.launch(job.id);
+    return job;
+  }
+
+  get(jobId: string): Job | undefined {
+    return this.options.store.get(jobId);
+  }
+
+  list(): Job[] {
+    return this.options.store.list();
+  }
+
+  /** Calls `listener` after every change of the job until it returns. */
+  watch(jobId: string, listener: JobListener): () => void {
+    let set = this.listeners.get(jobId);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(jobId, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(jobId);
+    };
+  }
+
+  /**
+   * Resolves with the job once it is final, or as it stands after
+   * `timeoutMs`; rejects when `signal` aborts.
+   */
+  async wait(jobId: string, timeoutMs: number, signal?: AbortSignal): Promise<Job | undefined> {
+    const job = this.get(jobId);
+    if (!job || isFinal(job) || timeoutMs <= 0) return job;
+    const timeout = new AbortController();
+    const abort = () => timeout.abort(signal?.reason);
+    signal?.addEventListener("abort", abort, { once: true });
+    let unwatch = () => {};
+    try {
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          unwatch = this.watch(jobId, (changed) => {
+            if (isFinal(changed)) resolve();
+          });
+        }),
+        this.options.scheduler.sleep(timeoutMs, timeout.signal)
+      ]);
+    } finally {
+      unwatch();
+      signal?.removeEventListener("abort", abort);
+      timeout.abort();
+    }
+    if (signal?.aborted) throw signal.reason;
+    return this.get(jobId);
+  }
+
+  /** Cancels an active job: its runner stops and its Gemini file is deleted. */
+  cancel(jobId: string, reason = "cancelled by the client"): Job | undefined {
+    const job = this.get(jobId);
+    if (!job || isFinal(job)) return job;
+    const runner = this.runners.get(jobId);
+    if (runner) {
+      runner.abort(new Error(reason));
+      return job;
+    }
+    const cancelled = this.options.store.update(jobId, { state: "cancelled", message: "cancelled", error: `Cancelled: ${reason}` });
+    this.notify(cancelled);
+    return cancelled;
+  }
+
+  /** Starts a runner for every active job that has none (after a restart). */
+  resume(): void {
+    for (const job of this.options.store.active()) {
+      if (!this.runners.has(job.id)) this.launch(job.id);
+    }
+  }
+
+  /** For `alarm()`: re-arms the heartbeat while jobs are active. */
+  async heartbeat(): Promise<void> {
+    this.resume();
+    if (this.runners.size > 0) await this.options.scheduler.set(HEARTBEAT, Date.now() + JOB_HEARTBEAT_MS);
+  }
+
+  get activeCount(): number {
+    return this.runners.size;
+  }
+
+  private launch(jobId: string): void {
+    const controller = new AbortController();
+    this.runners.set(jobId, controller);
+    void this.options.scheduler.set(HEARTBEAT, Date.now() + JOB_HEARTBEAT_MS);
+    // Deferred a tick, so the caller of start() can watch the job's first steps.
+    void Promise.resolve()
+      .then(() => runJob(this.context, jobId, controller.signal))
+      .finally(() => this.runners.delete(jobId));
+  }
+
+  private notify(job: Job): void {
+    for (const listener of [...(this.listeners.get(job.id) ?? [])]) listener(job);
+  }
+}

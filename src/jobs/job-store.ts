@@ -1,0 +1,144 @@
+/**
+ * Jobs in the session's SQLite.
+ *
+ * ## Storage layout
+ * `jobs`: one row per job, keyed by id; `state` is checked against the job
+ * states; checkpoint columns (`bytes_uploaded`, `upload_url`, `file_name`,
+ * `text`) are written as each stage advances, so a restart resumes there.
+ * @module
+ */
+import { JOB_STATES, type AnalysisInput, type Job, type JobState, type JobUsage } from "./job";
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY,
+  input TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN (${JOB_STATES.map((state) => `'${state}'`).join(", ")})),
+  message TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  bytes_uploaded INTEGER NOT NULL DEFAULT 0,
+  total_bytes INTEGER,
+  mime_type TEXT,
+  upload_url TEXT,
+  file_name TEXT,
+  file_uri TEXT,
+  text TEXT NOT NULL DEFAULT '',
+  error TEXT,
+  usage TEXT
+)`;
+
+type Row = {
+  id: string;
+  input: string;
+  state: string;
+  message: string;
+  created_at: number;
+  updated_at: number;
+  bytes_uploaded: number;
+  total_bytes: number | null;
+  mime_type: string | null;
+  upload_url: string | null;
+  file_name: string | null;
+  file_uri: string | null;
+  text: string;
+  error: string | null;
+  usage: string | null;
+};
+
+const COLUMN_BY_FIELD = {
+  state: "state",
+  message: "message",
+  bytesUploaded: "bytes_uploaded",
+  totalBytes: "total_bytes",
+  mimeType: "mime_type",
+  uploadUrl: "upload_url",
+  fileName: "file_name",
+  fileUri: "file_uri",
+  text: "text",
+  error: "error",
+  usage: "usage"
+} as const satisfies Partial<Record<keyof Job, string>>;
+
+export type JobUpdate = Partial<Pick<Job, keyof typeof COLUMN_BY_FIELD>>;
+
+function fromRow(row: Row): Job {
+  return {
+    id: row.id,
+    input: JSON.parse(row.input) as AnalysisInput,
+    state: row.state as JobState,
+    message: row.message,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    bytesUploaded: row.bytes_uploaded,
+    totalBytes: row.total_bytes,
+    mimeType: row.mime_type,
+    uploadUrl: row.upload_url,
+    fileName: row.file_name,
+    fileUri: row.file_uri,
+    text: row.text,
+    error: row.error,
+    usage: row.usage ? (JSON.parse(row.usage) as JobUsage) : null
+  };
+}
+
+export class JobStore {
+  private ready = false;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly now: () => number = Date.now
+  ) {}
+
+  private rows(query: string, ...values: SqlStorageValue[]): Row[] {
+    if (!this.ready) {
+      this.sql.exec(SCHEMA);
+      this.ready = true;
+    }
+    return this.sql.exec<Row>(query, ...values).toArray();
+  }
+
+  create(id: string, input: AnalysisInput): Job {
+    const now = this.now();
+    this.rows(
+      "INSERT INTO jobs (id, input, state, message, created_at, updated_at) VALUES (?, ?, 'queued', 'starting the analysis', ?, ?)",
+      id,
+      JSON.stringify(input),
+      now,
+      now
+    );
+    return this.get(id)!;
+  }
+
+  get(id: string): Job | undefined {
+    const [row] = this.rows("SELECT * FROM jobs WHERE id = ?", id);
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** Writes the given fields and returns the job as stored. */
+  update(id: string, update: JobUpdate): Job {
+    const entries = Object.entries(update) as [keyof JobUpdate, unknown][];
+    const assignments = entries.map(([field]) => `${COLUMN_BY_FIELD[field]} = ?`);
+    const values = entries.map(([field, value]) =>
+      field === "usage" && value !== null ? JSON.stringify(value) : (value as SqlStorageValue)
+    );
+    const [row] = this.rows(
+      `UPDATE jobs SET ${[...assignments, "updated_at = ?"].join(", ")} WHERE id = ? RETURNING *`,
+      ...values,
+      this.now(),
+      id
+    );
+    if (!row) throw new Error(`No job ${id}`);
+    return fromRow(row);
+  }
+
+  /** Jobs not yet in a final state, oldest first. */
+  active(): Job[] {
+    return this.rows(
+      "SELECT * FROM jobs WHERE state NOT IN ('done', 'failed', 'cancelled') ORDER BY created_at"
+    ).map(fromRow);
+  }
+
+  list(limit = 50): Job[] {
+    return this.rows("SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?", limit).map(fromRow);
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Call now, fetch later: `startVideoAnalysis`, `getVideoAnalysis`,
+ * `cancelVideoAnalysis` and `listVideoAnalyses`.
+ * @module
+ */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import type { Job } from "../jobs/job";
+import type { ToolDeps } from "./deps";
+import { describeSnapshot, jobSnapshotShape, toSnapshot } from "./job-snapshot";
+import { toolError } from "./tool-error";
+import { DEFAULT_PROMPT, videoInputShape } from "./video-input";
+
+export const MAX_WAIT_SECONDS = 300;
+
+const jobIdShape = { jobId: z.string().min(1).describe("The jobId startVideoAnalysis returned.") };
+
+function snapshotResult(job: Job): CallToolResult {
+  const snapshot = toSnapshot(job);
+  return { content: [{ type: "text", text: describeSnapshot(snapshot) }], structuredContent: snapshot };
+}
+
+function unknownJob(jobId: string): CallToolResult {
+  return toolError(
+    new Error(`No job ${jobId} in this session. Jobs belong to the session that started them; call listVideoAnalyses to see this session's jobs.`)
+  );
+}
+
+export function registerJobTools(server: McpServer, deps: ToolDeps): void {
+  server.registerTool(
+    "startVideoAnalysis",
+    {
+      title: "Start a video analysis",
+      description:
+        "Starts the same analysis as analyzeRemoteVideo in the background and returns a jobId at once. Collect the answer with getVideoAnalysis (it can wait for it).",
+      inputSchema: videoInputShape,
+      outputSchema: jobSnapshotShape,
+      annotations: { readOnlyHint: false, openWorldHint: true }
+    },
+    async ({ videoUrl, prompt }) => {
+      try {
+        return snapshotResult(deps.jobs.start({ videoUrl, prompt: prompt ?? DEFAULT_PROMPT, model: deps.defaultModel }));
+      } catch (error) {
+        return toolError(error);
+      }
+    }
+  );
+
+  server.registerTool(
+    "getVideoAnalysis",
+    {
+      title: "Get a video analysis",
+      description:
+        "Status, stage, progress and, once done, the answer of a job started by startVideoAnalysis or analyzeRemoteVideo. With waitSeconds it waits up to that long for the job to finish.",
+      inputSchema: {
+        ...jobIdShape,
+        waitSeconds: z
+          .number()
+          .min(0)
+          .max(MAX_WAIT_SECONDS, `waitSeconds must be at most ${MAX_WAIT_SECONDS}`)
+          .optional()
+          .describe(`Wait up to this many seconds (at most ${MAX_WAIT_SECONDS}) for the job to finish. Default 0.`)
+      },
+      outputSchema: jobSnapshotShape,
+      annotations: { readOnlyHint: true }
+    },
+    async ({ jobId, waitSeconds }, extra) => {
+      const job = await deps.jobs.wait(jobId, (waitSeconds ?? 0) * 1000, extra.signal);
+      return job ? snapshotResult(job) : unknownJob(jobId);
+    }
+  );
+
+  server.registerTool(
+    "cancelVideoAnalysis",
+    {
+      title: "Cancel a video analysis",
+      description: "Stops a running job: the download, upload or generation is aborted and the uploaded file deleted.",
+      inputSchema: jobIdShape,
+      outputSchema: jobSnapshotShape,
+      annotations: { destructiveHint: true, idempotentHint: true }
+    },
+    async ({ jobId }) => {
+      const job = deps.jobs.cancel(jobId);
+      if (!job) return unknownJob(jobId);
+      return snapshotResult((await deps.jobs.wait(jobId, 10_000)) ?? job);
+    }
+  );
+
+  server.registerTool(
+    "listVideoAnalyses",
+    {
+      title: "List video analyses",
+      description: "This session's jobs, newest first (answers abridged; use getVideoAnalysis for the text).",
+      inputSchema: {},
+      outputSchema: { jobs: z.array(z.object(jobSnapshotShape)) },
+      annotations: { readOnlyHint: true }
+    },
+    async () => {
+      const jobs = deps.jobs.list().map((job) => toSnapshot(job, { includeText: false }));
+      const text = jobs.length
+        ? jobs.map((job) => `${job.jobId}: ${job.status} (${job.progress}%) ${job.videoUrl}`).join("\n")
+        : "No video analyses in this session yet.";
+      return { content: [{ type: "text", text }], structuredContent: { jobs } };
+    }
+  );
+}

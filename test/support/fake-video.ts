@@ -1,0 +1,105 @@
+/**
+ * A video host for tests: serves deterministic bytes of any size, with or
+ * without Content-Length, with or without Range support, as fast or as slowly
+ * as a test needs. `(Request) => Response`, like the fake Gemini.
+ */
+import { Crc32 } from "./crc32";
+
+export const BLOCK_BYTES = 64 * 1024;
+
+export interface FakeVideo {
+  size: number;
+  /** `null` sends no Content-Type. Default `video/mp4`. */
+  contentType?: string | null;
+  /** Default true. */
+  sendLength?: boolean;
+  /** Default true: answers `Range: bytes=N-` with 206. */
+  supportsRanges?: boolean;
+  /** Pause before each 64 KiB block. */
+  delayMsPerBlock?: number;
+  /** Replaces the first bytes (e.g. to look like another format, or like none). */
+  header?: Uint8Array;
+}
+
+/** An MP4-looking first block: `ftyp` at offset 4, then a recognisable pattern. */
+function baseBlock(): Uint8Array {
+  const block = new Uint8Array(BLOCK_BYTES);
+  let state = 0x12345678;
+  for (let i = 0; i < block.length; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    block[i] = state >>> 24;
+  }
+  block.set(new TextEncoder().encode("ftypisom"), 4);
+  return block;
+}
+
+const BASE = baseBlock();
+
+/** Bytes [start, end) of the video; every block differs (its index is in its first 4 bytes). */
+export function videoBytes(video: FakeVideo, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  for (let position = start; position < end; ) {
+    const blockIndex = Math.floor(position / BLOCK_BYTES);
+    const block = BASE.slice();
+    if (blockIndex > 0) new DataView(block.buffer).setUint32(0, blockIndex);
+    if (blockIndex === 0 && video.header) block.set(video.header, 0);
+    const from = position - blockIndex * BLOCK_BYTES;
+    const take = Math.min(BLOCK_BYTES - from, end - position);
+    out.set(block.subarray(from, from + take), position - start);
+    position += take;
+  }
+  return out;
+}
+
+export function videoCrc(video: FakeVideo): number {
+  const crc = new Crc32();
+  for (let position = 0; position < video.size; position += 1024 * 1024) {
+    crc.update(videoBytes(video, position, Math.min(video.size, position + 1024 * 1024)));
+  }
+  return crc.digest();
+}
+
+export class FakeVideoHost {
+  private readonly videos = new Map<string, FakeVideo>();
+  /** The `Range` header of every request, in order (null when absent). */
+  readonly ranges: (string | null)[] = [];
+
+  constructor(readonly origin: string) {}
+
+  add(path: string, video: FakeVideo): string {
+    this.videos.set(path, video);
+    return `${this.origin}${path}`;
+  }
+
+  reset(): void {
+    this.videos.clear();
+    this.ranges.length = 0;
+  }
+
+  async handle(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const video = this.videos.get(url.pathname);
+    this.ranges.push(request.headers.get("Range"));
+    if (!video) return new Response("not found", { status: 404 });
+    const range = /^bytes=(\d+)-$/.exec(request.headers.get("Range") ?? "");
+    const start = range && video.supportsRanges !== false ? Number(range[1]) : 0;
+    const headers = new Headers();
+    if (video.contentType !== null) headers.set("Content-Type", video.contentType ?? "video/mp4");
+    if (video.sendLength !== false) headers.set("Content-Length", String(video.size - start));
+    if (start > 0) headers.set("Content-Range", `bytes ${start}-${video.size - 1}/${video.size}`);
+    let position = start;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (position >= video.size) {
+          controller.close();
+          return;
+        }
+        if (video.delayMsPerBlock) await new Promise((resolve) => setTimeout(resolve, video.delayMsPerBlock));
+        const end = Math.min(video.size, (Math.floor(position / BLOCK_BYTES) + 1) * BLOCK_BYTES);
+        controller.enqueue(videoBytes(video, position, end));
+        position = end;
+      }
+    });
+    return new Response(body, { status: start > 0 ? 206 : 200, headers });
+  }
+}
