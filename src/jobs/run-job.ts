@@ -115,7 +115,16 @@ class JobRun {
     }
   }
 
+  /**
+   * Streams the source into the upload from the last confirmed byte. A
+   * dropped connection (source or Gemini) starts over from the checkpoint:
+   * the upload session says how far it got, and the source is reopened there.
+   */
   private async upload(): Promise<void> {
+    await this.retrying("The transfer was interrupted", () => this.uploadFromCheckpoint());
+  }
+
+  private async uploadFromCheckpoint(): Promise<void> {
     const { maxVideoBytes } = this.context;
     let uploadUrl = this.job.uploadUrl;
     let offset = uploadUrl
@@ -149,6 +158,7 @@ class JobRun {
         this.update({ uploadUrl, mimeType, totalBytes });
       }
       while (chunk) {
+        this.signal.throwIfAborted();
         const end = offset + chunk.bytes.byteLength;
         if (end > maxVideoBytes) throw new VideoSourceError(tooLarge(end, maxVideoBytes));
         const { bytes, last } = chunk;
@@ -181,6 +191,7 @@ class JobRun {
   private async waitUntilActive(): Promise<void> {
     const startedAt = Date.now();
     for (;;) {
+      this.signal.throwIfAborted();
       const file = await this.retrying("Checking the uploaded file", () =>
         this.ai.files.get({ name: this.job.fileName!, config: { abortSignal: this.signal } })
       );
@@ -206,6 +217,7 @@ class JobRun {
 
   private async generate(): Promise<void> {
     const answer = await this.retrying("Asking Gemini", () => {
+      this.signal.throwIfAborted();
       // A restart or a retry cannot continue a half-streamed answer: start it afresh.
       if (this.job.text) this.update({ text: "", message: "restarting the answer" });
       return askGeminiAboutVideo(
@@ -218,11 +230,15 @@ class JobRun {
         },
         {
           signal: this.signal,
-          onText: (text) =>
-            void this.update({ text, message: `generating: ${text.length.toLocaleString("en-US")} characters` })
+          onText: (text) => {
+            this.signal.throwIfAborted();
+            this.update({ text, message: `generating: ${text.length.toLocaleString("en-US")} characters` });
+          }
         }
       );
     });
+    // A stream cut short by the abort can end without an error: never call that done.
+    this.signal.throwIfAborted();
     this.update({ state: "done", text: answer.text, usage: answer.usage ?? null, message: "done" });
   }
 

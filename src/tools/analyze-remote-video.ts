@@ -45,6 +45,7 @@ export function registerAnalyzeRemoteVideo(server: McpServer, deps: ToolDeps): v
       } finally {
         unwatch();
       }
+      await progress.flush();
       const snapshot = toSnapshot(job);
       if (job.state !== "done") return toolError(new Error(job.error ?? job.message));
       return { content: [{ type: "text", text: job.text }], structuredContent: snapshot };

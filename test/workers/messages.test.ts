@@ -55,6 +55,11 @@ describe("POST /messages", () => {
       if (message.id === "call") break;
     }
     expect(messages[0]).toMatchObject({ method: "notifications/progress", params: { progressToken: "t" } });
+    // The final progress goes out before the result, never after it.
+    expect(messages.at(-2)).toMatchObject({
+      method: "notifications/progress",
+      params: { progressToken: "t", progress: 100, total: 100, message: "done" }
+    });
     expect(messages.at(-1)).toMatchObject({
       id: "call",
       result: { content: [{ type: "text", text: "The video shows a cat at 00:05 and a dog at 01:10." }] }

@@ -1,12 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { SessionDO } from "../../src/session-do";
-import type { SseStream } from "../../src/transport/sse-stream";
-import { authed, openSession, sessionStub, SseReader } from "./support/http";
-
-function closeStreams(instance: SessionDO): void {
-  for (const stream of (instance as unknown as { streams: Set<SseStream> }).streams) stream.close();
-}
+import { authed, closeStreams, openSession, sessionStub, SseReader } from "./support/http";
 
 describe("GET /sse", () => {
   it("answers with the SSE headers and a fresh session id", async () => {
@@ -66,7 +60,7 @@ describe("GET /sse", () => {
   it("stops the alarm once no stream is left", async () => {
     const session = await openSession();
     const stub = sessionStub(session.sessionId);
-    await runInDurableObject(stub, (instance) => closeStreams(instance));
+    await closeStreams(session.sessionId);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBeNull();
   });
@@ -74,7 +68,7 @@ describe("GET /sse", () => {
   it("keeps pinging the streams that are still open when one closes", async () => {
     const first = await openSession();
     const stub = sessionStub(first.sessionId);
-    await runInDurableObject(stub, (instance) => closeStreams(instance));
+    await closeStreams(first.sessionId);
     const second = new SseReader((await authed(`/sse?sessionId=${first.sessionId}`)).body!);
     for (let i = 0; i < 3; i++) await second.next();
     expect(await runDurableObjectAlarm(stub)).toBe(true);

@@ -3,7 +3,9 @@
  * reader built on `eventsource-parser`.
  */
 import { env, exports } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import type { SessionDO } from "../../../src/session-do";
+import type { SseStream } from "../../../src/transport/sse-stream";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { TEST_SHARED_SECRET } from "../../constants";
 
@@ -145,6 +147,18 @@ export async function openSession(): Promise<OpenSession> {
     sse,
     endpoint: endpoint.data
   };
+}
+
+/**
+ * Closes the session's streams from the Durable Object's side. Inside the
+ * test pool a client's cancel does not reach the object (it does under
+ * `wrangler dev`), and an open stream would hold the object (and so block
+ * `evictDurableObject`) for as long as it lives.
+ */
+export async function closeStreams(sessionId: string): Promise<void> {
+  await runInDurableObject(sessionStub(sessionId), (instance) => {
+    for (const stream of (instance as unknown as { streams: Set<SseStream> }).streams) stream.close();
+  });
 }
 
 /** The Durable Object stub of a session, for `runInDurableObject` and alarms. */

@@ -1,0 +1,271 @@
+import { evictDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { TEST_MAX_VIDEO_BYTES } from "../constants";
+import { videoCrc, type FakeVideo } from "../support/fake-video";
+import { useFakes } from "./support/fetch-spy";
+import { closeStreams, openSession, sessionStub } from "./support/http";
+import { callTool, pollJob, snapshotOf, withAlarms } from "./support/session-calls";
+
+const fakes = useFakes();
+const MiB = 1024 * 1024;
+const CHUNK = 8 * MiB;
+
+async function session(): Promise<string> {
+  const opened = await openSession();
+  await opened.sse.cancel();
+  await closeStreams(opened.sessionId);
+  return opened.sessionId;
+}
+
+function onlyUpload() {
+  const uploads = [...fakes.gemini.uploads.values()];
+  expect(uploads).toHaveLength(1);
+  return uploads[0]!;
+}
+
+describe("analyses of direct video URLs", () => {
+  it("streams a 50 MB video to the Files API in 8 MiB chunks with exactly the source's bytes", async () => {
+    const video: FakeVideo = { size: 50 * MiB + 123 };
+    const videoUrl = fakes.videos.add("/big.mp4", video);
+    const sessionId = await session();
+    const result = await callTool(sessionId, "analyzeRemoteVideo", { videoUrl, prompt: "What happens?" });
+    expect(result.isError).toBeUndefined();
+    expect(result.content[0]?.text).toBe("The video shows a cat at 00:05 and a dog at 01:10.");
+
+    const upload = onlyUpload();
+    expect(upload.declaredBytes).toBe(video.size);
+    expect(upload.mimeType).toBe("video/mp4");
+    expect(upload.received).toBe(video.size);
+    expect(upload.crc.digest()).toBe(videoCrc(video));
+    expect(upload.chunkSizes.slice(0, -1).every((size) => size === CHUNK)).toBe(true);
+    expect(upload.chunkSizes.at(-1)).toBe(video.size % CHUNK);
+
+    const [generate] = fakes.gemini.generateRequests();
+    expect(generate?.body).toMatchObject({
+      contents: [{ parts: [{ fileData: { fileUri: upload.file!.uri, mimeType: "video/mp4" } }, { text: "What happens?" }] }]
+    });
+    expect(upload.file!.deleted).toBe(true);
+    expect(result.structuredContent).toMatchObject({ status: "done", bytesUploaded: video.size, totalBytes: video.size, progress: 100 });
+  });
+
+  it("uploads a source that sends no Content-Length or Content-Type, typed by its first bytes", async () => {
+    const video: FakeVideo = { size: 20 * MiB + 7, sendLength: false, contentType: null };
+    const videoUrl = fakes.videos.add("/stream", video);
+    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl });
+    expect(result.isError).toBeUndefined();
+    const upload = onlyUpload();
+    expect(upload.declaredBytes).toBeNull();
+    expect(upload.mimeType).toBe("video/mp4");
+    expect(upload.received).toBe(video.size);
+    expect(upload.crc.digest()).toBe(videoCrc(video));
+    expect(fakes.gemini.requests.find((request) => request.path === "/upload/v1beta/files" && request.search === "")?.headers)
+      .not.toHaveProperty("x-goog-upload-header-content-length");
+  });
+
+  it.each([
+    ["video/quicktime", "/clip.bin", "video/mov"],
+    ["application/octet-stream", "/clip.webm", "video/webm"]
+  ])("names the MIME type Gemini expects (Content-Type %s, path %s)", async (contentType, path, expected) => {
+    const header = expected === "video/webm" ? new Uint8Array([0x1a, 0x45, 0xdf, 0xa3, 0, 0, 0, 0, 0, 0, 0, 0]) : undefined;
+    const videoUrl = fakes.videos.add(path, { size: MiB, contentType, ...(header ? { header } : {}) });
+    await callTool(await session(), "analyzeRemoteVideo", { videoUrl });
+    expect(onlyUpload().mimeType).toBe(expected);
+  });
+
+  it("refuses a URL that serves something other than a video", async () => {
+    const header = new TextEncoder().encode("<!doctype html><html>");
+    const videoUrl = fakes.videos.add("/page", { size: 4096, contentType: "text/html", header });
+    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl });
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(/does not serve a video \(Content-Type text\/html/);
+    expect(fakes.gemini.uploads.size).toBe(0);
+  });
+
+  it("refuses a source over MAX_VIDEO_BYTES by its Content-Length, before uploading anything", async () => {
+    const videoUrl = fakes.videos.add("/huge.mp4", { size: TEST_MAX_VIDEO_BYTES + 1 });
+    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl });
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(/larger than the limit \(67\.1 MB > 67\.1 MB, MAX_VIDEO_BYTES\)/);
+    expect(fakes.gemini.uploads.size).toBe(0);
+  });
+
+  it("refuses a source without length once it streams past MAX_VIDEO_BYTES, without finalizing", async () => {
+    const videoUrl = fakes.videos.add("/endless", { size: TEST_MAX_VIDEO_BYTES + CHUNK, sendLength: false });
+    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl });
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(/larger than the limit/);
+    const upload = onlyUpload();
+    expect(upload.received).toBeLessThanOrEqual(TEST_MAX_VIDEO_BYTES);
+    expect(upload.file).toBeUndefined();
+  });
+
+  it("says why when the source answers with an HTTP error", async () => {
+    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl: "http://videos.test/missing.mp4" });
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(/videos\.test answered HTTP 404/);
+  });
+
+  it("polls a PROCESSING file until ACTIVE", async () => {
+    fakes.gemini.enqueueFiles({ pollsBeforeDone: 2 });
+    const videoUrl = fakes.videos.add("/slow-processing.mp4", { size: MiB });
+    const sessionId = await session();
+    const result = await withAlarms(sessionId, callTool(sessionId, "analyzeRemoteVideo", { videoUrl }));
+    expect(result.isError).toBeUndefined();
+    const polls = fakes.gemini.requests.filter((request) => request.method === "GET" && request.path.startsWith("/v1beta/files/"));
+    expect(polls.length).toBe(3);
+  });
+
+  it("reports a file Gemini failed to process, and deletes it", async () => {
+    fakes.gemini.enqueueFiles({ pollsBeforeDone: 1, failWith: "Unsupported video codec" });
+    const videoUrl = fakes.videos.add("/bad-codec.mp4", { size: MiB });
+    const sessionId = await session();
+    const result = await withAlarms(sessionId, callTool(sessionId, "analyzeRemoteVideo", { videoUrl }));
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(/could not process the video: Unsupported video codec/);
+    expect(onlyUpload().file!.deleted).toBe(true);
+  });
+});
+
+describe("retries", () => {
+  it("waits as long as RetryInfo says after a 429, then succeeds", async () => {
+    fakes.gemini.enqueue({
+      kind: "error",
+      httpStatus: 429,
+      status: "RESOURCE_EXHAUSTED",
+      message: "Resource has been exhausted (e.g. check quota).",
+      details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "7s" }]
+    });
+    const opened = await openSession();
+    const result = withAlarms(
+      opened.sessionId,
+      callTool(opened.sessionId, "analyzeRemoteVideo", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }, { progressToken: "r" })
+    );
+    const messages: string[] = [];
+    for (;;) {
+      const message = (await opened.sse.nextMessage(10_000)) as { params: { message: string } };
+      messages.push(message.params.message);
+      if (message.params.message === "done") break;
+    }
+    expect((await result).isError).toBeUndefined();
+    expect(messages.some((text) => /Gemini API error 429 .*Retrying in 7 s \(attempt 2\)/.test(text))).toBe(true);
+    expect(fakes.gemini.generateRequests()).toHaveLength(2);
+    await opened.sse.cancel();
+  });
+
+  it("gives up after five attempts on a persistent 503, with the cause", async () => {
+    const overloaded = { kind: "error", httpStatus: 503, status: "UNAVAILABLE", message: "The model is overloaded." } as const;
+    fakes.gemini.enqueue(overloaded, overloaded, overloaded, overloaded, overloaded);
+    const sessionId = await session();
+    const result = await withAlarms(sessionId, callTool(sessionId, "analyzeRemoteVideo", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }));
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(/Gemini API error 503 \(UNAVAILABLE: The model is overloaded\.\).*retry/);
+    expect(fakes.gemini.generateRequests()).toHaveLength(5);
+  });
+
+  it("resends a chunk the upload endpoint refused with a 5xx, keeping the bytes exact", async () => {
+    fakes.gemini.failNextUploadChunks({ kind: "error", httpStatus: 503, status: "UNAVAILABLE", message: "try again" });
+    const video: FakeVideo = { size: 17 * MiB };
+    const videoUrl = fakes.videos.add("/retry.mp4", video);
+    const sessionId = await session();
+    const result = await withAlarms(sessionId, callTool(sessionId, "analyzeRemoteVideo", { videoUrl }));
+    expect(result.isError).toBeUndefined();
+    expect(onlyUpload().crc.digest()).toBe(videoCrc(video));
+  });
+});
+
+describe("jobs", () => {
+  it("startVideoAnalysis returns a jobId at once; getVideoAnalysis waits for the answer", async () => {
+    fakes.gemini.enqueue({ kind: "answer", chunks: ["slow ", "answer"], chunkDelayMs: 200 });
+    const sessionId = await session();
+    const started = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }));
+    expect(started.jobId).toMatch(new RegExp(`^${sessionId}\\.[0-9a-f]{16}$`));
+    expect(started.status).toBe("queued");
+    const finished = await callTool(sessionId, "getVideoAnalysis", { jobId: started.jobId, waitSeconds: 10 });
+    expect(finished.structuredContent).toMatchObject({ status: "done", progress: 100, result: { text: "slow answer" } });
+    expect(finished.content[0]?.text).toContain("slow answer");
+    const listed = await callTool(sessionId, "listVideoAnalyses", {});
+    expect(listed.structuredContent).toMatchObject({ jobs: [{ jobId: started.jobId, status: "done" }] });
+  });
+
+  it("answers an unknown jobId with a clear tool error", async () => {
+    const result = await callTool(await session(), "getVideoAnalysis", { jobId: "nope" });
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(/No job nope in this session/);
+  });
+
+  it("cancels during the upload: the job ends cancelled and no file is created", async () => {
+    const videoUrl = fakes.videos.add("/slow.mp4", { size: 40 * MiB, delayMsPerBlock: 2 });
+    const sessionId = await session();
+    const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl }));
+    await pollJob(sessionId, jobId, (job) => job.bytesUploaded > 0);
+    const cancelled = await callTool(sessionId, "cancelVideoAnalysis", { jobId });
+    expect(cancelled.structuredContent).toMatchObject({ status: "cancelled", error: "Cancelled: cancelled by the client" });
+    const upload = onlyUpload();
+    expect(upload.file).toBeUndefined();
+    expect(upload.received).toBeLessThan(40 * MiB);
+  });
+
+  it("cancels during generation: the job ends cancelled and the uploaded file is deleted", async () => {
+    fakes.gemini.enqueue({ kind: "answer", chunks: Array.from({ length: 50 }, (_, i) => `part ${i} `), chunkDelayMs: 100 });
+    const videoUrl = fakes.videos.add("/gen.mp4", { size: MiB });
+    const sessionId = await session();
+    const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl }));
+    await pollJob(sessionId, jobId, (job) => job.status === "generating" && String(job.message).startsWith("generating"));
+    const cancelled = await callTool(sessionId, "cancelVideoAnalysis", { jobId });
+    expect(cancelled.structuredContent).toMatchObject({ status: "cancelled" });
+    expect(onlyUpload().file!.deleted).toBe(true);
+  });
+
+  it("resumes an upload after the Durable Object restarts, with no byte lost or repeated", { timeout: 30_000 }, async () => {
+    const video: FakeVideo = { size: 26 * MiB, delayMsPerBlock: 1 };
+    const videoUrl = fakes.videos.add("/restart.mp4", video);
+    const sessionId = await session();
+    const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl }));
+    await pollJob(sessionId, jobId, (job) => job.bytesUploaded >= CHUNK);
+    fakes.sever();
+    await evictDurableObject(sessionStub(sessionId));
+    const done = await withAlarms(sessionId, pollJob(sessionId, jobId, (job) => job.status === "done"));
+    expect(done.result).toMatchObject({ text: "The video shows a cat at 00:05 and a dog at 01:10." });
+    const upload = onlyUpload();
+    expect(upload.received).toBe(video.size);
+    expect(upload.crc.digest()).toBe(videoCrc(video));
+    expect(fakes.videos.ranges.some((range) => range !== null && /^bytes=\d+-$/.test(range) && range !== "bytes=0-")).toBe(true);
+  });
+
+  it("restarts an interrupted answer after the Durable Object restarts", { timeout: 30_000 }, async () => {
+    fakes.gemini.enqueue({ kind: "answer", chunks: Array.from({ length: 30 }, (_, i) => `p${i} `), chunkDelayMs: 50 });
+    fakes.gemini.enqueue({ kind: "answer", chunks: ["complete answer"] });
+    const sessionId = await session();
+    const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }));
+    await pollJob(sessionId, jobId, (job) => String(job.message).startsWith("generating"));
+    fakes.sever();
+    await evictDurableObject(sessionStub(sessionId));
+    const done = await withAlarms(sessionId, pollJob(sessionId, jobId, (job) => job.status === "done"));
+    expect(done.result).toMatchObject({ text: "complete answer" });
+  });
+});
+
+describe("progress of an upload", () => {
+  it("rises with every notification to 100 of 100, saying how much is uploaded", { timeout: 30_000 }, async () => {
+    const videoUrl = fakes.videos.add("/progress.mp4", { size: 20 * MiB, delayMsPerBlock: 3 });
+    fakes.gemini.enqueueFiles({ pollsBeforeDone: 1 });
+    const opened = await openSession();
+    const call = withAlarms(opened.sessionId, callTool(opened.sessionId, "analyzeRemoteVideo", { videoUrl }, { progressToken: 42 }));
+    const updates: { progress: number; total: number; message: string }[] = [];
+    for (;;) {
+      const message = (await opened.sse.nextMessage(10_000)) as { params: (typeof updates)[number] };
+      updates.push(message.params);
+      if (message.params.message === "done") break;
+    }
+    await call;
+    const values = updates.map((update) => update.progress);
+    for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThan(values[i - 1]!);
+    expect(updates.every((update) => update.total === 100)).toBe(true);
+    expect(values.at(-1)).toBe(100);
+    const messages = updates.map((update) => update.message);
+    expect(messages).toContain("uploading 8.4 / 21.0 MB");
+    expect(messages).toContain("Gemini is processing the video");
+    expect(messages).toContain("Gemini is watching the video");
+    await opened.sse.cancel();
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * Tool calls bound to a session over `/rpc`, and a driver for the session's
+ * alarm so that waits (polling, retries) pass at once, like fake timers.
+ */
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { postJson, sessionStub } from "./http";
+
+export interface ToolResult {
+  content: { type: string; text: string }[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+let nextId = 1;
+
+/** Calls a tool on the session; resolves with the JSON-RPC result. */
+export async function callTool(
+  sessionId: string,
+  name: string,
+  args: Record<string, unknown>,
+  meta?: Record<string, unknown>
+): Promise<ToolResult> {
+  const response = await postJson(
+    "/rpc",
+    { jsonrpc: "2.0", id: nextId++, method: "tools/call", params: { name, arguments: args, ...(meta ? { _meta: meta } : {}) } },
+    { "Mcp-Session-Id": sessionId }
+  );
+  const body = (await response.json()) as { result?: ToolResult; error?: unknown };
+  if (!body.result) throw new Error(`tools/call ${name} failed: ${JSON.stringify(body)}`);
+  return body.result;
+}
+
+/** The job snapshot a job tool returned. */
+export function snapshotOf(result: ToolResult): { jobId: string; status: string; bytesUploaded: number; [key: string]: unknown } {
+  return result.structuredContent as { jobId: string; status: string; bytesUploaded: number };
+}
+
+/**
+ * Fires the session's alarm every few milliseconds until `work` settles, so
+ * alarm-driven sleeps end at once. Bounded in count and time.
+ */
+export async function withAlarms<T>(sessionId: string, work: Promise<T>, maxMs = 20_000): Promise<T> {
+  const stub = sessionStub(sessionId);
+  let settled = false;
+  const result = work.finally(() => {
+    settled = true;
+  });
+  const deadline = Date.now() + maxMs;
+  while (!settled && Date.now() < deadline) {
+    await runDurableObjectAlarm(stub);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return result;
+}
+
+/** Polls getVideoAnalysis until `predicate` holds; bounded. */
+export async function pollJob(
+  sessionId: string,
+  jobId: string,
+  predicate: (snapshot: ReturnType<typeof snapshotOf>) => boolean,
+  maxMs = 20_000
+): Promise<ReturnType<typeof snapshotOf>> {
+  const deadline = Date.now() + maxMs;
+  for (;;) {
+    const snapshot = snapshotOf(await callTool(sessionId, "getVideoAnalysis", { jobId }));
+    if (predicate(snapshot)) return snapshot;
+    if (Date.now() > deadline) throw new Error(`Job never reached the expected state: ${JSON.stringify(snapshot)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
