@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 /**
  * `npm run dev`: makes sure `.dev.vars` has a 64-character SHARED_SECRET,
- * prints how to connect, then runs `wrangler dev` on 127.0.0.1.
+ * starts the Worker on 127.0.0.1 (see serve.mjs), and prints how to connect.
+ * `npm run dev -- --inspector` turns the DevTools inspector on (it slows
+ * large uploads down and caps them near 200 MB; see serve.mjs).
  */
-import { spawn } from "node:child_process";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { ensureDevVars } from "./dev-vars.mjs";
 import { connectionHints } from "./hints.mjs";
+import { serve } from "./serve.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const host = "127.0.0.1";
+const { values } = parseArgs({ options: { inspector: { type: "boolean", default: false } } });
 const port = Number(process.env.PORT ?? 8787);
 
 const { vars, wroteSecret } = ensureDevVars(join(root, ".dev.vars"), join(root, ".dev.vars.example"));
@@ -21,12 +23,11 @@ if (!vars.GOOGLE_API_KEY) {
     "GOOGLE_API_KEY is not set in .dev.vars: the server starts, but analyses will answer that the key is missing."
   );
 }
-console.log(connectionHints(`http://${host}:${port}`, vars.SHARED_SECRET));
-
-const wrangler = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
-const child = spawn(process.execPath, [wrangler, "dev", "--ip", host, "--port", String(port), ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: "inherit"
-});
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+const server = await serve({ ip: "127.0.0.1", port, inspector: values.inspector, watch: true });
+console.log(connectionHints(server.url, vars.SHARED_SECRET));
+console.log("Press Ctrl+C to stop.");
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, () => {
+    void server.stop().finally(() => process.exit(0));
+  });
+}

@@ -139,7 +139,7 @@ class JobRun {
         signal: this.signal
       })
     );
-    const reader = new ChunkReader(source.response.body!.getReader(), UPLOAD_CHUNK_BYTES);
+    const reader = new ChunkReader(source.response.body!, UPLOAD_CHUNK_BYTES);
     try {
       await reader.skip(offset - source.startsAt);
       const totalBytes = source.totalBytes ?? this.job.totalBytes;

@@ -7,6 +7,8 @@ import type { FetchLike } from "../gemini/client";
 import { checkVideoUrl } from "./url-guard";
 
 export const MAX_REDIRECTS = 5;
+/** Size of the read-ahead that tells whether a full chunk was the last. */
+const LOOKAHEAD_BYTES = 64 * 1024;
 
 export class VideoSourceError extends Error {
   constructor(message: string) {
@@ -80,60 +82,71 @@ export function tooLarge(bytes: number, maxBytes: number): string {
 
 /**
  * Reads a byte stream in chunks of exactly `chunkBytes` (the last may be
- * shorter), reusing one buffer, and tells whether a chunk is the last one.
- * Holds at most one chunk plus one read-ahead piece.
+ * shorter) straight into one reused buffer with a BYOB reader, and tells
+ * whether a chunk is the last one. Holds one chunk plus a small read-ahead.
+ * Reading in place (workerd's `readAtLeast`) keeps memory flat and avoids a
+ * copy per network packet.
  */
 export class ChunkReader {
-  private readonly buffer: Uint8Array;
-  private pending: Uint8Array | null = null;
+  private readonly reader: ReadableStreamBYOBReader;
+  private buffer: ArrayBuffer;
+  private lookahead: ArrayBuffer = new ArrayBuffer(LOOKAHEAD_BYTES);
+  /** Bytes read ahead (at the start of `lookahead`); they begin the next chunk. */
+  private pending = 0;
   private ended = false;
 
   constructor(
-    private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
-    chunkBytes: number
+    body: ReadableStream<Uint8Array>,
+    private readonly chunkBytes: number
   ) {
-    this.buffer = new Uint8Array(chunkBytes);
+    this.reader = body.getReader({ mode: "byob" });
+    this.buffer = new ArrayBuffer(chunkBytes);
   }
 
-  private async piece(): Promise<Uint8Array | null> {
-    if (this.pending) {
-      const piece = this.pending;
-      this.pending = null;
-      return piece;
-    }
-    while (!this.ended) {
-      const { done, value } = await this.reader.read();
+  /** Reads exactly `length` bytes into `buffer` at `offset`, fewer only at the end. */
+  private async fill(offset: number, length: number): Promise<number> {
+    if (this.ended || length <= 0) return 0;
+    const { done, value } = await this.reader.readAtLeast(length, new Uint8Array(this.buffer, offset, length));
+    if (value) this.buffer = value.buffer;
+    const read = value?.byteLength ?? 0;
+    if (done || read < length) this.ended = true;
+    return read;
+  }
+
+  /** After a full chunk: reads on until a byte arrives or the stream ends. */
+  private async peek(): Promise<void> {
+    while (!this.ended && this.pending === 0) {
+      const { done, value } = await this.reader.read(new Uint8Array(this.lookahead));
+      if (value) this.lookahead = value.buffer;
+      this.pending = value?.byteLength ?? 0;
       if (done) this.ended = true;
-      else if (value.byteLength > 0) return value;
     }
-    return null;
   }
 
   /** Discards `count` bytes (to resume where an upload left off). */
   async skip(count: number): Promise<void> {
     let left = count;
     while (left > 0) {
-      const piece = await this.piece();
-      if (!piece) throw new VideoSourceError("The video ended before the point the upload had reached.");
-      if (piece.byteLength > left) this.pending = piece.subarray(left);
-      left -= Math.min(left, piece.byteLength);
+      const read = await this.fill(0, Math.min(left, this.chunkBytes));
+      left -= read;
+      if (left > 0 && this.ended) {
+        throw new VideoSourceError("The video ended before the point the upload had reached.");
+      }
     }
   }
 
   /** The next chunk (a view on the reused buffer), or null at the end. */
   async next(): Promise<{ bytes: Uint8Array; last: boolean } | null> {
     let filled = 0;
-    while (filled < this.buffer.byteLength) {
-      const piece = await this.piece();
-      if (!piece) break;
-      const take = Math.min(piece.byteLength, this.buffer.byteLength - filled);
-      this.buffer.set(piece.subarray(0, take), filled);
-      filled += take;
-      if (take < piece.byteLength) this.pending = piece.subarray(take);
+    if (this.pending > 0) {
+      new Uint8Array(this.buffer).set(new Uint8Array(this.lookahead, 0, this.pending));
+      filled = this.pending;
+      this.pending = 0;
     }
+    filled += await this.fill(filled, this.chunkBytes - filled);
     if (filled === 0) return null;
-    if (!this.pending && !this.ended) this.pending = await this.piece();
-    return { bytes: this.buffer.subarray(0, filled), last: this.pending === null };
+    if (filled === this.chunkBytes) await this.peek();
+    return { bytes: new Uint8Array(this.buffer, 0, filled), last: this.pending === 0 };
   }
 
   async cancel(): Promise<void> {

@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeGemini } from "../support/fake-gemini";
 import { FakeVideoHost, videoCrc } from "../support/fake-video";
 import { serveOnLoopback, type LoopbackServer } from "./support/node-server";
-import { startWranglerDev, type DevServer } from "./support/wrangler-dev";
+import { startDevServer, type DevServer } from "./support/dev-server";
 
 const fake = new FakeGemini();
 let videos: FakeVideoHost;
@@ -32,7 +32,7 @@ beforeAll(async () => {
   gemini = await serveOnLoopback((request) => fake.handle(request));
   videoServer = await serveOnLoopback((request) => videos.handle(request));
   videos = new FakeVideoHost(videoServer.url);
-  server = await startWranglerDev({
+  server = await startDevServer({
     GOOGLE_API_KEY: "e2e-google-api-key",
     GEMINI_BASE_URL: gemini.url,
     GEMINI_MODEL: "gemini-e2e",
@@ -146,7 +146,8 @@ describe("a direct video URL in the real runtime", () => {
       const upload = [...fake.uploads.values()].at(-1)!;
       expect(upload.received).toBe(video.size);
       expect(upload.crc.digest()).toBe(videoCrc(video));
-      expect(upload.file?.deleted).toBe(true);
+      // The file is deleted as the job ends, just after the result goes out.
+      await expect.poll(() => upload.file?.deleted, { timeout: 5_000 }).toBe(true);
       expect(progress.map((update) => update.message)).toContain("Gemini is processing the video");
     } finally {
       await client.close();

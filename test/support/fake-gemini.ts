@@ -20,6 +20,12 @@ export interface RecordedRequest {
   body: unknown;
 }
 
+/** An incremental checksum of received bytes (CRC-32 by default). */
+export interface Digest {
+  update(bytes: Uint8Array): unknown;
+  digest(): number | string;
+}
+
 /** One resumable upload as the fake received it. */
 export interface FakeUpload {
   id: string;
@@ -27,7 +33,7 @@ export interface FakeUpload {
   declaredBytes: number | null;
   displayName: string | undefined;
   received: number;
-  crc: Crc32;
+  crc: Digest;
   chunkSizes: number[];
   file?: FakeFile;
 }
@@ -75,6 +81,9 @@ export class FakeGemini {
   private readonly uploadFailures: ErrorBehavior[] = [];
   private readonly fileBehaviors: FileBehavior[] = [];
   private nextId = 1;
+
+  /** @param newDigest checksum for uploads; the benchmark passes a native one */
+  constructor(private readonly newDigest: () => Digest = () => new Crc32()) {}
 
   /** Queues behaviours for the next generate calls; afterwards the default answer. */
   enqueue(...behaviors: GenerateBehavior[]): void {
@@ -157,7 +166,7 @@ export class FakeGemini {
       declaredBytes: declared === null ? null : Number(declared),
       displayName: (JSON.parse(text || "{}") as { file?: { displayName?: string } }).file?.displayName,
       received: 0,
-      crc: new Crc32(),
+      crc: this.newDigest(),
       chunkSizes: []
     });
     return new Response(null, {

@@ -36,7 +36,7 @@ function baseBlock(): Uint8Array {
 const BASE = baseBlock();
 
 /** Bytes [start, end) of the video; every block differs (its index is in its first 4 bytes). */
-export function videoBytes(video: FakeVideo, start: number, end: number): Uint8Array {
+export function videoBytes(video: FakeVideo, start: number, end: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(end - start);
   for (let position = start; position < end; ) {
     const blockIndex = Math.floor(position / BLOCK_BYTES);
@@ -88,7 +88,8 @@ export class FakeVideoHost {
     if (video.sendLength !== false) headers.set("Content-Length", String(video.size - start));
     if (start > 0) headers.set("Content-Range", `bytes ${start}-${video.size - 1}/${video.size}`);
     let position = start;
-    const body = new ReadableStream<Uint8Array>({
+    const body = new ReadableStream({
+      type: "bytes",
       async pull(controller) {
         if (position >= video.size) {
           controller.close();

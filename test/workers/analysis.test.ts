@@ -44,7 +44,7 @@ describe("analyses of direct video URLs", () => {
     expect(generate?.body).toMatchObject({
       contents: [{ parts: [{ fileData: { fileUri: upload.file!.uri, mimeType: "video/mp4" } }, { text: "What happens?" }] }]
     });
-    expect(upload.file!.deleted).toBe(true);
+    await expect.poll(() => upload.file!.deleted).toBe(true);
     expect(result.structuredContent).toMatchObject({ status: "done", bytesUploaded: video.size, totalBytes: video.size, progress: 100 });
   });
 
@@ -122,7 +122,7 @@ describe("analyses of direct video URLs", () => {
     const result = await withAlarms(sessionId, callTool(sessionId, "analyzeRemoteVideo", { videoUrl }));
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(/could not process the video: Unsupported video codec/);
-    expect(onlyUpload().file!.deleted).toBe(true);
+    await expect.poll(() => onlyUpload().file!.deleted).toBe(true);
   });
 });
 
@@ -213,7 +213,7 @@ describe("jobs", () => {
     await pollJob(sessionId, jobId, (job) => job.status === "generating" && String(job.message).startsWith("generating"));
     const cancelled = await callTool(sessionId, "cancelVideoAnalysis", { jobId });
     expect(cancelled.structuredContent).toMatchObject({ status: "cancelled" });
-    expect(onlyUpload().file!.deleted).toBe(true);
+    await expect.poll(() => onlyUpload().file!.deleted).toBe(true);
   });
 
   it("resumes an upload after the Durable Object restarts, with no byte lost or repeated", { timeout: 30_000 }, async () => {

@@ -60,7 +60,8 @@ async function severable(response: Response, startedIn: number): Promise<Respons
   if (startedIn !== epoch) throw connectionLost();
   if (!response.body) return response;
   const reader = response.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
+  const body = new ReadableStream({
+    type: "bytes",
     async pull(controller) {
       const { done, value } = await reader.read();
       if (startedIn !== epoch) controller.error(connectionLost());
@@ -82,7 +83,8 @@ async function abortable(pending: Promise<Response>, signal: AbortSignal | undef
   ]);
   if (!response.body) return response;
   const reader = response.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
+  const body = new ReadableStream({
+    type: "bytes",
     async pull(controller) {
       if (signal.aborted) {
         await reader.cancel();

@@ -1,11 +1,11 @@
 /**
- * Starts the real server under `wrangler dev` on a free loopback port, with
- * its own state directory and settings, and stops it (the whole process
- * group) afterwards.
+ * Starts the real server (workerd through wrangler, as `npm run dev` does:
+ * scripts/serve.mjs) in its own process on a free loopback port, with its own
+ * state directory and settings, and stops it (the whole process group)
+ * afterwards.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./node-server";
@@ -13,14 +13,18 @@ import { freePort } from "./node-server";
 export interface DevServer {
   baseUrl: string;
   secret: string;
-  /** Everything the server printed so far. */
+  /** The wrangler process (its process group holds workerd). */
+  pid: number;
+  /** The last 64 KiB of what the server printed. */
   output(): string;
   stop(): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 90_000;
+/** How much of the server's output is kept, from the end. */
+const OUTPUT_TAIL_CHARS = 64 * 1024;
 
-export async function startWranglerDev(vars: Record<string, string>): Promise<DevServer> {
+export async function startDevServer(vars: Record<string, string>): Promise<DevServer> {
   const secret = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
   const dir = mkdtempSync(join(tmpdir(), "gemini-video-mcp-e2e-"));
   const envFile = join(dir, "test.env");
@@ -31,35 +35,33 @@ export async function startWranglerDev(vars: Record<string, string>): Promise<De
       .join("\n")
   );
   const port = await freePort();
-  const inspectorPort = await freePort();
-  const wrangler = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
+  const root = join(import.meta.dirname, "..", "..", "..");
   const child: ChildProcess = spawn(
     process.execPath,
     [
-      wrangler,
-      "dev",
+      join(root, "scripts", "serve.mjs"),
       "--ip",
       "127.0.0.1",
       "--port",
       String(port),
-      "--inspector-port",
-      String(inspectorPort),
       "--env-file",
       envFile,
       "--persist-to",
-      join(dir, "state"),
-      "--show-interactive-dev-session=false"
+      join(dir, "state")
     ],
     {
-      cwd: join(import.meta.dirname, "..", "..", ".."),
+      cwd: root,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_ENV: "" }
     }
   );
   let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-OUTPUT_TAIL_CHARS);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -87,7 +89,7 @@ export async function startWranglerDev(vars: Record<string, string>): Promise<De
   for (;;) {
     if (child.exitCode !== null) {
       await stop();
-      throw new Error(`wrangler dev exited early:\n${output}`);
+      throw new Error(`The server exited early:\n${output}`);
     }
     try {
       const response = await fetch(`${baseUrl}/health`);
@@ -97,11 +99,11 @@ export async function startWranglerDev(vars: Record<string, string>): Promise<De
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`wrangler dev did not become ready in ${READY_TIMEOUT_MS} ms:\n${output}`);
+      throw new Error(`The server did not become ready in ${READY_TIMEOUT_MS} ms:\n${output}`);
     }
     await sleep(250);
   }
-  return { baseUrl, secret, output: () => output, stop };
+  return { baseUrl, secret, pid: child.pid!, output: () => output, stop };
 }
 
 function sleep(ms: number): Promise<void> {

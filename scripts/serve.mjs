@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/**
+ * Runs the Worker locally through wrangler's programmatic API
+ * (`unstable_startWorker`), the same runtime as `wrangler dev`, with the
+ * DevTools inspector off unless asked for.
+ *
+ * Why not plain `wrangler dev`: with its inspector on, workerd reports every
+ * 4 KiB of every fetch body to DevTools (`Network.dataReceived`) and wrangler
+ * forwards each report to its Node process over a new loopback connection.
+ * A video upload then opens ~250 sockets per MB, hits workerd's open-file
+ * limit near 200 MB, and the server stops answering. Without the inspector
+ * the same transfer keeps a handful of sockets and runs many times faster.
+ *
+ *   node scripts/serve.mjs [--ip 127.0.0.1] [--port 8787] [--env-file F]
+ *                          [--persist-to DIR] [--inspector] [--watch]
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { unstable_startWorker } from "wrangler";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Starts the Worker; resolves once it answers, with its URL and a stop function. */
+export async function serve({ ip = "127.0.0.1", port = 8787, envFile, persistTo, inspector = false, watch = false }) {
+  const worker = await unstable_startWorker({
+    config: join(root, "wrangler.toml"),
+    ...(envFile ? { envFiles: [envFile] } : {}),
+    dev: {
+      server: { hostname: ip, port },
+      inspector: inspector ? {} : false,
+      watch,
+      ...(persistTo ? { persist: persistTo } : {})
+    }
+  });
+  await worker.ready;
+  return { url: (await worker.url).toString().replace(/\/$/, ""), stop: () => worker.dispose() };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      ip: { type: "string", default: "127.0.0.1" },
+      port: { type: "string", default: "8787" },
+      "env-file": { type: "string" },
+      "persist-to": { type: "string" },
+      inspector: { type: "boolean", default: false },
+      watch: { type: "boolean", default: false }
+    }
+  });
+  const server = await serve({
+    ip: values.ip,
+    port: Number(values.port),
+    envFile: values["env-file"],
+    persistTo: values["persist-to"],
+    inspector: values.inspector,
+    watch: values.watch
+  });
+  console.log(`Ready on ${server.url}`);
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.once(signal, () => {
+      void server.stop().finally(() => process.exit(0));
+    });
+  }
+}
