@@ -1,0 +1,71 @@
+/**
+ * `npm run bench:slow`: an analysis whose Gemini processing stage lasts
+ * minutes (5 by default), through the running server with the official SDK
+ * client over Streamable HTTP, as an MCP client with the default 60 s request
+ * timeout would make it. Reports whether it completed and the longest silence
+ * between progress notifications (the server promises one at least every 10 s).
+ *
+ *   npm run bench:slow -- --seconds 300
+ */
+import { parseArgs } from "node:util";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { FakeGemini } from "../test/support/fake-gemini";
+import { FakeVideoHost } from "../test/support/fake-video";
+import { serveOnLoopback } from "../test/node/support/node-server";
+import { startDevServer } from "../test/node/support/dev-server";
+
+const { values } = parseArgs({ options: { seconds: { type: "string", default: "300" } } });
+const stageSeconds = Number(values.seconds);
+/** The server polls a processing file every 2 s. */
+const POLL_SECONDS = 2;
+
+const gemini = new FakeGemini();
+gemini.enqueueFiles({ pollsBeforeDone: Math.ceil(stageSeconds / POLL_SECONDS) });
+const geminiServer = await serveOnLoopback((request) => gemini.handle(request));
+let videos: FakeVideoHost | undefined;
+const videoServer = await serveOnLoopback((request) => videos!.handle(request));
+videos = new FakeVideoHost(videoServer.url);
+const videoUrl = videos.add("/slow.mp4", { size: 2_000_000 });
+const server = await startDevServer({
+  GOOGLE_API_KEY: "bench",
+  GEMINI_BASE_URL: geminiServer.url,
+  ALLOW_PRIVATE_VIDEO_URLS: "true"
+});
+const client = new Client({ name: "bench-slow", version: "1.0.0" });
+try {
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${server.baseUrl}/mcp`), {
+      requestInit: { headers: { Authorization: `Bearer ${server.secret}` } }
+    })
+  );
+  const started = performance.now();
+  const arrivals: number[] = [];
+  let lastMessage = "";
+  const result = await client.callTool({ name: "analyzeRemoteVideo", arguments: { videoUrl } }, undefined, {
+    resetTimeoutOnProgress: true,
+    maxTotalTimeout: (stageSeconds + 120) * 1000,
+    onprogress: (update) => {
+      arrivals.push(performance.now());
+      if (update.message !== lastMessage && arrivals.length % 6 === 1) console.log(`  ${((performance.now() - started) / 1000).toFixed(0)} s: ${update.message}`);
+      lastMessage = update.message ?? "";
+    }
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const gaps = arrivals.map((at, i) => (i === 0 ? at - started : at - arrivals[i - 1]!) / 1000);
+  console.log(`\nSlow stage benchmark: Gemini processing held for ${stageSeconds} s`);
+  console.table({
+    result: {
+      completed: !result.isError,
+      "total s": seconds.toFixed(1),
+      "progress notifications": arrivals.length,
+      "longest silence s": Math.max(...gaps).toFixed(1)
+    }
+  });
+  if (result.isError) process.exitCode = 1;
+} finally {
+  await client.close();
+  await server.stop();
+  await geminiServer.close();
+  await videoServer.close();
+}
