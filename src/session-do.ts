@@ -25,11 +25,14 @@ import { readConfig, type Config, type Env } from "./config";
 import { jsonErrorResponse } from "./http/errors";
 import { createMcpServer } from "./mcp-server";
 import { readSessionRoute, type SessionRoute } from "./session-request";
+import type { Job } from "./jobs/job";
 import { JobManager } from "./jobs/job-manager";
+import { routeJobs } from "./jobs/job-routing";
 import { JobStore } from "./jobs/job-store";
 import { AlarmScheduler } from "./scheduler";
 import { SessionStore } from "./session-store";
 import type { ToolDeps } from "./tools";
+import { MAX_WAIT_SECONDS } from "./tools/job-tools";
 import { parseJsonRpcBody, type IncomingItem } from "./transport/jsonrpc";
 import { encodeSseComment, encodeSseEvent } from "./transport/sse";
 import { SseStream } from "./transport/sse-stream";
@@ -123,7 +126,20 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   private toolDeps(): ToolDeps {
-    return { jobs: this.jobs(), defaultModel: this.config.gemini.model };
+    return {
+      jobs: routeJobs(this.jobs(), (sessionId) => this.env.SESSIONS.get(this.env.SESSIONS.idFromName(sessionId))),
+      defaultModel: this.config.gemini.model
+    };
+  }
+
+  /** RPC for `routeJobs`: another session asks about a job this one runs. */
+  async waitForJob(jobId: string, timeoutMs: number): Promise<Job | undefined> {
+    return this.jobs().wait(jobId, Math.min(timeoutMs, MAX_WAIT_SECONDS * 1000));
+  }
+
+  /** RPC for `routeJobs`: another session cancels a job this one runs. */
+  async cancelJob(jobId: string, reason?: string): Promise<Job | undefined> {
+    return this.jobs().cancel(jobId, reason);
   }
 
   private enterSession(route: SessionRoute): Response | undefined {

@@ -43,7 +43,11 @@ export class JobManager {
   private readonly listeners = new Map<string, Set<JobListener>>();
   private readonly context: JobContext;
 
+  /** The session whose jobs these are; new job ids start with it. */
+  readonly sessionId: string;
+
   constructor(private readonly options: JobManagerOptions) {
+    this.sessionId = options.sessionId;
     this.context = {
       store: options.store,
       gemini: options.gemini,
@@ -63,7 +67,7 @@ export class JobManager {
     const youTube = matchYouTube(checkVideoUrl(input.videoUrl, true));
     if (youTube.kind === "not-a-video") throw new VideoUrlError(youTube.reason);
     if (youTube.kind === "not-youtube") checkVideoUrl(input.videoUrl, this.options.allowPrivateVideoUrls);
-    const job = this.options.store.create(`${this.options.sessionId}.${randomHex(8)}`, input);
+    const job = this.options.store.create(`${this.sessionId}.${randomHex(8)}`, input);
     this.launch(job.id);
     return job;
   }

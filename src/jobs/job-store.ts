@@ -82,22 +82,25 @@ function fromRow(row: Row): Job {
 }
 
 export class JobStore {
-  private ready = false;
+  private tableExists = false;
 
   constructor(
     private readonly sql: SqlStorage,
     private readonly now: () => number = Date.now
   ) {}
 
+  /** Reads find nothing, and write nothing, until the first job is created. */
   private rows(query: string, ...values: SqlStorageValue[]): Row[] {
-    if (!this.ready) {
-      this.sql.exec(SCHEMA);
-      this.ready = true;
-    }
-    return this.sql.exec<Row>(query, ...values).toArray();
+    this.tableExists ||=
+      this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'").toArray().length > 0;
+    return this.tableExists ? this.sql.exec<Row>(query, ...values).toArray() : [];
   }
 
   create(id: string, input: AnalysisInput): Job {
+    if (!this.tableExists) {
+      this.sql.exec(SCHEMA);
+      this.tableExists = true;
+    }
     const now = this.now();
     this.rows(
       "INSERT INTO jobs (id, input, state, message, created_at, updated_at) VALUES (?, ?, 'queued', 'starting the analysis', ?, ?)",

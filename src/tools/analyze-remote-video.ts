@@ -40,7 +40,7 @@ export function registerAnalyzeRemoteVideo(server: McpServer, deps: ToolDeps): v
           if (!isFinal(job)) await progress.heartbeat(job);
         }
       } catch (error) {
-        if (extra.signal.aborted) deps.jobs.cancel(job.id, "the client cancelled the request");
+        if (extra.signal.aborted) await deps.jobs.cancel(job.id, "the client cancelled the request");
         throw error;
       } finally {
         unwatch();

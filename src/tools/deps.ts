@@ -7,7 +7,7 @@ export interface JobService {
   list(): Job[];
   watch(jobId: string, listener: (job: Job) => void): () => void;
   wait(jobId: string, timeoutMs: number, signal?: AbortSignal): Promise<Job | undefined>;
-  cancel(jobId: string, reason?: string): Job | undefined;
+  cancel(jobId: string, reason?: string): Promise<Job | undefined>;
 }
 
 /** What the tools need from their host; nothing here knows about transports. */

@@ -23,7 +23,7 @@ function snapshotResult(job: Job): CallToolResult {
 
 function unknownJob(jobId: string): CallToolResult {
   return toolError(
-    new Error(`No job ${jobId} in this session. Jobs belong to the session that started them; call listVideoAnalyses to see this session's jobs.`)
+    new Error(`No job ${jobId}. Check the jobId that startVideoAnalysis returned; listVideoAnalyses shows this session's jobs.`)
   );
 }
 
@@ -81,7 +81,7 @@ export function registerJobTools(server: McpServer, deps: ToolDeps): void {
       annotations: { destructiveHint: true, idempotentHint: true }
     },
     async ({ jobId }) => {
-      const job = deps.jobs.cancel(jobId);
+      const job = await deps.jobs.cancel(jobId);
       if (!job) return unknownJob(jobId);
       return snapshotResult((await deps.jobs.wait(jobId, 10_000)) ?? job);
     }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { TEST_MAX_VIDEO_BYTES } from "../constants";
 import { videoCrc, type FakeVideo } from "../support/fake-video";
 import { useFakes } from "./support/fetch-spy";
-import { closeStreams, openSession, sessionStub } from "./support/http";
+import { closeStreams, openSession, postJson, sessionStub } from "./support/http";
 import { callTool, pollJob, snapshotOf, withAlarms } from "./support/session-calls";
 
 const fakes = useFakes();
@@ -190,7 +190,22 @@ describe("jobs", () => {
   it("answers an unknown jobId with a clear tool error", async () => {
     const result = await callTool(await session(), "getVideoAnalysis", { jobId: "nope" });
     expect(result.isError).toBe(true);
-    expect(result.content[0]?.text).toMatch(/No job nope in this session/);
+    expect(result.content[0]?.text).toMatch(/No job nope\./);
+  });
+
+  it("finds a job from another session, so sessionless /rpc calls can start, poll and cancel", async () => {
+    fakes.gemini.enqueue({ kind: "answer", chunks: ["found ", "across sessions"], chunkDelayMs: 100 });
+    const rpc = async (name: string, args: Record<string, unknown>) =>
+      ((await (await postJson("/rpc", { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } })).json()) as {
+        result: { structuredContent: Record<string, unknown> };
+      }).result.structuredContent;
+    const started = await rpc("startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" });
+    const finished = await rpc("getVideoAnalysis", { jobId: started.jobId, waitSeconds: 10 });
+    expect(finished).toMatchObject({ jobId: started.jobId, status: "done", result: { text: "found across sessions" } });
+
+    fakes.gemini.enqueue({ kind: "answer", chunks: Array.from({ length: 40 }, () => "slow "), chunkDelayMs: 100 });
+    const second = await rpc("startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" });
+    expect(await rpc("cancelVideoAnalysis", { jobId: second.jobId })).toMatchObject({ status: "cancelled" });
   });
 
   it("cancels during the upload: the job ends cancelled and no file is created", async () => {
