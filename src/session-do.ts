@@ -114,7 +114,7 @@ export class SessionDO extends DurableObject<Env> {
   /** The session's jobs; created on first use, so a restart can resume them. */
   private jobs(): JobManager {
     this.jobManager ??= new JobManager({
-      sessionId: this.sessionId || this.store.sessionId() || "session",
+      sessionId: () => this.sessionId,
       store: new JobStore(this.ctx.storage.sql),
       scheduler: this.scheduler,
       gemini: this.config.gemini,

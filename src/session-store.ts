@@ -53,12 +53,6 @@ export class SessionStore {
     this.query("INSERT OR IGNORE INTO session_meta (id, created_at) VALUES (?, ?)", sessionId, now);
   }
 
-  /** The id of the session this object holds, once created. */
-  sessionId(): string | undefined {
-    if (!this.exists()) return undefined;
-    return this.query<{ id: string }>("SELECT id FROM session_meta LIMIT 1")[0]?.id;
-  }
-
   /** Hands out the next event sequence number; unique and rising across restarts. */
   nextEventSeq(): number {
     const [row] = this.query<{ last_event_seq: number }>(

@@ -25,7 +25,8 @@ const HEARTBEAT = "jobs";
 export type JobListener = (job: Job) => void;
 
 export interface JobManagerOptions {
-  sessionId: string;
+  /** The session these jobs belong to (known once a request names it). */
+  sessionId(): string;
   store: JobStore;
   scheduler: AlarmScheduler;
   gemini: GeminiSettings;
@@ -43,11 +44,7 @@ export class JobManager {
   private readonly listeners = new Map<string, Set<JobListener>>();
   private readonly context: JobContext;
 
-  /** The session whose jobs these are; new job ids start with it. */
-  readonly sessionId: string;
-
   constructor(private readonly options: JobManagerOptions) {
-    this.sessionId = options.sessionId;
     this.context = {
       store: options.store,
       gemini: options.gemini,
@@ -67,9 +64,14 @@ export class JobManager {
     const youTube = matchYouTube(checkVideoUrl(input.videoUrl, true));
     if (youTube.kind === "not-a-video") throw new VideoUrlError(youTube.reason);
     if (youTube.kind === "not-youtube") checkVideoUrl(input.videoUrl, this.options.allowPrivateVideoUrls);
-    const job = this.options.store.create(`${this.sessionId}.${randomHex(8)}`, input);
+    const job = this.options.store.create(`${this.options.sessionId()}.${randomHex(8)}`, input);
     this.launch(job.id);
     return job;
+  }
+
+  /** The session whose jobs these are; job ids start with it. */
+  get sessionId(): string {
+    return this.options.sessionId();
   }
 
   get(jobId: string): Job | undefined {
@@ -148,10 +150,6 @@ export class JobManager {
   async heartbeat(): Promise<void> {
     this.resume();
     if (this.runners.size > 0) await this.options.scheduler.set(HEARTBEAT, Date.now() + JOB_HEARTBEAT_MS);
-  }
-
-  get activeCount(): number {
-    return this.runners.size;
   }
 
   private launch(jobId: string): void {
