@@ -63,6 +63,9 @@ try {
     }
   });
   if (result.isError) process.exitCode = 1;
+} catch (error) {
+  console.error(server.output().slice(-6000));
+  throw error;
 } finally {
   await client.close();
   await server.stop();
