@@ -30,7 +30,8 @@ import { JobManager } from "./jobs/job-manager";
 import { routeJobs } from "./jobs/job-routing";
 import { JobStore } from "./jobs/job-store";
 import { AlarmScheduler } from "./scheduler";
-import { SessionStore } from "./session-store";
+import { eventId, parseEventId } from "./session-id";
+import { EVENT_LOG_LIMIT, SessionStore } from "./session-store";
 import type { ToolDeps } from "./tools";
 import { MAX_WAIT_SECONDS } from "./tools/job-tools";
 import { parseJsonRpcBody, type IncomingItem } from "./transport/jsonrpc";
@@ -81,7 +82,7 @@ export class SessionDO extends DurableObject<Env> {
     }
     switch (route.path) {
       case "/sse":
-        return this.openStream();
+        return this.openStream(request.headers.get("Last-Event-ID"));
       case "/messages":
         return this.postMessages(request);
       case "/rpc":
@@ -156,7 +157,12 @@ export class SessionDO extends DurableObject<Env> {
     return undefined;
   }
 
-  private async openStream(): Promise<Response> {
+  /**
+   * Opens a stream on the session. With `Last-Event-ID` (one of this
+   * session's event ids), every stored event after it is replayed first; if
+   * some were already trimmed, a `notice` event says so before the replay.
+   */
+  private async openStream(lastEventId: string | null): Promise<Response> {
     const stream = new SseStream();
     stream.onclose = () => this.streams.delete(stream);
     stream.write(encodeSseEvent({ event: "ready", data: JSON.stringify("ok") }));
@@ -164,6 +170,24 @@ export class SessionDO extends DurableObject<Env> {
     stream.write(
       encodeSseEvent({ event: "endpoint", data: `/messages?sessionId=${this.sessionId}` })
     );
+    const resumeAfter = lastEventId === null ? undefined : parseEventId(lastEventId);
+    if (resumeAfter && resumeAfter.sessionId === this.sessionId) {
+      const { events, trimmed } = this.store.eventsAfter(resumeAfter.seq);
+      if (trimmed) {
+        stream.write(
+          encodeSseEvent({
+            event: "notice",
+            data: JSON.stringify({
+              type: "events_lost",
+              message: `Some events after ${lastEventId} are no longer stored (the session keeps its newest ${EVENT_LOG_LIMIT}); replaying what is left, then live events.`
+            })
+          })
+        );
+      }
+      for (const event of events) {
+        stream.write(encodeSseEvent({ event: "message", id: eventId(this.sessionId, event.seq), data: event.data }));
+      }
+    }
     this.streams.add(stream);
     if (!this.scheduler.has(PING)) {
       await this.scheduler.set(PING, Date.now() + this.config.pingIntervalMs);
@@ -209,14 +233,15 @@ export class SessionDO extends DurableObject<Env> {
     return undefined;
   }
 
-  /** Writes one message to every open stream, with a session-unique event id. */
+  /**
+   * Stores one message in the session's event log and writes it to every open
+   * stream, with a session-unique event id; a client away at the time gets
+   * it when it reconnects with `Last-Event-ID`.
+   */
   private broadcast(message: JSONRPCMessage): void {
-    if (this.streams.size === 0) return;
-    const frame = encodeSseEvent({
-      event: "message",
-      id: `${this.sessionId}-${this.store.nextEventSeq()}`,
-      data: JSON.stringify(message)
-    });
+    if (!this.store.exists()) return;
+    const data = JSON.stringify(message);
+    const frame = encodeSseEvent({ event: "message", id: eventId(this.sessionId, this.store.appendEvent(data)), data });
     for (const stream of [...this.streams]) stream.write(frame);
   }
 

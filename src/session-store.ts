@@ -2,9 +2,11 @@
  * A session's durable state in its Durable Object's SQLite.
  *
  * ## Storage layout
- * `session_meta`: one row per created session: its id, creation time, the
- * sequence number of the last event id handed out, and (for Streamable HTTP
- * sessions) the client's initialize request as JSON.
+ * `session_meta`: one row per created session: its id, creation time, and
+ * (for Streamable HTTP sessions) the client's initialize request as JSON.
+ * `events`: the messages sent on the session's SSE streams, by rising
+ * sequence number, so a client that reconnects with `Last-Event-ID` gets what
+ * it missed; only the newest `EVENT_LOG_LIMIT` are kept.
  *
  * ## Lifecycle
  * Nothing is written until `create()`, so a one-off `/rpc` call in a fresh
@@ -14,12 +16,26 @@
 
 import { JSONRPCRequestSchema, type JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
 
-const SCHEMA = `CREATE TABLE IF NOT EXISTS session_meta (
-  id TEXT PRIMARY KEY,
-  created_at INTEGER NOT NULL,
-  last_event_seq INTEGER NOT NULL DEFAULT 0,
-  mcp_initialize TEXT
-)`;
+/** Events kept per session for replay; older ones are trimmed. */
+export const EVENT_LOG_LIMIT = 1000;
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS session_meta (
+    id TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    mcp_initialize TEXT
+  )`,
+  `CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    data TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  )`
+];
+
+export interface StoredEvent {
+  seq: number;
+  data: string;
+}
 
 export class SqlError extends Error {
   constructor(
@@ -32,6 +48,8 @@ export class SqlError extends Error {
 }
 
 export class SessionStore {
+  private known = false;
+
   constructor(private readonly storage: DurableObjectStorage) {}
 
   private query<T extends Record<string, SqlStorageValue>>(query: string, ...values: SqlStorageValue[]): T[] {
@@ -42,24 +60,42 @@ export class SessionStore {
     }
   }
 
-  /** True once `create()` has run in this object. */
+  /** True once `create()` has run in this object (and until `destroy()`). */
   exists(): boolean {
-    const tables = this.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_meta'");
-    return tables.length > 0 && this.query("SELECT 1 FROM session_meta LIMIT 1").length > 0;
+    this.known ||=
+      this.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_meta'").length > 0 &&
+      this.query("SELECT 1 FROM session_meta LIMIT 1").length > 0;
+    return this.known;
   }
 
   create(sessionId: string, now = Date.now()): void {
-    this.query(SCHEMA);
+    for (const statement of SCHEMA) this.query(statement);
     this.query("INSERT OR IGNORE INTO session_meta (id, created_at) VALUES (?, ?)", sessionId, now);
   }
 
-  /** Hands out the next event sequence number; unique and rising across restarts. */
-  nextEventSeq(): number {
-    const [row] = this.query<{ last_event_seq: number }>(
-      "UPDATE session_meta SET last_event_seq = last_event_seq + 1 RETURNING last_event_seq"
+  /** Stores an event and returns its sequence number: unique and rising, across restarts too. */
+  appendEvent(data: string, now = Date.now()): number {
+    const [row] = this.query<{ seq: number }>(
+      "INSERT INTO events (data, created_at) VALUES (?, ?) RETURNING seq",
+      data,
+      now
     );
-    if (!row) throw new Error("nextEventSeq called before the session was created");
-    return row.last_event_seq;
+    const seq = row!.seq;
+    if (seq > EVENT_LOG_LIMIT) this.query("DELETE FROM events WHERE seq <= ?", seq - EVENT_LOG_LIMIT);
+    return seq;
+  }
+
+  /** Events after `seq`, oldest first, and whether some after it were already trimmed. */
+  eventsAfter(seq: number): { events: StoredEvent[]; trimmed: boolean } {
+    const events = this.query<{ seq: number; data: string }>(
+      "SELECT seq, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+      seq,
+      EVENT_LOG_LIMIT
+    );
+    const [oldest] = this.query<{ seq: number }>("SELECT seq FROM events ORDER BY seq LIMIT 1");
+    const [latest] = this.query<{ seq: number | null }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'");
+    const trimmed = oldest !== undefined ? oldest.seq > seq + 1 : (latest?.seq ?? 0) > seq;
+    return { events, trimmed };
   }
 
   saveInitializeRequest(initializeRequest: JSONRPCRequest): void {
@@ -77,6 +113,7 @@ export class SessionStore {
 
   /** Deletes the session's storage and alarm. */
   async destroy(): Promise<void> {
+    this.known = false;
     await this.storage.deleteAlarm();
     await this.storage.deleteAll();
   }

@@ -8,7 +8,7 @@ import { requireBearer } from "./http/auth";
 import { createCors, type Cors } from "./http/cors";
 import { HttpError, jsonErrorResponse } from "./http/errors";
 import { SERVER_NAME, SERVER_VERSION } from "./mcp-server";
-import { isSessionId, newSessionId } from "./session-id";
+import { isSessionId, newSessionId, parseEventId } from "./session-id";
 import { toSessionRequest, type SessionRoute } from "./session-request";
 
 export { SessionDO } from "./session-do";
@@ -69,8 +69,10 @@ function attach(path: string, sessionId: string): SessionRoute {
   return { path, sessionId, mode: "attach" };
 }
 
+/** `?sessionId=`, or else the session a `Last-Event-ID` names, or else a new session. */
 function sseRoute(request: Request): SessionRoute {
-  const sessionId = sessionParam(request);
+  const lastEventId = request.headers.get("Last-Event-ID");
+  const sessionId = sessionParam(request) ?? (lastEventId === null ? null : (parseEventId(lastEventId)?.sessionId ?? null));
   return sessionId === null
     ? { path: "/sse", sessionId: newSessionId(), mode: "create" }
     : attach("/sse", sessionId);

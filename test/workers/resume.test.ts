@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { useFakes } from "./support/fetch-spy";
+import { authed, closeStreams, openSession, postJson, SseReader } from "./support/http";
+
+const fakes = useFakes();
+
+/** Reopens the session's stream as a reconnecting client does: with Last-Event-ID only. */
+async function reconnect(lastEventId: string, path = "/sse"): Promise<SseReader> {
+  const response = await authed(path, { headers: { "Last-Event-ID": lastEventId } });
+  expect(response.status).toBe(200);
+  const sse = new SseReader(response.body!);
+  for (const expected of ["ready", "keep-alive", "endpoint"]) {
+    const frame = await sse.next();
+    expect(frame.type === "event" ? frame.event : frame.text).toBe(expected);
+  }
+  return sse;
+}
+
+const seqOf = (id: string | undefined) => Number(id?.split("-")[1]);
+
+describe("resuming a session with Last-Event-ID", () => {
+  it("replays every event missed during a drop mid-analysis, in order, then the result", { timeout: 20_000 }, async () => {
+    fakes.gemini.enqueue({ kind: "answer", chunks: Array.from({ length: 8 }, (_, i) => `part${i} `), chunkDelayMs: 300 });
+    const session = await openSession();
+    await postJson(session.endpoint, {
+      jsonrpc: "2.0",
+      id: "analysis",
+      method: "tools/call",
+      params: {
+        name: "analyzeRemoteVideo",
+        arguments: { videoUrl: "https://youtu.be/dQw4w9WgXcQ" },
+        _meta: { progressToken: "p" }
+      }
+    });
+    const seen: { id: string; data: string }[] = [];
+    while (seen.length < 3) {
+      const frame = await session.sse.nextEvent();
+      seen.push({ id: frame.id!, data: frame.data });
+    }
+    // The client drops; the analysis goes on without it.
+    await session.sse.cancel();
+    await closeStreams(session.sessionId);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+
+    const resumed = await reconnect(seen.at(-1)!.id);
+    for (;;) {
+      const frame = await resumed.nextEvent(["ping"], 5_000);
+      expect(frame.event).toBe("message");
+      seen.push({ id: frame.id!, data: frame.data });
+      if ((JSON.parse(frame.data) as { id?: string }).id === "analysis") break;
+    }
+    const seqs = seen.map((event) => seqOf(event.id));
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+    expect(seen.every((event) => event.id.startsWith(`${session.sessionId}-`))).toBe(true);
+    const result = JSON.parse(seen.at(-1)!.data) as { result: { content: { text: string }[] } };
+    expect(result.result.content[0]?.text).toBe("part0 part1 part2 part3 part4 part5 part6 part7 ");
+    expect(JSON.parse(seen.at(-2)!.data)).toMatchObject({ params: { message: "done", progress: 100 } });
+    await resumed.cancel();
+  });
+
+  it("says when events were trimmed, then replays what is left", async () => {
+    const session = await openSession();
+    const pings = Array.from({ length: 1005 }, (_, i) => ({ jsonrpc: "2.0", id: i, method: "ping" }));
+    expect((await postJson(session.endpoint, pings)).status).toBe(202);
+    await session.sse.cancel();
+    await closeStreams(session.sessionId);
+    const resumed = await reconnect(`${session.sessionId}-1`);
+    const notice = await resumed.nextEvent();
+    expect(notice.event).toBe("notice");
+    expect(JSON.parse(notice.data)).toMatchObject({ type: "events_lost" });
+    const first = await resumed.nextEvent();
+    expect(first.id).toBe(`${session.sessionId}-6`);
+    expect(JSON.parse(first.data)).toEqual({ jsonrpc: "2.0", id: 5, result: {} });
+    await resumed.cancel();
+  });
+
+  it("replays nothing for an id of another session, and attaches by ?sessionId= without one", async () => {
+    const first = await openSession();
+    await postJson(first.endpoint, { jsonrpc: "2.0", id: 1, method: "ping" });
+    await first.sse.nextEvent();
+    const second = await openSession();
+    const response = await authed(`/sse?sessionId=${second.sessionId}`, {
+      headers: { "Last-Event-ID": `${first.sessionId}-1` }
+    });
+    const sse = new SseReader(response.body!);
+    for (let i = 0; i < 3; i++) await sse.next();
+    await postJson(second.endpoint, { jsonrpc: "2.0", id: 2, method: "ping" });
+    const next = await sse.nextEvent();
+    expect(next.id).toBe(`${second.sessionId}-1`);
+    expect(JSON.parse(next.data)).toEqual({ jsonrpc: "2.0", id: 2, result: {} });
+    for (const reader of [first.sse, second.sse, sse]) await reader.cancel();
+  });
+
+  it("answers a Last-Event-ID of an unknown session with 404", async () => {
+    const response = await authed("/sse", { headers: { "Last-Event-ID": "0123456789abcdef0123456789abcdef-4" } });
+    expect(response.status).toBe(404);
+  });
+});
