@@ -15,6 +15,8 @@ export interface Env {
   GEMINI_BASE_URL?: string;
   GEMINI_MODEL?: string;
   PING_INTERVAL_SECONDS?: string;
+  /** Idle time (no stream, no job, no request) after which a session and its storage are deleted. */
+  SESSION_TTL_SECONDS?: string;
   /** Comma-separated origins allowed by CORS, or `*`. */
   ALLOWED_ORIGINS?: string;
   ALLOW_PRIVATE_VIDEO_URLS?: string;
@@ -24,6 +26,7 @@ export interface Env {
 /** Tracks the newest Flash model, so the default does not go stale. */
 export const DEFAULT_GEMINI_MODEL = "gemini-flash-latest";
 export const DEFAULT_PING_INTERVAL_SECONDS = 25;
+export const DEFAULT_SESSION_TTL_SECONDS = 24 * 60 * 60;
 export const DEFAULT_MAX_VIDEO_BYTES = 2 * 1024 ** 3;
 export const SHARED_SECRET_LENGTH = 64;
 
@@ -37,6 +40,7 @@ export interface GeminiSettings {
 export interface Config {
   gemini: GeminiSettings;
   pingIntervalMs: number;
+  sessionTtlMs: number;
   allowedOrigins: "*" | string[];
   allowPrivateVideoUrls: boolean;
   maxVideoBytes: number;
@@ -65,6 +69,7 @@ export function readConfig(env: Env): Config {
     },
     pingIntervalMs:
       positiveNumber(env.PING_INTERVAL_SECONDS, DEFAULT_PING_INTERVAL_SECONDS) * 1000,
+    sessionTtlMs: positiveNumber(env.SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS) * 1000,
     allowedOrigins:
       origins === "*"
         ? "*"

@@ -29,6 +29,12 @@ export class AlarmScheduler {
     await this.rearm();
   }
 
+  /** Forgets every deadline, for a session that ends (its alarm is deleted with its storage). */
+  reset(): void {
+    this.deadlines.clear();
+    this.armedAt = null;
+  }
+
   has(name: string): boolean {
     return this.deadlines.has(name);
   }

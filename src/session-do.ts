@@ -42,6 +42,8 @@ import { StreamableHttpSession } from "./transport/streamable-http";
 
 /** The scheduler deadline of the next ping. */
 const PING = "ping";
+/** The scheduler deadline at which an idle session is checked for expiry. */
+const EXPIRY = "expiry";
 
 const SSE_HEADERS = {
   "Content-Type": "text/event-stream; charset=utf-8",
@@ -80,6 +82,10 @@ export class SessionDO extends DurableObject<Env> {
       await request.arrayBuffer();
       return refusal;
     }
+    if (this.store.exists()) {
+      this.store.touch();
+      if (!this.scheduler.has(EXPIRY)) await this.scheduler.set(EXPIRY, Date.now() + this.config.sessionTtlMs);
+    }
     switch (route.path) {
       case "/sse":
         return this.openStream(request.headers.get("Last-Event-ID"));
@@ -102,7 +108,20 @@ export class SessionDO extends DurableObject<Env> {
     const due = this.scheduler.takeDue();
     if (due.includes(PING)) await this.ping();
     await this.jobs().heartbeat();
+    await this.expireIfIdle();
     await this.scheduler.rearm();
+  }
+
+  /**
+   * Ends a session left idle (no stream, no running job, no request) for
+   * SESSION_TTL_SECONDS; otherwise sets the deadline to look again.
+   */
+  private async expireIfIdle(): Promise<void> {
+    if (!this.store.exists() || this.streams.size > 0 || this.jobs().busy) return;
+    const idleSince = Math.max(this.store.lastActiveAt(), this.jobs().lastActivity());
+    const expiresAt = idleSince + this.config.sessionTtlMs;
+    if (Date.now() >= expiresAt) await this.endSession();
+    else await this.scheduler.set(EXPIRY, expiresAt);
   }
 
   private async ping(): Promise<void> {
@@ -265,12 +284,15 @@ export class SessionDO extends DurableObject<Env> {
     return this.http;
   }
 
-  /** Ends the session for good: streams closed, storage and alarm deleted. */
+  /** Ends the session for good: jobs cancelled (their files deleted), streams closed, storage and alarm deleted. */
   private async endSession(): Promise<void> {
+    await this.jobManager?.stopAll("the session ended");
     for (const stream of [...this.streams]) stream.close();
     const [mcp, http] = [this.mcp, this.http];
     this.mcp = undefined;
     this.http = undefined;
+    this.jobManager = undefined;
+    this.scheduler.reset();
     await this.store.destroy();
     await (await mcp)?.server.close();
     await (await http)?.close();

@@ -2,8 +2,9 @@
  * A session's durable state in its Durable Object's SQLite.
  *
  * ## Storage layout
- * `session_meta`: one row per created session: its id, creation time, and
- * (for Streamable HTTP sessions) the client's initialize request as JSON.
+ * `session_meta`: one row per created session: its id, creation time, the
+ * time of its latest request, and (for Streamable HTTP sessions) the client's
+ * initialize request as JSON.
  * `events`: the messages sent on the session's SSE streams, by rising
  * sequence number, so a client that reconnects with `Last-Event-ID` gets what
  * it missed; only the newest `EVENT_LOG_LIMIT` are kept.
@@ -23,6 +24,7 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS session_meta (
     id TEXT PRIMARY KEY,
     created_at INTEGER NOT NULL,
+    last_active_at INTEGER NOT NULL,
     mcp_initialize TEXT
   )`,
   `CREATE TABLE IF NOT EXISTS events (
@@ -70,7 +72,12 @@ export class SessionStore {
 
   create(sessionId: string, now = Date.now()): void {
     for (const statement of SCHEMA) this.query(statement);
-    this.query("INSERT OR IGNORE INTO session_meta (id, created_at) VALUES (?, ?)", sessionId, now);
+    this.query(
+      "INSERT OR IGNORE INTO session_meta (id, created_at, last_active_at) VALUES (?, ?, ?)",
+      sessionId,
+      now,
+      now
+    );
   }
 
   /** Stores an event and returns its sequence number: unique and rising, across restarts too. */
@@ -96,6 +103,15 @@ export class SessionStore {
     const [latest] = this.query<{ seq: number | null }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'");
     const trimmed = oldest !== undefined ? oldest.seq > seq + 1 : (latest?.seq ?? 0) > seq;
     return { events, trimmed };
+  }
+
+  /** Records a request, for idle expiry. */
+  touch(now = Date.now()): void {
+    this.query("UPDATE session_meta SET last_active_at = ?", now);
+  }
+
+  lastActiveAt(): number {
+    return this.query<{ last_active_at: number }>("SELECT last_active_at FROM session_meta")[0]?.last_active_at ?? 0;
   }
 
   saveInitializeRequest(initializeRequest: JSONRPCRequest): void {

@@ -40,7 +40,7 @@ function randomHex(bytes: number): string {
 }
 
 export class JobManager {
-  private readonly runners = new Map<string, AbortController>();
+  private readonly runners = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
   private readonly listeners = new Map<string, Set<JobListener>>();
   private readonly context: JobContext;
 
@@ -131,7 +131,7 @@ export class JobManager {
     if (!job || isFinal(job)) return job;
     const runner = this.runners.get(jobId);
     if (runner) {
-      runner.abort(new Error(reason));
+      runner.controller.abort(new Error(reason));
       return job;
     }
     const cancelled = this.options.store.update(jobId, { state: "cancelled", message: "cancelled", error: `Cancelled: ${reason}` });
@@ -152,14 +152,31 @@ export class JobManager {
     if (this.runners.size > 0) await this.options.scheduler.set(HEARTBEAT, Date.now() + JOB_HEARTBEAT_MS);
   }
 
+  /** True while any job of the session is running. */
+  get busy(): boolean {
+    return this.runners.size > 0;
+  }
+
+  /** When a job of the session last changed, or 0. */
+  lastActivity(): number {
+    return this.options.store.latestUpdate();
+  }
+
+  /** Cancels every running job and waits for each to end (files deleted). */
+  async stopAll(reason: string): Promise<void> {
+    const running = [...this.runners.values()];
+    for (const runner of running) runner.controller.abort(new Error(reason));
+    await Promise.allSettled(running.map((runner) => runner.done));
+  }
+
   private launch(jobId: string): void {
     const controller = new AbortController();
-    this.runners.set(jobId, controller);
     void this.options.scheduler.set(HEARTBEAT, Date.now() + JOB_HEARTBEAT_MS);
     // Deferred a tick, so the caller of start() can watch the job's first steps.
-    void Promise.resolve()
+    const done = Promise.resolve()
       .then(() => runJob(this.context, jobId, controller.signal))
       .finally(() => this.runners.delete(jobId));
+    this.runners.set(jobId, { controller, done });
   }
 
   private notify(job: Job): void {

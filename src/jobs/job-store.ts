@@ -90,10 +90,14 @@ export class JobStore {
   ) {}
 
   /** Reads find nothing, and write nothing, until the first job is created. */
-  private rows(query: string, ...values: SqlStorageValue[]): Row[] {
+  private query<T extends Record<string, SqlStorageValue>>(query: string, ...values: SqlStorageValue[]): T[] {
     this.tableExists ||=
       this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'").toArray().length > 0;
-    return this.tableExists ? this.sql.exec<Row>(query, ...values).toArray() : [];
+    return this.tableExists ? this.sql.exec<T>(query, ...values).toArray() : [];
+  }
+
+  private rows(query: string, ...values: SqlStorageValue[]): Row[] {
+    return this.query<Row>(query, ...values);
   }
 
   create(id: string, input: AnalysisInput): Job {
@@ -139,6 +143,11 @@ export class JobStore {
     return this.rows(
       "SELECT * FROM jobs WHERE state NOT IN ('done', 'failed', 'cancelled') ORDER BY created_at"
     ).map(fromRow);
+  }
+
+  /** When any job last changed, or 0. */
+  latestUpdate(): number {
+    return this.query<{ at: number | null }>("SELECT max(updated_at) AS at FROM jobs")[0]?.at ?? 0;
   }
 
   list(limit = 50): Job[] {

@@ -1,0 +1,78 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { useFakes } from "./support/fetch-spy";
+import { authed, closeStreams, openSession, postJson, sessionStub } from "./support/http";
+import { callTool, snapshotOf } from "./support/session-calls";
+
+const fakes = useFakes();
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Moves the session's last activity into the past, as if it had been idle since. */
+async function idleFor(sessionId: string, ms: number): Promise<void> {
+  await runInDurableObject(sessionStub(sessionId), (_instance, state) => {
+    state.storage.sql.exec("UPDATE session_meta SET last_active_at = ?", Date.now() - ms);
+    const jobs = state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'jobs'").toArray();
+    if (jobs.length > 0) state.storage.sql.exec("UPDATE jobs SET updated_at = ?", Date.now() - ms);
+  });
+}
+
+describe("session expiry", () => {
+  it("deletes a session idle for SESSION_TTL_SECONDS; later requests get 404", async () => {
+    const session = await openSession();
+    await session.sse.cancel();
+    await closeStreams(session.sessionId);
+    await idleFor(session.sessionId, DAY_MS + 1000);
+    expect(await runDurableObjectAlarm(sessionStub(session.sessionId))).toBe(true);
+    const stored = await runInDurableObject(sessionStub(session.sessionId), (_instance, state) =>
+      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name != 'sqlite_sequence'").toArray()
+    );
+    expect(stored).toEqual([]);
+    const response = await postJson(session.endpoint, { jsonrpc: "2.0", id: 1, method: "ping" });
+    expect(response.status).toBe(404);
+  });
+
+  it("keeps a session that was active within the TTL, and sets the alarm to look again", async () => {
+    const session = await openSession();
+    await session.sse.cancel();
+    await closeStreams(session.sessionId);
+    await idleFor(session.sessionId, DAY_MS - 60_000);
+    await runDurableObjectAlarm(sessionStub(session.sessionId));
+    expect((await postJson(session.endpoint, { jsonrpc: "2.0", id: 1, method: "ping" })).status).toBe(202);
+    const alarm = await runInDurableObject(sessionStub(session.sessionId), (_instance, state) => state.storage.getAlarm());
+    expect(alarm).not.toBeNull();
+  });
+
+  it("keeps a session with an open stream however long it has been idle", async () => {
+    const session = await openSession();
+    await idleFor(session.sessionId, 2 * DAY_MS);
+    await runDurableObjectAlarm(sessionStub(session.sessionId));
+    expect((await postJson(session.endpoint, { jsonrpc: "2.0", id: 1, method: "ping" })).status).toBe(202);
+    expect(await session.sse.nextMessage()).toEqual({ jsonrpc: "2.0", id: 1, result: {} });
+    await session.sse.cancel();
+    await closeStreams(session.sessionId);
+  });
+
+  it("cancels running jobs and deletes their files when a Streamable HTTP client ends the session", async () => {
+    fakes.gemini.enqueue({ kind: "answer", chunks: Array.from({ length: 40 }, () => "slow "), chunkDelayMs: 100 });
+    const videoUrl = fakes.videos.add("/ending.mp4", { size: 1024 * 1024 });
+    const initialize = await postJson(
+      "/mcp",
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } }
+      },
+      { Accept: "application/json, text/event-stream" }
+    );
+    const sessionId = initialize.headers.get("Mcp-Session-Id")!;
+    await initialize.text();
+    const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl }));
+    await expect.poll(() => [...fakes.gemini.files.values()].length, { timeout: 5_000 }).toBe(1);
+    const end = () => authed("/mcp", { method: "DELETE", headers: { "Mcp-Session-Id": sessionId } });
+    expect((await end()).status).toBe(200);
+    expect(jobId.startsWith(sessionId)).toBe(true);
+    expect([...fakes.gemini.files.values()][0]?.deleted).toBe(true);
+    expect((await end()).status).toBe(404);
+  });
+});
