@@ -38,6 +38,7 @@ import { parseJsonRpcBody, type IncomingItem } from "./transport/jsonrpc";
 import { encodeSseComment, encodeSseEvent } from "./transport/sse";
 import { SseStream } from "./transport/sse-stream";
 import { SessionTransport } from "./transport/session-transport";
+import { SqliteEventStore } from "./transport/event-store";
 import { StreamableHttpSession } from "./transport/streamable-http";
 
 /** The scheduler deadline of the next ping. */
@@ -271,6 +272,7 @@ export class SessionDO extends DurableObject<Env> {
         sessionId: this.sessionId,
         server: createMcpServer(this.toolDeps()),
         keepAliveMs: this.config.pingIntervalMs,
+        eventStore: new SqliteEventStore(this.ctx.storage.sql, this.sessionId),
         onInitialized: (initializeRequest) => {
           this.store.create(this.sessionId);
           this.store.saveInitializeRequest(initializeRequest);

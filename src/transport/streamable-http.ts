@@ -10,7 +10,10 @@
  * @module
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import {
+  WebStandardStreamableHTTPServerTransport,
+  type EventStore
+} from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { JSONRPCRequestSchema, type JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
 
 export interface StreamableHttpSessionOptions {
@@ -18,6 +21,8 @@ export interface StreamableHttpSessionOptions {
   server: McpServer;
   /** Interval of `: keepalive` comments on open SSE streams. */
   keepAliveMs: number;
+  /** Keeps sent events so clients can resume with `Last-Event-ID`. */
+  eventStore: EventStore;
   /** Runs when a client's initialize request is accepted. */
   onInitialized(initializeRequest: JSONRPCRequest): void;
   /** Runs when the client ends the session with DELETE. */
@@ -36,6 +41,7 @@ export class StreamableHttpSession {
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => options.sessionId,
       keepAliveMs: options.keepAliveMs,
+      eventStore: options.eventStore,
       onsessionclosed: () => options.onDeleted()
     });
     await options.server.connect(transport);

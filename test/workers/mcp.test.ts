@@ -6,7 +6,7 @@ import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import worker from "../../src/worker";
 import { useFakeGemini } from "./support/fetch-spy";
-import { AUTH, BASE_URL, call, sessionStub } from "./support/http";
+import { AUTH, BASE_URL, call, sessionStub, SseReader } from "./support/http";
 
 const fake = useFakeGemini();
 
@@ -118,6 +118,66 @@ describe("/mcp Streamable HTTP", () => {
     expect(response.headers.get("Mcp-Session-Id")).toMatch(/^[0-9a-f]{32}$/);
     const text = await response.text();
     expect(text).toContain(`"protocolVersion":"${version}"`);
+  });
+});
+
+describe("/mcp resumption", () => {
+  const headers = (sessionId?: string) => ({
+    ...AUTH,
+    "Content-Type": "application/json",
+    Accept: "application/json, text/event-stream",
+    "MCP-Protocol-Version": "2025-11-25",
+    ...(sessionId ? { "Mcp-Session-Id": sessionId } : {})
+  });
+
+  it("replays a call's events after Last-Event-ID on a GET, result included", { timeout: 20_000 }, async () => {
+    fake.enqueue({ kind: "answer", chunks: ["one ", "two ", "three"], chunkDelayMs: 300 });
+    const initialized = await call("/mcp", {
+      method: "POST",
+      headers: headers(),
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } }
+      })
+    });
+    const sessionId = initialized.headers.get("Mcp-Session-Id")!;
+    await initialized.text();
+    const post = await call("/mcp", {
+      method: "POST",
+      headers: headers(sessionId),
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 2,
+        method: "tools/call",
+        params: { name: "analyzeRemoteVideo", arguments: { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }, _meta: { progressToken: 7 } }
+      })
+    });
+    const first = new SseReader(post.body!);
+    let lastSeen: { id?: string; data: string };
+    do {
+      const frame = await first.nextEvent();
+      lastSeen = frame;
+    } while (!lastSeen.data.includes("notifications/progress"));
+    // The client drops this stream; the call runs on and its events are stored.
+    await first.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+
+    const resumed = await call("/mcp", { method: "GET", headers: { ...headers(sessionId), "Last-Event-ID": lastSeen.id! } });
+    expect(resumed.status).toBe(200);
+    const replay = new SseReader(resumed.body!);
+    const messages: { id?: number; method?: string; result?: { content: { text: string }[] } }[] = [];
+    for (;;) {
+      const frame = await replay.nextEvent(["ping"], 5_000);
+      if (!frame.data.trim()) continue;
+      const message = JSON.parse(frame.data) as (typeof messages)[number];
+      messages.push(message);
+      if (message.id === 2) break;
+    }
+    expect(messages.slice(0, -1).every((message) => message.method === "notifications/progress")).toBe(true);
+    expect(messages.at(-1)?.result?.content[0]?.text).toBe("one two three");
+    await replay.cancel();
   });
 });
 

@@ -1,0 +1,78 @@
+/**
+ * The SDK `EventStore` for `/mcp`, in the session's SQLite, so Streamable
+ * HTTP clients can resume a stream with `Last-Event-ID`, also after a
+ * Durable Object restart.
+ *
+ * ## Storage layout
+ * `mcp_events`: every message sent on a `/mcp` SSE stream, by rising `seq`,
+ * with the SDK's stream id; only the newest `MCP_EVENT_LIMIT` are kept. Event
+ * ids are `<sessionId>-m<seq>`.
+ * @module
+ */
+import type { EventStore } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+
+export const MCP_EVENT_LIMIT = 1000;
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS mcp_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  stream_id TEXT NOT NULL,
+  data TEXT NOT NULL
+)`;
+
+export class SqliteEventStore implements EventStore {
+  private ready = false;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly sessionId: string
+  ) {}
+
+  private exec<T extends Record<string, SqlStorageValue>>(query: string, ...values: SqlStorageValue[]): T[] {
+    if (!this.ready) {
+      this.sql.exec(SCHEMA);
+      this.ready = true;
+    }
+    return this.sql.exec<T>(query, ...values).toArray();
+  }
+
+  private seqOf(eventId: string): number | undefined {
+    const prefix = `${this.sessionId}-m`;
+    const seq = eventId.startsWith(prefix) ? Number(eventId.slice(prefix.length)) : Number.NaN;
+    return Number.isSafeInteger(seq) ? seq : undefined;
+  }
+
+  async storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
+    const [row] = this.exec<{ seq: number }>(
+      "INSERT INTO mcp_events (stream_id, data) VALUES (?, ?) RETURNING seq",
+      streamId,
+      JSON.stringify(message)
+    );
+    const seq = row!.seq;
+    if (seq > MCP_EVENT_LIMIT) this.exec("DELETE FROM mcp_events WHERE seq <= ?", seq - MCP_EVENT_LIMIT);
+    return `${this.sessionId}-m${seq}`;
+  }
+
+  async getStreamIdForEventId(eventId: string): Promise<string | undefined> {
+    const seq = this.seqOf(eventId);
+    if (seq === undefined) return undefined;
+    return this.exec<{ stream_id: string }>("SELECT stream_id FROM mcp_events WHERE seq = ?", seq)[0]?.stream_id;
+  }
+
+  async replayEventsAfter(
+    lastEventId: string,
+    { send }: { send: (eventId: string, message: JSONRPCMessage) => Promise<void> }
+  ): Promise<string> {
+    const streamId = await this.getStreamIdForEventId(lastEventId);
+    if (streamId === undefined) throw new Error(`Unknown or expired event id ${lastEventId}`);
+    const events = this.exec<{ seq: number; data: string }>(
+      "SELECT seq, data FROM mcp_events WHERE stream_id = ? AND seq > ? ORDER BY seq",
+      streamId,
+      this.seqOf(lastEventId)!
+    );
+    for (const event of events) {
+      await send(`${this.sessionId}-m${event.seq}`, JSON.parse(event.data) as JSONRPCMessage);
+    }
+    return streamId;
+  }
+}
