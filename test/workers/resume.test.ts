@@ -96,3 +96,26 @@ describe("resuming a session with Last-Event-ID", () => {
     expect(response.status).toBe(404);
   });
 });
+
+describe("isolation", () => {
+  it("keeps 100 concurrent sessions' events apart", { timeout: 60_000 }, async () => {
+    const sessions = await Promise.all(Array.from({ length: 100 }, () => openSession()));
+    expect(new Set(sessions.map((session) => session.sessionId)).size).toBe(100);
+    await Promise.all(
+      sessions.map((session, index) => postJson(session.endpoint, { jsonrpc: "2.0", id: `s${index}`, method: "ping" }))
+    );
+    const received = await Promise.all(sessions.map((session) => session.sse.nextEvent()));
+    received.forEach((frame, index) => {
+      expect(frame.id).toBe(`${sessions[index]!.sessionId}-1`);
+      expect(JSON.parse(frame.data)).toEqual({ jsonrpc: "2.0", id: `s${index}`, result: {} });
+    });
+    // Nothing of another session's arrives afterwards either.
+    await postJson(sessions[0]!.endpoint, { jsonrpc: "2.0", id: "last", method: "ping" });
+    expect(JSON.parse((await sessions[0]!.sse.nextEvent()).data)).toMatchObject({ id: "last" });
+    await expect(sessions[1]!.sse.nextEvent(["ping"], 300)).rejects.toThrow(/No SSE frame/);
+    for (const session of sessions) {
+      await session.sse.cancel();
+      await closeStreams(session.sessionId);
+    }
+  });
+});
