@@ -66,13 +66,11 @@ try {
   for (const count of counts) {
     const before = sampleProcesses(workerd);
     const started = performance.now();
-    const deadline = setTimeout(() => {
-      throw new Error(`Opening ${count} sessions took over ${OPEN_TIMEOUT_MS / 1000} s`);
-    }, OPEN_TIMEOUT_MS);
     const streams: Stream[] = [];
     const failures: string[] = [];
-    // Open in waves of 200 so the loopback backlog is never the bottleneck being measured.
-    for (let i = 0; i < count; i += 200) {
+    // Open in waves of 200 so the loopback backlog is never the bottleneck being
+    // measured; stop (and report how far it got) when opening takes too long.
+    for (let i = 0; i < count && performance.now() - started < OPEN_TIMEOUT_MS; i += 200) {
       const wave = await Promise.allSettled(
         Array.from({ length: Math.min(200, count - i) }, () => openStream(server.baseUrl, server.secret))
       );
@@ -81,7 +79,6 @@ try {
         else failures.push(String(outcome.reason));
       }
     }
-    clearTimeout(deadline);
     const openSeconds = (performance.now() - started) / 1000;
     for (const stream of streams) stream.pings = 0;
     const holdStarted = performance.now();
