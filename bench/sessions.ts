@@ -20,6 +20,8 @@ const counts = values.sessions.split(",").map(Number);
 const holdSeconds = Number(values.hold);
 const PING_SECONDS = 5;
 const OPEN_TIMEOUT_MS = 120_000;
+/** A stream whose endpoint event has not come by then counts as failed. */
+const STREAM_OPEN_TIMEOUT_MS = 20_000;
 
 interface Stream {
   pings: number;
@@ -47,14 +49,20 @@ function openStream(baseUrl: string, secret: string): Promise<Stream> {
           text = text.slice(end + 2);
           if (frame.startsWith("event: endpoint") && !opened) {
             opened = true;
+            request.setTimeout(0);
             resolve(stream);
           }
           if (frame.startsWith("event: ping")) stream.pings += 1;
         }
       });
-      response.on("error", () => {});
+      response.on("error", (error) => {
+        if (!opened) reject(error);
+      });
     });
     request.on("error", reject);
+    request.setTimeout(STREAM_OPEN_TIMEOUT_MS, () => {
+      request.destroy(new Error(`no endpoint event within ${STREAM_OPEN_TIMEOUT_MS / 1000} s`));
+    });
     request.end();
   });
 }
