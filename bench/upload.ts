@@ -1,6 +1,6 @@
 /**
  * `npm run bench:upload`: streams a large video (500 MB by default) through
- * the running server (`wrangler dev`) into a local fake Gemini, and measures
+ * the running server (workerd via wrangler, as `npm run dev`) into a local fake Gemini, and measures
  * throughput and the workerd process's memory and open files; then copies the
  * same bytes source → fake Gemini directly from Node, in the same 8 MiB
  * chunks, as the anchor. Loopback only; bounded in size and time.

@@ -1,5 +1,5 @@
 /**
- * End to end: the real server under `wrangler dev`, a fake Gemini on another
+ * End to end: the real server (workerd via wrangler, as `npm run dev` runs it), a fake Gemini on another
  * loopback port, and the clients people use: raw SSE as curl sees it, the
  * official SDK client over both HTTP transports, and mcp-remote (stdio, as
  * Claude Desktop runs it) in both of its transport modes.

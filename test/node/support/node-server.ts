@@ -1,7 +1,7 @@
 /**
  * Serves a web-standard `(Request) => Response` handler on a loopback port
  * with Node's http module, so the fake Gemini runs as a real server for
- * `wrangler dev` to call.
+ * the server under test to call.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
