@@ -22,7 +22,7 @@ import {
   type JSONRPCResponse
 } from "@modelcontextprotocol/sdk/types.js";
 import { readConfig, type Config, type Env } from "./config";
-import { jsonErrorResponse } from "./http/errors";
+import { jsonErrorResponse, unknownSessionError } from "./http/errors";
 import { createMcpServer } from "./mcp-server";
 import { readSessionRoute, type SessionRoute } from "./session-request";
 import type { Job } from "./jobs/job";
@@ -167,11 +167,7 @@ export class SessionDO extends DurableObject<Env> {
     if (route.mode === "create") {
       this.store.create(route.sessionId);
     } else if (route.mode === "attach" && !this.store.exists()) {
-      return jsonErrorResponse(
-        404,
-        "unknown_session",
-        "Unknown or expired session. Open a new one with GET /sse."
-      );
+      return unknownSessionError().getResponse();
     }
     this.sessionId = route.sessionId;
     return undefined;

@@ -3,10 +3,10 @@
  * session request is forwarded to that session's `SessionDO`.
  * @module
  */
-import { readConfig, type Env } from "./config";
+import { readConfig, SHARED_SECRET_LENGTH, type Env } from "./config";
 import { requireBearer } from "./http/auth";
 import { createCors, type Cors } from "./http/cors";
-import { HttpError, jsonErrorResponse } from "./http/errors";
+import { HttpError, jsonErrorResponse, unknownSessionError } from "./http/errors";
 import { SERVER_NAME, SERVER_VERSION } from "./mcp-server";
 import { isSessionId, newSessionId, parseEventId } from "./session-id";
 import { toSessionRequest, type SessionRoute } from "./session-request";
@@ -51,13 +51,9 @@ function health(_request: Request, env: Env): Response {
     status: "ok",
     name: SERVER_NAME,
     version: SERVER_VERSION,
-    authConfigured: env.SHARED_SECRET?.length === 64,
+    authConfigured: env.SHARED_SECRET?.length === SHARED_SECRET_LENGTH,
     geminiConfigured: config.gemini.apiKey !== undefined
   });
-}
-
-function unknownSession(): HttpError {
-  return new HttpError(404, "unknown_session", "Unknown or expired session. Open a new one with GET /sse.");
 }
 
 function sessionParam(request: Request): string | null {
@@ -65,7 +61,7 @@ function sessionParam(request: Request): string | null {
 }
 
 function attach(path: string, sessionId: string): SessionRoute {
-  if (!isSessionId(sessionId)) throw unknownSession();
+  if (!isSessionId(sessionId)) throw unknownSessionError();
   return { path, sessionId, mode: "attach" };
 }
 

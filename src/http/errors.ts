@@ -29,3 +29,12 @@ export class HttpError extends Error {
     return jsonErrorResponse(this.status, this.code, this.message, this.headers);
   }
 }
+
+/** A session id that names no live session (never created, expired or deleted). */
+export function unknownSessionError(): HttpError {
+  return new HttpError(
+    404,
+    "unknown_session",
+    "Unknown or expired session. Open a new one with GET /sse, or initialize again on /mcp."
+  );
+}
