@@ -22,7 +22,8 @@ import {
   type JSONRPCResponse
 } from "@modelcontextprotocol/sdk/types.js";
 import { readConfig, type Config, type Env } from "./config";
-import { jsonErrorResponse, unknownSessionError } from "./http/errors";
+import { discardBody, readBodyText } from "./http/body";
+import { HttpError, jsonErrorResponse, unknownSessionError } from "./http/errors";
 import { createMcpServer } from "./mcp-server";
 import { readSessionRoute, type SessionRoute } from "./session-request";
 import type { Job } from "./jobs/job";
@@ -79,14 +80,22 @@ export class SessionDO extends DurableObject<Env> {
     const route = readSessionRoute(request);
     const refusal = this.enterSession(route);
     if (refusal) {
-      // Drain the body so the runtime is not left pumping it after the reply.
-      await request.arrayBuffer();
+      await discardBody(request);
       return refusal;
     }
     if (this.store.exists()) {
       this.store.touch();
       if (!this.scheduler.has(EXPIRY)) await this.scheduler.set(EXPIRY, Date.now() + this.config.sessionTtlMs);
     }
+    try {
+      return await this.route(route, request);
+    } catch (error) {
+      if (error instanceof HttpError) return error.getResponse();
+      throw error;
+    }
+  }
+
+  private async route(route: SessionRoute, request: Request): Promise<Response> {
     switch (route.path) {
       case "/sse":
         return this.openStream(request.headers.get("Last-Event-ID"));
@@ -214,7 +223,7 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   private async postMessages(request: Request): Promise<Response> {
-    const parsed = parseJsonRpcBody(await request.text());
+    const parsed = parseJsonRpcBody(await readBodyText(request));
     if (parsed.kind === "unparseable") return Response.json(parsed.response, { status: 400 });
     const { transport } = await this.connectMcp();
     for (const item of parsed.items) {
@@ -225,7 +234,7 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   private async postRpc(request: Request): Promise<Response> {
-    const parsed = parseJsonRpcBody(await request.text());
+    const parsed = parseJsonRpcBody(await readBodyText(request));
     if (parsed.kind === "unparseable") return Response.json(parsed.response, { status: 400 });
     const { transport } = await this.connectMcp();
     const replies = (

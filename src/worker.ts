@@ -5,6 +5,7 @@
  */
 import { readConfig, SHARED_SECRET_LENGTH, type Env } from "./config";
 import { requireBearer } from "./http/auth";
+import { checkDeclaredLength } from "./http/body";
 import { createCors, type Cors } from "./http/cors";
 import { HttpError, jsonErrorResponse, unknownSessionError } from "./http/errors";
 import { SERVER_NAME, SERVER_VERSION } from "./mcp-server";
@@ -120,6 +121,7 @@ async function dispatch(request: Request, env: Env, cors: Cors): Promise<Respons
     });
   }
   if (!PUBLIC_PATHS.has(pathname)) requireBearer(request, env.SHARED_SECRET);
+  checkDeclaredLength(request);
   return route.handle(request, env);
 }
 

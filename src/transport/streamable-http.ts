@@ -15,6 +15,7 @@ import {
   type EventStore
 } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { JSONRPCRequestSchema, type JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
+import { readBodyText } from "../http/body";
 
 export interface StreamableHttpSessionOptions {
   sessionId: string;
@@ -63,7 +64,7 @@ export class StreamableHttpSession {
   /** Handles one `/mcp` request (POST, GET or DELETE). */
   async handle(request: Request): Promise<Response> {
     if (request.method !== "POST") return this.transport.handleRequest(request);
-    const text = await request.text();
+    const text = await readBodyText(request);
     let parsedBody: unknown;
     try {
       parsedBody = JSON.parse(text);

@@ -1,0 +1,54 @@
+/**
+ * Reads request bodies with a size limit, so no client can make the server
+ * buffer more than MAX_BODY_BYTES.
+ * @module
+ */
+import { HttpError } from "./errors";
+
+/** JSON-RPC bodies larger than this are refused with 413. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+function tooLarge(): HttpError {
+  return new HttpError(413, "body_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes (1 MiB).`);
+}
+
+/** Throws a 413 `HttpError` when `Content-Length` already says the body is too large. */
+export function checkDeclaredLength(request: Request): void {
+  const declared = Number(request.headers.get("Content-Length") ?? 0);
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+}
+
+/** The body as text; a 413 `HttpError` once more than MAX_BODY_BYTES arrive. */
+export async function readBodyText(request: Request): Promise<string> {
+  checkDeclaredLength(request);
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/** Reads and drops a body without keeping it, so the runtime is not left pumping it after the reply. */
+export async function discardBody(request: Request): Promise<void> {
+  const reader = request.body?.getReader();
+  if (!reader) return;
+  while (!(await reader.read()).done) {
+    // Dropped.
+  }
+}

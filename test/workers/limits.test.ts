@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { MAX_BODY_BYTES } from "../../src/http/body";
+import { AUTH, call, openSession } from "./support/http";
+
+/** A JSON-RPC ping padded to `bytes`. */
+function paddedPing(bytes: number): string {
+  const head = '{"jsonrpc":"2.0","id":1,"method":"ping","params":{"_meta":{"pad":"';
+  const tail = '"}}}';
+  return head + "x".repeat(bytes - head.length - tail.length) + tail;
+}
+
+/** A body with no Content-Length: the size shows only while reading. */
+function streamed(text: string): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  let offset = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(offset, offset + 64 * 1024));
+      offset += 64 * 1024;
+    }
+  });
+}
+
+describe("request body limit", () => {
+  it("accepts a body of exactly 1 MiB", async () => {
+    const response = await call("/rpc", { method: "POST", headers: AUTH, body: paddedPing(MAX_BODY_BYTES) });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ id: 1, result: {} });
+  });
+
+  it.each(["/rpc", "/mcp"])("refuses a larger declared body on %s with 413", async (path) => {
+    const response = await call(path, {
+      method: "POST",
+      headers: { ...AUTH, "Content-Type": "application/json", Accept: "application/json, text/event-stream" },
+      body: paddedPing(MAX_BODY_BYTES + 1)
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ error: { code: "body_too_large" } });
+  });
+
+  it("refuses a larger body without Content-Length once it has read past the limit, and the session still works", async () => {
+    const session = await openSession();
+    const refused = await call(session.endpoint, {
+      method: "POST",
+      headers: AUTH,
+      body: streamed(paddedPing(MAX_BODY_BYTES + 10)),
+      // @ts-expect-error -- workerd needs duplex for a streamed request body
+      duplex: "half"
+    });
+    expect(refused.status).toBe(413);
+    const ok = await call(session.endpoint, { method: "POST", headers: AUTH, body: '{"jsonrpc":"2.0","id":2,"method":"ping"}' });
+    expect(ok.status).toBe(202);
+    expect(await session.sse.nextMessage()).toEqual({ jsonrpc: "2.0", id: 2, result: {} });
+    await session.sse.cancel();
+  });
+});
