@@ -107,6 +107,7 @@ try {
     };
     results.push(row);
     console.log(row, failures.slice(0, 1));
+    if (failures.length > 0) console.log(`Server output (tail):\n${server.output().slice(-3000)}`);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
   }
   console.log(`\nSessions benchmark (ping every ${PING_SECONDS} s, held ${holdSeconds} s):`);
