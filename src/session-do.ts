@@ -30,6 +30,7 @@ import type { Job } from "./jobs/job";
 import { JobManager } from "./jobs/job-manager";
 import { routeJobs } from "./jobs/job-routing";
 import { JobStore } from "./jobs/job-store";
+import { VideoFiles } from "./jobs/video-files";
 import { AlarmScheduler } from "./scheduler";
 import { eventId, parseEventId } from "./session-id";
 import { EVENT_LOG_LIMIT, SessionStore } from "./session-store";
@@ -146,6 +147,7 @@ export class SessionDO extends DurableObject<Env> {
     this.jobManager ??= new JobManager({
       sessionId: () => this.sessionId,
       store: new JobStore(this.ctx.storage.sql),
+      files: new VideoFiles(this.ctx.storage.sql),
       scheduler: this.scheduler,
       gemini: this.config.gemini,
       fetch: (input, init) => fetch(input, init),
@@ -291,9 +293,9 @@ export class SessionDO extends DurableObject<Env> {
     return this.http;
   }
 
-  /** Ends the session for good: jobs cancelled (their files deleted), streams closed, storage and alarm deleted. */
+  /** Ends the session for good: jobs cancelled, Gemini files deleted, streams closed, storage and alarm deleted. */
   private async endSession(): Promise<void> {
-    await this.jobManager?.stopAll("the session ended");
+    await this.jobs().endAll("the session ended");
     for (const stream of [...this.streams]) stream.close();
     const [mcp, http] = [this.mcp, this.http];
     this.mcp = undefined;

@@ -2,7 +2,16 @@
  * Asks Gemini about one video and streams the answer back.
  * @module
  */
-import type { GenerateContentResponseUsageMetadata, GoogleGenAI } from "@google/genai";
+import {
+  MediaResolution,
+  type GenerateContentConfig,
+  type GenerateContentParameters,
+  type GenerateContentResponseUsageMetadata,
+  type GoogleGenAI,
+  type VideoMetadata
+} from "@google/genai";
+import type { MediaResolution as Resolution } from "../jobs/job";
+import { describeBlockReason, describeFinishReason, isNormalFinish } from "./finish-reasons";
 
 export interface VideoQuestion {
   model: string;
@@ -10,6 +19,12 @@ export interface VideoQuestion {
   fileUri: string;
   mimeType: string;
   prompt: string;
+  /** The clip and sampling rate (`startOffset`/`endOffset` as "90s"). */
+  videoMetadata?: VideoMetadata;
+  mediaResolution?: Resolution;
+  maxOutputTokens?: number;
+  /** When set, Gemini answers JSON that follows this schema. */
+  responseJsonSchema?: Record<string, unknown>;
 }
 
 export interface VideoAnswer {
@@ -19,8 +34,11 @@ export interface VideoAnswer {
   usage?: GenerateContentResponseUsageMetadata;
 }
 
-/** Finish reasons that still leave a usable answer. */
-const COMPLETE_REASONS = new Set(["STOP", "FINISH_REASON_UNSPECIFIED", "MAX_TOKENS"]);
+const GEMINI_RESOLUTION: Record<Resolution, MediaResolution> = {
+  low: MediaResolution.MEDIA_RESOLUTION_LOW,
+  medium: MediaResolution.MEDIA_RESOLUTION_MEDIUM,
+  high: MediaResolution.MEDIA_RESOLUTION_HIGH
+};
 
 /** Raised when Gemini answered but gave no usable text (blocked, safety, recitation). */
 export class NoAnswerError extends Error {
@@ -28,6 +46,35 @@ export class NoAnswerError extends Error {
     super(message);
     this.name = "NoAnswerError";
   }
+}
+
+/** The `generateContent` request for a question: the video part first, then the prompt. */
+export function videoRequest(question: VideoQuestion, signal?: AbortSignal): GenerateContentParameters {
+  const config: GenerateContentConfig = {
+    ...(signal ? { abortSignal: signal } : {}),
+    ...(question.mediaResolution ? { mediaResolution: GEMINI_RESOLUTION[question.mediaResolution] } : {}),
+    ...(question.maxOutputTokens ? { maxOutputTokens: question.maxOutputTokens } : {}),
+    ...(question.responseJsonSchema
+      ? { responseMimeType: "application/json", responseJsonSchema: question.responseJsonSchema }
+      : {})
+  };
+  const hasVideoMetadata = question.videoMetadata && Object.keys(question.videoMetadata).length > 0;
+  return {
+    model: question.model,
+    contents: [
+      {
+        role: "user",
+        parts: [
+          {
+            fileData: { fileUri: question.fileUri, mimeType: question.mimeType },
+            ...(hasVideoMetadata ? { videoMetadata: question.videoMetadata } : {})
+          },
+          { text: question.prompt }
+        ]
+      }
+    ],
+    config
+  };
 }
 
 /**
@@ -39,19 +86,7 @@ export async function askGeminiAboutVideo(
   question: VideoQuestion,
   options: { signal?: AbortSignal; onText?: (textSoFar: string) => Promise<void> | void } = {}
 ): Promise<VideoAnswer> {
-  const stream = await ai.models.generateContentStream({
-    model: question.model,
-    contents: [
-      {
-        role: "user",
-        parts: [
-          { fileData: { fileUri: question.fileUri, mimeType: question.mimeType } },
-          { text: question.prompt }
-        ]
-      }
-    ],
-    config: options.signal ? { abortSignal: options.signal } : {}
-  });
+  const stream = await ai.models.generateContentStream(videoRequest(question, options.signal));
   let text = "";
   let finishReason: string | undefined;
   let usage: GenerateContentResponseUsageMetadata | undefined;
@@ -63,17 +98,14 @@ export async function askGeminiAboutVideo(
     blockReason = chunk.promptFeedback?.blockReason ?? blockReason;
     await options.onText?.(text);
   }
-  if (blockReason) {
+  if (blockReason) throw new NoAnswerError(describeBlockReason(blockReason));
+  if (text.length === 0) {
     throw new NoAnswerError(
-      `Gemini blocked the request (${blockReason}). Rephrase the prompt or try another video.`
+      isNormalFinish(finishReason)
+        ? "Gemini returned an empty answer. Try again."
+        : describeFinishReason(finishReason!, question.maxOutputTokens)
     );
   }
-  if (finishReason && !COMPLETE_REASONS.has(finishReason) && text.length === 0) {
-    throw new NoAnswerError(
-      `Gemini stopped without an answer (finish reason ${finishReason}). Rephrase the prompt or try another video.`
-    );
-  }
-  if (text.length === 0) throw new NoAnswerError("Gemini returned an empty answer. Try again.");
   return {
     text,
     model: question.model,

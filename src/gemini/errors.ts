@@ -3,24 +3,24 @@
  * @module
  */
 import { ApiError } from "@google/genai";
-import { GeminiHttpError, isNetworkError } from "./retry";
+import { GeminiHttpError, isNetworkError, retryInfoDelayMs } from "./retry";
 
 interface GoogleErrorBody {
   error?: { code?: number; message?: string; status?: string };
 }
 
-const HINT_BY_STATUS: Record<number, string> = {
-  400: "Gemini could not use the request: check the video URL (public, a single video) and the arguments.",
-  401: "Check GOOGLE_API_KEY.",
-  403: "Check GOOGLE_API_KEY, and that the video is public (not private or age-restricted).",
-  404: "Check the model name (GEMINI_MODEL or the `model` argument).",
-  429: "The Gemini quota or rate limit was reached; retry in a minute or use another key.",
-  500: "Gemini had an internal error; retry in a moment.",
-  503: "Gemini is overloaded or unavailable; retry in a moment."
-};
-
 /** Errors whose message is already written for the user. */
-const EXPLAINED_ERRORS = new Set(["MissingApiKeyError", "NoAnswerError", "VideoSourceError", "VideoUrlError", "GeminiFileError"]);
+const EXPLAINED_ERRORS = new Set([
+  "MissingApiKeyError",
+  "NoAnswerError",
+  "VideoSourceError",
+  "VideoUrlError",
+  "GeminiFileError",
+  "AnswerFormatError",
+  "ContextLimitError"
+]);
+
+const ABOUT_THE_VIDEO = /video|file|mime|media|youtube|url|uri/i;
 
 function parseBody(message: string): GoogleErrorBody["error"] | undefined {
   try {
@@ -30,16 +30,44 @@ function parseBody(message: string): GoogleErrorBody["error"] | undefined {
   }
 }
 
-function hintFor(status: number): string {
-  return HINT_BY_STATUS[status] ?? (status >= 500 ? HINT_BY_STATUS[500]! : "");
+function retryHint(rawBody: string): string {
+  const delayMs = retryInfoDelayMs(rawBody);
+  const when = delayMs !== undefined ? `in ${Math.ceil(delayMs / 1000)} s` : "in a minute";
+  return `The Gemini quota or rate limit was reached: retry ${when}, use a key with a higher quota, or lower fps/mediaResolution to spend fewer tokens.`;
+}
+
+/** What to do about an HTTP failure, judged by its status and Google's message. */
+function hintFor(status: number, message: string, rawBody: string): string {
+  switch (status) {
+    case 400:
+      return ABOUT_THE_VIDEO.test(message)
+        ? "Gemini could not read the video: check that it is a public, playable video (YouTube: not private, age-restricted or a playlist) and that startOffset/endOffset lie within it."
+        : "Check the arguments (model, startOffset/endOffset, fps, mediaResolution, maxOutputTokens).";
+    case 401:
+      return "Check GOOGLE_API_KEY.";
+    case 403:
+      return "Check GOOGLE_API_KEY (valid, and allowed to use this model), and that the video is public (not private or age-restricted).";
+    case 404:
+      return /files\//.test(message)
+        ? "The uploaded video is gone from Gemini (files expire after 48 hours): analyse the video URL again."
+        : "Check the model name (GEMINI_MODEL or the `model` argument).";
+    case 429:
+      return retryHint(rawBody);
+    case 503:
+      return "Gemini is overloaded or unavailable; retry in a moment.";
+    default:
+      return status >= 500 ? "Gemini had an internal error; retry in a moment." : "";
+  }
 }
 
 /** One line for a tool error: what failed, the cause, and what to do. */
 export function describeGeminiError(error: unknown): string {
   if (error instanceof ApiError || error instanceof GeminiHttpError) {
-    const body = parseBody(error instanceof ApiError ? error.message : error.body);
-    const reason = [body?.status, body?.message ?? error.message].filter(Boolean).join(": ");
-    return `Gemini API error ${error.status} (${reason}). ${hintFor(error.status)}`.trim();
+    const rawBody = error instanceof ApiError ? error.message : error.body;
+    const body = parseBody(rawBody);
+    const message = body?.message ?? error.message;
+    const reason = [body?.status, message].filter(Boolean).join(": ");
+    return `Gemini API error ${error.status} (${reason}). ${hintFor(error.status, message, rawBody)}`.trim();
   }
   if (error instanceof Error) {
     if (error.name === "AbortError") return "The Gemini request was cancelled.";

@@ -35,9 +35,19 @@ export function matchYouTube(url: URL): YouTubeMatch {
   if (candidate && VIDEO_ID.test(candidate)) {
     return { kind: "video", url: `https://www.youtube.com/watch?v=${candidate}`, videoId: candidate };
   }
-  return {
-    kind: "not-a-video",
-    reason:
-      "This YouTube link does not point at a single video. Gemini reads public videos only (watch, youtu.be, shorts, embed or live links), not playlists, channels or searches."
-  };
+  return { kind: "not-a-video", reason: `${whatItIs(url, candidate)} ${READABLE_FORMS}` };
+}
+
+const READABLE_FORMS =
+  "Gemini reads single public videos: give a watch, youtu.be, shorts, embed or live link of one video.";
+
+/** Names what a YouTube link that is not one video points at. */
+function whatItIs(url: URL, candidate: string | null): string {
+  const first = url.pathname.split("/")[1] ?? "";
+  if (first === "playlist" || (url.searchParams.has("list") && !candidate)) return "This YouTube link is a playlist.";
+  if (first.startsWith("@") || ["channel", "c", "user"].includes(first)) return "This YouTube link is a channel.";
+  if (first === "results") return "This YouTube link is a search.";
+  if (first === "clip") return "YouTube clips cannot be read; use the full video's link with startOffset/endOffset.";
+  if (candidate !== null) return `"${candidate}" is not a YouTube video id (11 letters, digits, - or _).`;
+  return "This YouTube link does not point at a video.";
 }

@@ -8,18 +8,35 @@
  * While any job is active, a heartbeat deadline on the shared alarm keeps the
  * object awake and, after a restart, `resume()` (called from the alarm)
  * starts a runner for every active job that has none.
+ *
+ * Files Gemini processed are kept for follow-up questions (`VideoFiles`)
+ * and deleted when the session ends.
  * @module
  */
 import type { GeminiSettings } from "../config";
-import type { FetchLike } from "../gemini/client";
+import { createGeminiClient, type FetchLike } from "../gemini/client";
+import { describeGeminiError } from "../gemini/errors";
 import { matchYouTube } from "../gemini/youtube";
 import type { AlarmScheduler } from "../scheduler";
 import { checkVideoUrl, VideoUrlError } from "../video/url-guard";
 import { isFinal, type AnalysisInput, type Job } from "./job";
 import type { JobStore } from "./job-store";
 import { runJob, type JobContext } from "./run-job";
+import type { VideoFiles } from "./video-files";
 
 export const JOB_HEARTBEAT_MS = 20_000;
+/** Analyses one session may run at once; each holds a download, an upload and a Gemini stream. */
+export const MAX_ACTIVE_JOBS = 4;
+
+/** Raised when a session asks for more analyses than it may run at once. */
+export class JobLimitError extends Error {
+  constructor() {
+    super(
+      `This session is already running ${MAX_ACTIVE_JOBS} analyses, the most it may run at once. Wait for one to finish (getVideoAnalysis with waitSeconds) or cancel one (cancelVideoAnalysis), then try again.`
+    );
+    this.name = "JobLimitError";
+  }
+}
 const HEARTBEAT = "jobs";
 
 export type JobListener = (job: Job) => void;
@@ -28,11 +45,17 @@ export interface JobManagerOptions {
   /** The session these jobs belong to (known once a request names it). */
   sessionId(): string;
   store: JobStore;
+  files: VideoFiles;
   scheduler: AlarmScheduler;
   gemini: GeminiSettings;
   fetch: FetchLike;
   allowPrivateVideoUrls: boolean;
   maxVideoBytes: number;
+}
+
+function sameInput(a: AnalysisInput, b: AnalysisInput): boolean {
+  const canonical = (input: AnalysisInput) => JSON.stringify(Object.entries(input).sort(([x], [y]) => x.localeCompare(y)));
+  return canonical(a) === canonical(b);
 }
 
 function randomHex(bytes: number): string {
@@ -47,6 +70,7 @@ export class JobManager {
   constructor(private readonly options: JobManagerOptions) {
     this.context = {
       store: options.store,
+      files: options.files,
       gemini: options.gemini,
       fetch: options.fetch,
       allowPrivateVideoUrls: options.allowPrivateVideoUrls,
@@ -58,12 +82,19 @@ export class JobManager {
 
   /**
    * Checks the URL, creates a job and starts running it; returns it as first
-   * stored. Throws `VideoUrlError` for a URL no job could use.
+   * stored. The same request while an identical one is still running (a
+   * client retrying after a timeout) gets that job instead of a second upload.
+   * Throws `VideoUrlError` for a URL no job could use, `JobLimitError` past
+   * MAX_ACTIVE_JOBS.
    */
   start(input: AnalysisInput): Job {
     const youTube = matchYouTube(checkVideoUrl(input.videoUrl, true));
     if (youTube.kind === "not-a-video") throw new VideoUrlError(youTube.reason);
     if (youTube.kind === "not-youtube") checkVideoUrl(input.videoUrl, this.options.allowPrivateVideoUrls);
+    const active = this.options.store.active();
+    const same = active.find((job) => sameInput(job.input, input));
+    if (same) return same;
+    if (active.length >= MAX_ACTIVE_JOBS) throw new JobLimitError();
     const job = this.options.store.create(`${this.options.sessionId()}.${randomHex(8)}`, input);
     this.launch(job.id);
     return job;
@@ -162,11 +193,25 @@ export class JobManager {
     return this.options.store.latestUpdate();
   }
 
-  /** Cancels every running job and waits for each to end (files deleted). */
-  async stopAll(reason: string): Promise<void> {
+  /** Cancels every running job, waits for each to end, and deletes the session's kept Gemini files. */
+  async endAll(reason: string): Promise<void> {
     const running = [...this.runners.values()];
     for (const runner of running) runner.controller.abort(new Error(reason));
     await Promise.allSettled(running.map((runner) => runner.done));
+    const kept = this.options.files.all();
+    // Without a key (removed since) the files cannot be deleted; Gemini expires them in 48 hours.
+    if (kept.length === 0 || !this.options.gemini.apiKey) return;
+    const ai = createGeminiClient(this.options.gemini, this.options.fetch);
+    await Promise.allSettled(
+      kept.map(async (file) => {
+        try {
+          await ai.files.delete({ name: file.fileName });
+        } catch (error) {
+          console.warn(`Could not delete Gemini file ${file.fileName}: ${describeGeminiError(error)}`);
+        }
+        this.options.files.forget(file.fileName);
+      })
+    );
   }
 
   private launch(jobId: string): void {

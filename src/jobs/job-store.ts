@@ -5,9 +5,11 @@
  * `jobs`: one row per job, keyed by id; `state` is checked against the job
  * states; checkpoint columns (`bytes_uploaded`, `upload_url`, `file_name`,
  * `text`) are written as each stage advances, so a restart resumes there.
+ * `details` is JSON (see `JobDetails`); tables made before it existed get it
+ * added on first use.
  * @module
  */
-import { JOB_STATES, type AnalysisInput, type Job, type JobState, type JobUsage } from "./job";
+import { JOB_STATES, type AnalysisInput, type Job, type JobDetails, type JobState, type JobUsage } from "./job";
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY,
@@ -24,7 +26,8 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS jobs (
   file_uri TEXT,
   text TEXT NOT NULL DEFAULT '',
   error TEXT,
-  usage TEXT
+  usage TEXT,
+  details TEXT NOT NULL DEFAULT '{}'
 )`;
 
 type Row = {
@@ -43,6 +46,7 @@ type Row = {
   text: string;
   error: string | null;
   usage: string | null;
+  details: string;
 };
 
 const COLUMN_BY_FIELD = {
@@ -56,7 +60,8 @@ const COLUMN_BY_FIELD = {
   fileUri: "file_uri",
   text: "text",
   error: "error",
-  usage: "usage"
+  usage: "usage",
+  details: "details"
 } as const satisfies Partial<Record<keyof Job, string>>;
 
 export type JobUpdate = Partial<Pick<Job, keyof typeof COLUMN_BY_FIELD>>;
@@ -77,7 +82,8 @@ function fromRow(row: Row): Job {
     fileUri: row.file_uri,
     text: row.text,
     error: row.error,
-    usage: row.usage ? (JSON.parse(row.usage) as JobUsage) : null
+    usage: row.usage ? (JSON.parse(row.usage) as JobUsage) : null,
+    details: JSON.parse(row.details) as JobDetails
   };
 }
 
@@ -91,9 +97,19 @@ export class JobStore {
 
   /** Reads find nothing, and write nothing, until the first job is created. */
   private query<T extends Record<string, SqlStorageValue>>(query: string, ...values: SqlStorageValue[]): T[] {
-    this.tableExists ||=
-      this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'").toArray().length > 0;
+    if (!this.tableExists) {
+      this.tableExists =
+        this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'").toArray().length > 0;
+      if (this.tableExists) this.addMissingColumns();
+    }
     return this.tableExists ? this.sql.exec<T>(query, ...values).toArray() : [];
+  }
+
+  private addMissingColumns(): void {
+    const columns = this.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('jobs')").toArray();
+    if (!columns.some((column) => column.name === "details")) {
+      this.sql.exec("ALTER TABLE jobs ADD COLUMN details TEXT NOT NULL DEFAULT '{}'");
+    }
   }
 
   private rows(query: string, ...values: SqlStorageValue[]): Row[] {
@@ -126,7 +142,7 @@ export class JobStore {
     const entries = Object.entries(update) as [keyof JobUpdate, unknown][];
     const assignments = entries.map(([field]) => `${COLUMN_BY_FIELD[field]} = ?`);
     const values = entries.map(([field, value]) =>
-      field === "usage" && value !== null ? JSON.stringify(value) : (value as SqlStorageValue)
+      (field === "usage" || field === "details") && value !== null ? JSON.stringify(value) : (value as SqlStorageValue)
     );
     const [row] = this.rows(
       `UPDATE jobs SET ${[...assignments, "updated_at = ?"].join(", ")} WHERE id = ? RETURNING *`,

@@ -17,11 +17,53 @@ export type JobState = (typeof JOB_STATES)[number];
 
 export const FINAL_STATES: ReadonlySet<JobState> = new Set(["done", "failed", "cancelled"]);
 
+export const MEDIA_RESOLUTIONS = ["low", "medium", "high"] as const;
+export type MediaResolution = (typeof MEDIA_RESOLUTIONS)[number];
+
+/** What shape the answer takes: free text, or JSON checked against a schema. */
+export const ANSWER_FORMATS = ["text", "chapters", "transcript"] as const;
+export type AnswerFormat = (typeof ANSWER_FORMATS)[number];
+
 export interface AnalysisInput {
   /** The URL as the user gave it. */
   videoUrl: string;
   prompt: string;
   model: string;
+  /** The clip to watch, in seconds from the start. */
+  startSeconds?: number;
+  endSeconds?: number;
+  /** Frames per second sampled (Gemini's default is 1). */
+  fps?: number;
+  mediaResolution?: MediaResolution;
+  maxOutputTokens?: number;
+  /** Default "text". */
+  format?: AnswerFormat;
+  /** Set for a follow-up on an earlier job: what Gemini read then, read again as is. */
+  followUp?: FollowUp;
+}
+
+export interface FollowUp {
+  jobId: string;
+  /** The Files API file (`files/...`), or null for a YouTube link. */
+  fileName: string | null;
+  fileUri: string;
+  mimeType: string;
+  durationSeconds?: number;
+}
+
+/** What the job learned along the way, for the result's metadata. */
+export interface JobDetails {
+  /** The video's length, from the uploaded file. */
+  durationSeconds?: number;
+  /** Input tokens expected for the video (and prompt) before asking. */
+  estimatedTokens?: number;
+  /** The model's input limit, when Gemini said. */
+  inputTokenLimit?: number;
+  finishReason?: string;
+  /** The source's ETag or size when it was uploaded, to recognise it again. */
+  sourceTag?: string;
+  /** True when a file uploaded earlier in the session was used. */
+  reusedFile?: boolean;
 }
 
 export interface JobUsage {
@@ -54,6 +96,7 @@ export interface Job {
   text: string;
   error: string | null;
   usage: JobUsage | null;
+  details: JobDetails;
 }
 
 export function isFinal(job: Pick<Job, "state">): boolean {

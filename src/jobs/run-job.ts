@@ -4,24 +4,34 @@
  *
  * queued → uploading (stream the source into a resumable Files API upload)
  *        → processing (poll the file until ACTIVE) → generating → done;
- * YouTube links skip straight to generating. Any failure ends the job as
- * failed with a readable error; an abort ends it as cancelled. The uploaded
- * file is deleted when the job ends.
+ * YouTube links skip straight to generating, and so does a video this
+ * session uploaded before (same URL, same ETag or size). Before generating,
+ * the video's input tokens are estimated and checked against the model's
+ * limit. Any failure ends the job as failed with a readable error; an abort
+ * ends it as cancelled. An uploaded file is kept for follow-up questions once
+ * Gemini has processed it (see `VideoFiles`), and deleted otherwise.
  * @module
  */
-import type { GoogleGenAI } from "@google/genai";
+import { ApiError, type GoogleGenAI } from "@google/genai";
+import { checkAnswer, responseJsonSchema } from "../analysis/formats";
+import { estimateTextTokens, estimateVideoTokens, fittingAlternatives } from "../analysis/tokens";
 import type { GeminiSettings } from "../config";
-import { askGeminiAboutVideo } from "../gemini/analyze";
+import { askGeminiAboutVideo, NoAnswerError } from "../gemini/analyze";
 import { createGeminiClient, type FetchLike } from "../gemini/client";
 import { describeGeminiError } from "../gemini/errors";
+import { describeFinishReason } from "../gemini/finish-reasons";
+import { inputTokenLimit } from "../gemini/models";
 import { withRetry, type RetryNotice } from "../gemini/retry";
 import { queryUpload, startUpload, UPLOAD_CHUNK_BYTES, uploadChunk, type UploadTarget } from "../gemini/upload";
 import { matchYouTube } from "../gemini/youtube";
 import { videoMimeType } from "../video/mime";
+import { formatClock, toGeminiOffset } from "../video/offset";
 import { ChunkReader, openVideoSource, tooLarge, VideoSourceError } from "../video/source";
 import { VideoUrlError } from "../video/url-guard";
-import { isFinal, type Job } from "./job";
+import { isFinal, type Job, type JobDetails } from "./job";
+import { jobOwnerSession } from "./job-routing";
 import type { JobStore, JobUpdate } from "./job-store";
+import { DEFAULT_FILE_LIFETIME_MS, sourceTagOf, type VideoFile, type VideoFiles } from "./video-files";
 
 /** Gemini accepts YouTube links as `fileData` with a video MIME type. */
 const YOUTUBE_MIME_TYPE = "video/mp4";
@@ -35,8 +45,17 @@ export class GeminiFileError extends Error {
   }
 }
 
+/** Raised before asking when the video would not fit in the model's context. */
+export class ContextLimitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ContextLimitError";
+  }
+}
+
 export interface JobContext {
   store: JobStore;
+  files: VideoFiles;
   gemini: GeminiSettings;
   fetch: FetchLike;
   allowPrivateVideoUrls: boolean;
@@ -48,6 +67,13 @@ export interface JobContext {
 }
 
 const megabytes = (bytes: number) => (bytes / 1_000_000).toFixed(1);
+const count = (n: number) => n.toLocaleString("en-US");
+
+/** `"123.4s"` (a protobuf Duration, as in the file's `videoMetadata`) in seconds. */
+function durationSeconds(value: unknown): number | undefined {
+  const seconds = typeof value === "string" ? Number(/^([\d.]+)s$/.exec(value)?.[1]) : Number.NaN;
+  return Number.isFinite(seconds) ? seconds : undefined;
+}
 
 function retryMessage(what: string, { attempt, delayMs, error }: RetryNotice): string {
   return `${what}: ${describeGeminiError(error)} Retrying in ${Math.ceil(delayMs / 1000)} s (attempt ${attempt + 1}).`;
@@ -67,8 +93,9 @@ class JobRun {
     this.target = { apiKey: context.gemini.apiKey!, baseUrl: context.gemini.baseUrl, fetch: context.fetch };
   }
 
-  private update(update: JobUpdate): Job {
-    this.job = this.context.store.update(this.job.id, update);
+  private update(update: JobUpdate & { details?: never }, details?: JobDetails): Job {
+    const merged = details ? { ...update, details: { ...this.job.details, ...details } } : update;
+    this.job = this.context.store.update(this.job.id, merged);
     this.context.changed(this.job);
     return this.job;
   }
@@ -83,7 +110,7 @@ class JobRun {
 
   async run(): Promise<Job> {
     try {
-      if (this.job.state === "queued") this.route();
+      if (this.job.state === "queued") await this.route();
       if (this.job.state === "uploading") await this.upload();
       if (this.job.state === "processing") await this.waitUntilActive();
       if (this.job.state === "generating") await this.generate();
@@ -92,6 +119,10 @@ class JobRun {
         const reason = this.signal.reason instanceof Error ? this.signal.reason.message : String(this.signal.reason ?? "");
         this.update({ state: "cancelled", message: "cancelled", error: `Cancelled${reason ? `: ${reason}` : ""}` });
       } else {
+        if (this.job.fileName && error instanceof ApiError && (error.status === 403 || error.status === 404)) {
+          // The kept copy is gone or unreadable: the next request uploads afresh.
+          this.context.files.forget(this.job.fileName);
+        }
         this.update({ state: "failed", message: "failed", error: describeGeminiError(error) });
       }
     } finally {
@@ -100,19 +131,57 @@ class JobRun {
     return this.job;
   }
 
-  private route(): void {
+  private async route(): Promise<void> {
     const youTube = matchYouTube(new URL(this.job.input.videoUrl));
     if (youTube.kind === "not-a-video") throw new VideoUrlError(youTube.reason);
     if (youTube.kind === "video") {
-      this.update({
-        state: "generating",
-        fileUri: youTube.url,
-        mimeType: YOUTUBE_MIME_TYPE,
-        message: "Gemini is watching the video"
-      });
-    } else {
-      this.update({ state: "uploading", message: "downloading the video" });
+      this.update({ fileUri: youTube.url, mimeType: YOUTUBE_MIME_TYPE });
+      await this.startGenerating();
+      return;
     }
+    // A follow-up reads the earlier job's file as is (its source may be gone by now),
+    // unless this session has since let that file go.
+    const earlier = this.job.input.followUp;
+    const released = earlier?.fileName && jobOwnerSession(earlier.jobId) === jobOwnerSession(this.job.id) && !this.context.files.holds(earlier.fileName);
+    if (earlier && !released) await this.reuse(earlier);
+    else this.update({ state: "uploading", message: "downloading the video" });
+  }
+
+  private async reuse(
+    file: Pick<VideoFile, "fileUri" | "mimeType"> & { fileName: string | null; durationSeconds?: number | null | undefined }
+  ): Promise<void> {
+    this.update(
+      { fileName: file.fileName, fileUri: file.fileUri, mimeType: file.mimeType, message: "reusing the video uploaded earlier in this session" },
+      { reusedFile: true, ...(typeof file.durationSeconds === "number" ? { durationSeconds: file.durationSeconds } : {}) }
+    );
+    await this.startGenerating();
+  }
+
+  /**
+   * Checks the estimated input against the model's limit (when the video's
+   * length is known) and moves to generating, saying what it will cost.
+   */
+  private async startGenerating(): Promise<void> {
+    const { input, details } = this.job;
+    if (details.durationSeconds === undefined) {
+      this.update({ state: "generating", message: "Gemini is watching the video" });
+      return;
+    }
+    const video = { ...input, durationSeconds: details.durationSeconds };
+    const estimatedTokens = estimateVideoTokens(video) + estimateTextTokens(input.prompt);
+    const limit = await inputTokenLimit(this.ai, input.model, this.signal);
+    if (limit !== undefined && estimatedTokens > limit) {
+      const { lowResolutionTokens, maxClipSeconds } = fittingAlternatives(video, limit);
+      const lowResolution =
+        input.mediaResolution !== "low" ? ` mediaResolution "low" (about ${count(lowResolutionTokens)} tokens),` : "";
+      throw new ContextLimitError(
+        `This ${formatClock(details.durationSeconds)} video needs about ${count(estimatedTokens)} input tokens at ${input.fps ?? 1} fps, more than the ${count(limit)} ${input.model} accepts. Try${lowResolution} a lower fps, or a clip of at most ${formatClock(maxClipSeconds)} (startOffset/endOffset).`
+      );
+    }
+    this.update(
+      { state: "generating", message: `Gemini is watching the video (about ${count(estimatedTokens)} input tokens)` },
+      { estimatedTokens, ...(limit !== undefined ? { inputTokenLimit: limit } : {}) }
+    );
   }
 
   /**
@@ -146,6 +215,12 @@ class JobRun {
       let chunk = await reader.next();
       if (!chunk) throw new VideoSourceError("The video URL returned no data.");
       if (!uploadUrl) {
+        const sourceTag = sourceTagOf(source.response.headers.get("ETag"), totalBytes);
+        const kept = this.context.files.usable(this.job.input.videoUrl);
+        if (kept && sourceTag !== null && kept.sourceTag === sourceTag) {
+          await this.reuse(kept);
+          return;
+        }
         const mimeType = videoMimeType(source.contentType, source.url, chunk.bytes);
         if (!mimeType) {
           throw new VideoSourceError(
@@ -155,7 +230,7 @@ class JobRun {
         uploadUrl = await this.retrying("Starting the upload", () =>
           startUpload(this.target, { mimeType, totalBytes, displayName: this.job.id }, this.signal)
         );
-        this.update({ uploadUrl, mimeType, totalBytes });
+        this.update({ uploadUrl, mimeType, totalBytes }, sourceTag !== null ? { sourceTag } : {});
       }
       while (chunk) {
         this.signal.throwIfAborted();
@@ -196,7 +271,10 @@ class JobRun {
         this.ai.files.get({ name: this.job.fileName!, config: { abortSignal: this.signal } })
       );
       if (file.state === "ACTIVE") {
-        this.update({ state: "generating", message: "Gemini is watching the video" });
+        const seconds = durationSeconds(file.videoMetadata?.["videoDuration"]);
+        if (seconds !== undefined) this.update({}, { durationSeconds: seconds });
+        this.keep(file.expirationTime);
+        await this.startGenerating();
         return;
       }
       if (file.state === "FAILED") {
@@ -215,18 +293,44 @@ class JobRun {
     }
   }
 
+  /** Keeps the processed file for follow-ups; the one it replaces is deleted. */
+  private keep(expirationTime: string | undefined): void {
+    const { fileName, fileUri, mimeType, details, input } = this.job;
+    const expiresAt = expirationTime ? Date.parse(expirationTime) : Number.NaN;
+    const replaced = this.context.files.remember({
+      videoUrl: input.videoUrl,
+      sourceTag: details.sourceTag ?? null,
+      fileName: fileName!,
+      fileUri: fileUri!,
+      mimeType: mimeType!,
+      durationSeconds: details.durationSeconds ?? null,
+      expiresAt: Number.isFinite(expiresAt) ? expiresAt : Date.now() + DEFAULT_FILE_LIFETIME_MS
+    });
+    if (replaced) void this.deleteFile(replaced.fileName, false);
+  }
+
   private async generate(): Promise<void> {
     const answer = await this.retrying("Asking Gemini", () => {
       this.signal.throwIfAborted();
       // A restart or a retry cannot continue a half-streamed answer: start it afresh.
       if (this.job.text) this.update({ text: "", message: "restarting the answer" });
+      const { input } = this.job;
+      const schema = responseJsonSchema(input.format);
       return askGeminiAboutVideo(
         this.ai,
         {
-          model: this.job.input.model,
+          model: input.model,
           fileUri: this.job.fileUri!,
           mimeType: this.job.mimeType ?? YOUTUBE_MIME_TYPE,
-          prompt: this.job.input.prompt
+          prompt: input.prompt,
+          videoMetadata: {
+            ...(input.startSeconds !== undefined ? { startOffset: toGeminiOffset(input.startSeconds) } : {}),
+            ...(input.endSeconds !== undefined ? { endOffset: toGeminiOffset(input.endSeconds) } : {}),
+            ...(input.fps !== undefined ? { fps: input.fps } : {})
+          },
+          ...(input.mediaResolution ? { mediaResolution: input.mediaResolution } : {}),
+          ...(input.maxOutputTokens ? { maxOutputTokens: input.maxOutputTokens } : {}),
+          ...(schema ? { responseJsonSchema: schema } : {})
         },
         {
           signal: this.signal,
@@ -239,13 +343,20 @@ class JobRun {
     });
     // A stream cut short by the abort can end without an error: never call that done.
     this.signal.throwIfAborted();
-    this.update({ state: "done", text: answer.text, usage: answer.usage ?? null, message: "done" });
+    if (answer.finishReason === "MAX_TOKENS" && this.job.input.format && this.job.input.format !== "text") {
+      throw new NoAnswerError(describeFinishReason(answer.finishReason, this.job.input.maxOutputTokens));
+    }
+    checkAnswer(this.job.input.format, answer.text);
+    this.update(
+      { state: "done", text: answer.text, usage: answer.usage ?? null, message: "done" },
+      answer.finishReason ? { finishReason: answer.finishReason } : {}
+    );
   }
 
   /** Best effort: a file left behind expires on Gemini's side after 48 hours. */
-  private async deleteFile(): Promise<void> {
-    const name = this.job.fileName;
-    if (!name) return;
+  private async deleteFile(name = this.job.fileName, reused = this.job.details.reusedFile): Promise<void> {
+    // A reused file belongs to the job (or session) that uploaded it.
+    if (!name || reused || this.context.files.holds(name)) return;
     try {
       await withRetry(() => this.ai.files.delete({ name }), { sleep: (ms) => this.context.sleep(ms) });
     } catch (error) {

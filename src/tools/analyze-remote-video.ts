@@ -6,12 +6,10 @@
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { isFinal, type Job } from "../jobs/job";
 import type { ToolDeps } from "./deps";
-import { jobSnapshotShape, toSnapshot } from "./job-snapshot";
-import { createJobProgressReporter, PROGRESS_HEARTBEAT_MS } from "./progress";
-import { toolError } from "./tool-error";
-import { DEFAULT_PROMPT, videoInputShape } from "./video-input";
+import { answerWhenDone } from "./follow-job";
+import { answerContent, jobSnapshotShape, toSnapshot } from "./job-snapshot";
+import { DEFAULT_PROMPT, toAnalysisInput, videoInputShape } from "./video-input";
 
 export function registerAnalyzeRemoteVideo(server: McpServer, deps: ToolDeps): void {
   server.registerTool(
@@ -19,36 +17,17 @@ export function registerAnalyzeRemoteVideo(server: McpServer, deps: ToolDeps): v
     {
       title: "Analyze a video with Gemini",
       description:
-        "Has Google Gemini watch a video (a YouTube link or a public video file URL) and answer a prompt about it: a summary with timestamps by default. Waits for the answer and sends progress notifications (upload, processing, generation) meanwhile. For very long videos you may prefer startVideoAnalysis + getVideoAnalysis.",
+        "Has Google Gemini watch a video (a YouTube link or a public video file URL) and answer a prompt about it: a summary with timestamps by default. Options pick the model, a clip (startOffset/endOffset), the frame rate, the resolution and the answer's length. Waits for the answer and sends progress notifications (upload, processing, generation) meanwhile. For very long videos you may prefer startVideoAnalysis + getVideoAnalysis.",
       inputSchema: videoInputShape,
       outputSchema: jobSnapshotShape,
       annotations: { readOnlyHint: true, openWorldHint: true }
     },
-    async ({ videoUrl, prompt }, extra): Promise<CallToolResult> => {
-      let job: Job;
-      try {
-        job = deps.jobs.start({ videoUrl, prompt: prompt ?? DEFAULT_PROMPT, model: deps.defaultModel });
-      } catch (error) {
-        return toolError(error);
-      }
-      const progress = createJobProgressReporter(extra);
-      const unwatch = deps.jobs.watch(job.id, (changed) => void progress.update(changed));
-      await progress.update(job);
-      try {
-        while (!isFinal(job)) {
-          job = (await deps.jobs.wait(job.id, PROGRESS_HEARTBEAT_MS, extra.signal)) ?? job;
-          if (!isFinal(job)) await progress.heartbeat(job);
-        }
-      } catch (error) {
-        if (extra.signal.aborted) await deps.jobs.cancel(job.id, "the client cancelled the request");
-        throw error;
-      } finally {
-        unwatch();
-      }
-      await progress.flush();
-      const snapshot = toSnapshot(job);
-      if (job.state !== "done") return toolError(new Error(job.error ?? job.message));
-      return { content: [{ type: "text", text: job.text }], structuredContent: snapshot };
-    }
+    async ({ videoUrl, prompt, ...options }, extra): Promise<CallToolResult> =>
+      answerWhenDone(
+        deps,
+        extra,
+        () => toAnalysisInput(videoUrl, prompt ?? DEFAULT_PROMPT, options, { model: deps.defaultModel }),
+        (job) => ({ content: answerContent(job), structuredContent: toSnapshot(job) })
+      )
   );
 }

@@ -3,17 +3,41 @@
  * and its text rendering.
  * @module
  */
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { finishNote } from "../gemini/finish-reasons";
 import { JOB_STATES, type Job } from "../jobs/job";
 import { jobPercent } from "../jobs/progress";
 
+const usageShape = z
+  .object({
+    promptTokenCount: z.number().optional(),
+    candidatesTokenCount: z.number().optional(),
+    totalTokenCount: z.number().optional()
+  })
+  .describe("Tokens Gemini counted (usageMetadata).");
+
+/** What a finished job cost and how it ran: shared by every tool's structured result. */
+export const jobMetadataShape = {
+  jobId: z.string().describe("Pass to getVideoAnalysis, cancelVideoAnalysis or askAboutVideo."),
+  model: z.string(),
+  durationSeconds: z.number().optional().describe("The video's length, once Gemini has processed an uploaded file."),
+  estimatedInputTokens: z
+    .number()
+    .optional()
+    .describe("Input tokens estimated before asking (video frames and audio at the chosen fps and resolution, plus the prompt)."),
+  inputTokenLimit: z.number().optional().describe("The model's input limit the estimate was checked against."),
+  reusedUpload: z.boolean().optional().describe("True when a video uploaded earlier in the session was reused."),
+  usage: usageShape.optional(),
+  finishReason: z.string().optional()
+};
+
 export const jobSnapshotShape = {
-  jobId: z.string().describe("Pass to getVideoAnalysis or cancelVideoAnalysis."),
+  ...jobMetadataShape,
   status: z.enum(JOB_STATES),
   message: z.string().describe("Where the job stands, in words."),
   progress: z.number().describe("Percent of the whole job, 0 to 100."),
   videoUrl: z.string(),
-  model: z.string(),
   bytesUploaded: z.number(),
   totalBytes: z.number().nullable(),
   createdAt: z.string(),
@@ -21,13 +45,8 @@ export const jobSnapshotShape = {
   result: z
     .object({
       text: z.string(),
-      usage: z
-        .object({
-          promptTokenCount: z.number().optional(),
-          candidatesTokenCount: z.number().optional(),
-          totalTokenCount: z.number().optional()
-        })
-        .optional()
+      usage: usageShape.optional(),
+      note: z.string().optional().describe("Present when the answer may be incomplete, and why.")
     })
     .optional()
     .describe("Present once status is done."),
@@ -35,15 +54,41 @@ export const jobSnapshotShape = {
 };
 
 export type JobSnapshot = z.infer<z.ZodObject<typeof jobSnapshotShape>>;
+export type JobMetadata = z.infer<z.ZodObject<typeof jobMetadataShape>>;
 
-export function toSnapshot(job: Job, { includeText = true } = {}): JobSnapshot {
+export function toMetadata(job: Job): JobMetadata {
+  const { details } = job;
   return {
     jobId: job.id,
+    model: job.input.model,
+    ...(details.durationSeconds !== undefined ? { durationSeconds: details.durationSeconds } : {}),
+    ...(details.estimatedTokens !== undefined ? { estimatedInputTokens: details.estimatedTokens } : {}),
+    ...(details.inputTokenLimit !== undefined ? { inputTokenLimit: details.inputTokenLimit } : {}),
+    ...(details.reusedFile ? { reusedUpload: true } : {}),
+    ...(job.usage ? { usage: job.usage } : {}),
+    ...(details.finishReason ? { finishReason: details.finishReason } : {})
+  };
+}
+
+/** The note for an answer that ended early, if it did. */
+export function answerNote(job: Job): string | undefined {
+  return finishNote(job.details.finishReason, job.input.maxOutputTokens);
+}
+
+/** A finished job's answer as tool content: the text, then the note if any. */
+export function answerContent(job: Job, text = job.text): CallToolResult["content"] {
+  const note = answerNote(job);
+  return [{ type: "text", text }, ...(note ? [{ type: "text" as const, text: note }] : [])];
+}
+
+export function toSnapshot(job: Job, { includeText = true } = {}): JobSnapshot {
+  const note = answerNote(job);
+  return {
+    ...toMetadata(job),
     status: job.state,
     message: job.message,
     progress: Math.round(jobPercent(job) * 10) / 10,
     videoUrl: job.input.videoUrl,
-    model: job.input.model,
     bytesUploaded: job.bytesUploaded,
     totalBytes: job.totalBytes,
     createdAt: new Date(job.createdAt).toISOString(),
@@ -52,7 +97,8 @@ export function toSnapshot(job: Job, { includeText = true } = {}): JobSnapshot {
       ? {
           result: {
             text: includeText ? job.text : `${job.text.length} characters; call getVideoAnalysis for the text`,
-            ...(job.usage ? { usage: job.usage } : {})
+            ...(job.usage ? { usage: job.usage } : {}),
+            ...(note ? { note } : {})
           }
         }
       : {}),
@@ -63,7 +109,7 @@ export function toSnapshot(job: Job, { includeText = true } = {}): JobSnapshot {
 /** One readable paragraph for the text content of a job tool's result. */
 export function describeSnapshot(snapshot: JobSnapshot): string {
   const head = `Job ${snapshot.jobId}: ${snapshot.status} (${snapshot.progress}%) - ${snapshot.message}`;
-  if (snapshot.result) return `${head}\n\n${snapshot.result.text}`;
+  if (snapshot.result) return [head, snapshot.result.text, snapshot.result.note].filter(Boolean).join("\n\n");
   if (snapshot.error) return `${head}\n\n${snapshot.error}`;
   return head;
 }

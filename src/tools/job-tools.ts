@@ -10,7 +10,7 @@ import type { Job } from "../jobs/job";
 import type { ToolDeps } from "./deps";
 import { describeSnapshot, jobSnapshotShape, toSnapshot } from "./job-snapshot";
 import { toolError } from "./tool-error";
-import { DEFAULT_PROMPT, videoInputShape } from "./video-input";
+import { DEFAULT_PROMPT, toAnalysisInput, videoInputShape } from "./video-input";
 
 export const MAX_WAIT_SECONDS = 300;
 
@@ -33,14 +33,15 @@ export function registerJobTools(server: McpServer, deps: ToolDeps): void {
     {
       title: "Start a video analysis",
       description:
-        "Starts the same analysis as analyzeRemoteVideo in the background and returns a jobId at once. Collect the answer with getVideoAnalysis (it can wait for it).",
+        "Starts the same analysis as analyzeRemoteVideo (same options) in the background and returns a jobId at once. Collect the answer with getVideoAnalysis (it can wait for it).",
       inputSchema: videoInputShape,
       outputSchema: jobSnapshotShape,
       annotations: { readOnlyHint: false, openWorldHint: true }
     },
-    async ({ videoUrl, prompt }) => {
+    async ({ videoUrl, prompt, ...options }) => {
       try {
-        return snapshotResult(deps.jobs.start({ videoUrl, prompt: prompt ?? DEFAULT_PROMPT, model: deps.defaultModel }));
+        const input = toAnalysisInput(videoUrl, prompt ?? DEFAULT_PROMPT, options, { model: deps.defaultModel });
+        return snapshotResult(deps.jobs.start(input));
       } catch (error) {
         return toolError(error);
       }

@@ -1,26 +1,108 @@
 /**
- * The input fields shared by the tools that start an analysis.
+ * The input fields shared by the tools that start an analysis, and how they
+ * become an `AnalysisInput`.
  * @module
  */
 import { z } from "zod";
+import { MEDIA_RESOLUTIONS, type AnalysisInput, type AnswerFormat } from "../jobs/job";
+import { OFFSET_FORMATS, parseOffset } from "../video/offset";
 
 export const DEFAULT_PROMPT =
   "Watch this video and give a thorough summary of what happens, in order, with MM:SS timestamps for the key moments. Mention who appears, what is said, and any on-screen text that matters.";
 
 export const MAX_PROMPT_CHARACTERS = 20_000;
+export const MAX_FPS = 24;
+export const MAX_OUTPUT_TOKENS = 65_536;
+const MODEL_NAME = /^(models\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
-export const videoInputShape = {
+/** A tool argument that each field accepted but the combination did not. */
+export class ToolInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ToolInputError";
+  }
+}
+
+export const videoUrlShape = {
   videoUrl: z
     .string()
     .trim()
     .url("videoUrl must be an absolute http(s) URL")
     .refine((value) => /^https?:\/\//i.test(value), "videoUrl must use http or https")
-    .describe("A YouTube link (watch, youtu.be, shorts, embed, live) or a public video file URL (mp4, mov, webm...)."),
-  prompt: z
+    .describe("A YouTube link (watch, youtu.be, shorts, embed, live) or a public video file URL (mp4, mov, webm...).")
+};
+
+export const promptField = (what: string) =>
+  z
     .string()
     .trim()
-    .min(1, "prompt must not be empty")
-    .max(MAX_PROMPT_CHARACTERS, `prompt must be at most ${MAX_PROMPT_CHARACTERS} characters`)
+    .min(1, `${what} must not be empty`)
+    .max(MAX_PROMPT_CHARACTERS, `${what} must be at most ${MAX_PROMPT_CHARACTERS} characters`);
+
+const offsetField = (name: string, what: string) =>
+  z
+    .union([z.number().min(0, `${name} must not be negative`), z.string()])
+    .refine((value) => parseOffset(value) !== undefined, `${name} must be a time such as ${OFFSET_FORMATS}`)
     .optional()
-    .describe("What to ask about the video. Default: a timestamped summary.")
+    .describe(`${what}: seconds, or a time such as ${OFFSET_FORMATS}.`);
+
+/** How Gemini watches: which model, which clip, how many frames, at what resolution, how long an answer. */
+export const watchOptionsShape = {
+  model: z
+    .string()
+    .regex(MODEL_NAME, "model must be a Gemini model name such as gemini-2.5-flash")
+    .optional()
+    .describe("The Gemini model. Default: the server's GEMINI_MODEL."),
+  startOffset: offsetField("startOffset", "Where to start watching"),
+  endOffset: offsetField("endOffset", "Where to stop watching"),
+  fps: z
+    .number()
+    .gt(0, "fps must be greater than 0")
+    .max(MAX_FPS, `fps must be at most ${MAX_FPS}`)
+    .optional()
+    .describe("Frames per second Gemini samples (default 1; above 0, at most 24). Lower it for long videos, raise it for fast action."),
+  mediaResolution: z
+    .enum(MEDIA_RESOLUTIONS)
+    .optional()
+    .describe("Detail per frame: low (66 tokens a frame, fits about 3x more video) or medium/high (258)."),
+  maxOutputTokens: z
+    .number()
+    .int("maxOutputTokens must be a whole number")
+    .min(1, "maxOutputTokens must be at least 1")
+    .max(MAX_OUTPUT_TOKENS, `maxOutputTokens must be at most ${MAX_OUTPUT_TOKENS}`)
+    .optional()
+    .describe("The longest answer Gemini may give, in tokens.")
 };
+
+export const videoInputShape = {
+  ...videoUrlShape,
+  prompt: promptField("prompt").optional().describe("What to ask about the video. Default: a timestamped summary."),
+  ...watchOptionsShape
+};
+
+type WatchOptions = { [K in keyof typeof watchOptionsShape]?: z.infer<(typeof watchOptionsShape)[K]> };
+
+/** The options of an analysis, checked together (a clip must end after it starts). */
+export function toAnalysisInput(
+  videoUrl: string,
+  prompt: string,
+  options: WatchOptions,
+  defaults: { model: string; format?: AnswerFormat }
+): AnalysisInput {
+  const startSeconds = options.startOffset === undefined ? undefined : parseOffset(options.startOffset);
+  const endSeconds = options.endOffset === undefined ? undefined : parseOffset(options.endOffset);
+  if (endSeconds !== undefined && endSeconds <= (startSeconds ?? 0)) {
+    throw new ToolInputError(`endOffset (${endSeconds} s) must come after startOffset (${startSeconds ?? 0} s).`);
+  }
+  return {
+    videoUrl,
+    prompt,
+    model: options.model?.replace(/^models\//, "") ?? defaults.model,
+    ...(startSeconds !== undefined ? { startSeconds } : {}),
+    ...(endSeconds !== undefined ? { endSeconds } : {}),
+    ...(options.fps !== undefined ? { fps: options.fps } : {}),
+    ...(options.mediaResolution ? { mediaResolution: options.mediaResolution } : {}),
+    ...(options.maxOutputTokens !== undefined ? { maxOutputTokens: options.maxOutputTokens } : {}),
+    ...(defaults.format && defaults.format !== "text" ? { format: defaults.format } : {})
+  };
+}

@@ -46,6 +46,7 @@ export interface FakeFile {
   state: "PROCESSING" | "ACTIVE" | "FAILED";
   /** Polls answered PROCESSING before the state changes. */
   pollsLeft: number;
+  durationSeconds: number;
   failWith?: string;
   deleted: boolean;
 }
@@ -54,13 +55,22 @@ export interface FakeFile {
 export interface FileBehavior {
   pollsBeforeDone: number;
   failWith?: string;
+  /** The video's length reported once ACTIVE (default 60 s). */
+  durationSeconds?: number;
 }
+
+/** `inputTokenLimit` of every model the fake knows nothing else about. */
+export const DEFAULT_INPUT_TOKEN_LIMIT = 1_048_576;
+/** Files expire this long after upload, as on Gemini. */
+const FILE_LIFETIME_MS = 48 * 3600_000;
 
 type ErrorBehavior = { kind: "error"; httpStatus: number; status: string; message: string; details?: unknown[] };
 
 /** What the next generate call does. */
 export type GenerateBehavior =
   | { kind: "answer"; chunks: string[]; finishReason?: string; chunkDelayMs?: number }
+  /** Candidates with no text, ending for `finishReason` (SAFETY, RECITATION, MAX_TOKENS...). */
+  | { kind: "stopped"; finishReason: string }
   | { kind: "blocked"; blockReason: string }
   | ErrorBehavior;
 
@@ -70,6 +80,7 @@ const DEFAULT_BEHAVIOR: GenerateBehavior = {
 };
 
 const GENERATE_PATH = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+const MODEL_PATH = /^\/v1beta\/models\/([^/:]+)$/;
 const FILE_PATH = /^\/v1beta\/(files\/[a-z0-9]+)$/;
 const UPLOAD_PATH = "/upload/v1beta/files";
 
@@ -77,6 +88,8 @@ export class FakeGemini {
   readonly requests: RecordedRequest[] = [];
   readonly uploads = new Map<string, FakeUpload>();
   readonly files = new Map<string, FakeFile>();
+  /** `inputTokenLimit` by model; a model mapped to null answers 404. */
+  readonly models = new Map<string, number | null>();
   private readonly behaviors: GenerateBehavior[] = [];
   private readonly uploadFailures: ErrorBehavior[] = [];
   private readonly fileBehaviors: FileBehavior[] = [];
@@ -107,6 +120,7 @@ export class FakeGemini {
     this.fileBehaviors.length = 0;
     this.uploads.clear();
     this.files.clear();
+    this.models.clear();
   }
 
   generateRequests(): RecordedRequest[] {
@@ -133,11 +147,14 @@ export class FakeGemini {
     }
     const file = FILE_PATH.exec(url.pathname);
     if (file) return this.fileRequest(request.method, file[1]!);
+    const model = MODEL_PATH.exec(url.pathname);
+    if (model && request.method === "GET") return this.modelRequest(model[1]!);
     const match = GENERATE_PATH.exec(url.pathname);
     if (!match || request.method !== "POST") {
       return errorResponse(404, "NOT_FOUND", `Fake Gemini has no ${request.method} ${url.pathname}`);
     }
-    const model = match[1]!;
+    const modelName = match[1]!;
+    if (this.models.get(modelName) === null) return modelNotFound(modelName);
     const fileUri = (JSON.parse(text) as { contents?: { parts?: { fileData?: { fileUri?: string } }[] }[] }).contents?.[0]
       ?.parts?.[0]?.fileData?.fileUri;
     const uploaded = [...this.files.values()].find((candidate) => candidate.uri === fileUri);
@@ -148,7 +165,7 @@ export class FakeGemini {
     if (behavior.kind === "error") {
       return errorResponse(behavior.httpStatus, behavior.status, behavior.message, behavior.details);
     }
-    const chunks = responseChunks(behavior, model);
+    const chunks = responseChunks(behavior, modelName);
     if (match[2] === "generateContent") return Response.json(mergeChunks(chunks));
     const delayMs = behavior.kind === "answer" ? (behavior.chunkDelayMs ?? 0) : 0;
     return sseResponse(chunks, delayMs, request.signal);
@@ -209,12 +226,26 @@ export class FakeGemini {
       sizeBytes: String(upload.received),
       state: behavior.pollsBeforeDone > 0 ? "PROCESSING" : behavior.failWith ? "FAILED" : "ACTIVE",
       pollsLeft: behavior.pollsBeforeDone,
+      durationSeconds: behavior.durationSeconds ?? 60,
       ...(behavior.failWith ? { failWith: behavior.failWith } : {}),
       deleted: false
     };
     upload.file = file;
     this.files.set(file.name, file);
     return Response.json({ file: fileResource(file) }, { headers: { "X-Goog-Upload-Status": "final" } });
+  }
+
+  private modelRequest(model: string): Response {
+    const limit = this.models.has(model) ? this.models.get(model)! : DEFAULT_INPUT_TOKEN_LIMIT;
+    if (limit === null) return modelNotFound(model);
+    return Response.json({
+      name: `models/${model}`,
+      version: "001",
+      displayName: model,
+      inputTokenLimit: limit,
+      outputTokenLimit: 65_536,
+      supportedGenerationMethods: ["generateContent", "countTokens"]
+    });
   }
 
   private fileRequest(method: string, name: string): Response {
@@ -239,8 +270,14 @@ function fileResource(file: FakeFile): Record<string, unknown> {
     mimeType: file.mimeType,
     sizeBytes: file.sizeBytes,
     state: file.state,
+    expirationTime: new Date(Date.now() + FILE_LIFETIME_MS).toISOString(),
+    ...(file.state === "ACTIVE" ? { videoMetadata: { videoDuration: `${file.durationSeconds}s` } } : {}),
     ...(file.state === "FAILED" ? { error: { code: 400, message: file.failWith } } : {})
   };
+}
+
+function modelNotFound(model: string): Response {
+  return errorResponse(404, "NOT_FOUND", `models/${model} is not found for API version v1beta, or is not supported for generateContent.`);
 }
 
 function errorResponse(httpStatus: number, status: string, message: string, details?: unknown[]): Response {
@@ -255,6 +292,9 @@ type Chunk = Record<string, unknown>;
 function responseChunks(behavior: Exclude<GenerateBehavior, { kind: "error" }>, model: string): Chunk[] {
   if (behavior.kind === "blocked") {
     return [{ promptFeedback: { blockReason: behavior.blockReason }, modelVersion: model }];
+  }
+  if (behavior.kind === "stopped") {
+    return [{ candidates: [{ content: { parts: [], role: "model" }, index: 0, finishReason: behavior.finishReason }], modelVersion: model }];
   }
   return behavior.chunks.map((text, index) => {
     const last = index === behavior.chunks.length - 1;

@@ -28,6 +28,9 @@ describe("POST /messages", () => {
     expect(listed.id).toBe(2);
     expect(listed.result.tools.map((tool) => tool.name)).toEqual([
       "analyzeRemoteVideo",
+      "askAboutVideo",
+      "summarizeVideo",
+      "transcribeVideo",
       "startVideoAnalysis",
       "getVideoAnalysis",
       "cancelVideoAnalysis",

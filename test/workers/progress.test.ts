@@ -19,6 +19,7 @@ function job(update: Partial<Job>): Job {
     text: "",
     error: null,
     usage: null,
+    details: {},
     ...update
   };
 }

@@ -1,0 +1,116 @@
+/**
+ * The Gemini files this session uploaded and keeps for follow-up questions,
+ * keyed by video URL, so asking again (or retrying after a timeout) does not
+ * upload the same video twice.
+ *
+ * ## Storage layout
+ * `video_files`: one row per video URL; `source_tag` is the source's ETag, or
+ * its size when it sent none, as seen at upload; `expires_at` is when Gemini
+ * deletes the file (48 hours after upload). The table is made on first use.
+ * @module
+ */
+
+/** Files closer than this to Gemini's expiry are not reused. */
+export const REUSE_MARGIN_MS = 30 * 60_000;
+/** Gemini keeps uploaded files this long when it does not say. */
+export const DEFAULT_FILE_LIFETIME_MS = 48 * 3600_000;
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS video_files (
+  video_url TEXT PRIMARY KEY,
+  source_tag TEXT,
+  file_name TEXT NOT NULL,
+  file_uri TEXT NOT NULL,
+  mime_type TEXT NOT NULL,
+  duration_seconds REAL,
+  expires_at INTEGER NOT NULL
+)`;
+
+export interface VideoFile {
+  videoUrl: string;
+  sourceTag: string | null;
+  fileName: string;
+  fileUri: string;
+  mimeType: string;
+  durationSeconds: number | null;
+  expiresAt: number;
+}
+
+type Row = {
+  video_url: string;
+  source_tag: string | null;
+  file_name: string;
+  file_uri: string;
+  mime_type: string;
+  duration_seconds: number | null;
+  expires_at: number;
+};
+
+const fromRow = (row: Row): VideoFile => ({
+  videoUrl: row.video_url,
+  sourceTag: row.source_tag,
+  fileName: row.file_name,
+  fileUri: row.file_uri,
+  mimeType: row.mime_type,
+  durationSeconds: row.duration_seconds,
+  expiresAt: row.expires_at
+});
+
+/** How a source is recognised again: its ETag, else its size. */
+export function sourceTagOf(etag: string | null, totalBytes: number | null): string | null {
+  if (etag) return `etag:${etag}`;
+  return totalBytes !== null ? `size:${totalBytes}` : null;
+}
+
+export class VideoFiles {
+  private tableExists = false;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly now: () => number = Date.now
+  ) {}
+
+  private rows(query: string, ...values: SqlStorageValue[]): Row[] {
+    this.tableExists ||=
+      this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'video_files'").toArray().length > 0;
+    return this.tableExists ? this.sql.exec<Row>(query, ...values).toArray() : [];
+  }
+
+  /** The file for `videoUrl` if it has time left to be used. */
+  usable(videoUrl: string): VideoFile | undefined {
+    const [row] = this.rows("SELECT * FROM video_files WHERE video_url = ? AND expires_at > ?", videoUrl, this.now() + REUSE_MARGIN_MS);
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** Records the file for its URL; returns the file it replaces, whose Gemini copy is now unused. */
+  remember(file: VideoFile): VideoFile | undefined {
+    if (!this.tableExists) {
+      this.sql.exec(SCHEMA);
+      this.tableExists = true;
+    }
+    const [previous] = this.rows("SELECT * FROM video_files WHERE video_url = ? AND file_name != ?", file.videoUrl, file.fileName);
+    this.rows(
+      "INSERT OR REPLACE INTO video_files (video_url, source_tag, file_name, file_uri, mime_type, duration_seconds, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      file.videoUrl,
+      file.sourceTag,
+      file.fileName,
+      file.fileUri,
+      file.mimeType,
+      file.durationSeconds,
+      file.expiresAt
+    );
+    return previous ? fromRow(previous) : undefined;
+  }
+
+  /** True when `fileName` is kept for reuse (so a finished job must not delete it). */
+  holds(fileName: string): boolean {
+    return this.rows("SELECT 1 AS kept FROM video_files WHERE file_name = ?", fileName).length > 0;
+  }
+
+  forget(fileName: string): void {
+    this.rows("DELETE FROM video_files WHERE file_name = ?", fileName);
+  }
+
+  all(): VideoFile[] {
+    return this.rows("SELECT * FROM video_files").map(fromRow);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * `askAboutVideo`: a follow-up question about a video already analysed,
+ * named by its URL or by the job that analysed it. The uploaded Gemini file
+ * is reused while it lives, so a follow-up costs no second upload.
+ * @module
+ */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import { isFinal, type AnalysisInput, type Job } from "../jobs/job";
+import { jobPercent } from "../jobs/progress";
+import type { ToolDeps } from "./deps";
+import { answerWhenDone } from "./follow-job";
+import { answerContent, jobSnapshotShape, toSnapshot } from "./job-snapshot";
+import { toolError } from "./tool-error";
+import { promptField, toAnalysisInput, ToolInputError, videoUrlShape, watchOptionsShape } from "./video-input";
+
+type WatchArgs = Parameters<typeof toAnalysisInput>[2];
+
+/** The earlier job's clip, sampling and model, unless the follow-up sets its own. */
+function inheritedOptions(earlier: AnalysisInput, given: WatchArgs): WatchArgs {
+  return {
+    model: given.model ?? earlier.model,
+    startOffset: given.startOffset ?? earlier.startSeconds,
+    endOffset: given.endOffset ?? earlier.endSeconds,
+    fps: given.fps ?? earlier.fps,
+    mediaResolution: given.mediaResolution ?? earlier.mediaResolution,
+    maxOutputTokens: given.maxOutputTokens
+  };
+}
+
+function followUpOf(earlier: Job, question: string, given: WatchArgs, defaultModel: string): AnalysisInput {
+  const input = toAnalysisInput(earlier.input.videoUrl, question, inheritedOptions(earlier.input, given), { model: defaultModel });
+  // A failed or cancelled job has no file to reuse: the video is fetched again.
+  if (earlier.state !== "done" || !earlier.fileUri || !earlier.mimeType) return input;
+  return {
+    ...input,
+    followUp: {
+      jobId: earlier.id,
+      fileName: earlier.fileName,
+      fileUri: earlier.fileUri,
+      mimeType: earlier.mimeType,
+      ...(earlier.details.durationSeconds !== undefined ? { durationSeconds: earlier.details.durationSeconds } : {})
+    }
+  };
+}
+
+export function registerAskAboutVideo(server: McpServer, deps: ToolDeps): void {
+  server.registerTool(
+    "askAboutVideo",
+    {
+      title: "Ask a follow-up question about a video",
+      description:
+        "Asks Gemini another question about a video, named by videoUrl or by the jobId of an earlier analysis. A video uploaded earlier in the session is reused, not uploaded again; with jobId the earlier clip, fps, resolution and model carry over unless given here.",
+      inputSchema: {
+        videoUrl: videoUrlShape.videoUrl.optional(),
+        jobId: z.string().min(1).optional().describe("An earlier job (from analyzeRemoteVideo, startVideoAnalysis...)."),
+        question: promptField("question").describe("What to ask about the video."),
+        ...watchOptionsShape
+      },
+      outputSchema: jobSnapshotShape,
+      annotations: { readOnlyHint: true, openWorldHint: true }
+    },
+    async ({ videoUrl, jobId, question, ...given }, extra): Promise<CallToolResult> => {
+      if ((videoUrl === undefined) === (jobId === undefined)) {
+        return toolError(new ToolInputError("Give either videoUrl or jobId (not both)."));
+      }
+      let earlier: Job | undefined;
+      if (jobId !== undefined) {
+        earlier = await deps.jobs.wait(jobId, 0);
+        if (!earlier) {
+          return toolError(new ToolInputError(`No job ${jobId}. listVideoAnalyses shows this session's jobs; or pass videoUrl.`));
+        }
+        if (!isFinal(earlier)) {
+          return toolError(
+            new ToolInputError(
+              `Job ${jobId} is still running (${earlier.message}, ${Math.round(jobPercent(earlier))}%). Wait for it with getVideoAnalysis (waitSeconds), then ask again.`
+            )
+          );
+        }
+      }
+      const found = earlier;
+      return answerWhenDone(
+        deps,
+        extra,
+        () =>
+          found
+            ? followUpOf(found, question, given, deps.defaultModel)
+            : toAnalysisInput(videoUrl!, question, given, { model: deps.defaultModel }),
+        (job) => ({ content: answerContent(job), structuredContent: toSnapshot(job) })
+      );
+    }
+  );
+}

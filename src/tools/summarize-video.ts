@@ -1,0 +1,66 @@
+/**
+ * `summarizeVideo`: a title, a summary and chapters with timestamps, as
+ * structured output checked against its schema.
+ * @module
+ */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import { chaptersSchema, parseStructuredAnswer, renderChapters } from "../analysis/formats";
+import type { ToolDeps } from "./deps";
+import { answerWhenDone } from "./follow-job";
+import { answerContent, jobMetadataShape, toMetadata } from "./job-snapshot";
+import { promptField, toAnalysisInput, videoUrlShape, watchOptionsShape } from "./video-input";
+
+export const MAX_CHAPTERS = 100;
+
+export function summaryPrompt(maxChapters: number | undefined, focus: string | undefined): string {
+  return [
+    "Watch this video and summarize it.",
+    `Split it into chapters that cover it from start to end${maxChapters ? `, at most ${maxChapters}` : ""}, each with its start and end time (MM:SS, or H:MM:SS past an hour), a short title and what happens in it.`,
+    "Give the whole video a short title and a summary of a few sentences.",
+    ...(focus ? [`Pay particular attention to: ${focus}`] : [])
+  ].join(" ");
+}
+
+export function registerSummarizeVideo(server: McpServer, deps: ToolDeps): void {
+  server.registerTool(
+    "summarizeVideo",
+    {
+      title: "Summarize a video in chapters",
+      description:
+        "Has Gemini watch a video and return a title, a summary and timestamped chapters, as structured output (checked against its schema) and as text. Same video options as analyzeRemoteVideo.",
+      inputSchema: {
+        ...videoUrlShape,
+        maxChapters: z
+          .number()
+          .int("maxChapters must be a whole number")
+          .min(1, "maxChapters must be at least 1")
+          .max(MAX_CHAPTERS, `maxChapters must be at most ${MAX_CHAPTERS}`)
+          .optional()
+          .describe("The most chapters to make."),
+        focus: promptField("focus").optional().describe("What the summary should pay attention to."),
+        ...watchOptionsShape
+      },
+      outputSchema: { ...chaptersSchema.shape, ...jobMetadataShape },
+      annotations: { readOnlyHint: true, openWorldHint: true }
+    },
+    async ({ videoUrl, maxChapters, focus, ...options }, extra): Promise<CallToolResult> =>
+      answerWhenDone(
+        deps,
+        extra,
+        () =>
+          toAnalysisInput(videoUrl, summaryPrompt(maxChapters, focus), options, {
+            model: deps.defaultModel,
+            format: "chapters"
+          }),
+        (job) => {
+          const chapters = parseStructuredAnswer("chapters", job.text);
+          return {
+            content: answerContent(job, renderChapters(chapters)),
+            structuredContent: { ...chapters, ...toMetadata(job) }
+          };
+        }
+      )
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * `transcribeVideo`: the speech of a video, by speaker, with timestamps, as
+ * structured output checked against its schema.
+ * @module
+ */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import { parseStructuredAnswer, renderTranscript, transcriptSchema } from "../analysis/formats";
+import type { ToolDeps } from "./deps";
+import { answerWhenDone } from "./follow-job";
+import { answerContent, jobMetadataShape, toMetadata } from "./job-snapshot";
+import { toAnalysisInput, videoUrlShape, watchOptionsShape } from "./video-input";
+
+export function transcriptPrompt(language: string | undefined, timestamps: boolean): string {
+  return [
+    `Transcribe all speech in this video verbatim${language ? `, written in ${language} (translate if the speech is in another language)` : ", in the language spoken"}.`,
+    "Start a new segment at every change of speaker and at least every 30 seconds.",
+    "Name speakers when the video makes their names clear; otherwise call them Speaker 1, Speaker 2 and so on, consistently.",
+    timestamps
+      ? "Give each segment's start time as MM:SS (H:MM:SS past an hour)."
+      : "Leave out start times.",
+    "If nobody speaks, return no segments."
+  ].join(" ");
+}
+
+export function registerTranscribeVideo(server: McpServer, deps: ToolDeps): void {
+  server.registerTool(
+    "transcribeVideo",
+    {
+      title: "Transcribe a video",
+      description:
+        "Has Gemini transcribe a video's speech verbatim, segment by segment with speakers and (by default) start times, as structured output and as text. Same video options as analyzeRemoteVideo.",
+      inputSchema: {
+        ...videoUrlShape,
+        language: z
+          .string()
+          .trim()
+          .min(1, "language must not be empty")
+          .max(64, "language must be at most 64 characters")
+          .optional()
+          .describe("The language to write the transcript in, e.g. English or ja (translating if needed). Default: the language spoken."),
+        timestamps: z.boolean().optional().describe("Start times for each segment (default true)."),
+        ...watchOptionsShape
+      },
+      outputSchema: { ...transcriptSchema.shape, ...jobMetadataShape },
+      annotations: { readOnlyHint: true, openWorldHint: true }
+    },
+    async ({ videoUrl, language, timestamps, ...options }, extra): Promise<CallToolResult> =>
+      answerWhenDone(
+        deps,
+        extra,
+        () =>
+          toAnalysisInput(videoUrl, transcriptPrompt(language, timestamps ?? true), options, {
+            model: deps.defaultModel,
+            format: "transcript"
+          }),
+        (job) => {
+          const transcript = parseStructuredAnswer("transcript", job.text);
+          const text = transcript.segments.length > 0 ? renderTranscript(transcript) : "No speech found in the video.";
+          return {
+            content: answerContent(job, text),
+            structuredContent: { ...transcript, ...toMetadata(job) }
+          };
+        }
+      )
+  );
+}

@@ -1,0 +1,187 @@
+import { describe, expect, it } from "vitest";
+import { useFakes } from "./support/fetch-spy";
+import { closeStreams, openSession } from "./support/http";
+import { callTool } from "./support/session-calls";
+
+const fakes = useFakes();
+const YOUTUBE_URL = "https://youtu.be/dQw4w9WgXcQ";
+const CANONICAL = "https://www.youtube.com/watch?v=dQw4w9WgXcQ";
+const MiB = 1024 * 1024;
+
+async function session(): Promise<string> {
+  const opened = await openSession();
+  await opened.sse.cancel();
+  await closeStreams(opened.sessionId);
+  return opened.sessionId;
+}
+
+function sentGenerate() {
+  const requests = fakes.gemini.generateRequests();
+  expect(requests).toHaveLength(1);
+  return requests[0]!;
+}
+
+/** The video part of the one generate request. */
+function videoPart(): Record<string, unknown> {
+  return (sentGenerate().body as { contents: { parts: Record<string, unknown>[] }[] }).contents[0]!.parts[0]!;
+}
+
+describe("analyzeRemoteVideo options reach Gemini", () => {
+  it("maps the clip and fps to videoMetadata, resolution and length to generationConfig, and the model to the path", async () => {
+    const result = await callTool(await session(), "analyzeRemoteVideo", {
+      videoUrl: YOUTUBE_URL,
+      prompt: "Who speaks?",
+      model: "gemini-2.5-pro",
+      startOffset: "1m30s",
+      endOffset: "02:00",
+      fps: 0.5,
+      mediaResolution: "low",
+      maxOutputTokens: 2048
+    });
+    expect(result.isError).toBeUndefined();
+    const sent = sentGenerate();
+    expect(sent.path).toBe("/v1beta/models/gemini-2.5-pro:streamGenerateContent");
+    expect(sent.body).toEqual({
+      contents: [
+        {
+          role: "user",
+          parts: [
+            {
+              fileData: { fileUri: CANONICAL, mimeType: "video/mp4" },
+              videoMetadata: { startOffset: "90s", endOffset: "120s", fps: 0.5 }
+            },
+            { text: "Who speaks?" }
+          ]
+        }
+      ],
+      generationConfig: { mediaResolution: "MEDIA_RESOLUTION_LOW", maxOutputTokens: 2048 }
+    });
+    expect(result.structuredContent).toMatchObject({ model: "gemini-2.5-pro" });
+  });
+
+  it("sends no videoMetadata and an empty generationConfig when no option is given", async () => {
+    await callTool(await session(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL, prompt: "Q" });
+    expect(sentGenerate().body).toEqual({
+      contents: [{ role: "user", parts: [{ fileData: { fileUri: CANONICAL, mimeType: "video/mp4" } }, { text: "Q" }] }],
+      generationConfig: {}
+    });
+  });
+
+  it.each([
+    [90, "90s"],
+    ["90", "90s"],
+    ["90s", "90s"],
+    ["1m30s", "90s"],
+    ["1h2m3s", "3723s"],
+    ["01:30", "90s"],
+    ["1:02:03", "3723s"],
+    ["12.5s", "12.5s"]
+  ])("reads startOffset %j as %s", async (startOffset, expected) => {
+    await callTool(await session(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL, startOffset });
+    expect(videoPart().videoMetadata).toEqual({ startOffset: expected });
+  });
+
+  it.each([
+    ["fps 0", { fps: 0 }, /fps must be greater than 0/],
+    ["fps 25", { fps: 25 }, /fps must be at most 24/],
+    ["an unknown resolution", { mediaResolution: "ultra" }, /mediaResolution/],
+    ["a startOffset that is no time", { startOffset: "soon" }, /startOffset must be a time such as 90, "90s", "1m30s", "01:30" or "1:02:03"/],
+    ["a negative offset", { endOffset: -5 }, /endOffset must not be negative/],
+    ["seconds past 59 on a clock", { startOffset: "01:75" }, /startOffset must be a time/],
+    ["a clip that ends before it starts", { startOffset: "02:00", endOffset: 90 }, /endOffset \(90 s\) must come after startOffset \(120 s\)/],
+    ["a model name with a path in it", { model: "../files/x" }, /model must be a Gemini model name/],
+    ["maxOutputTokens 0", { maxOutputTokens: 0 }, /maxOutputTokens must be at least 1/],
+    ["fractional maxOutputTokens", { maxOutputTokens: 10.5 }, /maxOutputTokens must be a whole number/]
+  ])("refuses %s with a clear message and asks Gemini nothing", async (_name, options, expected) => {
+    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL, ...options });
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(expected);
+    expect(fakes.gemini.requests).toHaveLength(0);
+  });
+
+  it("applies the same options to startVideoAnalysis", async () => {
+    const sessionId = await session();
+    const started = await callTool(sessionId, "startVideoAnalysis", { videoUrl: YOUTUBE_URL, fps: 2, mediaResolution: "high" });
+    const jobId = (started.structuredContent as { jobId: string }).jobId;
+    await callTool(sessionId, "getVideoAnalysis", { jobId, waitSeconds: 10 });
+    expect(videoPart().videoMetadata).toEqual({ fps: 2 });
+    expect(sentGenerate().body).toMatchObject({ generationConfig: { mediaResolution: "MEDIA_RESOLUTION_HIGH" } });
+  });
+});
+
+describe("YouTube links", () => {
+  it.each([
+    "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42s",
+    "https://youtu.be/dQw4w9WgXcQ?si=abc",
+    "https://m.youtube.com/watch?v=dQw4w9WgXcQ",
+    "https://music.youtube.com/watch?v=dQw4w9WgXcQ&list=RDAMVM",
+    "https://www.youtube.com/shorts/dQw4w9WgXcQ",
+    "https://www.youtube.com/embed/dQw4w9WgXcQ",
+    "https://www.youtube.com/live/dQw4w9WgXcQ?feature=share",
+    "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
+  ])("sends %s to Gemini as the canonical watch link", async (videoUrl) => {
+    await callTool(await session(), "analyzeRemoteVideo", { videoUrl });
+    expect(videoPart()).toEqual({ fileData: { fileUri: CANONICAL, mimeType: "video/mp4" } });
+  });
+
+  it.each([
+    ["https://www.youtube.com/playlist?list=PL123", /is a playlist/],
+    ["https://www.youtube.com/@SomeChannel", /is a channel/],
+    ["https://www.youtube.com/channel/UC123", /is a channel/],
+    ["https://www.youtube.com/results?search_query=cats", /is a search/],
+    ["https://www.youtube.com/clip/Ugkx123", /clips cannot be read; use the full video's link with startOffset\/endOffset/],
+    ["https://youtu.be/short", /"short" is not a YouTube video id/]
+  ])("refuses %s, saying what it is", async (videoUrl, expected) => {
+    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl });
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(expected);
+    expect(result.content[0]?.text).toMatch(/Gemini reads single public videos/);
+    expect(fakes.gemini.requests).toHaveLength(0);
+  });
+});
+
+describe("cost estimate", () => {
+  it("estimates the video's tokens from its length before asking, says it in progress, and returns it with the usage", async () => {
+    fakes.gemini.enqueueFiles({ pollsBeforeDone: 0, durationSeconds: 600 });
+    const videoUrl = fakes.videos.add("/ten-minutes.mp4", { size: MiB });
+    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl, prompt: "Q?", fps: 2, mediaResolution: "low" });
+    expect(result.isError).toBeUndefined();
+    // 600 s x 2 fps x 66 tokens + 600 s x 32 audio tokens + 1 token of prompt.
+    expect(result.structuredContent).toMatchObject({
+      durationSeconds: 600,
+      estimatedInputTokens: 1200 * 66 + 600 * 32 + 1,
+      inputTokenLimit: 1_048_576,
+      usage: { promptTokenCount: 1000, candidatesTokenCount: 40, totalTokenCount: 1040 }
+    });
+    expect(fakes.gemini.requests.some((request) => request.method === "GET" && request.path === "/v1beta/models/gemini-test-flash")).toBe(true);
+  });
+
+  it("counts only the clip", async () => {
+    fakes.gemini.enqueueFiles({ pollsBeforeDone: 0, durationSeconds: 3600 });
+    const videoUrl = fakes.videos.add("/hour.mp4", { size: MiB });
+    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl, prompt: "Q?", startOffset: "10:00", endOffset: "11:00" });
+    expect(result.structuredContent).toMatchObject({ durationSeconds: 3600, estimatedInputTokens: 60 * 258 + 60 * 32 + 1 });
+  });
+
+  it("refuses a video that would not fit in the model's context, suggesting what would", async () => {
+    fakes.gemini.models.set("gemini-small", 100_000);
+    fakes.gemini.enqueueFiles({ pollsBeforeDone: 0, durationSeconds: 3600 });
+    const videoUrl = fakes.videos.add("/long.mp4", { size: MiB });
+    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl, model: "gemini-small" });
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(
+      /^This 1:00:00 video needs about 1,044,\d{3} input tokens at 1 fps, more than the 100,000 gemini-small accepts\. Try mediaResolution "low" \(about 352,800 tokens\), a lower fps, or a clip of at most 05:44 \(startOffset\/endOffset\)\.$/
+    );
+    expect(fakes.gemini.generateRequests()).toHaveLength(0);
+    await expect.poll(() => [...fakes.gemini.files.values()][0]?.deleted).toBe(false);
+  });
+
+  it("fails at once, naming the model, when the model does not exist", async () => {
+    fakes.gemini.models.set("gemini-nope", null);
+    const videoUrl = fakes.videos.add("/any.mp4", { size: MiB });
+    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl, model: "gemini-nope" });
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(/Gemini API error 404 .*Check the model name \(GEMINI_MODEL or the `model` argument\)/);
+    expect(fakes.gemini.generateRequests()).toHaveLength(0);
+  });
+});
