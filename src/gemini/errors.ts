@@ -40,6 +40,7 @@ function retryHint(rawBody: string): string {
 function hintFor(status: number, message: string, rawBody: string): string {
   switch (status) {
     case 400:
+      if (/api key/i.test(message)) return "Check GOOGLE_API_KEY.";
       return ABOUT_THE_VIDEO.test(message)
         ? "Gemini could not read the video: check that it is a public, playable video (YouTube: not private, age-restricted or a playlist) and that startOffset/endOffset lie within it."
         : "Check the arguments (model, startOffset/endOffset, fps, mediaResolution, maxOutputTokens).";

@@ -19,6 +19,8 @@ export interface FakeVideo {
   delayMsPerBlock?: number;
   /** Replaces the first bytes (e.g. to look like another format, or like none). */
   header?: Uint8Array;
+  /** Sent as the `ETag` header. */
+  etag?: string;
 }
 
 /** An MP4-looking first block: `ftyp` at offset 4, then a recognisable pattern. */
@@ -86,6 +88,7 @@ export class FakeVideoHost {
     const headers = new Headers();
     if (video.contentType !== null) headers.set("Content-Type", video.contentType ?? "video/mp4");
     if (video.sendLength !== false) headers.set("Content-Length", String(video.size - start));
+    if (video.etag) headers.set("ETag", video.etag);
     if (start > 0) headers.set("Content-Range", `bytes ${start}-${video.size - 1}/${video.size}`);
     let position = start;
     const body = new ReadableStream({

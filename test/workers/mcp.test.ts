@@ -49,6 +49,33 @@ describe("/mcp Streamable HTTP", () => {
     expect(values).toEqual([...values].sort((a, b) => a - b));
   });
 
+  it("runs every analysis tool, the SDK client checking each structured result against its outputSchema", async () => {
+    const { client } = await connect();
+    open.push(client);
+    const videoUrl = "https://youtu.be/dQw4w9WgXcQ";
+    const chapters = { title: "T", summary: "S", chapters: [{ start: "00:00", end: "00:10", title: "C", summary: "c" }] };
+    const transcript = { language: "en", segments: [{ start: "00:01", speaker: "Speaker 1", text: "Hi." }] };
+    fake.enqueue(
+      { kind: "answer", chunks: ["first answer"] },
+      { kind: "answer", chunks: ["follow-up answer"] },
+      { kind: "answer", chunks: [JSON.stringify(chapters)] },
+      { kind: "answer", chunks: [JSON.stringify(transcript)] }
+    );
+    const first = await client.callTool({ name: "analyzeRemoteVideo", arguments: { videoUrl, fps: 1.5 } });
+    const { jobId } = first.structuredContent as { jobId: string };
+    const followUp = await client.callTool({ name: "askAboutVideo", arguments: { jobId, question: "And?" } });
+    expect(followUp.content).toEqual([{ type: "text", text: "follow-up answer" }]);
+    const summary = await client.callTool({ name: "summarizeVideo", arguments: { videoUrl } });
+    expect(summary.structuredContent).toMatchObject(chapters);
+    const transcribed = await client.callTool({ name: "transcribeVideo", arguments: { videoUrl } });
+    expect(transcribed.structuredContent).toMatchObject(transcript);
+    expect([first, followUp, summary, transcribed].map((result) => result.isError ?? false)).toEqual([false, false, false, false]);
+    const fps = fake.generateRequests().map(
+      (request) => (request.body as { contents: { parts: { videoMetadata?: { fps?: number } }[] }[] }).contents[0]!.parts[0]!.videoMetadata?.fps
+    );
+    expect(fps).toEqual([1.5, 1.5, undefined, undefined]);
+  });
+
   it("keeps working after the Durable Object restarts", async () => {
     const { client, transport } = await connect();
     open.push(client);

@@ -1,0 +1,166 @@
+import { describe, expect, it } from "vitest";
+import { useFakes } from "./support/fetch-spy";
+import { authed, closeStreams, openSession, postJson } from "./support/http";
+import { callTool, snapshotOf } from "./support/session-calls";
+
+const fakes = useFakes();
+const MiB = 1024 * 1024;
+
+async function session(): Promise<string> {
+  const opened = await openSession();
+  await opened.sse.cancel();
+  await closeStreams(opened.sessionId);
+  return opened.sessionId;
+}
+
+async function streamableSession(): Promise<string> {
+  const initialize = await postJson(
+    "/mcp",
+    {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } }
+    },
+    { Accept: "application/json, text/event-stream" }
+  );
+  await initialize.text();
+  return initialize.headers.get("Mcp-Session-Id")!;
+}
+
+function generatedFileUris(): string[] {
+  return fakes.gemini
+    .generateRequests()
+    .map((request) => (request.body as { contents: { parts: { fileData: { fileUri: string } }[] }[] }).contents[0]!.parts[0]!.fileData.fileUri);
+}
+
+describe("follow-up questions", () => {
+  it("askAboutVideo with a jobId reuses the uploaded file, its clip and fps, without touching the source again", async () => {
+    const videoUrl = fakes.videos.add("/talk.mp4", { size: 3 * MiB });
+    const sessionId = await session();
+    const first = snapshotOf(await callTool(sessionId, "analyzeRemoteVideo", { videoUrl, startOffset: 30, fps: 2 }));
+    const sourceRequests = fakes.videos.ranges.length;
+    fakes.gemini.enqueue({ kind: "answer", chunks: ["It is about cats."] });
+    const followUp = await callTool(sessionId, "askAboutVideo", { jobId: first.jobId, question: "What is the talk about?" });
+    expect(followUp.isError).toBeUndefined();
+    expect(followUp.content[0]?.text).toBe("It is about cats.");
+    expect(followUp.structuredContent).toMatchObject({ status: "done", reusedUpload: true, durationSeconds: 60 });
+    expect(fakes.gemini.uploads.size).toBe(1);
+    expect(fakes.videos.ranges.length).toBe(sourceRequests);
+    const [, asked] = fakes.gemini.generateRequests();
+    expect(asked?.body).toMatchObject({
+      contents: [{ parts: [{ videoMetadata: { startOffset: "30s", fps: 2 } }, { text: "What is the talk about?" }] }]
+    });
+    const [uri] = [...fakes.gemini.files.values()].map((file) => file.uri);
+    expect(generatedFileUris()).toEqual([uri, uri]);
+  });
+
+  it("askAboutVideo with the same videoUrl reuses the file when the source is unchanged (same ETag)", async () => {
+    const videoUrl = fakes.videos.add("/etag.mp4", { size: 2 * MiB, etag: '"v1"' });
+    const sessionId = await session();
+    await callTool(sessionId, "analyzeRemoteVideo", { videoUrl });
+    const answer = await callTool(sessionId, "askAboutVideo", { videoUrl, question: "And then?" });
+    expect(answer.structuredContent).toMatchObject({ status: "done", reusedUpload: true });
+    expect(fakes.gemini.uploads.size).toBe(1);
+  });
+
+  it("uploads again when the source's ETag changed, even at the same size", async () => {
+    const videoUrl = fakes.videos.add("/etag2.mp4", { size: 2 * MiB, etag: '"v1"' });
+    const sessionId = await session();
+    await callTool(sessionId, "analyzeRemoteVideo", { videoUrl });
+    fakes.videos.add("/etag2.mp4", { size: 2 * MiB, etag: '"v2"' });
+    const answer = await callTool(sessionId, "askAboutVideo", { videoUrl, question: "And then?" });
+    expect(answer.structuredContent).not.toHaveProperty("reusedUpload");
+    expect(fakes.gemini.uploads.size).toBe(2);
+  });
+
+  it("uploads again when the source changed since (another size), and deletes the replaced file", async () => {
+    const videoUrl = fakes.videos.add("/changing.mp4", { size: 2 * MiB });
+    const sessionId = await session();
+    await callTool(sessionId, "analyzeRemoteVideo", { videoUrl });
+    fakes.videos.add("/changing.mp4", { size: 2 * MiB + 1 });
+    const answer = await callTool(sessionId, "analyzeRemoteVideo", { videoUrl, prompt: "Again?" });
+    expect(answer.structuredContent).not.toHaveProperty("reusedUpload");
+    expect(fakes.gemini.uploads.size).toBe(2);
+    const [older, newer] = [...fakes.gemini.files.values()];
+    await expect.poll(() => older?.deleted).toBe(true);
+    expect(newer?.deleted).toBe(false);
+  });
+
+  it("does not reuse a file across sessions by URL", async () => {
+    const videoUrl = fakes.videos.add("/shared.mp4", { size: MiB });
+    await callTool(await session(), "analyzeRemoteVideo", { videoUrl });
+    await callTool(await session(), "analyzeRemoteVideo", { videoUrl });
+    expect(fakes.gemini.uploads.size).toBe(2);
+  });
+
+  it("joins the running job when a client repeats the same request (a retry after a timeout)", async () => {
+    fakes.gemini.enqueue({ kind: "answer", chunks: ["slow ", "answer"], chunkDelayMs: 300 });
+    const videoUrl = fakes.videos.add("/retry.mp4", { size: MiB });
+    const sessionId = await session();
+    const [first, retry] = await Promise.all([
+      callTool(sessionId, "analyzeRemoteVideo", { videoUrl, prompt: "Q" }),
+      new Promise((resolve) => setTimeout(resolve, 100)).then(() => callTool(sessionId, "analyzeRemoteVideo", { videoUrl, prompt: "Q" }))
+    ]);
+    expect(snapshotOf(retry).jobId).toBe(snapshotOf(first).jobId);
+    expect(retry.content[0]?.text).toBe("slow answer");
+    expect(fakes.gemini.uploads.size).toBe(1);
+    expect(fakes.gemini.generateRequests()).toHaveLength(1);
+  });
+
+  it("keeps processed files until the session ends, then deletes them", async () => {
+    const videoUrl = fakes.videos.add("/kept.mp4", { size: MiB });
+    const sessionId = await streamableSession();
+    await callTool(sessionId, "analyzeRemoteVideo", { videoUrl });
+    const [file] = [...fakes.gemini.files.values()];
+    expect(file?.deleted).toBe(false);
+    expect((await authed("/mcp", { method: "DELETE", headers: { "Mcp-Session-Id": sessionId } })).status).toBe(200);
+    expect(file?.deleted).toBe(true);
+  });
+
+  it("follows a YouTube job with the same link", async () => {
+    const sessionId = await session();
+    const first = snapshotOf(await callTool(sessionId, "analyzeRemoteVideo", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }));
+    await callTool(sessionId, "askAboutVideo", { jobId: first.jobId, question: "Who sings?" });
+    expect(generatedFileUris()).toEqual(["https://www.youtube.com/watch?v=dQw4w9WgXcQ", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"]);
+  });
+
+  it.each([
+    ["neither videoUrl nor jobId", { question: "Q" }, /Give either videoUrl or jobId \(not both\)/],
+    ["both", { question: "Q", jobId: "x", videoUrl: "https://youtu.be/dQw4w9WgXcQ" }, /Give either videoUrl or jobId/],
+    ["an unknown job", { question: "Q", jobId: "nope" }, /No job nope\. listVideoAnalyses shows this session's jobs; or pass videoUrl\./],
+    ["an empty question", { question: " ", videoUrl: "https://youtu.be/dQw4w9WgXcQ" }, /question must not be empty/]
+  ])("refuses %s", async (_name, args, expected) => {
+    const result = await callTool(await session(), "askAboutVideo", args);
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(expected);
+  });
+
+  it("says to wait when the job asked about is still running", async () => {
+    fakes.gemini.enqueue({ kind: "answer", chunks: ["a ", "b ", "c"], chunkDelayMs: 300 });
+    const sessionId = await session();
+    const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }));
+    const result = await callTool(sessionId, "askAboutVideo", { jobId, question: "Q" });
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(/is still running \(.*%\)\. Wait for it with getVideoAnalysis \(waitSeconds\), then ask again\./);
+    await callTool(sessionId, "getVideoAnalysis", { jobId, waitSeconds: 10 });
+  });
+});
+
+describe("running analyses per session", () => {
+  it("refuses a fifth concurrent analysis with what to do, and accepts again once one ends", async () => {
+    const sessionId = await session();
+    fakes.gemini.enqueue(...Array.from({ length: 4 }, () => ({ kind: "answer" as const, chunks: ["x ", "y"], chunkDelayMs: 400 })));
+    const started = [];
+    for (let index = 0; index < 4; index++) {
+      started.push(snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ", prompt: `Q${index}` })));
+    }
+    const refused = await callTool(sessionId, "startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ", prompt: "Q4" });
+    expect(refused.isError).toBe(true);
+    expect(refused.content[0]?.text).toMatch(/already running 4 analyses, the most it may run at once\. Wait for one to finish .* or cancel one \(cancelVideoAnalysis\)/);
+    await callTool(sessionId, "cancelVideoAnalysis", { jobId: started[0]!.jobId });
+    const accepted = await callTool(sessionId, "startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ", prompt: "Q4" });
+    expect(accepted.isError).toBeUndefined();
+    for (const job of started.slice(1)) await callTool(sessionId, "getVideoAnalysis", { jobId: job.jobId, waitSeconds: 10 });
+  });
+});
