@@ -82,6 +82,11 @@ function classify(value: unknown): IncomingItem {
   return { kind: "message", message };
 }
 
+/** The most messages one batch may hold; each may start an analysis. */
+export const MAX_BATCH_SIZE = 32;
+
+export const BATCH_TOO_LARGE = `Invalid Request: a batch may hold at most ${MAX_BATCH_SIZE} messages`;
+
 /** Parses a request body that holds one JSON-RPC message or a batch of them. */
 export function parseJsonRpcBody(text: string): ParsedBody {
   let value: unknown;
@@ -99,6 +104,9 @@ export function parseJsonRpcBody(text: string): ParsedBody {
       kind: "unparseable",
       response: jsonRpcError(null, ErrorCode.InvalidRequest, "Invalid Request: empty batch")
     };
+  }
+  if (value.length > MAX_BATCH_SIZE) {
+    return { kind: "unparseable", response: jsonRpcError(null, ErrorCode.InvalidRequest, BATCH_TOO_LARGE) };
   }
   return { kind: "parsed", batch: true, items: value.map(classify) };
 }

@@ -206,6 +206,19 @@ describe("POST /rpc JSON-RPC errors", () => {
     expect(await response.json()).toMatchObject({ jsonrpc: "2.0", id, error: { code: -32600 } });
   });
 
+  it("refuses a batch of more than 32 messages as a whole, and takes one of 32", async () => {
+    const batch = (size: number) => Array.from({ length: size }, (_, index) => ({ jsonrpc: "2.0", id: index, method: "ping" }));
+    const refused = await rpc(batch(33));
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: -32600, message: "Invalid Request: a batch may hold at most 32 messages" }
+    });
+    const accepted = await rpc(batch(32));
+    expect(((await accepted.json()) as unknown[]).length).toBe(32);
+  });
+
   it("answers an unknown method with -32601", async () => {
     const response = await rpc({ jsonrpc: "2.0", id: 8, method: "videos/teleport" });
     expect(response.status).toBe(200);
