@@ -76,7 +76,7 @@ export function registerJobTools(server: McpServer, deps: ToolDeps): void {
     "cancelVideoAnalysis",
     {
       title: "Cancel a video analysis",
-      description: "Stops a running job: the download, upload or generation is aborted and the uploaded file deleted.",
+      description: "Stops a running job: the download, upload or generation is aborted; a partial upload is deleted (a processed video stays for follow-ups until the session ends).",
       inputSchema: jobIdShape,
       outputSchema: jobSnapshotShape,
       annotations: { destructiveHint: true, idempotentHint: true }
