@@ -10,28 +10,18 @@
 import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { FakeGemini } from "../test/support/fake-gemini";
-import { FakeVideoHost } from "../test/support/fake-video";
-import { serveOnLoopback } from "../test/node/support/node-server";
 import { startDevServer } from "../test/node/support/dev-server";
+import { startFakes } from "./support/fakes";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "300" } } });
 const stageSeconds = Number(values.seconds);
 /** The server polls a processing file every 2 s. */
 const POLL_SECONDS = 2;
 
-const gemini = new FakeGemini();
-gemini.enqueueFiles({ pollsBeforeDone: Math.ceil(stageSeconds / POLL_SECONDS) });
-const geminiServer = await serveOnLoopback((request) => gemini.handle(request));
-let videos: FakeVideoHost | undefined;
-const videoServer = await serveOnLoopback((request) => videos!.handle(request));
-videos = new FakeVideoHost(videoServer.url);
-const videoUrl = videos.add("/slow.mp4", { size: 2_000_000 });
-const server = await startDevServer({
-  GOOGLE_API_KEY: "bench",
-  GEMINI_BASE_URL: geminiServer.url,
-  ALLOW_PRIVATE_VIDEO_URLS: "true"
-});
+const fakes = await startFakes();
+fakes.gemini.enqueueFiles({ pollsBeforeDone: Math.ceil(stageSeconds / POLL_SECONDS) });
+const videoUrl = fakes.videos.add("/slow.mp4", { size: 2_000_000 });
+const server = await startDevServer(fakes.serverVars);
 const client = new Client({ name: "bench-slow", version: "1.0.0" });
 try {
   await client.connect(
@@ -69,6 +59,5 @@ try {
 } finally {
   await client.close();
   await server.stop();
-  await geminiServer.close();
-  await videoServer.close();
+  await fakes.close();
 }

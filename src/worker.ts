@@ -5,12 +5,13 @@
  */
 import { readConfig, SHARED_SECRET_LENGTH, type Env } from "./config";
 import { requireBearer } from "./http/auth";
-import { checkDeclaredLength } from "./http/body";
+import { checkDeclaredLength, readBodyBytes } from "./http/body";
 import { createCors, type Cors } from "./http/cors";
 import { HttpError, jsonErrorResponse, unknownSessionError } from "./http/errors";
 import { SERVER_NAME, SERVER_VERSION } from "./mcp-server";
 import { isSessionId, newSessionId, parseEventId } from "./session-id";
 import { toSessionRequest, type SessionRoute } from "./session-request";
+import { answerStateless, statelessRequest } from "./stateless-rpc";
 
 export { SessionDO } from "./session-do";
 
@@ -26,7 +27,7 @@ const ROUTES: Record<string, Route> = {
     methods: ["POST"],
     handle: (request, env) => forward(request, env, messagesRoute(request))
   },
-  "/rpc": { methods: ["POST"], handle: (request, env) => forward(request, env, rpcRoute(request)) },
+  "/rpc": { methods: ["POST"], handle: rpc },
   "/mcp": {
     methods: ["POST", "GET", "DELETE"],
     handle: (request, env) => forward(request, env, mcpRoute(request))
@@ -92,6 +93,16 @@ function rpcRoute(request: Request): SessionRoute {
   return sessionId === null
     ? { path: "/rpc", sessionId: newSessionId(), mode: "ephemeral" }
     : attach("/rpc", sessionId);
+}
+
+/** Session-less `tools/list` and `ping` are answered here; the rest goes to a Durable Object. */
+async function rpc(request: Request, env: Env): Promise<Response> {
+  const route = rpcRoute(request);
+  if (route.mode !== "ephemeral") return forward(request, env, route);
+  const body = await readBodyBytes(request);
+  const stateless = statelessRequest(new TextDecoder().decode(body));
+  if (stateless) return answerStateless(stateless);
+  return forward(new Request(request, { body }), env, route);
 }
 
 function mcpRoute(request: Request): SessionRoute {

@@ -1,8 +1,8 @@
 /**
  * Finds the workerd processes under the server's process tree and samples
- * their memory and open files from /proc (Linux).
+ * their memory, open files and listening ports from /proc (Linux).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 function children(pid: number): number[] {
   try {
@@ -70,4 +70,55 @@ export function watchProcesses(pids: number[], intervalMs = 100) {
       return { baseline: first, peak, last: sampleProcess() };
     }
   };
+}
+
+/** The TCP ports `pid` listens on (IPv4 and IPv6), from its socket inodes and /proc/<pid>/net/tcp*. */
+export function listeningPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (match) inodes.add(match[1]!);
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  const ports = new Set<number>();
+  for (const table of ["tcp", "tcp6"]) {
+    let text = "";
+    try {
+      text = readFileSync(`/proc/${pid}/net/${table}`, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // local_address is "HEXIP:HEXPORT", st 0A is LISTEN, the inode is the 10th field.
+      if (fields[3] === "0A" && inodes.has(fields[9] ?? "")) ports.add(Number.parseInt(fields[1]!.split(":")[1]!, 16));
+    }
+  }
+  return [...ports];
+}
+
+/**
+ * The user Worker's own workerd socket, bypassing wrangler's dev proxy: the
+ * port of a workerd under `rootPid` that is not `proxyPort` and answers
+ * `GET /health`. Null when there is none (e.g. a wrangler without a proxy).
+ */
+export async function directWorkerUrl(rootPid: number, proxyPort: number): Promise<string | null> {
+  for (const pid of findWorkerd(rootPid)) {
+    const ports = listeningPorts(pid);
+    if (ports.includes(proxyPort)) continue;
+    for (const port of ports) {
+      const url = `http://127.0.0.1:${port}`;
+      try {
+        const response = await fetch(`${url}/health`);
+        const body = (await response.json()) as { status?: string };
+        if (response.ok && body.status === "ok") return url;
+      } catch {
+        // Not an HTTP socket of the Worker.
+      }
+    }
+  }
+  return null;
 }

@@ -20,8 +20,13 @@ export function checkDeclaredLength(request: Request): void {
 
 /** The body as text; a 413 `HttpError` once more than MAX_BODY_BYTES arrive. */
 export async function readBodyText(request: Request): Promise<string> {
+  return new TextDecoder().decode(await readBodyBytes(request));
+}
+
+/** The body's bytes; a 413 `HttpError` once more than MAX_BODY_BYTES arrive. */
+export async function readBodyBytes(request: Request): Promise<Uint8Array<ArrayBuffer>> {
   checkDeclaredLength(request);
-  if (!request.body) return "";
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -41,7 +46,7 @@ export async function readBodyText(request: Request): Promise<string> {
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return bytes;
 }
 
 /** Reads and drops a body without keeping it, so the runtime is not left pumping it after the reply. */

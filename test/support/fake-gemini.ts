@@ -64,6 +64,19 @@ export const DEFAULT_INPUT_TOKEN_LIMIT = 1_048_576;
 /** Files expire this long after upload, as on Gemini. */
 const FILE_LIFETIME_MS = 48 * 3600_000;
 
+/**
+ * Something the fake did that the server under test reacts to, reported the
+ * moment it happens (before the response goes out), so a benchmark can time
+ * the server's reaction.
+ */
+export type FakeGeminiEvent =
+  /** An upload was finalized: the file exists (and answers polls from now on). */
+  | { kind: "file-finalized"; file: string }
+  /** A `files.get` poll is being answered with this state. */
+  | { kind: "file-polled"; file: string; state: FakeFile["state"] }
+  /** A `streamGenerateContent` chunk was written; `textLength` counts the answer so far. */
+  | { kind: "chunk-sent"; index: number; chunks: number; textLength: number };
+
 type ErrorBehavior = { kind: "error"; httpStatus: number; status: string; message: string; details?: unknown[] };
 
 /** What the next generate call does. */
@@ -94,6 +107,8 @@ export class FakeGemini {
   private readonly uploadFailures: ErrorBehavior[] = [];
   private readonly fileBehaviors: FileBehavior[] = [];
   private nextId = 1;
+  /** Called at every `FakeGeminiEvent`. */
+  onEvent?: (event: FakeGeminiEvent) => void;
 
   /** @param newDigest checksum for uploads; the benchmark passes a native one */
   constructor(private readonly newDigest: () => Digest = () => new Crc32()) {}
@@ -168,7 +183,9 @@ export class FakeGemini {
     const chunks = responseChunks(behavior, modelName);
     if (match[2] === "generateContent") return Response.json(mergeChunks(chunks));
     const delayMs = behavior.kind === "answer" ? (behavior.chunkDelayMs ?? 0) : 0;
-    return sseResponse(chunks, delayMs, request.signal);
+    return sseResponse(chunks, delayMs, request.signal, (index, textLength) =>
+      this.onEvent?.({ kind: "chunk-sent", index, chunks: chunks.length, textLength })
+    );
   }
 
   private startUpload(request: Request, url: URL, text: string): Response {
@@ -232,6 +249,7 @@ export class FakeGemini {
     };
     upload.file = file;
     this.files.set(file.name, file);
+    this.onEvent?.({ kind: "file-finalized", file: file.name });
     return Response.json({ file: fileResource(file) }, { headers: { "X-Goog-Upload-Status": "final" } });
   }
 
@@ -259,6 +277,7 @@ export class FakeGemini {
       if (file.pollsLeft > 0) file.pollsLeft -= 1;
       else file.state = file.failWith ? "FAILED" : "ACTIVE";
     }
+    this.onEvent?.({ kind: "file-polled", file: file.name, state: file.state });
     return Response.json(fileResource(file));
   }
 }
@@ -315,9 +334,7 @@ function responseChunks(behavior: Exclude<GenerateBehavior, { kind: "error" }>, 
 }
 
 function mergeChunks(chunks: Chunk[]): Chunk {
-  const text = chunks
-    .map((chunk) => (chunk.candidates as { content: { parts: { text: string }[] } }[] | undefined)?.[0]?.content.parts[0]?.text ?? "")
-    .join("");
+  const text = chunks.map(chunkText).join("");
   const last = chunks[chunks.length - 1] ?? {};
   return {
     ...last,
@@ -327,14 +344,26 @@ function mergeChunks(chunks: Chunk[]): Chunk {
   };
 }
 
-function sseResponse(chunks: Chunk[], delayMs: number, signal: AbortSignal): Response {
+function chunkText(chunk: Chunk): string {
+  return (chunk.candidates as { content: { parts: { text: string }[] } }[] | undefined)?.[0]?.content.parts[0]?.text ?? "";
+}
+
+function sseResponse(
+  chunks: Chunk[],
+  delayMs: number,
+  signal: AbortSignal,
+  onSent: (index: number, textLength: number) => void
+): Response {
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
-      for (const chunk of chunks) {
+      let textLength = 0;
+      for (const [index, chunk] of chunks.entries()) {
         if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
         if (signal.aborted) break;
         controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunk)}\r\n\r\n`));
+        textLength += chunkText(chunk).length;
+        onSent(index, textLength);
       }
       controller.close();
     }

@@ -30,6 +30,20 @@ describe("POST /rpc", () => {
     expect(tool?.inputSchema.required).toEqual(["videoUrl"]);
   });
 
+  it("answers session-less tools/list and ping (in the Worker) exactly as a session does", async () => {
+    const session = await openSession();
+    for (const method of ["tools/list", "ping"]) {
+      const request = { jsonrpc: "2.0", id: "same", method };
+      const [alone, inSession] = await Promise.all([
+        rpc(request),
+        rpc(request, { "Mcp-Session-Id": session.sessionId })
+      ]);
+      expect(alone.status).toBe(200);
+      expect(await alone.json()).toEqual(await inSession.json());
+    }
+    await session.sse.cancel();
+  });
+
   it("answers initialize with the server's identity and capabilities", async () => {
     const response = await rpc({
       jsonrpc: "2.0",

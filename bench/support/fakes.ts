@@ -1,0 +1,46 @@
+/**
+ * The loopback stand-ins every benchmark needs: the fake Gemini (with a
+ * native MD5 digest for uploads, much faster than the tests' CRC-32) and the
+ * fake video host, each served by Node on 127.0.0.1.
+ */
+import { createHash } from "node:crypto";
+import { FakeGemini, type Digest } from "../../test/support/fake-gemini";
+import { FakeVideoHost } from "../../test/support/fake-video";
+import { serveOnLoopback } from "../../test/node/support/node-server";
+
+class Md5Digest implements Digest {
+  private readonly hash = createHash("md5");
+  update(bytes: Uint8Array) {
+    this.hash.update(bytes);
+  }
+  digest() {
+    return this.hash.digest("hex");
+  }
+}
+
+export interface Fakes {
+  gemini: FakeGemini;
+  geminiUrl: string;
+  videos: FakeVideoHost;
+  /** What the server needs to use them (merge into `startDevServer`'s vars). */
+  serverVars: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startFakes(): Promise<Fakes> {
+  const gemini = new FakeGemini(() => new Md5Digest());
+  const geminiServer = await serveOnLoopback((request) => gemini.handle(request));
+  let videos: FakeVideoHost | undefined;
+  const videoServer = await serveOnLoopback((request) => videos!.handle(request));
+  videos = new FakeVideoHost(videoServer.url);
+  return {
+    gemini,
+    geminiUrl: geminiServer.url,
+    videos,
+    serverVars: { GOOGLE_API_KEY: "bench", GEMINI_BASE_URL: geminiServer.url, ALLOW_PRIVATE_VIDEO_URLS: "true" },
+    async close() {
+      await geminiServer.close();
+      await videoServer.close();
+    }
+  };
+}
