@@ -10,6 +10,7 @@ import {
   JSONRPCMessageSchema,
   type JSONRPCErrorResponse,
   type JSONRPCMessage,
+  type JSONRPCRequest,
   type RequestId
 } from "@modelcontextprotocol/sdk/types.js";
 
@@ -52,6 +53,22 @@ function describeIssues(issues: readonly { path: PropertyKey[]; message: string 
     .join("; ");
 }
 
+/**
+ * The -32602 error for a request to a known method whose params do not fit
+ * it; undefined when they do (or the method is unknown: the server answers
+ * -32601). The SDK would otherwise answer -32603 with a raw schema dump.
+ */
+export function invalidParamsError(request: JSONRPCRequest): JSONRPCErrorResponse | undefined {
+  const schema = paramSchemaByMethod.get(request.method);
+  const check = schema?.safeParse({ method: request.method, params: request.params });
+  if (!check || check.success) return undefined;
+  return jsonRpcError(
+    request.id,
+    ErrorCode.InvalidParams,
+    `Invalid params for ${request.method}: ${describeIssues(check.error.issues)}`
+  );
+}
+
 function classify(value: unknown): IncomingItem {
   const parsed = JSONRPCMessageSchema.safeParse(value);
   if (!parsed.success) {
@@ -65,21 +82,8 @@ function classify(value: unknown): IncomingItem {
     };
   }
   const message = parsed.data;
-  if ("method" in message && "id" in message) {
-    const schema = paramSchemaByMethod.get(message.method);
-    const check = schema?.safeParse({ method: message.method, params: message.params });
-    if (check && !check.success) {
-      return {
-        kind: "rejected",
-        response: jsonRpcError(
-          message.id,
-          ErrorCode.InvalidParams,
-          `Invalid params for ${message.method}: ${describeIssues(check.error.issues)}`
-        )
-      };
-    }
-  }
-  return { kind: "message", message };
+  const invalidParams = "method" in message && "id" in message ? invalidParamsError(message) : undefined;
+  return invalidParams ? { kind: "rejected", response: invalidParams } : { kind: "message", message };
 }
 
 /** The most messages one batch may hold; each may start an analysis. */

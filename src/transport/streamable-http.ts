@@ -7,6 +7,8 @@
  * - `restore()` replays a persisted initialize request into a fresh transport,
  *   so a session outlives a Durable Object restart instead of answering
  *   "Server not initialized".
+ * - A request whose params do not fit its method is answered -32602 (as on
+ *   `/rpc`), where the SDK would answer -32603 with a raw schema dump.
  * @module
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -14,8 +16,9 @@ import {
   WebStandardStreamableHTTPServerTransport,
   type EventStore
 } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { JSONRPCRequestSchema, type JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
+import { isJSONRPCRequest, JSONRPCRequestSchema, type JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
 import { readBodyText } from "../http/body";
+import { invalidParamsError } from "./jsonrpc";
 
 export interface StreamableHttpSessionOptions {
   sessionId: string;
@@ -46,6 +49,7 @@ export class StreamableHttpSession {
       onsessionclosed: () => options.onDeleted()
     });
     await options.server.connect(transport);
+    refuseInvalidParams(transport);
     return new StreamableHttpSession(transport, options);
   }
 
@@ -85,4 +89,22 @@ export class StreamableHttpSession {
   async close(): Promise<void> {
     await this.transport.close();
   }
+}
+
+/**
+ * Answers requests with params of the wrong shape before they reach the
+ * server: the reply goes out on the request's own stream, like any other.
+ */
+function refuseInvalidParams(transport: WebStandardStreamableHTTPServerTransport): void {
+  const deliver = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    const refusal = isJSONRPCRequest(message) ? invalidParamsError(message) : undefined;
+    if (!refusal) {
+      deliver?.(message, extra);
+      return;
+    }
+    transport.send(refusal, { relatedRequestId: refusal.id }).catch((error: unknown) => {
+      transport.onerror?.(error instanceof Error ? error : new Error(String(error)));
+    });
+  };
 }

@@ -234,3 +234,33 @@ describe("Origin validation", () => {
     }
   });
 });
+
+describe("/mcp JSON-RPC errors", () => {
+  const headers = (sessionId: string) => ({
+    ...AUTH,
+    "Content-Type": "application/json",
+    Accept: "application/json, text/event-stream",
+    "MCP-Protocol-Version": "2025-11-25",
+    "Mcp-Session-Id": sessionId
+  });
+
+  it.each([
+    ["tools/call without params", { jsonrpc: "2.0", id: "x", method: "tools/call" }],
+    ["tools/call with a numeric name", { jsonrpc: "2.0", id: "x", method: "tools/call", params: { name: 5 } }],
+    ["initialize without params", { jsonrpc: "2.0", id: "x", method: "initialize" }]
+  ])("answers %s with -32602, as /rpc does", async (_name, request) => {
+    const { client, transport } = await connect();
+    open.push(client);
+    const response = await call("/mcp", { method: "POST", headers: headers(transport.sessionId!), body: JSON.stringify(request) });
+    expect(response.status).toBe(200);
+    const reply = new SseReader(response.body!);
+    let frame = await reply.nextEvent();
+    while (!frame.data.trim()) frame = await reply.nextEvent();
+    expect(JSON.parse(frame.data)).toMatchObject({
+      jsonrpc: "2.0",
+      id: "x",
+      error: { code: -32602, message: expect.stringMatching(/^Invalid params for /) }
+    });
+    await reply.cancel();
+  });
+});
