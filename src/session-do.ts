@@ -128,8 +128,10 @@ export class SessionDO extends DurableObject<Env> {
    * SESSION_TTL_SECONDS; otherwise sets the deadline to look again.
    */
   private async expireIfIdle(): Promise<void> {
-    if (!this.store.exists() || this.streams.size > 0 || this.jobs().busy) return;
-    const idleSince = Math.max(this.store.lastActiveAt(), this.jobs().lastActivity());
+    if (this.streams.size > 0 || this.jobs().busy) return;
+    // A session-less /rpc call leaves no session record, only the jobs it started.
+    const idleSince = Math.max(this.store.exists() ? this.store.lastActiveAt() : 0, this.jobs().lastActivity());
+    if (idleSince === 0) return;
     const expiresAt = idleSince + this.config.sessionTtlMs;
     if (Date.now() >= expiresAt) await this.endSession();
     else await this.scheduler.set(EXPIRY, expiresAt);

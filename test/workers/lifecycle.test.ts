@@ -10,7 +10,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Moves the session's last activity into the past, as if it had been idle since. */
 async function idleFor(sessionId: string, ms: number): Promise<void> {
   await runInDurableObject(sessionStub(sessionId), (_instance, state) => {
-    state.storage.sql.exec("UPDATE session_meta SET last_active_at = ?", Date.now() - ms);
+    const meta = state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'session_meta'").toArray();
+    if (meta.length > 0) state.storage.sql.exec("UPDATE session_meta SET last_active_at = ?", Date.now() - ms);
     const jobs = state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'jobs'").toArray();
     if (jobs.length > 0) state.storage.sql.exec("UPDATE jobs SET updated_at = ?", Date.now() - ms);
   });
@@ -29,6 +30,30 @@ describe("session expiry", () => {
     expect(stored).toEqual([]);
     const response = await postJson(session.endpoint, { jsonrpc: "2.0", id: 1, method: "ping" });
     expect(response.status).toBe(404);
+  });
+
+  it("also expires the jobs a session-less /rpc call started, deleting their storage", async () => {
+    const started = await postJson("/rpc", {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "startVideoAnalysis", arguments: { videoUrl: "https://youtu.be/dQw4w9WgXcQ" } }
+    });
+    const { jobId } = ((await started.json()) as { result: { structuredContent: { jobId: string } } }).result.structuredContent;
+    const sessionId = jobId.split(".")[0]!;
+    const waited = await postJson("/rpc", {
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: "getVideoAnalysis", arguments: { jobId, waitSeconds: 10 } }
+    });
+    expect(await waited.json()).toMatchObject({ result: { structuredContent: { status: "done" } } });
+    await idleFor(sessionId, DAY_MS + 1000);
+    await runDurableObjectAlarm(sessionStub(sessionId));
+    const stored = await runInDurableObject(sessionStub(sessionId), (_instance, state) =>
+      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name != 'sqlite_sequence'").toArray()
+    );
+    expect(stored).toEqual([]);
   });
 
   it("keeps a session that was active within the TTL, and sets the alarm to look again", async () => {
