@@ -4,12 +4,14 @@
  *
  * One `GET /sse` session stays open; jobs run one after another, each an
  * `analyzeRemoteVideo` call on `/rpc` with that session's id and its own
- * progress token, on a 1 MB video (one upload chunk). The fake Gemini reports
+ * progress token, on its own 1 MB video (one upload chunk; a URL of its own,
+ * or the session would reuse the first upload). The fake Gemini reports
  * its state changes (`FakeGeminiEvent`) to this process, which stamps them
  * with `performance.now()`, the same clock that stamps the SSE events. Pairs:
  *
  * - the upload finalized (the file exists) → "Gemini is processing the video";
- * - the poll answered ACTIVE → "Gemini is watching the video";
+ * - the poll answered ACTIVE → "Gemini is watching the video (about N input
+ *   tokens)" (after the model's input limit is fetched, once per isolate);
  * - each streamed answer chunk → "generating: N characters" (N the answer so far).
  *
  * Each of these is a new kind of message for the server's progress reporter,
@@ -55,7 +57,6 @@ export async function runProgressBench(
   bounds: { jobs: number; timeLimitMs: number }
 ): Promise<ProgressFigures> {
   const deadline = performance.now() + bounds.timeLimitMs;
-  const videoUrl = fakes.videos.add("/progress.mp4", { size: VIDEO_BYTES });
   const notifications: Notification[] = [];
   const stream = await openSse(`${server.baseUrl}/sse`, { Authorization: `Bearer ${server.secret}` }, (event) => {
     if (event.event !== "message") return;
@@ -75,6 +76,7 @@ export async function runProgressBench(
   try {
     for (let i = 0; i < bounds.jobs && performance.now() < deadline; i++) {
       const token = `progress-${i}`;
+      const videoUrl = fakes.videos.add(`/progress-${i}.mp4`, { size: VIDEO_BYTES });
       const events: (FakeGeminiEvent & { at: number })[] = [];
       fakes.gemini.onEvent = (event) => events.push({ ...event, at: performance.now() });
       fakes.gemini.enqueue({ kind: "answer", chunks: ANSWER_CHUNKS, chunkDelayMs: CHUNK_DELAY_MS });
@@ -97,8 +99,9 @@ export async function runProgressBench(
       fakes.gemini.onEvent = undefined;
       jobs += 1;
       const mine = notifications.filter((n) => n.token === token);
-      const pair = (kind: ProgressPair, at: number, message: string) => {
-        const arrival = mine.find((n) => n.message === message && n.at >= at);
+      const pair = (kind: ProgressPair, at: number, message: string | RegExp) => {
+        const matches = (text: string) => (typeof message === "string" ? text === message : message.test(text));
+        const arrival = mine.find((n) => matches(n.message) && n.at >= at);
         if (arrival) samples[kind].push(arrival.at - at);
         else missed += 1;
       };
@@ -106,7 +109,7 @@ export async function runProgressBench(
       const active = events.find((event) => event.kind === "file-polled" && event.state === "ACTIVE");
       if (finalized) pair("finalized→processing", finalized.at, "Gemini is processing the video");
       else missed += 1;
-      if (active) pair("active→generating", active.at, "Gemini is watching the video");
+      if (active) pair("active→generating", active.at, /^Gemini is watching the video/);
       else missed += 1;
       for (const event of events) {
         if (event.kind === "chunk-sent") {

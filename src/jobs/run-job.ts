@@ -20,7 +20,7 @@ import { askGeminiAboutVideo, NoAnswerError } from "../gemini/analyze";
 import { createGeminiClient, type FetchLike } from "../gemini/client";
 import { describeGeminiError } from "../gemini/errors";
 import { describeFinishReason } from "../gemini/finish-reasons";
-import { inputTokenLimit } from "../gemini/models";
+import { inputTokenLimit, prefetchInputTokenLimit } from "../gemini/models";
 import { withRetry, type RetryNotice } from "../gemini/retry";
 import { queryUpload, startUpload, UPLOAD_CHUNK_BYTES, uploadChunk, type UploadTarget } from "../gemini/upload";
 import { matchYouTube } from "../gemini/youtube";
@@ -139,6 +139,8 @@ class JobRun {
       await this.startGenerating();
       return;
     }
+    // Ready by the time the processed video's tokens are checked against it.
+    prefetchInputTokenLimit(this.ai, this.job.input.model);
     // A follow-up reads the earlier job's file as is (its source may be gone by now),
     // unless this session has since let that file go.
     const earlier = this.job.input.followUp;
@@ -169,7 +171,8 @@ class JobRun {
     }
     const video = { ...input, durationSeconds: details.durationSeconds };
     const estimatedTokens = estimateVideoTokens(video) + estimateTextTokens(input.prompt);
-    const limit = await inputTokenLimit(this.ai, input.model, this.signal);
+    const limit = await inputTokenLimit(this.ai, input.model);
+    this.signal.throwIfAborted();
     if (limit !== undefined && estimatedTokens > limit) {
       const { lowResolutionTokens, maxClipSeconds } = fittingAlternatives(video, limit);
       const lowResolution =

@@ -47,6 +47,8 @@ async function follow(deps: ToolDeps, started: Job, extra: ToolExtra): Promise<J
     throw error;
   } finally {
     unwatch();
+    // Nothing held back may go out after the result (or the cancellation).
+    void progress.flush();
   }
   await progress.flush();
   return job;

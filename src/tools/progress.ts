@@ -16,13 +16,31 @@ export const MIN_PROGRESS_INTERVAL_MS = 250;
 export const PROGRESS_HEARTBEAT_MS = 10_000;
 
 export interface JobProgressReporter {
-  /** Reports a change of the job: a new kind of message at once, more of the same at most every 250 ms. */
+  /**
+   * Reports a change of the job: a new kind of message at once, more of the
+   * same at most every 250 ms; a change held back is sent when its 250 ms are
+   * up, unless a newer one went first.
+   */
   update(job: Job): Promise<void>;
   /** Repeats where the job stands, so the caller knows it is alive. */
   heartbeat(job: Job): Promise<void>;
-  /** Resolves once every notification so far has been handed to the transport. */
+  /** Drops any held-back change and resolves once every notification so far has been handed to the transport. */
   flush(): Promise<void>;
 }
+
+/** Time for the reporter: `later` runs `task` after `ms` and returns a cancel function. */
+export interface ReporterClock {
+  now(): number;
+  later(ms: number, task: () => void): () => void;
+}
+
+const SYSTEM_CLOCK: ReporterClock = {
+  now: () => Date.now(),
+  later: (ms, task) => {
+    const timer = setTimeout(task, ms);
+    return () => clearTimeout(timer);
+  }
+};
 
 /**
  * A message with its numbers taken out: "uploading 8.4 / 21.0 MB" and
@@ -37,15 +55,25 @@ function messageKind(message: string): string {
  * `progress` is the job's percentage (`total` 100), nudged up when needed so
  * that it strictly rises with every notification, as the spec requires.
  */
-export function createJobProgressReporter(extra: ToolExtra, now: () => number = Date.now): JobProgressReporter {
+export function createJobProgressReporter(extra: ToolExtra, clock: ReporterClock = SYSTEM_CLOCK): JobProgressReporter {
   const progressToken = extra._meta?.progressToken;
+  const now = () => clock.now();
   let last = -1;
   let lastKind: string | undefined;
   let lastSentAt = Number.NEGATIVE_INFINITY;
   // Notifications go out one after another, so none can overtake another or the result.
   let sent: Promise<void> = Promise.resolve();
+  let held: Job | undefined;
+  let cancelHeld: (() => void) | undefined;
+
+  function dropHeld(): void {
+    cancelHeld?.();
+    cancelHeld = undefined;
+    held = undefined;
+  }
 
   function send(job: Job, message: string): Promise<void> {
+    dropHeld();
     if (progressToken === undefined) return sent;
     const percent = Math.round(jobPercent(job) * 1000) / 1000;
     last = percent > last ? percent : Math.round((last + 0.001) * 1000) / 1000;
@@ -58,15 +86,25 @@ export function createJobProgressReporter(extra: ToolExtra, now: () => number = 
 
   return {
     async update(job) {
-      if (messageKind(job.message) !== lastKind || now() - lastSentAt >= MIN_PROGRESS_INTERVAL_MS) {
+      const waitMs = lastSentAt + MIN_PROGRESS_INTERVAL_MS - now();
+      if (messageKind(job.message) !== lastKind || waitMs <= 0) {
         await send(job, job.message);
+        return;
       }
+      held = job;
+      cancelHeld ??= clock.later(waitMs, () => {
+        cancelHeld = undefined;
+        if (held) void send(held, held.message);
+      });
     },
     async heartbeat(job) {
       if (now() - lastSentAt >= PROGRESS_HEARTBEAT_MS) {
         await send(job, `${job.message} (still working, ${Math.round((now() - job.createdAt) / 1000)} s so far)`);
       }
     },
-    flush: () => sent
+    flush: () => {
+      dropHeld();
+      return sent;
+    }
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Job } from "../../src/jobs/job";
-import { createJobProgressReporter, PROGRESS_HEARTBEAT_MS, type ToolExtra } from "../../src/tools/progress";
+import { createJobProgressReporter, PROGRESS_HEARTBEAT_MS, type ReporterClock, type ToolExtra } from "../../src/tools/progress";
 
 function job(update: Partial<Job>): Job {
   return {
@@ -24,15 +24,33 @@ function job(update: Partial<Job>): Job {
   };
 }
 
+/** A reporter on a hand-driven clock: `advance` runs the timers that fall due. */
 function harness() {
   let now = 1_000_000;
+  let timers: { at: number; task: () => void }[] = [];
   const sent: { progress: number; total: number; message: string }[] = [];
   const extra = {
     _meta: { progressToken: "t" },
     sendNotification: async (notification: { params: (typeof sent)[number] }) => void sent.push(notification.params)
   } as unknown as ToolExtra;
-  const reporter = createJobProgressReporter(extra, () => now);
-  return { reporter, sent, advance: (ms: number) => (now += ms) };
+  const clock: ReporterClock = {
+    now: () => now,
+    later: (ms, task) => {
+      const timer = { at: now + ms, task };
+      timers.push(timer);
+      return () => {
+        timers = timers.filter((other) => other !== timer);
+      };
+    }
+  };
+  const reporter = createJobProgressReporter(extra, clock);
+  const advance = (ms: number) => {
+    now += ms;
+    const due = timers.filter((timer) => timer.at <= now);
+    timers = timers.filter((timer) => timer.at > now);
+    for (const timer of due) timer.task();
+  };
+  return { reporter, sent, advance, pendingTimers: () => timers.length };
 }
 
 describe("createJobProgressReporter", () => {
@@ -50,6 +68,27 @@ describe("createJobProgressReporter", () => {
       "Uploading: Gemini API error 503. Retrying in 2 s (attempt 2).",
       "uploading 3.0 / 10.0 MB"
     ]);
+  });
+
+  it("sends the latest held-back change once its 250 ms are up, and nothing after flush", async () => {
+    const { reporter, sent, advance, pendingTimers } = harness();
+    await reporter.update(job({ state: "generating", text: "a", message: "generating: 1 characters" }));
+    advance(50);
+    await reporter.update(job({ state: "generating", text: "ab", message: "generating: 2 characters" }));
+    advance(50);
+    await reporter.update(job({ state: "generating", text: "abc", message: "generating: 3 characters" }));
+    expect(sent.map((update) => update.message)).toEqual(["generating: 1 characters"]);
+    advance(149);
+    expect(sent).toHaveLength(1);
+    advance(1);
+    await reporter.flush();
+    expect(sent.map((update) => update.message)).toEqual(["generating: 1 characters", "generating: 3 characters"]);
+    await reporter.update(job({ state: "generating", text: "abcd", message: "generating: 4 characters" }));
+    expect(pendingTimers()).toBe(1);
+    await reporter.flush();
+    expect(pendingTimers()).toBe(0);
+    advance(1000);
+    expect(sent).toHaveLength(2);
   });
 
   it("always rises, even when the job's own percentage does not", async () => {
