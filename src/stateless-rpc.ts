@@ -37,6 +37,7 @@ export function statelessRequest(text: string): JSONRPCRequest | undefined {
 }
 
 let transport: Promise<SessionTransport> | undefined;
+let toolList: Promise<JSONRPCResponse> | undefined;
 
 /** Answers a request `statelessRequest` accepted, as the Durable Object would. */
 export async function answerStateless(message: JSONRPCRequest): Promise<Response> {
@@ -46,6 +47,15 @@ export async function answerStateless(message: JSONRPCRequest): Promise<Response
     await createMcpServer({ jobs: NO_JOBS, defaultModel: "" }).connect(sessionTransport);
     return sessionTransport;
   })();
+  if (message.method === "tools/list" && message.params?.cursor === undefined) {
+    // The list never changes while the code runs; the SDK rebuilds every tool's JSON Schema per call (about 3 ms).
+    toolList ??= (await transport).request(message).then((reply) => {
+      if (!("result" in reply)) toolList = undefined;
+      return reply;
+    });
+    const listed = await toolList;
+    return Response.json({ ...listed, id: message.id });
+  }
   const reply: JSONRPCResponse = await (await transport).request(message);
   return Response.json(reply);
 }

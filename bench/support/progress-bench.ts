@@ -15,7 +15,7 @@
  * - each streamed answer chunk → "generating: N characters" (N the answer so far).
  *
  * Each of these is a new kind of message for the server's progress reporter,
- * or (chunks) comes more than 250 ms after the previous one, so none is
+ * or (chunks) comes more than 100 ms after the previous one, so none is
  * held back by its per-kind throttle: the figure is the server's reaction
  * time, not the throttle. A pair whose notification never came is counted as
  * missed. Upload byte counts within a stage are throttled by design and are
@@ -27,7 +27,7 @@ import { openSse } from "./sse-client";
 import { summarize, type Summary } from "./stats";
 import type { BenchServer } from "./upload-bench";
 
-/** Above the server's 250 ms per-kind throttle, so every chunk is reported. */
+/** Well above the server's 100 ms per-kind throttle, so every chunk is reported. */
 const CHUNK_DELAY_MS = 300;
 const ANSWER_CHUNKS = ["The video opens ", "on a cat at 00:05, ", "then a dog runs in at 01:10 ", "and they play until the end."];
 const VIDEO_BYTES = 1_000_000;

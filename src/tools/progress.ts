@@ -11,14 +11,14 @@ import { jobPercent } from "../jobs/progress";
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /** Minimum gap between two notifications within one stage. */
-export const MIN_PROGRESS_INTERVAL_MS = 250;
+export const MIN_PROGRESS_INTERVAL_MS = 100;
 /** Longest silence while a job lives, so clients' idle timeouts keep resetting. */
 export const PROGRESS_HEARTBEAT_MS = 10_000;
 
 export interface JobProgressReporter {
   /**
    * Reports a change of the job: a new kind of message at once, more of the
-   * same at most every 250 ms; a change held back is sent when its 250 ms are
+   * same at most every 100 ms; a change held back is sent when its 100 ms are
    * up, unless a newer one went first.
    */
   update(job: Job): Promise<void>;

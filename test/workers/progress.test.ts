@@ -54,13 +54,13 @@ function harness() {
 }
 
 describe("createJobProgressReporter", () => {
-  it("throttles more of the same to one per 250 ms, but sends a new kind of message at once", async () => {
+  it("throttles more of the same to one per 100 ms, but sends a new kind of message at once", async () => {
     const { reporter, sent, advance } = harness();
     await reporter.update(job({ bytesUploaded: 10, message: "uploading 1.0 / 10.0 MB" }));
-    advance(100);
+    advance(40);
     await reporter.update(job({ bytesUploaded: 20, message: "uploading 2.0 / 10.0 MB" }));
     await reporter.update(job({ bytesUploaded: 20, message: "Uploading: Gemini API error 503. Retrying in 2 s (attempt 2)." }));
-    advance(300);
+    advance(150);
     await reporter.update(job({ bytesUploaded: 30, message: "uploading 3.0 / 10.0 MB" }));
     await reporter.flush();
     expect(sent.map((update) => update.message)).toEqual([
@@ -70,15 +70,15 @@ describe("createJobProgressReporter", () => {
     ]);
   });
 
-  it("sends the latest held-back change once its 250 ms are up, and nothing after flush", async () => {
+  it("sends the latest held-back change once its 100 ms are up, and nothing after flush", async () => {
     const { reporter, sent, advance, pendingTimers } = harness();
     await reporter.update(job({ state: "generating", text: "a", message: "generating: 1 characters" }));
-    advance(50);
+    advance(20);
     await reporter.update(job({ state: "generating", text: "ab", message: "generating: 2 characters" }));
-    advance(50);
+    advance(20);
     await reporter.update(job({ state: "generating", text: "abc", message: "generating: 3 characters" }));
     expect(sent.map((update) => update.message)).toEqual(["generating: 1 characters"]);
-    advance(149);
+    advance(59);
     expect(sent).toHaveLength(1);
     advance(1);
     await reporter.flush();

@@ -44,6 +44,15 @@ describe("POST /rpc", () => {
     await session.sse.cancel();
   });
 
+  it("answers each session-less tools/list with its own id (the list itself is computed once)", async () => {
+    const replies = (await Promise.all([rpc({ jsonrpc: "2.0", id: 41, method: "tools/list" }), rpc({ jsonrpc: "2.0", id: "b", method: "tools/list" })]).then(
+      (responses) => Promise.all(responses.map((response) => response.json()))
+    )) as { id: unknown; result: { tools: unknown[] } }[];
+    expect(replies.map((reply) => reply.id)).toEqual([41, "b"]);
+    expect(replies[0]!.result).toEqual(replies[1]!.result);
+    expect(replies[0]!.result.tools).toHaveLength(8);
+  });
+
   it("answers initialize with the server's identity and capabilities", async () => {
     const response = await rpc({
       jsonrpc: "2.0",
