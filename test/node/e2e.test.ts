@@ -130,7 +130,7 @@ async function analyzeWith(transport: Transport): Promise<void> {
 }
 
 describe("a direct video URL in the real runtime", () => {
-  it("streams a 30 MB video through the Files API upload and answers, with upload progress", async () => {
+  it("streams a 30 MB video through the Files API upload and answers, with upload progress; follow-ups reuse the upload", async () => {
     const video = { size: 30 * 1024 * 1024 + 5 };
     const videoUrl = videos.add("/e2e.mp4", video);
     const client = new Client({ name: "e2e", version: "1.0.0" });
@@ -148,6 +148,16 @@ describe("a direct video URL in the real runtime", () => {
       expect(progress.map((update) => update.message)).toContain("Gemini is processing the video");
       // The processed file is kept for follow-up questions, then deleted when the session ends.
       expect(upload.file?.deleted).toBe(false);
+      const { jobId } = result.structuredContent as { jobId: string };
+      const uploads = fake.uploads.size;
+      fake.enqueue({ kind: "answer", chunks: ["A follow-up answer."] });
+      const followUp = await client.callTool({ name: "askAboutVideo", arguments: { jobId, question: "And then?" } });
+      expect(followUp.content).toEqual([{ type: "text", text: "A follow-up answer." }]);
+      const chapters = { title: "T", summary: "S", chapters: [{ start: "00:00", end: "01:00", title: "C", summary: "c" }] };
+      fake.enqueue({ kind: "answer", chunks: [JSON.stringify(chapters)] });
+      const summary = await client.callTool({ name: "summarizeVideo", arguments: { videoUrl } });
+      expect(summary.structuredContent).toMatchObject({ ...chapters, reusedUpload: true });
+      expect(fake.uploads.size).toBe(uploads);
       await transport.terminateSession();
       expect(upload.file?.deleted).toBe(true);
     } finally {
