@@ -3,19 +3,12 @@ import { describe, expect, it } from "vitest";
 import { TEST_MAX_VIDEO_BYTES } from "../constants";
 import { videoCrc, type FakeVideo } from "../support/fake-video";
 import { useFakes } from "./support/fetch-spy";
-import { closeStreams, openSession, postJson, sessionStub } from "./support/http";
+import { openIdleSession, openSession, postJson, sessionStub } from "./support/http";
 import { callTool, pollJob, snapshotOf, withAlarms } from "./support/session-calls";
 
 const fakes = useFakes();
 const MiB = 1024 * 1024;
 const CHUNK = 8 * MiB;
-
-async function session(): Promise<string> {
-  const opened = await openSession();
-  await opened.sse.cancel();
-  await closeStreams(opened.sessionId);
-  return opened.sessionId;
-}
 
 function onlyUpload() {
   const uploads = [...fakes.gemini.uploads.values()];
@@ -27,7 +20,7 @@ describe("analyses of direct video URLs", () => {
   it("streams a 50 MB video to the Files API in 8 MiB chunks with exactly the source's bytes", async () => {
     const video: FakeVideo = { size: 50 * MiB + 123 };
     const videoUrl = fakes.videos.add("/big.mp4", video);
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     const result = await callTool(sessionId, "analyzeRemoteVideo", { videoUrl, prompt: "What happens?" });
     expect(result.isError).toBeUndefined();
     expect(result.content[0]?.text).toBe("The video shows a cat at 00:05 and a dog at 01:10.");
@@ -52,7 +45,7 @@ describe("analyses of direct video URLs", () => {
   it("uploads a source that sends no Content-Length or Content-Type, typed by its first bytes", async () => {
     const video: FakeVideo = { size: 20 * MiB + 7, sendLength: false, contentType: null };
     const videoUrl = fakes.videos.add("/stream", video);
-    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl });
+    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl });
     expect(result.isError).toBeUndefined();
     const upload = onlyUpload();
     expect(upload.declaredBytes).toBeNull();
@@ -69,14 +62,14 @@ describe("analyses of direct video URLs", () => {
   ])("names the MIME type Gemini expects (Content-Type %s, path %s)", async (contentType, path, expected) => {
     const header = expected === "video/webm" ? new Uint8Array([0x1a, 0x45, 0xdf, 0xa3, 0, 0, 0, 0, 0, 0, 0, 0]) : undefined;
     const videoUrl = fakes.videos.add(path, { size: MiB, contentType, ...(header ? { header } : {}) });
-    await callTool(await session(), "analyzeRemoteVideo", { videoUrl });
+    await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl });
     expect(onlyUpload().mimeType).toBe(expected);
   });
 
   it("refuses a URL that serves something other than a video", async () => {
     const header = new TextEncoder().encode("<!doctype html><html>");
     const videoUrl = fakes.videos.add("/page", { size: 4096, contentType: "text/html", header });
-    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl });
+    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl });
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(/does not serve a video \(Content-Type text\/html/);
     expect(fakes.gemini.uploads.size).toBe(0);
@@ -84,7 +77,7 @@ describe("analyses of direct video URLs", () => {
 
   it("refuses a source over MAX_VIDEO_BYTES by its Content-Length, before uploading anything", async () => {
     const videoUrl = fakes.videos.add("/huge.mp4", { size: TEST_MAX_VIDEO_BYTES + 1 });
-    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl });
+    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl });
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(/larger than the limit \(67\.1 MB > 67\.1 MB, MAX_VIDEO_BYTES\)/);
     expect(fakes.gemini.uploads.size).toBe(0);
@@ -92,7 +85,7 @@ describe("analyses of direct video URLs", () => {
 
   it("refuses a source without length once it streams past MAX_VIDEO_BYTES, without finalizing", async () => {
     const videoUrl = fakes.videos.add("/endless", { size: TEST_MAX_VIDEO_BYTES + CHUNK, sendLength: false });
-    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl });
+    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl });
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(/larger than the limit/);
     const upload = onlyUpload();
@@ -101,7 +94,7 @@ describe("analyses of direct video URLs", () => {
   });
 
   it("says why when the source answers with an HTTP error", async () => {
-    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl: "http://videos.test/missing.mp4" });
+    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl: "http://videos.test/missing.mp4" });
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(/videos\.test answered HTTP 404/);
   });
@@ -109,7 +102,7 @@ describe("analyses of direct video URLs", () => {
   it("polls a PROCESSING file until ACTIVE", async () => {
     fakes.gemini.enqueueFiles({ pollsBeforeDone: 2 });
     const videoUrl = fakes.videos.add("/slow-processing.mp4", { size: MiB });
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     const result = await withAlarms(sessionId, callTool(sessionId, "analyzeRemoteVideo", { videoUrl }));
     expect(result.isError).toBeUndefined();
     const polls = fakes.gemini.requests.filter((request) => request.method === "GET" && request.path.startsWith("/v1beta/files/"));
@@ -119,7 +112,7 @@ describe("analyses of direct video URLs", () => {
   it("reports a file Gemini failed to process, and deletes it", async () => {
     fakes.gemini.enqueueFiles({ pollsBeforeDone: 1, failWith: "Unsupported video codec" });
     const videoUrl = fakes.videos.add("/bad-codec.mp4", { size: MiB });
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     const result = await withAlarms(sessionId, callTool(sessionId, "analyzeRemoteVideo", { videoUrl }));
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(/could not process the video: Unsupported video codec/);
@@ -156,7 +149,7 @@ describe("retries", () => {
   it("gives up after five attempts on a persistent 503, with the cause", async () => {
     const overloaded = { kind: "error", httpStatus: 503, status: "UNAVAILABLE", message: "The model is overloaded." } as const;
     fakes.gemini.enqueue(overloaded, overloaded, overloaded, overloaded, overloaded);
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     const result = await withAlarms(sessionId, callTool(sessionId, "analyzeRemoteVideo", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }));
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(/Gemini API error 503 \(UNAVAILABLE: The model is overloaded\.\).*retry/);
@@ -167,7 +160,7 @@ describe("retries", () => {
     fakes.gemini.failNextUploadChunks({ kind: "error", httpStatus: 503, status: "UNAVAILABLE", message: "try again" });
     const video: FakeVideo = { size: 17 * MiB };
     const videoUrl = fakes.videos.add("/retry.mp4", video);
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     const result = await withAlarms(sessionId, callTool(sessionId, "analyzeRemoteVideo", { videoUrl }));
     expect(result.isError).toBeUndefined();
     expect(onlyUpload().crc.digest()).toBe(videoCrc(video));
@@ -177,7 +170,7 @@ describe("retries", () => {
 describe("jobs", () => {
   it("startVideoAnalysis returns a jobId at once; getVideoAnalysis waits for the answer", async () => {
     fakes.gemini.enqueue({ kind: "answer", chunks: ["slow ", "answer"], chunkDelayMs: 200 });
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     const started = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }));
     expect(started.jobId).toMatch(new RegExp(`^${sessionId}\\.[0-9a-f]{16}$`));
     expect(started.status).toBe("queued");
@@ -189,7 +182,7 @@ describe("jobs", () => {
   });
 
   it("answers an unknown jobId with a clear tool error", async () => {
-    const result = await callTool(await session(), "getVideoAnalysis", { jobId: "nope" });
+    const result = await callTool(await openIdleSession(), "getVideoAnalysis", { jobId: "nope" });
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(/No job nope\./);
   });
@@ -211,7 +204,7 @@ describe("jobs", () => {
 
   it("cancels during the upload: the job ends cancelled and no file is created", async () => {
     const videoUrl = fakes.videos.add("/slow.mp4", { size: 40 * MiB, delayMsPerBlock: 2 });
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl }));
     await pollJob(sessionId, jobId, (job) => job.bytesUploaded > 0);
     const cancelled = await callTool(sessionId, "cancelVideoAnalysis", { jobId });
@@ -224,7 +217,7 @@ describe("jobs", () => {
   it("cancels during generation: the job ends cancelled, the processed file stays for follow-ups", async () => {
     fakes.gemini.enqueue({ kind: "answer", chunks: Array.from({ length: 50 }, (_, i) => `part ${i} `), chunkDelayMs: 100 });
     const videoUrl = fakes.videos.add("/gen.mp4", { size: MiB });
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl }));
     await pollJob(sessionId, jobId, (job) => job.status === "generating" && String(job.message).startsWith("generating"));
     const cancelled = await callTool(sessionId, "cancelVideoAnalysis", { jobId });
@@ -235,7 +228,7 @@ describe("jobs", () => {
   it("resumes an upload after the Durable Object restarts, with no byte lost or repeated", { timeout: 30_000 }, async () => {
     const video: FakeVideo = { size: 26 * MiB, delayMsPerBlock: 1 };
     const videoUrl = fakes.videos.add("/restart.mp4", video);
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl }));
     await pollJob(sessionId, jobId, (job) => job.bytesUploaded >= CHUNK);
     fakes.sever();
@@ -251,7 +244,7 @@ describe("jobs", () => {
   it("restarts an interrupted answer after the Durable Object restarts", { timeout: 30_000 }, async () => {
     fakes.gemini.enqueue({ kind: "answer", chunks: Array.from({ length: 30 }, (_, i) => `p${i} `), chunkDelayMs: 50 });
     fakes.gemini.enqueue({ kind: "answer", chunks: ["complete answer"] });
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }));
     await pollJob(sessionId, jobId, (job) => String(job.message).startsWith("generating"));
     fakes.sever();

@@ -1,32 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { useFakes } from "./support/fetch-spy";
-import { authed, closeStreams, openSession, postJson } from "./support/http";
+import { authed, initializeMcpSession, openIdleSession } from "./support/http";
 import { callTool, snapshotOf } from "./support/session-calls";
 
 const fakes = useFakes();
 const MiB = 1024 * 1024;
 
-async function session(): Promise<string> {
-  const opened = await openSession();
-  await opened.sse.cancel();
-  await closeStreams(opened.sessionId);
-  return opened.sessionId;
-}
-
-async function streamableSession(): Promise<string> {
-  const initialize = await postJson(
-    "/mcp",
-    {
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } }
-    },
-    { Accept: "application/json, text/event-stream" }
-  );
-  await initialize.text();
-  return initialize.headers.get("Mcp-Session-Id")!;
-}
 
 function generatedFileUris(): string[] {
   return fakes.gemini
@@ -37,7 +16,7 @@ function generatedFileUris(): string[] {
 describe("follow-up questions", () => {
   it("askAboutVideo with a jobId reuses the uploaded file, its clip and fps, without touching the source again", async () => {
     const videoUrl = fakes.videos.add("/talk.mp4", { size: 3 * MiB });
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     const first = snapshotOf(await callTool(sessionId, "analyzeRemoteVideo", { videoUrl, startOffset: 30, fps: 2 }));
     const sourceRequests = fakes.videos.ranges.length;
     fakes.gemini.enqueue({ kind: "answer", chunks: ["It is about cats."] });
@@ -57,7 +36,7 @@ describe("follow-up questions", () => {
 
   it("askAboutVideo with the same videoUrl reuses the file when the source is unchanged (same ETag)", async () => {
     const videoUrl = fakes.videos.add("/etag.mp4", { size: 2 * MiB, etag: '"v1"' });
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     await callTool(sessionId, "analyzeRemoteVideo", { videoUrl });
     const answer = await callTool(sessionId, "askAboutVideo", { videoUrl, question: "And then?" });
     expect(answer.structuredContent).toMatchObject({ status: "done", reusedUpload: true });
@@ -66,7 +45,7 @@ describe("follow-up questions", () => {
 
   it("uploads again when the source's ETag changed, even at the same size", async () => {
     const videoUrl = fakes.videos.add("/etag2.mp4", { size: 2 * MiB, etag: '"v1"' });
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     await callTool(sessionId, "analyzeRemoteVideo", { videoUrl });
     fakes.videos.add("/etag2.mp4", { size: 2 * MiB, etag: '"v2"' });
     const answer = await callTool(sessionId, "askAboutVideo", { videoUrl, question: "And then?" });
@@ -76,7 +55,7 @@ describe("follow-up questions", () => {
 
   it("uploads again when the source changed since (another size), and deletes the replaced file", async () => {
     const videoUrl = fakes.videos.add("/changing.mp4", { size: 2 * MiB });
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     await callTool(sessionId, "analyzeRemoteVideo", { videoUrl });
     fakes.videos.add("/changing.mp4", { size: 2 * MiB + 1 });
     const answer = await callTool(sessionId, "analyzeRemoteVideo", { videoUrl, prompt: "Again?" });
@@ -89,15 +68,15 @@ describe("follow-up questions", () => {
 
   it("does not reuse a file across sessions by URL", async () => {
     const videoUrl = fakes.videos.add("/shared.mp4", { size: MiB });
-    await callTool(await session(), "analyzeRemoteVideo", { videoUrl });
-    await callTool(await session(), "analyzeRemoteVideo", { videoUrl });
+    await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl });
+    await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl });
     expect(fakes.gemini.uploads.size).toBe(2);
   });
 
   it("joins the running job when a client repeats the same request (a retry after a timeout)", async () => {
     fakes.gemini.enqueue({ kind: "answer", chunks: ["slow ", "answer"], chunkDelayMs: 300 });
     const videoUrl = fakes.videos.add("/retry.mp4", { size: MiB });
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     const [first, retry] = await Promise.all([
       callTool(sessionId, "analyzeRemoteVideo", { videoUrl, prompt: "Q" }),
       new Promise((resolve) => setTimeout(resolve, 100)).then(() => callTool(sessionId, "analyzeRemoteVideo", { videoUrl, prompt: "Q" }))
@@ -110,7 +89,7 @@ describe("follow-up questions", () => {
 
   it("keeps processed files until the session ends, then deletes them", async () => {
     const videoUrl = fakes.videos.add("/kept.mp4", { size: MiB });
-    const sessionId = await streamableSession();
+    const sessionId = await initializeMcpSession();
     await callTool(sessionId, "analyzeRemoteVideo", { videoUrl });
     const [file] = [...fakes.gemini.files.values()];
     expect(file?.deleted).toBe(false);
@@ -119,7 +98,7 @@ describe("follow-up questions", () => {
   });
 
   it("follows a YouTube job with the same link", async () => {
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     const first = snapshotOf(await callTool(sessionId, "analyzeRemoteVideo", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }));
     await callTool(sessionId, "askAboutVideo", { jobId: first.jobId, question: "Who sings?" });
     expect(generatedFileUris()).toEqual(["https://www.youtube.com/watch?v=dQw4w9WgXcQ", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"]);
@@ -131,14 +110,14 @@ describe("follow-up questions", () => {
     ["an unknown job", { question: "Q", jobId: "nope" }, /No job nope\. listVideoAnalyses shows this session's jobs; or pass videoUrl\./],
     ["an empty question", { question: " ", videoUrl: "https://youtu.be/dQw4w9WgXcQ" }, /question must not be empty/]
   ])("refuses %s", async (_name, args, expected) => {
-    const result = await callTool(await session(), "askAboutVideo", args);
+    const result = await callTool(await openIdleSession(), "askAboutVideo", args);
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(expected);
   });
 
   it("says to wait when the job asked about is still running", async () => {
     fakes.gemini.enqueue({ kind: "answer", chunks: ["a ", "b ", "c"], chunkDelayMs: 300 });
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }));
     const result = await callTool(sessionId, "askAboutVideo", { jobId, question: "Q" });
     expect(result.isError).toBe(true);
@@ -149,7 +128,7 @@ describe("follow-up questions", () => {
 
 describe("running analyses per session", () => {
   it("refuses a fifth concurrent analysis with what to do, and accepts again once one ends", async () => {
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     fakes.gemini.enqueue(...Array.from({ length: 4 }, () => ({ kind: "answer" as const, chunks: ["x ", "y"], chunkDelayMs: 400 })));
     const started = [];
     for (let index = 0; index < 4; index++) {

@@ -1,19 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { GenerateBehavior } from "../support/fake-gemini";
 import { useFakes } from "./support/fetch-spy";
-import { closeStreams, openSession } from "./support/http";
+import { openIdleSession } from "./support/http";
 import { callTool } from "./support/session-calls";
 
 const fakes = useFakes();
 const YOUTUBE_URL = "https://youtu.be/dQw4w9WgXcQ";
 const MiB = 1024 * 1024;
-
-async function session(): Promise<string> {
-  const opened = await openSession();
-  await opened.sse.cancel();
-  await closeStreams(opened.sessionId);
-  return opened.sessionId;
-}
 
 function sentBody(): { contents: { parts: { text?: string }[] }[]; generationConfig?: Record<string, unknown> } {
   const requests = fakes.gemini.generateRequests();
@@ -47,7 +40,7 @@ function jsonAnswer(value: unknown): GenerateBehavior {
 describe("summarizeVideo", () => {
   it("asks for JSON following the chapters schema and returns it as structured content and text", async () => {
     fakes.gemini.enqueue(jsonAnswer(CHAPTERS));
-    const result = await callTool(await session(), "summarizeVideo", { videoUrl: YOUTUBE_URL, maxChapters: 5, focus: "the animals" });
+    const result = await callTool(await openIdleSession(), "summarizeVideo", { videoUrl: YOUTUBE_URL, maxChapters: 5, focus: "the animals" });
     expect(result.isError).toBeUndefined();
     const body = sentBody();
     expect(body.generationConfig).toEqual({
@@ -75,7 +68,7 @@ describe("summarizeVideo", () => {
 
   it("passes the clip and resolution options with the schema", async () => {
     fakes.gemini.enqueue(jsonAnswer(CHAPTERS));
-    await callTool(await session(), "summarizeVideo", { videoUrl: YOUTUBE_URL, endOffset: "5:00", mediaResolution: "medium" });
+    await callTool(await openIdleSession(), "summarizeVideo", { videoUrl: YOUTUBE_URL, endOffset: "5:00", mediaResolution: "medium" });
     const body = sentBody() as unknown as { contents: { parts: { videoMetadata?: unknown }[] }[]; generationConfig: Record<string, unknown> };
     expect(body.contents[0]!.parts[0]!.videoMetadata).toEqual({ endOffset: "300s" });
     expect(body.generationConfig).toMatchObject({ mediaResolution: "MEDIA_RESOLUTION_MEDIUM", responseMimeType: "application/json" });
@@ -86,14 +79,14 @@ describe("summarizeVideo", () => {
     ["a wrong type", { ...CHAPTERS, chapters: "none" }, /did not follow the schema at chapters/]
   ])("fails clearly on %s", async (_name, answer, expected) => {
     fakes.gemini.enqueue(jsonAnswer(answer));
-    const result = await callTool(await session(), "summarizeVideo", { videoUrl: YOUTUBE_URL });
+    const result = await callTool(await openIdleSession(), "summarizeVideo", { videoUrl: YOUTUBE_URL });
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(expected);
   });
 
   it("says to raise maxOutputTokens when the JSON was cut short", async () => {
     fakes.gemini.enqueue({ kind: "answer", chunks: ['{"title": "t", "summ'], finishReason: "MAX_TOKENS" });
-    const result = await callTool(await session(), "summarizeVideo", { videoUrl: YOUTUBE_URL, maxOutputTokens: 100 });
+    const result = await callTool(await openIdleSession(), "summarizeVideo", { videoUrl: YOUTUBE_URL, maxOutputTokens: 100 });
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(/reached the maxOutputTokens of 100 before finishing the answer \(finish reason MAX_TOKENS\)\. Raise maxOutputTokens/);
   });
@@ -102,7 +95,7 @@ describe("summarizeVideo", () => {
 describe("transcribeVideo", () => {
   it("asks for the transcript schema in the language asked and renders speakers and times", async () => {
     fakes.gemini.enqueue(jsonAnswer(TRANSCRIPT));
-    const result = await callTool(await session(), "transcribeVideo", { videoUrl: YOUTUBE_URL, language: "English" });
+    const result = await callTool(await openIdleSession(), "transcribeVideo", { videoUrl: YOUTUBE_URL, language: "English" });
     expect(result.isError).toBeUndefined();
     const body = sentBody();
     expect(body.generationConfig).toMatchObject({
@@ -116,7 +109,7 @@ describe("transcribeVideo", () => {
 
   it("leaves out times when timestamps is false, and says when nobody speaks", async () => {
     fakes.gemini.enqueue(jsonAnswer({ language: "en", segments: [] }));
-    const result = await callTool(await session(), "transcribeVideo", { videoUrl: YOUTUBE_URL, timestamps: false });
+    const result = await callTool(await openIdleSession(), "transcribeVideo", { videoUrl: YOUTUBE_URL, timestamps: false });
     expect(sentBody().contents[0]!.parts[1]!.text).toMatch(/Leave out start times\./);
     expect(result.content[0]?.text).toBe("No speech found in the video.");
     expect(result.structuredContent).toMatchObject({ language: "en", segments: [] });
@@ -124,7 +117,7 @@ describe("transcribeVideo", () => {
 
   it("works on an uploaded video, reusing it for a follow-up transcript", async () => {
     const videoUrl = fakes.videos.add("/speech.mp4", { size: MiB });
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     fakes.gemini.enqueue(jsonAnswer(TRANSCRIPT), jsonAnswer(TRANSCRIPT));
     expect((await callTool(sessionId, "transcribeVideo", { videoUrl })).isError).toBeUndefined();
     const again = await callTool(sessionId, "transcribeVideo", { videoUrl, language: "ja" });
@@ -141,14 +134,14 @@ describe("Gemini's refusals and failures, explained", () => {
     ["MAX_TOKENS", /reached the model's output limit before finishing the answer \(finish reason MAX_TOKENS\)\. Raise maxOutputTokens/]
   ])("an answer stopped for %s with no text", async (finishReason, expected) => {
     fakes.gemini.enqueue({ kind: "stopped", finishReason });
-    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL });
+    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL });
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(expected);
   });
 
   it("returns a text answer cut at maxOutputTokens with a note saying so", async () => {
     fakes.gemini.enqueue({ kind: "answer", chunks: ["The video shows a c"], finishReason: "MAX_TOKENS" });
-    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL, maxOutputTokens: 8 });
+    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL, maxOutputTokens: 8 });
     expect(result.isError).toBeUndefined();
     expect(result.content.map((item) => item.text)).toEqual([
       "The video shows a c",
@@ -190,7 +183,7 @@ describe("Gemini's refusals and failures, explained", () => {
     ]
   ])("%s", async (_name, error, expected) => {
     fakes.gemini.enqueue({ kind: "error", ...error });
-    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL });
+    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL });
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(expected);
   });

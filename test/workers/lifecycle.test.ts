@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { useFakes } from "./support/fetch-spy";
-import { authed, closeStreams, openSession, postJson, sessionStub } from "./support/http";
+import { authed, closeStreams, initializeMcpSession, openSession, postJson, sessionStub } from "./support/http";
 import { callTool, snapshotOf } from "./support/session-calls";
 
 const fakes = useFakes();
@@ -80,18 +80,7 @@ describe("session expiry", () => {
   it("cancels running jobs and deletes their files when a Streamable HTTP client ends the session", async () => {
     fakes.gemini.enqueue({ kind: "answer", chunks: Array.from({ length: 40 }, () => "slow "), chunkDelayMs: 100 });
     const videoUrl = fakes.videos.add("/ending.mp4", { size: 1024 * 1024 });
-    const initialize = await postJson(
-      "/mcp",
-      {
-        jsonrpc: "2.0",
-        id: 1,
-        method: "initialize",
-        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } }
-      },
-      { Accept: "application/json, text/event-stream" }
-    );
-    const sessionId = initialize.headers.get("Mcp-Session-Id")!;
-    await initialize.text();
+    const sessionId = await initializeMcpSession();
     const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl }));
     await expect.poll(() => [...fakes.gemini.files.values()].length, { timeout: 5_000 }).toBe(1);
     const end = () => authed("/mcp", { method: "DELETE", headers: { "Mcp-Session-Id": sessionId } });

@@ -1,19 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { useFakes } from "./support/fetch-spy";
-import { closeStreams, openSession } from "./support/http";
+import { openIdleSession } from "./support/http";
 import { callTool } from "./support/session-calls";
 
 const fakes = useFakes();
 const YOUTUBE_URL = "https://youtu.be/dQw4w9WgXcQ";
 const CANONICAL = "https://www.youtube.com/watch?v=dQw4w9WgXcQ";
 const MiB = 1024 * 1024;
-
-async function session(): Promise<string> {
-  const opened = await openSession();
-  await opened.sse.cancel();
-  await closeStreams(opened.sessionId);
-  return opened.sessionId;
-}
 
 function sentGenerate() {
   const requests = fakes.gemini.generateRequests();
@@ -28,7 +21,7 @@ function videoPart(): Record<string, unknown> {
 
 describe("analyzeRemoteVideo options reach Gemini", () => {
   it("maps the clip and fps to videoMetadata, resolution and length to generationConfig, and the model to the path", async () => {
-    const result = await callTool(await session(), "analyzeRemoteVideo", {
+    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", {
       videoUrl: YOUTUBE_URL,
       prompt: "Who speaks?",
       model: "gemini-2.5-pro",
@@ -60,7 +53,7 @@ describe("analyzeRemoteVideo options reach Gemini", () => {
   });
 
   it("sends no videoMetadata and an empty generationConfig when no option is given", async () => {
-    await callTool(await session(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL, prompt: "Q" });
+    await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL, prompt: "Q" });
     expect(sentGenerate().body).toEqual({
       contents: [{ role: "user", parts: [{ fileData: { fileUri: CANONICAL, mimeType: "video/mp4" } }, { text: "Q" }] }],
       generationConfig: {}
@@ -77,7 +70,7 @@ describe("analyzeRemoteVideo options reach Gemini", () => {
     ["1:02:03", "3723s"],
     ["12.5s", "12.5s"]
   ])("reads startOffset %j as %s", async (startOffset, expected) => {
-    await callTool(await session(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL, startOffset });
+    await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL, startOffset });
     expect(videoPart().videoMetadata).toEqual({ startOffset: expected });
   });
 
@@ -93,14 +86,14 @@ describe("analyzeRemoteVideo options reach Gemini", () => {
     ["maxOutputTokens 0", { maxOutputTokens: 0 }, /maxOutputTokens must be at least 1/],
     ["fractional maxOutputTokens", { maxOutputTokens: 10.5 }, /maxOutputTokens must be a whole number/]
   ])("refuses %s with a clear message and asks Gemini nothing", async (_name, options, expected) => {
-    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL, ...options });
+    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL, ...options });
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(expected);
     expect(fakes.gemini.requests).toHaveLength(0);
   });
 
   it("applies the same options to startVideoAnalysis", async () => {
-    const sessionId = await session();
+    const sessionId = await openIdleSession();
     const started = await callTool(sessionId, "startVideoAnalysis", { videoUrl: YOUTUBE_URL, fps: 2, mediaResolution: "high" });
     const jobId = (started.structuredContent as { jobId: string }).jobId;
     await callTool(sessionId, "getVideoAnalysis", { jobId, waitSeconds: 10 });
@@ -120,7 +113,7 @@ describe("YouTube links", () => {
     "https://www.youtube.com/live/dQw4w9WgXcQ?feature=share",
     "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
   ])("sends %s to Gemini as the canonical watch link", async (videoUrl) => {
-    await callTool(await session(), "analyzeRemoteVideo", { videoUrl });
+    await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl });
     expect(videoPart()).toEqual({ fileData: { fileUri: CANONICAL, mimeType: "video/mp4" } });
   });
 
@@ -132,7 +125,7 @@ describe("YouTube links", () => {
     ["https://www.youtube.com/clip/Ugkx123", /clips cannot be read; use the full video's link with startOffset\/endOffset/],
     ["https://youtu.be/short", /"short" is not a YouTube video id/]
   ])("refuses %s, saying what it is", async (videoUrl, expected) => {
-    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl });
+    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl });
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(expected);
     expect(result.content[0]?.text).toMatch(/Gemini reads single public videos/);
@@ -144,7 +137,7 @@ describe("cost estimate", () => {
   it("estimates the video's tokens from its length before asking, says it in progress, and returns it with the usage", async () => {
     fakes.gemini.enqueueFiles({ pollsBeforeDone: 0, durationSeconds: 600 });
     const videoUrl = fakes.videos.add("/ten-minutes.mp4", { size: MiB });
-    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl, prompt: "Q?", fps: 2, mediaResolution: "low" });
+    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl, prompt: "Q?", fps: 2, mediaResolution: "low" });
     expect(result.isError).toBeUndefined();
     // 600 s x 2 fps x 66 tokens + 600 s x 32 audio tokens + 1 token of prompt.
     expect(result.structuredContent).toMatchObject({
@@ -159,7 +152,7 @@ describe("cost estimate", () => {
   it("counts only the clip", async () => {
     fakes.gemini.enqueueFiles({ pollsBeforeDone: 0, durationSeconds: 3600 });
     const videoUrl = fakes.videos.add("/hour.mp4", { size: MiB });
-    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl, prompt: "Q?", startOffset: "10:00", endOffset: "11:00" });
+    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl, prompt: "Q?", startOffset: "10:00", endOffset: "11:00" });
     expect(result.structuredContent).toMatchObject({ durationSeconds: 3600, estimatedInputTokens: 60 * 258 + 60 * 32 + 1 });
   });
 
@@ -167,7 +160,7 @@ describe("cost estimate", () => {
     fakes.gemini.models.set("gemini-small", 100_000);
     fakes.gemini.enqueueFiles({ pollsBeforeDone: 0, durationSeconds: 3600 });
     const videoUrl = fakes.videos.add("/long.mp4", { size: MiB });
-    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl, model: "gemini-small" });
+    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl, model: "gemini-small" });
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(
       /^This 1:00:00 video needs about 1,044,\d{3} input tokens at 1 fps, more than the 100,000 gemini-small accepts\. Try mediaResolution "low" \(about 352,800 tokens\), a lower fps, or a clip of at most 05:44 \(startOffset\/endOffset\)\.$/
@@ -179,7 +172,7 @@ describe("cost estimate", () => {
   it("fails at once, naming the model, when the model does not exist", async () => {
     fakes.gemini.models.set("gemini-nope", null);
     const videoUrl = fakes.videos.add("/any.mp4", { size: MiB });
-    const result = await callTool(await session(), "analyzeRemoteVideo", { videoUrl, model: "gemini-nope" });
+    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl, model: "gemini-nope" });
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(/Gemini API error 404 .*Check the model name \(GEMINI_MODEL or the `model` argument\)/);
     expect(fakes.gemini.generateRequests()).toHaveLength(0);

@@ -149,6 +149,30 @@ export async function openSession(): Promise<OpenSession> {
   };
 }
 
+/** A session with no stream left open: for tests that only make calls bound to it. */
+export async function openIdleSession(): Promise<string> {
+  const opened = await openSession();
+  await opened.sse.cancel();
+  await closeStreams(opened.sessionId);
+  return opened.sessionId;
+}
+
+/** A Streamable HTTP session: `initialize` on `/mcp`; resolves with its `Mcp-Session-Id`. */
+export async function initializeMcpSession(): Promise<string> {
+  const initialize = await postJson(
+    "/mcp",
+    {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } }
+    },
+    { Accept: "application/json, text/event-stream" }
+  );
+  await initialize.text();
+  return initialize.headers.get("Mcp-Session-Id")!;
+}
+
 /**
  * Closes the session's streams from the Durable Object's side. Inside the
  * test pool a client's cancel does not reach the object (it does under
