@@ -20,6 +20,9 @@ const EXPLAINED_ERRORS = new Set([
   "ContextLimitError"
 ]);
 
+const GONE_FILE_HINT =
+  "The uploaded video is gone from Gemini (files expire after 48 hours): ask again with the video URL to upload it anew.";
+
 const ABOUT_THE_VIDEO = /video|file|mime|media|youtube|url|uri/i;
 
 function parseBody(message: string): GoogleErrorBody["error"] | undefined {
@@ -47,11 +50,10 @@ function hintFor(status: number, message: string, rawBody: string): string {
     case 401:
       return "Check GOOGLE_API_KEY.";
     case 403:
+      if (/access the file .*may not exist/i.test(message)) return GONE_FILE_HINT;
       return "Check GOOGLE_API_KEY (valid, and allowed to use this model), and that the video is public (not private or age-restricted).";
     case 404:
-      return /files\//.test(message)
-        ? "The uploaded video is gone from Gemini (files expire after 48 hours): analyse the video URL again."
-        : "Check the model name (GEMINI_MODEL or the `model` argument).";
+      return /files\//.test(message) ? GONE_FILE_HINT : "Check the model name (GEMINI_MODEL or the `model` argument).";
     case 429:
       return retryHint(rawBody);
     case 503:

@@ -37,6 +37,8 @@ import { DEFAULT_FILE_LIFETIME_MS, sourceTagOf, type VideoFile, type VideoFiles 
 const YOUTUBE_MIME_TYPE = "video/mp4";
 export const FILE_POLL_INTERVAL_MS = 2_000;
 export const MAX_PROCESSING_MS = 15 * 60_000;
+/** Gemini's words for a file it no longer has: "files/abc is not found", "access the File abc or it may not exist". */
+const MENTIONS_A_FILE = /\bfiles?\b/i;
 
 export class GeminiFileError extends Error {
   constructor(message: string) {
@@ -119,7 +121,7 @@ class JobRun {
         const reason = this.signal.reason instanceof Error ? this.signal.reason.message : String(this.signal.reason ?? "");
         this.update({ state: "cancelled", message: "cancelled", error: `Cancelled${reason ? `: ${reason}` : ""}` });
       } else {
-        if (this.job.fileName && error instanceof ApiError && (error.status === 403 || error.status === 404)) {
+        if (this.job.fileName && error instanceof ApiError && [403, 404].includes(error.status) && MENTIONS_A_FILE.test(error.message)) {
           // The kept copy is gone or unreadable: the next request uploads afresh.
           this.context.files.forget(this.job.fileName);
         }
@@ -144,7 +146,8 @@ class JobRun {
     // A follow-up reads the earlier job's file as is (its source may be gone by now),
     // unless this session has since let that file go.
     const earlier = this.job.input.followUp;
-    const released = earlier?.fileName && jobOwnerSession(earlier.jobId) === jobOwnerSession(this.job.id) && !this.context.files.holds(earlier.fileName);
+    const sameSession = earlier !== undefined && jobOwnerSession(earlier.jobId) === jobOwnerSession(this.job.id);
+    const released = sameSession && earlier.fileName !== null && !this.context.files.holds(earlier.fileName);
     if (earlier && !released) await this.reuse(earlier);
     else this.update({ state: "uploading", message: "downloading the video" });
   }
@@ -153,7 +156,7 @@ class JobRun {
     file: Pick<VideoFile, "fileUri" | "mimeType"> & { fileName: string | null; durationSeconds?: number | null | undefined }
   ): Promise<void> {
     this.update(
-      { fileName: file.fileName, fileUri: file.fileUri, mimeType: file.mimeType, message: "reusing the video uploaded earlier in this session" },
+      { fileName: file.fileName, fileUri: file.fileUri, mimeType: file.mimeType, message: "reusing the video uploaded earlier" },
       { reusedFile: true, ...(typeof file.durationSeconds === "number" ? { durationSeconds: file.durationSeconds } : {}) }
     );
     await this.startGenerating();

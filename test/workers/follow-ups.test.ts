@@ -66,6 +66,25 @@ describe("follow-up questions", () => {
     expect(newer?.deleted).toBe(false);
   });
 
+  it("forgets a kept file Gemini no longer has, says so, and uploads afresh on the next request", async () => {
+    const videoUrl = fakes.videos.add("/expired.mp4", { size: MiB });
+    const sessionId = await openIdleSession();
+    const first = snapshotOf(await callTool(sessionId, "analyzeRemoteVideo", { videoUrl }));
+    fakes.gemini.enqueue({
+      kind: "error",
+      httpStatus: 403,
+      status: "PERMISSION_DENIED",
+      message: "You do not have permission to access the File f1 or it may not exist."
+    });
+    const failed = await callTool(sessionId, "askAboutVideo", { jobId: first.jobId, question: "Still there?" });
+    expect(failed.isError).toBe(true);
+    expect(failed.content[0]?.text).toMatch(/The uploaded video is gone from Gemini .*ask again with the video URL to upload it anew\./);
+    const again = await callTool(sessionId, "askAboutVideo", { videoUrl, question: "Still there?" });
+    expect(again.isError).toBeUndefined();
+    expect(again.structuredContent).not.toHaveProperty("reusedUpload");
+    expect(fakes.gemini.uploads.size).toBe(2);
+  });
+
   it("does not reuse a file across sessions by URL", async () => {
     const videoUrl = fakes.videos.add("/shared.mp4", { size: MiB });
     await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl });

@@ -169,7 +169,7 @@ describe("Gemini's refusals and failures, explained", () => {
     [
       "an expired upload (404)",
       { httpStatus: 404, status: "NOT_FOUND", message: "File files/abc is not found." },
-      /files expire after 48 hours\): analyse the video URL again\./
+      /files expire after 48 hours\): ask again with the video URL to upload it anew\./
     ],
     [
       "a quota with a retry delay too long to wait for (429)",
