@@ -3,16 +3,18 @@
  * @module
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ListToolsRequestSchema, type ListToolsResult } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker-provider.js";
-import { registerTools, type ToolDeps } from "./tools";
+import { registerTools, type JobService, type ToolDeps } from "./tools";
+import { SessionTransport } from "./transport/session-transport";
 
 export const SERVER_NAME = "gemini-video-mcp";
 export const SERVER_VERSION = "0.1.0";
 
 const INSTRUCTIONS =
-  "Use analyzeRemoteVideo to have Google Gemini watch a video (YouTube link or public video file URL) and answer a prompt about it; it waits and reports progress. Analyses can take minutes: for long videos, startVideoAnalysis returns a jobId at once and getVideoAnalysis (with waitSeconds) collects the answer; cancelVideoAnalysis stops a job.";
+  "Use analyzeRemoteVideo to have Google Gemini watch a video (YouTube link or public video file URL) and answer a prompt about it; it waits and reports progress. summarizeVideo returns timestamped chapters and transcribeVideo the speech by speaker, both as structured output; askAboutVideo asks a follow-up about a video already analysed without uploading it again. Options pick a clip (startOffset/endOffset), fps, mediaResolution and model. Analyses can take minutes: for long videos, startVideoAnalysis returns a jobId at once and getVideoAnalysis (with waitSeconds) collects the answer; cancelVideoAnalysis stops a job.";
 
-export function createMcpServer(deps: ToolDeps): McpServer {
+function buildMcpServer(deps: ToolDeps): McpServer {
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
     {
@@ -23,5 +25,38 @@ export function createMcpServer(deps: ToolDeps): McpServer {
     }
   );
   registerTools(server, deps);
+  return server;
+}
+
+function noJobs(): never {
+  throw new Error("Listing tools runs no job");
+}
+
+const NO_JOBS: JobService = { start: noJobs, get: noJobs, list: noJobs, watch: noJobs, wait: noJobs, cancel: noJobs };
+
+let toolList: Promise<ListToolsResult> | undefined;
+
+/**
+ * The `tools/list` result, built once per isolate by a server of its own:
+ * the SDK's `McpServer` rebuilds every tool's JSON Schema from zod on each
+ * call (about 3 ms for ours), and the list cannot change while the code runs.
+ */
+export function listTools(): Promise<ListToolsResult> {
+  toolList ??= (async () => {
+    const transport = new SessionTransport(() => {});
+    await buildMcpServer({ jobs: NO_JOBS, defaultModel: "" }).connect(transport);
+    const reply = await transport.request({ jsonrpc: "2.0", id: 0, method: "tools/list" });
+    if (!("result" in reply)) throw new Error(`Listing the tools failed: ${JSON.stringify(reply.error)}`);
+    return reply.result as ListToolsResult;
+  })();
+  toolList.catch(() => {
+    toolList = undefined;
+  });
+  return toolList;
+}
+
+export function createMcpServer(deps: ToolDeps): McpServer {
+  const server = buildMcpServer(deps);
+  server.server.setRequestHandler(ListToolsRequestSchema, () => listTools());
   return server;
 }
