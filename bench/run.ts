@@ -301,6 +301,10 @@ async function main(): Promise<void> {
           ])
         )
       );
+      const slowest = progress.slowest.map(
+        (sample) => `${sample.pair} (job ${sample.job}) ${ms(sample.ms)} ms, ${sample.afterPingMs === null ? "before any ping" : `${ms(sample.afterPingMs)} ms after a ping`}`
+      );
+      console.log(`slowest: ${slowest.join("; ")}`);
     });
 
     await part(`upload (${plan.uploadMB} MB)`, async () => {

@@ -36,8 +36,18 @@ const SETTLE_MS = 2_000;
 
 export type ProgressPair = "finalized→processing" | "active→generating" | "chunk→generating";
 
+/** One of the slowest pairs, and where it fell against the session's pings (alarm work). */
+export interface SlowSample {
+  pair: ProgressPair;
+  job: number;
+  ms: number;
+  /** From the last ping read before the state change to the change, in ms. */
+  afterPingMs: number | null;
+}
+
 export interface ProgressFigures {
   jobs: number;
+  slowest: SlowSample[];
   /** Milliseconds, over every pair. */
   all: Summary;
   byPair: Record<ProgressPair, Summary>;
@@ -58,7 +68,9 @@ export async function runProgressBench(
 ): Promise<ProgressFigures> {
   const deadline = performance.now() + bounds.timeLimitMs;
   const notifications: Notification[] = [];
+  const pings: number[] = [];
   const stream = await openSse(`${server.baseUrl}/sse`, { Authorization: `Bearer ${server.secret}` }, (event) => {
+    if (event.event === "ping") pings.push(event.at);
     if (event.event !== "message") return;
     const message = JSON.parse(event.data) as { method?: string; params?: { progressToken: string; message: string } };
     if (message.method === "notifications/progress" && message.params) {
@@ -73,6 +85,7 @@ export async function runProgressBench(
   };
   let missed = 0;
   let jobs = 0;
+  const all: (SlowSample & { at: number })[] = [];
   try {
     for (let i = 0; i < bounds.jobs && performance.now() < deadline; i++) {
       const token = `progress-${i}`;
@@ -102,7 +115,10 @@ export async function runProgressBench(
       const pair = (kind: ProgressPair, at: number, message: string | RegExp) => {
         const matches = (text: string) => (typeof message === "string" ? text === message : message.test(text));
         const arrival = mine.find((n) => matches(n.message) && n.at >= at);
-        if (arrival) samples[kind].push(arrival.at - at);
+        if (arrival) {
+          samples[kind].push(arrival.at - at);
+          all.push({ pair: kind, job: i, ms: arrival.at - at, at, afterPingMs: null });
+        }
         else missed += 1;
       };
       const finalized = events.find((event) => event.kind === "file-finalized");
@@ -122,8 +138,16 @@ export async function runProgressBench(
     stream.close();
     await stream.ended;
   }
+  const slowest = all
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 3)
+    .map(({ at, ...sample }) => {
+      const lastPing = pings.filter((ping) => ping <= at).at(-1);
+      return { ...sample, afterPingMs: lastPing === undefined ? null : at - lastPing };
+    });
   return {
     jobs,
+    slowest,
     all: summarize(Object.values(samples).flat()),
     byPair: {
       "finalized→processing": summarize(samples["finalized→processing"]),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { useFakes } from "./support/fetch-spy";
-import { authed, initializeMcpSession, openIdleSession } from "./support/http";
+import { authed, initializeMcpSession, openIdleSession, postJson } from "./support/http";
 import { callTool, snapshotOf } from "./support/session-calls";
 
 const fakes = useFakes();
@@ -83,6 +83,22 @@ describe("follow-up questions", () => {
     expect(again.isError).toBeUndefined();
     expect(again.structuredContent).not.toHaveProperty("reusedUpload");
     expect(fakes.gemini.uploads.size).toBe(2);
+  });
+
+  it("follows up by jobId from a session-less /rpc call, reusing the other session's file and leaving it in place", async () => {
+    const videoUrl = fakes.videos.add("/elsewhere.mp4", { size: MiB });
+    const first = snapshotOf(await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl }));
+    const response = await postJson("/rpc", {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "askAboutVideo", arguments: { jobId: first.jobId, question: "From elsewhere?" } }
+    });
+    const { result } = (await response.json()) as { result: { isError?: boolean; structuredContent: Record<string, unknown> } };
+    expect(result.isError).toBeUndefined();
+    expect(result.structuredContent).toMatchObject({ status: "done", reusedUpload: true });
+    expect(fakes.gemini.uploads.size).toBe(1);
+    expect([...fakes.gemini.files.values()][0]?.deleted).toBe(false);
   });
 
   it("does not reuse a file across sessions by URL", async () => {
