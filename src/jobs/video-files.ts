@@ -103,7 +103,7 @@ export class VideoFiles {
 
   /** True when `fileName` is kept for reuse (so a finished job must not delete it). */
   holds(fileName: string): boolean {
-    return this.rows("SELECT 1 AS kept FROM video_files WHERE file_name = ?", fileName).length > 0;
+    return this.rows("SELECT * FROM video_files WHERE file_name = ? LIMIT 1", fileName).length > 0;
   }
 
   forget(fileName: string): void {

@@ -43,13 +43,13 @@ async function follow(deps: ToolDeps, started: Job, extra: ToolExtra): Promise<J
       if (!isFinal(job)) await progress.heartbeat(job);
     }
   } catch (error) {
+    void progress.flush(); // drops anything held back
     if (extra.signal.aborted) await deps.jobs.cancel(job.id, "the client cancelled the request");
     throw error;
   } finally {
     unwatch();
-    // Nothing held back may go out after the result (or the cancellation).
-    void progress.flush();
   }
+  // Nothing held back may go out after the result; what was sent goes first.
   await progress.flush();
   return job;
 }
