@@ -267,28 +267,7 @@ async function main(): Promise<void> {
     const activeServer = server;
     const activeFakes = fakes;
 
-    await part("tools/list latency and throughput", async () => {
-      const targets = [
-        ...ourTargets(activeServer, activeServer.baseUrl, "wrangler dev proxy"),
-        ...(direct ? ourTargets(activeServer, direct, "workerd direct") : []),
-        anchorTarget(anchor!)
-      ];
-      results.toolsList = await measureToolsList(targets);
-      printToolsList(results.toolsList, anchorLabel);
-    });
-
-    await part("GET /sse → ready", async () => {
-      const sseReadyMs: Record<string, Summary> = {};
-      sseReadyMs["wrangler dev proxy"] = summarize(await measureSseReady(activeServer.baseUrl, activeServer.secret, plan.sseReady));
-      if (direct) sseReadyMs["workerd direct"] = summarize(await measureSseReady(direct, activeServer.secret, plan.sseReady));
-      results.sseReadyMs = sseReadyMs;
-      console.table(
-        Object.fromEntries(
-          Object.entries(sseReadyMs).map(([via, s]) => [via, { opens: s.count, "p50 ms": ms(s.p50), "p99 ms": ms(s.p99), "max ms": ms(s.max) }])
-        )
-      );
-    });
-
+    // Progress before the load test: its thousands of requests leave the server busy for a while after.
     await part("progress latency (fake Gemini state change → SSE progress event)", async () => {
       const progress = await runProgressBench(activeServer, activeFakes, plan.progress);
       results.progress = progress;
@@ -305,6 +284,28 @@ async function main(): Promise<void> {
         (sample) => `${sample.pair} (job ${sample.job}) ${ms(sample.ms)} ms, ${sample.afterPingMs === null ? "before any ping" : `${ms(sample.afterPingMs)} ms after a ping`}`
       );
       console.log(`slowest: ${slowest.join("; ")}`);
+    });
+
+    await part("GET /sse → ready", async () => {
+      const sseReadyMs: Record<string, Summary> = {};
+      sseReadyMs["wrangler dev proxy"] = summarize(await measureSseReady(activeServer.baseUrl, activeServer.secret, plan.sseReady));
+      if (direct) sseReadyMs["workerd direct"] = summarize(await measureSseReady(direct, activeServer.secret, plan.sseReady));
+      results.sseReadyMs = sseReadyMs;
+      console.table(
+        Object.fromEntries(
+          Object.entries(sseReadyMs).map(([via, s]) => [via, { opens: s.count, "p50 ms": ms(s.p50), "p99 ms": ms(s.p99), "max ms": ms(s.max) }])
+        )
+      );
+    });
+
+    await part("tools/list latency and throughput", async () => {
+      const targets = [
+        ...ourTargets(activeServer, activeServer.baseUrl, "wrangler dev proxy"),
+        ...(direct ? ourTargets(activeServer, direct, "workerd direct") : []),
+        anchorTarget(anchor!)
+      ];
+      results.toolsList = await measureToolsList(targets);
+      printToolsList(results.toolsList, anchorLabel);
     });
 
     await part(`upload (${plan.uploadMB} MB)`, async () => {
