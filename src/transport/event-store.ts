@@ -4,13 +4,21 @@
  * Durable Object restart.
  *
  * ## Storage layout
- * `mcp_events`: every message sent on a `/mcp` SSE stream, by rising `seq`,
+ * `mcp_events`: the messages sent on `/mcp` SSE streams, by rising `seq`,
  * with the SDK's stream id; only the newest `MCP_EVENT_LIMIT` are kept. Event
  * ids are `<sessionId>-m<seq>`.
+ *
+ * A reply that is the first message on its stream (a request answered with
+ * no progress before it, such as `tools/list`) is not stored: a client can
+ * only resume a stream after an event it received, so no replay can ever
+ * include the first one. Its id, `<sessionId>-r<streamId>`, still names the
+ * stream, and resuming after it replays whatever the stream stored since (the
+ * other replies of a batch). This halves the cost of such requests: each
+ * stored event is a durable write the response waits for.
  * @module
  */
 import type { EventStore } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { isJSONRPCErrorResponse, isJSONRPCResultResponse, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
 export const MCP_EVENT_LIMIT = 1000;
 
@@ -22,6 +30,8 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS mcp_events (
 
 export class SqliteEventStore implements EventStore {
   private ready = false;
+  /** Streams that have sent an event (the newest MCP_EVENT_LIMIT): later events on them are stored. */
+  private readonly usedStreams = new Set<string>();
 
   constructor(
     private readonly sql: SqlStorage,
@@ -42,7 +52,23 @@ export class SqliteEventStore implements EventStore {
     return Number.isSafeInteger(seq) ? seq : undefined;
   }
 
+  private remember(streamId: string): void {
+    this.usedStreams.add(streamId);
+    if (this.usedStreams.size > MCP_EVENT_LIMIT) {
+      this.usedStreams.delete(this.usedStreams.values().next().value!);
+    }
+  }
+
+  private get replyPrefix(): string {
+    return `${this.sessionId}-r`;
+  }
+
   async storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
+    const first = !this.usedStreams.has(streamId);
+    if (first) this.remember(streamId);
+    if (first && (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message))) {
+      return `${this.replyPrefix}${streamId}`;
+    }
     const [row] = this.exec<{ seq: number }>(
       "INSERT INTO mcp_events (stream_id, data) VALUES (?, ?) RETURNING seq",
       streamId,
@@ -54,6 +80,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async getStreamIdForEventId(eventId: string): Promise<string | undefined> {
+    if (eventId.startsWith(this.replyPrefix)) return eventId.slice(this.replyPrefix.length) || undefined;
     const seq = this.seqOf(eventId);
     if (seq === undefined) return undefined;
     return this.exec<{ stream_id: string }>("SELECT stream_id FROM mcp_events WHERE seq = ?", seq)[0]?.stream_id;
@@ -65,10 +92,12 @@ export class SqliteEventStore implements EventStore {
   ): Promise<string> {
     const streamId = await this.getStreamIdForEventId(lastEventId);
     if (streamId === undefined) throw new Error(`Unknown or expired event id ${lastEventId}`);
+    // An unstored reply was its stream's first event: everything stored on the stream came after it.
+    const after = lastEventId.startsWith(this.replyPrefix) ? 0 : this.seqOf(lastEventId)!;
     const events = this.exec<{ seq: number; data: string }>(
       "SELECT seq, data FROM mcp_events WHERE stream_id = ? AND seq > ? ORDER BY seq",
       streamId,
-      this.seqOf(lastEventId)!
+      after
     );
     for (const event of events) {
       await send(`${this.sessionId}-m${event.seq}`, JSON.parse(event.data) as JSONRPCMessage);
