@@ -8,19 +8,23 @@
  * with the SDK's stream id; only the newest `MCP_EVENT_LIMIT` are kept. Event
  * ids are `<sessionId>-m<seq>`.
  *
- * A reply that is the first message on its stream (a request answered with
- * no progress before it, such as `tools/list`) is not stored: a client can
- * only resume a stream after an event it received, so no replay can ever
- * include the first one. Its id, `<sessionId>-r<streamId>`, still names the
- * stream, and resuming after it replays whatever the stream stored since (the
- * other replies of a batch). This halves the cost of such requests: each
- * stored event is a durable write the response waits for.
+ * The first event of a request's stream is not stored: a client can only
+ * resume a stream after an event it received, so no replay can ever include
+ * the first one. That event is the SDK's priming event (protocol 2025-11-25)
+ * or, for older clients, often the reply itself (`tools/list`). Its id,
+ * `<sessionId>-s<streamId>`, still names the stream, and resuming after it
+ * replays all the stream stored. Each stored event is a durable write the
+ * response waits for, so this takes one write off every request. The
+ * standalone GET stream is always stored in full: it outlives requests and
+ * restarts.
  * @module
  */
 import type { EventStore } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { isJSONRPCErrorResponse, isJSONRPCResultResponse, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
 export const MCP_EVENT_LIMIT = 1000;
+/** The SDK's stream id for the standalone GET stream (`_standaloneSseStreamId`). */
+const STANDALONE_STREAM_ID = "_GET_stream";
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS mcp_events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -30,7 +34,7 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS mcp_events (
 
 export class SqliteEventStore implements EventStore {
   private ready = false;
-  /** Streams that have sent an event (the newest MCP_EVENT_LIMIT): later events on them are stored. */
+  /** Request streams that have sent their first event (the newest MCP_EVENT_LIMIT). */
   private readonly usedStreams = new Set<string>();
 
   constructor(
@@ -59,15 +63,15 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  private get replyPrefix(): string {
-    return `${this.sessionId}-r`;
+  /** Ids of unstored first events: the prefix, then the stream id. */
+  private get streamStartPrefix(): string {
+    return `${this.sessionId}-s`;
   }
 
   async storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
-    const first = !this.usedStreams.has(streamId);
-    if (first) this.remember(streamId);
-    if (first && (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message))) {
-      return `${this.replyPrefix}${streamId}`;
+    if (streamId !== STANDALONE_STREAM_ID && !this.usedStreams.has(streamId)) {
+      this.remember(streamId);
+      return `${this.streamStartPrefix}${streamId}`;
     }
     const [row] = this.exec<{ seq: number }>(
       "INSERT INTO mcp_events (stream_id, data) VALUES (?, ?) RETURNING seq",
@@ -80,7 +84,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async getStreamIdForEventId(eventId: string): Promise<string | undefined> {
-    if (eventId.startsWith(this.replyPrefix)) return eventId.slice(this.replyPrefix.length) || undefined;
+    if (eventId.startsWith(this.streamStartPrefix)) return eventId.slice(this.streamStartPrefix.length) || undefined;
     const seq = this.seqOf(eventId);
     if (seq === undefined) return undefined;
     return this.exec<{ stream_id: string }>("SELECT stream_id FROM mcp_events WHERE seq = ?", seq)[0]?.stream_id;
@@ -92,8 +96,8 @@ export class SqliteEventStore implements EventStore {
   ): Promise<string> {
     const streamId = await this.getStreamIdForEventId(lastEventId);
     if (streamId === undefined) throw new Error(`Unknown or expired event id ${lastEventId}`);
-    // An unstored reply was its stream's first event: everything stored on the stream came after it.
-    const after = lastEventId.startsWith(this.replyPrefix) ? 0 : this.seqOf(lastEventId)!;
+    // After an unstored first event, everything the stream stored comes after it.
+    const after = lastEventId.startsWith(this.streamStartPrefix) ? 0 : this.seqOf(lastEventId)!;
     const events = this.exec<{ seq: number; data: string }>(
       "SELECT seq, data FROM mcp_events WHERE stream_id = ? AND seq > ? ORDER BY seq",
       streamId,

@@ -29,31 +29,32 @@ async function replayed(store: SqliteEventStore, lastEventId: string): Promise<{
 }
 
 describe("SqliteEventStore", () => {
-  it("does not store a reply that is its stream's first event, yet knows its stream", async () => {
+  it("does not store a request stream's first event, yet knows its stream", async () => {
     const rows = await withStore("event-store-first-reply", async (store) => {
       const id = await store.storeEvent("stream-a", reply(1));
-      expect(id).toBe(`${SESSION}-rstream-a`);
+      expect(id).toBe(`${SESSION}-sstream-a`);
       expect(await store.getStreamIdForEventId(id)).toBe("stream-a");
       expect(await replayed(store, id)).toEqual({ streamId: "stream-a", sent: [] });
     });
     expect(rows).toBe(0);
   });
 
-  it("stores a reply that follows progress, and replays it after the progress event", async () => {
-    const rows = await withStore("event-store-progress-reply", async (store) => {
+  it("replays everything after a priming event, and after any stored event", async () => {
+    const rows = await withStore("event-store-priming", async (store) => {
+      const primingId = await store.storeEvent("stream-b", {} as JSONRPCMessage);
       const progressId = await store.storeEvent("stream-b", progress);
       const replyId = await store.storeEvent("stream-b", reply(2));
       expect(replyId).toMatch(new RegExp(`^${SESSION}-m\\d+$`));
+      expect(await replayed(store, primingId)).toEqual({ streamId: "stream-b", sent: [[progressId, progress], [replyId, reply(2)]] });
       expect(await replayed(store, progressId)).toEqual({ streamId: "stream-b", sent: [[replyId, reply(2)]] });
     });
     expect(rows).toBe(2);
   });
 
-  it("stores the later replies of a batch and replays them after the first, unstored one", async () => {
-    const rows = await withStore("event-store-batch", async (store) => {
-      const firstId = await store.storeEvent("stream-c", reply(3));
-      const secondId = await store.storeEvent("stream-c", reply(4));
-      expect(await replayed(store, firstId)).toEqual({ streamId: "stream-c", sent: [[secondId, reply(4)]] });
+  it("stores every event of the standalone GET stream, which outlives requests and restarts", async () => {
+    const rows = await withStore("event-store-standalone", async (store) => {
+      const id = await store.storeEvent("_GET_stream", progress);
+      expect(id).toMatch(new RegExp(`^${SESSION}-m\\d+$`));
     });
     expect(rows).toBe(1);
   });
