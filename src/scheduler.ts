@@ -3,10 +3,15 @@
  * ping, job heartbeats, polling waits and retry backoffs.
  *
  * Deadlines live in memory and the alarm is set to the earliest of them. A
- * restart forgets the deadlines but not the alarm; the object's `alarm()`
- * then rebuilds what it needs from its tables (see `SessionDO.alarm`).
+ * restart forgets the deadlines but not the alarm: `restore()` keeps the
+ * stored alarm as a deadline of its own, so a later, longer deadline (the
+ * session's expiry) can never push it back; when it fires, the object's
+ * `alarm()` rebuilds what it needs from its tables (see `SessionDO.alarm`).
  * @module
  */
+
+/** The deadline that stands for an alarm set before a restart. */
+const RESTORED = "restored";
 
 interface Sleeper {
   at: number;
@@ -22,6 +27,13 @@ export class AlarmScheduler {
     private readonly storage: DurableObjectStorage,
     private readonly now: () => number = Date.now
   ) {}
+
+  /** For the constructor (under `blockConcurrencyWhile`): adopts the alarm an earlier instance set. */
+  async restore(): Promise<void> {
+    const at = await this.storage.getAlarm();
+    this.armedAt = at;
+    if (at !== null) this.deadlines.set(RESTORED, at);
+  }
 
   /** Sets (or moves) the named deadline. */
   async set(name: string, at: number): Promise<void> {

@@ -75,6 +75,12 @@ export class SessionDO extends DurableObject<Env> {
     this.config = readConfig(env);
     this.store = new SessionStore(ctx.storage);
     this.scheduler = new AlarmScheduler(ctx.storage);
+    // A restart interrupted whatever jobs were running: carry on at once, and
+    // keep the alarm an earlier instance set (a first request must not push it back).
+    void ctx.blockConcurrencyWhile(async () => {
+      await this.scheduler.restore();
+      await this.jobs().heartbeat();
+    });
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -128,7 +134,12 @@ export class SessionDO extends DurableObject<Env> {
    * SESSION_TTL_SECONDS; otherwise sets the deadline to look again.
    */
   private async expireIfIdle(): Promise<void> {
-    if (this.streams.size > 0 || this.jobs().busy) return;
+    if (this.jobs().busy) return;
+    if (this.streams.size > 0 || (await this.http)?.hasOpenStreams) {
+      // Open streams are activity; look again in a TTL (/mcp streams set no ping deadline).
+      await this.scheduler.set(EXPIRY, Date.now() + this.config.sessionTtlMs);
+      return;
+    }
     // A session-less /rpc call leaves no session record, only the jobs it started.
     const idleSince = Math.max(this.store.exists() ? this.store.lastActiveAt() : 0, this.jobs().lastActivity());
     if (idleSince === 0) return;
@@ -286,7 +297,10 @@ export class SessionDO extends DurableObject<Env> {
           this.store.create(this.sessionId);
           this.store.saveInitializeRequest(initializeRequest);
         },
-        onDeleted: () => this.endSession()
+        onDeleted: () => this.endSession(),
+        onStreamClosed: () => {
+          if (this.store.exists()) this.store.touch();
+        }
       });
       const stored = this.store.initializeRequest();
       if (stored) await session.restore(stored);

@@ -31,11 +31,15 @@ export interface StreamableHttpSessionOptions {
   onInitialized(initializeRequest: JSONRPCRequest): void;
   /** Runs when the client ends the session with DELETE. */
   onDeleted(): Promise<void> | void;
+  /** Runs when an SSE response stream of the session ends or its client goes away. */
+  onStreamClosed(): void;
 }
 
 const MCP_ACCEPT = "application/json, text/event-stream";
 
 export class StreamableHttpSession {
+  private openStreams = 0;
+
   private constructor(
     private readonly transport: WebStandardStreamableHTTPServerTransport,
     private readonly options: StreamableHttpSessionOptions
@@ -65,8 +69,17 @@ export class StreamableHttpSession {
     if (!response.ok) throw new Error(`Restoring the MCP session failed with HTTP ${response.status}`);
   }
 
+  /** True while a client holds an SSE stream of the session open: activity, like an open `/sse` stream. */
+  get hasOpenStreams(): boolean {
+    return this.openStreams > 0;
+  }
+
   /** Handles one `/mcp` request (POST, GET or DELETE). */
   async handle(request: Request): Promise<Response> {
+    return this.tracked(await this.dispatch(request));
+  }
+
+  private async dispatch(request: Request): Promise<Response> {
     if (request.method !== "POST") return this.transport.handleRequest(request);
     const text = await readBodyText(request);
     let parsedBody: unknown;
@@ -88,6 +101,42 @@ export class StreamableHttpSession {
 
   async close(): Promise<void> {
     await this.transport.close();
+  }
+
+  /** Counts an SSE response as open until it ends or its reader cancels it (a client gone). */
+  private tracked(response: Response): Response {
+    const isStream = response.headers.get("Content-Type")?.startsWith("text/event-stream");
+    if (!isStream || !response.body) return response;
+    this.openStreams += 1;
+    let open = true;
+    const closed = () => {
+      if (!open) return;
+      open = false;
+      this.openStreams -= 1;
+      this.options.onStreamClosed();
+    };
+    const reader = response.body.getReader();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            closed();
+            controller.close();
+          } else {
+            controller.enqueue(value);
+          }
+        } catch (error) {
+          closed();
+          controller.error(error);
+        }
+      },
+      cancel(reason) {
+        closed();
+        return reader.cancel(reason);
+      }
+    });
+    return new Response(body, response);
   }
 }
 

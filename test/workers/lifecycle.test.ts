@@ -77,6 +77,26 @@ describe("session expiry", () => {
     await closeStreams(session.sessionId);
   });
 
+  it("keeps a Streamable HTTP session whose GET stream is open however long it has been idle", async () => {
+    const sessionId = await initializeMcpSession();
+    const stream = await authed("/mcp", {
+      headers: { Accept: "text/event-stream", "Mcp-Session-Id": sessionId, "Mcp-Protocol-Version": "2025-06-18" }
+    });
+    expect(stream.status).toBe(200);
+    await idleFor(sessionId, 2 * DAY_MS);
+    await runDurableObjectAlarm(sessionStub(sessionId));
+    const ping = await postJson(
+      "/mcp",
+      { jsonrpc: "2.0", id: 2, method: "ping" },
+      { Accept: "application/json, text/event-stream", "Mcp-Session-Id": sessionId, "Mcp-Protocol-Version": "2025-06-18" }
+    );
+    expect(ping.status).toBe(200);
+    await ping.text();
+    const alarm = await runInDurableObject(sessionStub(sessionId), (_instance, state) => state.storage.getAlarm());
+    expect(alarm).toBeGreaterThan(Date.now());
+    await stream.body?.cancel();
+  });
+
   it("cancels running jobs and deletes their files when a Streamable HTTP client ends the session", async () => {
     fakes.gemini.enqueue({ kind: "answer", chunks: Array.from({ length: 40 }, () => "slow "), chunkDelayMs: 100 });
     const videoUrl = fakes.videos.add("/ending.mp4", { size: 1024 * 1024 });
