@@ -1,6 +1,12 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { FAKE_GEMINI_BASE_URL, TEST_MAX_VIDEO_BYTES, TEST_SHARED_SECRET } from "./test/constants.js";
+import {
+  FAKE_GEMINI_BASE_URL,
+  TEST_MAX_VIDEO_BYTES,
+  TEST_SHARED_SECRET,
+  TEST_SOURCE_TIMEOUT_SECONDS,
+  TEST_TOOL_CALL_BUDGET_SECONDS
+} from "./test/constants.js";
 
 export default defineConfig({
   test: {
@@ -20,7 +26,10 @@ export default defineConfig({
                 PING_INTERVAL_SECONDS: "25",
                 ALLOWED_ORIGINS: "*",
                 ALLOW_PRIVATE_VIDEO_URLS: "false",
-                MAX_VIDEO_BYTES: String(TEST_MAX_VIDEO_BYTES)
+                MAX_VIDEO_BYTES: String(TEST_MAX_VIDEO_BYTES),
+                TOOL_CALL_BUDGET_SECONDS: String(TEST_TOOL_CALL_BUDGET_SECONDS),
+                SOURCE_CONNECT_TIMEOUT_SECONDS: String(TEST_SOURCE_TIMEOUT_SECONDS),
+                SOURCE_IDLE_TIMEOUT_SECONDS: String(TEST_SOURCE_TIMEOUT_SECONDS)
               }
             }
           })

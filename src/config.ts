@@ -21,6 +21,12 @@ export interface Env {
   ALLOWED_ORIGINS?: string;
   ALLOW_PRIVATE_VIDEO_URLS?: string;
   MAX_VIDEO_BYTES?: string;
+  /** How long a blocking tool call waits before answering "still running" with its job id. */
+  TOOL_CALL_BUDGET_SECONDS?: string;
+  /** Limits on downloading a video: until the host answers, between bytes, and in all. */
+  SOURCE_CONNECT_TIMEOUT_SECONDS?: string;
+  SOURCE_IDLE_TIMEOUT_SECONDS?: string;
+  SOURCE_TOTAL_TIMEOUT_SECONDS?: string;
 }
 
 /** Tracks the newest Flash model, so the default does not go stale. */
@@ -29,6 +35,11 @@ export const DEFAULT_PING_INTERVAL_SECONDS = 25;
 export const DEFAULT_SESSION_TTL_SECONDS = 24 * 60 * 60;
 export const DEFAULT_MAX_VIDEO_BYTES = 2 * 1024 ** 3;
 export const SHARED_SECRET_LENGTH = 64;
+/** Under the 300 s after which Claude's connectors give up on a tool call. */
+export const DEFAULT_TOOL_CALL_BUDGET_SECONDS = 240;
+export const DEFAULT_SOURCE_CONNECT_TIMEOUT_SECONDS = 30;
+export const DEFAULT_SOURCE_IDLE_TIMEOUT_SECONDS = 60;
+export const DEFAULT_SOURCE_TOTAL_TIMEOUT_SECONDS = 2 * 60 * 60;
 
 /** Settings the tools need, free of Worker bindings. */
 export interface GeminiSettings {
@@ -44,6 +55,8 @@ export interface Config {
   allowedOrigins: "*" | string[];
   allowPrivateVideoUrls: boolean;
   maxVideoBytes: number;
+  toolCallBudgetMs: number;
+  sourceTimeouts: { connectMs: number; idleMs: number; totalMs: number };
 }
 
 function positiveNumber(raw: string | undefined, fallback: number): number {
@@ -78,6 +91,12 @@ export function readConfig(env: Env): Config {
             .map((origin) => origin.trim())
             .filter(Boolean),
     allowPrivateVideoUrls: env.ALLOW_PRIVATE_VIDEO_URLS?.trim().toLowerCase() === "true",
-    maxVideoBytes: positiveNumber(env.MAX_VIDEO_BYTES, DEFAULT_MAX_VIDEO_BYTES)
+    maxVideoBytes: positiveNumber(env.MAX_VIDEO_BYTES, DEFAULT_MAX_VIDEO_BYTES),
+    toolCallBudgetMs: positiveNumber(env.TOOL_CALL_BUDGET_SECONDS, DEFAULT_TOOL_CALL_BUDGET_SECONDS) * 1000,
+    sourceTimeouts: {
+      connectMs: positiveNumber(env.SOURCE_CONNECT_TIMEOUT_SECONDS, DEFAULT_SOURCE_CONNECT_TIMEOUT_SECONDS) * 1000,
+      idleMs: positiveNumber(env.SOURCE_IDLE_TIMEOUT_SECONDS, DEFAULT_SOURCE_IDLE_TIMEOUT_SECONDS) * 1000,
+      totalMs: positiveNumber(env.SOURCE_TOTAL_TIMEOUT_SECONDS, DEFAULT_SOURCE_TOTAL_TIMEOUT_SECONDS) * 1000
+    }
   };
 }

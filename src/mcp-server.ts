@@ -32,7 +32,15 @@ function noJobs(): never {
   throw new Error("Listing tools runs no job");
 }
 
-const NO_JOBS: JobService = { start: noJobs, get: noJobs, list: noJobs, watch: noJobs, wait: noJobs, cancel: noJobs };
+const NO_JOBS: JobService = {
+  start: noJobs,
+  get: noJobs,
+  list: noJobs,
+  watch: noJobs,
+  wait: noJobs,
+  follow: noJobs,
+  cancel: noJobs
+};
 
 let toolList: Promise<ListToolsResult> | undefined;
 
@@ -44,7 +52,7 @@ let toolList: Promise<ListToolsResult> | undefined;
 export function listTools(): Promise<ListToolsResult> {
   toolList ??= (async () => {
     const transport = new SessionTransport(() => {});
-    await buildMcpServer({ jobs: NO_JOBS, defaultModel: "" }).connect(transport);
+    await buildMcpServer({ jobs: NO_JOBS, defaultModel: "", callBudgetMs: 0 }).connect(transport);
     const reply = await transport.request({ jsonrpc: "2.0", id: 0, method: "tools/list" });
     if (!("result" in reply)) throw new Error(`Listing the tools failed: ${JSON.stringify(reply.error)}`);
     return reply.result as ListToolsResult;

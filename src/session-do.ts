@@ -165,7 +165,8 @@ export class SessionDO extends DurableObject<Env> {
       gemini: this.config.gemini,
       fetch: (input, init) => fetch(input, init),
       allowPrivateVideoUrls: this.config.allowPrivateVideoUrls,
-      maxVideoBytes: this.config.maxVideoBytes
+      maxVideoBytes: this.config.maxVideoBytes,
+      sourceTimeouts: this.config.sourceTimeouts
     });
     return this.jobManager;
   }
@@ -173,7 +174,8 @@ export class SessionDO extends DurableObject<Env> {
   private toolDeps(): ToolDeps {
     return {
       jobs: routeJobs(this.jobs(), (sessionId) => this.env.SESSIONS.get(this.env.SESSIONS.idFromName(sessionId))),
-      defaultModel: this.config.gemini.model
+      defaultModel: this.config.gemini.model,
+      callBudgetMs: this.config.toolCallBudgetMs
     };
   }
 

@@ -61,7 +61,7 @@ export function isNetworkError(error: unknown): boolean {
 /** How long to wait before attempt `attempt + 1`, or undefined when not retryable. */
 export function retryDelayMs(error: unknown, attempt: number): number | undefined {
   const status = statusOf(error);
-  const backoff = Math.min(INITIAL_BACKOFF_MS * 2 ** (attempt - 1), MAX_BACKOFF_MS);
+  const backoff = backoffMs(attempt);
   if (status === 429) {
     const delay = retryInfoDelayMs(bodyOf(error)) ?? backoff;
     return delay <= MAX_RETRY_DELAY_MS ? delay : undefined;
@@ -80,6 +80,16 @@ export interface RetryOptions {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   signal?: AbortSignal;
   onRetry?(notice: RetryNotice): Promise<void> | void;
+  /**
+   * Which failures to retry (with exponential backoff), in place of the
+   * default judgement of Gemini's errors: for operations that are not one
+   * Gemini call, whose inner calls have had their own attempts already.
+   */
+  retryable?(error: unknown): boolean;
+}
+
+function backoffMs(attempt: number): number {
+  return Math.min(INITIAL_BACKOFF_MS * 2 ** (attempt - 1), MAX_BACKOFF_MS);
 }
 
 /** Runs `operation` up to MAX_ATTEMPTS times; every wait is bounded and reported. */
@@ -89,7 +99,14 @@ export async function withRetry<T>(operation: () => Promise<T>, options: RetryOp
       return await operation();
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      const delayMs = attempt < MAX_ATTEMPTS ? retryDelayMs(error, attempt) : undefined;
+      const delayMs =
+        attempt >= MAX_ATTEMPTS
+          ? undefined
+          : options.retryable
+            ? options.retryable(error)
+              ? backoffMs(attempt)
+              : undefined
+            : retryDelayMs(error, attempt);
       if (delayMs === undefined) throw error;
       await options.onRetry?.({ attempt, delayMs, error });
       await options.sleep(delayMs, options.signal);

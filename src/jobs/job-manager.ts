@@ -9,18 +9,28 @@
  * object awake and, after a restart, `resume()` (called from the alarm)
  * starts a runner for every active job that has none.
  *
+ * ## Callers
+ * Blocking tool calls `follow` the job they wait for. When the last caller
+ * cancels (a client's timeout), the job stops but keeps what Gemini has of
+ * the video, and the same request made again carries on from there (a new
+ * job resuming the upload). Background jobs (startVideoAnalysis, or a call
+ * that ran past its budget) run on without callers. `cancel` stops a job
+ * and deletes its upload.
+ *
  * Files Gemini processed are kept for follow-up questions (`VideoFiles`)
  * and deleted when the session ends.
  * @module
  */
 import type { GeminiSettings } from "../config";
 import { createGeminiClient, type FetchLike } from "../gemini/client";
-import { describeGeminiError } from "../gemini/errors";
+import { deleteGeminiFile } from "../gemini/delete-file";
 import { matchYouTube } from "../gemini/youtube";
 import type { AlarmScheduler } from "../scheduler";
+import type { SourceTimeouts } from "../video/transfer-watchdog";
 import { checkVideoUrl, VideoUrlError } from "../video/url-guard";
-import { isFinal, type AnalysisInput, type Job } from "./job";
-import type { JobStore } from "./job-store";
+import { isFinal, type AnalysisInput, type Job, type JobState } from "./job";
+import { JobStop } from "./job-stop";
+import type { JobStore, JobUpdate } from "./job-store";
 import { runJob, type JobContext } from "./run-job";
 import type { VideoFiles } from "./video-files";
 
@@ -41,6 +51,9 @@ const HEARTBEAT = "jobs";
 
 export type JobListener = (job: Job) => void;
 
+/** How a caller stopped waiting for a job: it ended, the caller cancelled, or the call's time budget ran out. */
+export type Leaving = "finished" | "cancelled" | "timed-out";
+
 export interface JobManagerOptions {
   /** The session these jobs belong to (known once a request names it). */
   sessionId(): string;
@@ -51,6 +64,7 @@ export interface JobManagerOptions {
   fetch: FetchLike;
   allowPrivateVideoUrls: boolean;
   maxVideoBytes: number;
+  sourceTimeouts: SourceTimeouts;
 }
 
 function sameInput(a: AnalysisInput, b: AnalysisInput): boolean {
@@ -64,6 +78,8 @@ function randomHex(bytes: number): string {
 
 export class JobManager {
   private readonly runners = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
+  /** Blocking calls waiting for each job. */
+  private readonly callers = new Map<string, number>();
   private readonly listeners = new Map<string, Set<JobListener>>();
   private readonly context: JobContext;
 
@@ -75,29 +91,59 @@ export class JobManager {
       fetch: options.fetch,
       allowPrivateVideoUrls: options.allowPrivateVideoUrls,
       maxVideoBytes: options.maxVideoBytes,
+      sourceTimeouts: options.sourceTimeouts,
       sleep: (ms, signal) => options.scheduler.sleep(ms, signal),
-      changed: (job) => this.notify(job)
+      changed: (job) => this.notify(job),
+      fileInUse: (fileName, exceptJobId) =>
+        options.store.active().some((job) => job.id !== exceptJobId && job.fileName === fileName)
     };
   }
 
   /**
    * Checks the URL, creates a job and starts running it; returns it as first
    * stored. The same request while an identical one is still running (a
-   * client retrying after a timeout) gets that job instead of a second upload.
+   * client retrying after a timeout) gets that job instead of a second upload;
+   * one whose identical predecessor was stopped when its caller left carries
+   * on from that one's upload. `background` jobs run on without callers.
    * Throws `VideoUrlError` for a URL no job could use, `JobLimitError` past
    * MAX_ACTIVE_JOBS.
    */
-  start(input: AnalysisInput): Job {
+  start(input: AnalysisInput, { background = false } = {}): Job {
     const youTube = matchYouTube(checkVideoUrl(input.videoUrl, true));
     if (youTube.kind === "not-a-video") throw new VideoUrlError(youTube.reason);
     if (youTube.kind === "not-youtube") checkVideoUrl(input.videoUrl, this.options.allowPrivateVideoUrls);
     const active = this.options.store.active();
     const same = active.find((job) => sameInput(job.input, input));
-    if (same) return same;
+    if (same) return background ? this.runInBackground(same) : same;
     if (active.length >= MAX_ACTIVE_JOBS) throw new JobLimitError();
-    const job = this.options.store.create(`${this.options.sessionId()}.${randomHex(8)}`, input);
+    const created = this.options.store.create(`${this.options.sessionId()}.${randomHex(8)}`, input);
+    const job = this.carryOn(created, background);
     this.launch(job.id);
     return job;
+  }
+
+  /**
+   * A caller starts waiting for the job; the returned function says how it
+   * stopped. The last caller to cancel stops the job (unless it runs in the
+   * background), keeping its upload for a retry; a caller out of time leaves
+   * the job running in the background.
+   */
+  follow(jobId: string): (leaving: Leaving) => void {
+    this.callers.set(jobId, (this.callers.get(jobId) ?? 0) + 1);
+    let left = false;
+    return (leaving) => {
+      if (left) return;
+      left = true;
+      const remaining = (this.callers.get(jobId) ?? 1) - 1;
+      if (remaining > 0) this.callers.set(jobId, remaining);
+      else this.callers.delete(jobId);
+      const job = this.get(jobId);
+      if (!job || isFinal(job)) return;
+      if (leaving === "timed-out") this.runInBackground(job);
+      else if (leaving === "cancelled" && remaining === 0 && !job.details.background) {
+        this.stop(jobId, new JobStop("the client cancelled the request", true));
+      }
+    };
   }
 
   /** The session whose jobs these are; job ids start with it. */
@@ -156,18 +202,15 @@ export class JobManager {
     return this.get(jobId);
   }
 
-  /** Cancels an active job: its runner stops and its Gemini file is deleted. */
-  cancel(jobId: string, reason = "cancelled by the client"): Job | undefined {
+  /**
+   * Cancels a job: its runner stops and its Gemini upload is deleted (that
+   * of a job stopped earlier for a retry, too).
+   */
+  async cancel(jobId: string, reason = "cancelled by the client"): Promise<Job | undefined> {
     const job = this.get(jobId);
+    if (job?.details.resumable && !job.details.resumedBy) return this.discard(job);
     if (!job || isFinal(job)) return job;
-    const runner = this.runners.get(jobId);
-    if (runner) {
-      runner.controller.abort(new Error(reason));
-      return job;
-    }
-    const cancelled = this.options.store.update(jobId, { state: "cancelled", message: "cancelled", error: `Cancelled: ${reason}` });
-    this.notify(cancelled);
-    return cancelled;
+    return this.stop(jobId, new JobStop(reason, false));
   }
 
   /** Starts a runner for every active job that has none (after a restart). */
@@ -196,22 +239,81 @@ export class JobManager {
   /** Cancels every running job, waits for each to end, and deletes the session's kept Gemini files. */
   async endAll(reason: string): Promise<void> {
     const running = [...this.runners.values()];
-    for (const runner of running) runner.controller.abort(new Error(reason));
+    for (const runner of running) runner.controller.abort(new JobStop(reason, false));
     await Promise.allSettled(running.map((runner) => runner.done));
-    const kept = this.options.files.all();
-    // Without a key (removed since) the files cannot be deleted; Gemini expires them in 48 hours.
-    if (kept.length === 0 || !this.options.gemini.apiKey) return;
+    const kept = this.options.files.all().map((file) => file.fileName);
+    const parked = this.list().flatMap((job) => (job.details.resumable && !job.details.resumedBy && job.fileName ? [job.fileName] : []));
+    await this.deleteFiles([...new Set([...kept, ...parked])]);
+  }
+
+  /** Deletes Gemini files and forgets them; without a key (removed since) Gemini expires them in 48 hours. */
+  private async deleteFiles(fileNames: string[]): Promise<void> {
+    if (fileNames.length === 0 || !this.options.gemini.apiKey) return;
     const ai = createGeminiClient(this.options.gemini, this.options.fetch);
+    const sleep = (ms: number) => this.options.scheduler.sleep(ms);
     await Promise.allSettled(
-      kept.map(async (file) => {
-        try {
-          await ai.files.delete({ name: file.fileName });
-        } catch (error) {
-          console.warn(`Could not delete Gemini file ${file.fileName}: ${describeGeminiError(error)}`);
-        }
-        this.options.files.forget(file.fileName);
+      fileNames.map(async (fileName) => {
+        this.options.files.forget(fileName);
+        await deleteGeminiFile(ai, fileName, sleep);
       })
     );
+  }
+
+  private update(jobId: string, update: JobUpdate): Job {
+    const job = this.options.store.update(jobId, update);
+    this.notify(job);
+    return job;
+  }
+
+  private runInBackground(job: Job): Job {
+    return job.details.background ? job : this.update(job.id, { details: { ...job.details, background: true } });
+  }
+
+  /** Stops a running job with `reason`; one with no runner (a restart not yet resumed) ends here. */
+  private stop(jobId: string, reason: JobStop): Job {
+    const runner = this.runners.get(jobId);
+    if (runner) {
+      runner.controller.abort(reason);
+      return this.get(jobId)!;
+    }
+    return this.update(jobId, { state: "cancelled", message: "cancelled", error: `Cancelled: ${reason.message}` });
+  }
+
+  /** An explicit cancel of a job stopped for a retry: its upload goes now. */
+  private async discard(job: Job): Promise<Job> {
+    const updated = this.update(job.id, { details: { ...job.details, resumable: false } });
+    if (job.fileName && !this.context.fileInUse(job.fileName, job.id)) await this.deleteFiles([job.fileName]);
+    return updated;
+  }
+
+  /**
+   * A new job picks up where an identical one stopped for its caller left
+   * off: the upload session (Gemini reports how far it got) or the uploaded
+   * file.
+   */
+  private carryOn(job: Job, background: boolean): Job {
+    const stopped = this.list().find(
+      (earlier) => earlier.details.resumable && !earlier.details.resumedBy && sameInput(earlier.input, job.input)
+    );
+    const details = { ...(background ? { background } : {}) };
+    if (!stopped) return background ? this.options.store.update(job.id, { details }) : job;
+    this.options.store.update(stopped.id, { details: { ...stopped.details, resumable: false, resumedBy: job.id } });
+    const state: JobState = stopped.fileName ? "processing" : stopped.uploadUrl ? "uploading" : "queued";
+    return this.options.store.update(job.id, {
+      state,
+      message: `carrying on from job ${stopped.id}`,
+      bytesUploaded: stopped.bytesUploaded,
+      totalBytes: stopped.totalBytes,
+      mimeType: stopped.mimeType,
+      uploadUrl: stopped.uploadUrl,
+      fileName: stopped.fileName,
+      fileUri: stopped.fileName ? stopped.fileUri : null,
+      details: {
+        ...details,
+        ...(stopped.details.sourceTag !== undefined ? { sourceTag: stopped.details.sourceTag } : {}),
+        ...(stopped.details.durationSeconds !== undefined ? { durationSeconds: stopped.details.durationSeconds } : {})
+      }
+    });
   }
 
   private launch(jobId: string): void {

@@ -29,7 +29,8 @@ export function routeJobs(local: JobManager, ownerOf: (sessionId: string) => Job
     return sessionId && sessionId !== local.sessionId ? ownerOf(sessionId) : undefined;
   };
   return {
-    start: (input) => local.start(input),
+    start: (input, options) => local.start(input, options),
+    follow: (jobId) => local.follow(jobId),
     get: (jobId) => local.get(jobId),
     list: () => local.list(),
     watch: (jobId, listener) => local.watch(jobId, listener),

@@ -64,6 +64,12 @@ export interface JobDetails {
   sourceTag?: string;
   /** True when a file uploaded earlier in the session was used. */
   reusedFile?: boolean;
+  /** Runs on whether or not anyone waits for it (startVideoAnalysis, or a call past its budget). */
+  background?: boolean;
+  /** Stopped because its last caller left: its upload is kept, and the same request made again carries on from it. */
+  resumable?: boolean;
+  /** The job that carried on from this one's upload. */
+  resumedBy?: string;
 }
 
 export interface JobUsage {

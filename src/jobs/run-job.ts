@@ -18,6 +18,7 @@ import { estimateTextTokens, estimateVideoTokens, fittingAlternatives } from "..
 import type { GeminiSettings } from "../config";
 import { askGeminiAboutVideo, NoAnswerError } from "../gemini/analyze";
 import { createGeminiClient, type FetchLike } from "../gemini/client";
+import { deleteGeminiFile } from "../gemini/delete-file";
 import { describeGeminiError } from "../gemini/errors";
 import { describeFinishReason } from "../gemini/finish-reasons";
 import { inputTokenLimit, prefetchInputTokenLimit } from "../gemini/models";
@@ -27,9 +28,12 @@ import { matchYouTube } from "../gemini/youtube";
 import { videoMimeType } from "../video/mime";
 import { formatClock, toGeminiOffset } from "../video/offset";
 import { ChunkReader, openVideoSource, tooLarge, VideoSourceError } from "../video/source";
+import { isRetryableSourceError } from "../video/source-error";
+import type { SourceTimeouts } from "../video/transfer-watchdog";
 import { VideoUrlError } from "../video/url-guard";
 import { isFinal, type Job, type JobDetails } from "./job";
 import { jobOwnerSession } from "./job-routing";
+import { JobStop } from "./job-stop";
 import type { JobStore, JobUpdate } from "./job-store";
 import { DEFAULT_FILE_LIFETIME_MS, sourceTagOf, type VideoFile, type VideoFiles } from "./video-files";
 
@@ -62,10 +66,13 @@ export interface JobContext {
   fetch: FetchLike;
   allowPrivateVideoUrls: boolean;
   maxVideoBytes: number;
+  sourceTimeouts: SourceTimeouts;
   /** Waits `ms` on the session's alarm; rejects when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Called after every change of the job. */
   changed(job: Job): void;
+  /** True when an active job other than `exceptJobId` reads the file. */
+  fileInUse(fileName: string, exceptJobId: string): boolean;
 }
 
 const megabytes = (bytes: number) => (bytes / 1_000_000).toFixed(1);
@@ -102,11 +109,13 @@ class JobRun {
     return this.job;
   }
 
-  private retrying<T>(what: string, operation: () => Promise<T>): Promise<T> {
+  /** Runs `operation` with bounded retries; `retryable` replaces the judgement of Gemini's errors. */
+  private retrying<T>(what: string, operation: () => Promise<T>, retryable?: (error: unknown) => boolean): Promise<T> {
     return withRetry(operation, {
       sleep: (ms, signal) => this.context.sleep(ms, signal),
       signal: this.signal,
-      onRetry: (notice) => void this.update({ message: retryMessage(what, notice) })
+      onRetry: (notice) => void this.update({ message: retryMessage(what, notice) }),
+      ...(retryable ? { retryable } : {})
     });
   }
 
@@ -118,8 +127,13 @@ class JobRun {
       if (this.job.state === "generating") await this.generate();
     } catch (error) {
       if (this.signal.aborted) {
-        const reason = this.signal.reason instanceof Error ? this.signal.reason.message : String(this.signal.reason ?? "");
-        this.update({ state: "cancelled", message: "cancelled", error: `Cancelled${reason ? `: ${reason}` : ""}` });
+        const stop: unknown = this.signal.reason;
+        const reason = stop instanceof Error ? stop.message : String(stop ?? "");
+        const resumable = stop instanceof JobStop && stop.keepUpload && (this.job.uploadUrl !== null || this.job.fileName !== null);
+        this.update(
+          { state: "cancelled", message: "cancelled", error: `Cancelled${reason ? `: ${reason}` : ""}` },
+          resumable ? { resumable } : {}
+        );
       } else {
         if (this.job.fileName && error instanceof ApiError && [403, 404].includes(error.status) && MENTIONS_A_FILE.test(error.message)) {
           // The kept copy is gone or unreadable: the next request uploads afresh.
@@ -128,9 +142,21 @@ class JobRun {
         this.update({ state: "failed", message: "failed", error: describeGeminiError(error) });
       }
     } finally {
-      if (isFinal(this.job)) await this.deleteFile();
+      if (isFinal(this.job)) await this.releaseFile();
     }
     return this.job;
+  }
+
+  /**
+   * A finished job's upload: kept when a later job carries on from it, or
+   * when it is kept for follow-ups (unless the job was cancelled); deleted
+   * otherwise, unless another job reads it.
+   */
+  private async releaseFile(): Promise<void> {
+    const { fileName, details, state } = this.job;
+    if (!fileName || details.resumable || details.reusedFile || this.context.fileInUse(fileName, this.job.id)) return;
+    if (state === "cancelled") this.context.files.forget(fileName);
+    await this.deleteFile(fileName);
   }
 
   private async route(): Promise<void> {
@@ -192,11 +218,13 @@ class JobRun {
 
   /**
    * Streams the source into the upload from the last confirmed byte. A
-   * dropped connection (source or Gemini) starts over from the checkpoint:
-   * the upload session says how far it got, and the source is reopened there.
+   * dropped download starts over from the checkpoint: the upload session
+   * says how far it got, and the source is reopened there. Gemini's calls
+   * have their own attempts inside, so only the download's failures are
+   * retried here: no call is ever tried more than MAX_ATTEMPTS times.
    */
   private async upload(): Promise<void> {
-    await this.retrying("The transfer was interrupted", () => this.uploadFromCheckpoint());
+    await this.retrying("The download was interrupted", () => this.uploadFromCheckpoint(), isRetryableSourceError);
   }
 
   private async uploadFromCheckpoint(): Promise<void> {
@@ -205,16 +233,15 @@ class JobRun {
     let offset = uploadUrl
       ? await this.retrying("Resuming the upload", () => queryUpload(this.target, uploadUrl!, this.signal))
       : 0;
-    const source = await this.retrying("Downloading the video", () =>
-      openVideoSource(this.job.input.videoUrl, {
-        fetch: this.context.fetch,
-        allowPrivate: this.context.allowPrivateVideoUrls,
-        maxBytes: maxVideoBytes,
-        offset,
-        signal: this.signal
-      })
-    );
-    const reader = new ChunkReader(source.response.body!, UPLOAD_CHUNK_BYTES);
+    const source = await openVideoSource(this.job.input.videoUrl, {
+      fetch: this.context.fetch,
+      allowPrivate: this.context.allowPrivateVideoUrls,
+      maxBytes: maxVideoBytes,
+      timeouts: this.context.sourceTimeouts,
+      offset,
+      signal: this.signal
+    });
+    const reader = new ChunkReader(source, UPLOAD_CHUNK_BYTES);
     try {
       await reader.skip(offset - source.startsAt);
       const totalBytes = source.totalBytes ?? this.job.totalBytes;
@@ -312,7 +339,7 @@ class JobRun {
       durationSeconds: details.durationSeconds ?? null,
       expiresAt: Number.isFinite(expiresAt) ? expiresAt : Date.now() + DEFAULT_FILE_LIFETIME_MS
     });
-    if (replaced) void this.deleteFile(replaced.fileName, false);
+    if (replaced && !this.context.fileInUse(replaced.fileName, this.job.id)) void this.deleteFile(replaced.fileName);
   }
 
   private async generate(): Promise<void> {
@@ -359,15 +386,10 @@ class JobRun {
     );
   }
 
-  /** Best effort: a file left behind expires on Gemini's side after 48 hours. */
-  private async deleteFile(name = this.job.fileName, reused = this.job.details.reusedFile): Promise<void> {
-    // A reused file belongs to the job (or session) that uploaded it.
-    if (!name || reused || this.context.files.holds(name)) return;
-    try {
-      await withRetry(() => this.ai.files.delete({ name }), { sleep: (ms) => this.context.sleep(ms) });
-    } catch (error) {
-      console.warn(`Could not delete Gemini file ${name}: ${describeGeminiError(error)}`);
-    }
+  /** Deletes a file no one keeps for follow-ups. */
+  private async deleteFile(name: string): Promise<void> {
+    if (this.context.files.holds(name)) return;
+    await deleteGeminiFile(this.ai, name, (ms) => this.context.sleep(ms));
   }
 }
 

@@ -17,7 +17,7 @@ export function registerAnalyzeRemoteVideo(server: McpServer, deps: ToolDeps): v
     {
       title: "Analyze a video with Gemini",
       description:
-        "Has Google Gemini watch a video (a YouTube link or a public video file URL) and answer a prompt about it: a summary with timestamps by default. Options pick the model, a clip (startOffset/endOffset), the frame rate, the resolution and the answer's length. Waits for the answer and sends progress notifications (upload, processing, generation) meanwhile. For very long videos you may prefer startVideoAnalysis + getVideoAnalysis.",
+        "Has Google Gemini watch a video (a YouTube link or a public video file URL) and answer a prompt about it: a summary with timestamps by default. Options pick the model, a clip (startOffset/endOffset), the frame rate, the resolution and the answer's length. Waits for the answer and sends progress notifications (upload, processing, generation) meanwhile; if the analysis outlives the call's time budget, it answers that it is still running, with a jobId whose answer getVideoAnalysis returns later. For very long videos you may prefer startVideoAnalysis + getVideoAnalysis.",
       inputSchema: videoInputShape,
       outputSchema: jobSnapshotShape,
       annotations: { readOnlyHint: true, openWorldHint: true }
@@ -27,7 +27,7 @@ export function registerAnalyzeRemoteVideo(server: McpServer, deps: ToolDeps): v
         deps,
         extra,
         () => toAnalysisInput(videoUrl, prompt ?? DEFAULT_PROMPT, options, { model: deps.defaultModel }),
-        (job) => ({ content: answerContent(job), structuredContent: toSnapshot(job) })
+        { done: (job) => ({ content: answerContent(job), structuredContent: toSnapshot(job) }), running: toSnapshot }
       )
   );
 }

@@ -87,7 +87,7 @@ export function registerAskAboutVideo(server: McpServer, deps: ToolDeps): void {
           found
             ? followUpOf(found, question, given, deps.defaultModel)
             : toAnalysisInput(videoUrl!, question, given, { model: deps.defaultModel }),
-        (job) => ({ content: answerContent(job), structuredContent: toSnapshot(job) })
+        { done: (job) => ({ content: answerContent(job), structuredContent: toSnapshot(job) }), running: toSnapshot }
       );
     }
   );

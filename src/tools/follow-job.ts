@@ -1,25 +1,35 @@
 /**
- * Starts a job for a tool call and follows it to the end, sending progress
- * meanwhile: what every tool that waits for an answer shares.
+ * Starts a job for a tool call and follows it, sending progress meanwhile:
+ * what every tool that waits for an answer shares.
  * @module
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { Leaving } from "../jobs/job-manager";
 import { isFinal, type AnalysisInput, type Job } from "../jobs/job";
 import type { ToolDeps } from "./deps";
 import { createJobProgressReporter, PROGRESS_HEARTBEAT_MS, type ToolExtra } from "./progress";
+import { stillRunningText } from "./still-running";
 import { toolError } from "./tool-error";
+
+/** How a tool shows a job: once done, and while it still runs (structured content and all). */
+export interface JobResults {
+  done(job: Job): CallToolResult;
+  running(job: Job): Record<string, unknown>;
+}
 
 /**
  * Builds the analysis from the tool's arguments, starts it (or joins the
- * identical one already running), waits for it and turns the finished job
- * into the tool's result. Bad arguments, and a failed or cancelled job, come
- * back as tool errors; a client that cancels the call cancels the job.
+ * identical one already running), and waits for it within the call's time
+ * budget. A finished job becomes the tool's result; one still running after
+ * the budget, a normal result saying so with its jobId (it carries on); bad
+ * arguments, and a failed or cancelled job, tool errors. A client that
+ * cancels the call stops waiting; the job stops only when no caller is left.
  */
 export async function answerWhenDone(
   deps: ToolDeps,
   extra: ToolExtra,
   buildInput: () => AnalysisInput,
-  toResult: (job: Job) => CallToolResult
+  results: JobResults
 ): Promise<CallToolResult> {
   let job: Job;
   try {
@@ -28,26 +38,48 @@ export async function answerWhenDone(
     if (extra.signal.aborted) throw error;
     return toolError(error);
   }
+  if (!isFinal(job)) {
+    return {
+      content: [{ type: "text", text: stillRunningText(job, deps.callBudgetMs) }],
+      structuredContent: results.running(job)
+    };
+  }
   if (job.state !== "done") return toolError(new Error(job.error ?? job.message));
-  return toResult(job);
+  return results.done(job);
 }
 
+/**
+ * Waits for the job until it ends or the budget runs out, whichever comes
+ * first. The budget is the call's wall-clock time, so a plain timer measures
+ * it: the object is awake while the call is open.
+ */
 async function follow(deps: ToolDeps, started: Job, extra: ToolExtra): Promise<Job> {
   let job = started;
+  const budget = new AbortController();
+  const timer = setTimeout(() => budget.abort(), deps.callBudgetMs);
+  const signal = AbortSignal.any([extra.signal, budget.signal]);
+  const leave = deps.jobs.follow(job.id);
+  let leaving: Leaving = "finished";
   const progress = createJobProgressReporter(extra);
   const unwatch = deps.jobs.watch(job.id, (changed) => void progress.update(changed));
   await progress.update(job);
   try {
     while (!isFinal(job)) {
-      job = (await deps.jobs.wait(job.id, PROGRESS_HEARTBEAT_MS, extra.signal)) ?? job;
+      job = (await deps.jobs.wait(job.id, PROGRESS_HEARTBEAT_MS, signal)) ?? job;
       if (!isFinal(job)) await progress.heartbeat(job);
     }
   } catch (error) {
-    void progress.flush(); // drops anything held back
-    if (extra.signal.aborted) await deps.jobs.cancel(job.id, "the client cancelled the request");
-    throw error;
+    if (!budget.signal.aborted || extra.signal.aborted) {
+      void progress.flush(); // drops anything held back
+      if (extra.signal.aborted) leaving = "cancelled";
+      throw error;
+    }
+    leaving = "timed-out";
+    job = deps.jobs.get(job.id) ?? job;
   } finally {
+    clearTimeout(timer);
     unwatch();
+    leave(leaving);
   }
   // Nothing held back may go out after the result; what was sent goes first.
   await progress.flush();

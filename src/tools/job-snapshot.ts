@@ -32,11 +32,16 @@ export const jobMetadataShape = {
   finishReason: z.string().optional()
 };
 
+/** Where a job stands: in every result of a tool that waits for a job, which may still be running. */
+export const jobStatusShape = {
+  status: z.enum(JOB_STATES).describe("done, or failed/cancelled; queued, uploading, processing or generating while it still runs."),
+  message: z.string().describe("Where the job stands, in words."),
+  progress: z.number().describe("Percent of the whole job, 0 to 100.")
+};
+
 export const jobSnapshotShape = {
   ...jobMetadataShape,
-  status: z.enum(JOB_STATES),
-  message: z.string().describe("Where the job stands, in words."),
-  progress: z.number().describe("Percent of the whole job, 0 to 100."),
+  ...jobStatusShape,
   videoUrl: z.string(),
   bytesUploaded: z.number(),
   totalBytes: z.number().nullable(),
@@ -81,13 +86,17 @@ export function answerContent(job: Job, text = job.text): CallToolResult["conten
   return [{ type: "text", text }, ...(note ? [{ type: "text" as const, text: note }] : [])];
 }
 
+export type JobStatus = z.infer<z.ZodObject<typeof jobStatusShape>>;
+
+export function toStatus(job: Job): JobStatus {
+  return { status: job.state, message: job.message, progress: Math.round(jobPercent(job) * 10) / 10 };
+}
+
 export function toSnapshot(job: Job, { includeText = true } = {}): JobSnapshot {
   const note = answerNote(job);
   return {
     ...toMetadata(job),
-    status: job.state,
-    message: job.message,
-    progress: Math.round(jobPercent(job) * 10) / 10,
+    ...toStatus(job),
     videoUrl: job.input.videoUrl,
     bytesUploaded: job.bytesUploaded,
     totalBytes: job.totalBytes,

@@ -41,7 +41,7 @@ export function registerJobTools(server: McpServer, deps: ToolDeps): void {
     async ({ videoUrl, prompt, ...options }) => {
       try {
         const input = toAnalysisInput(videoUrl, prompt ?? DEFAULT_PROMPT, options, { model: deps.defaultModel });
-        return snapshotResult(deps.jobs.start(input));
+        return snapshotResult(deps.jobs.start(input, { background: true }));
       } catch (error) {
         return toolError(error);
       }
@@ -53,7 +53,7 @@ export function registerJobTools(server: McpServer, deps: ToolDeps): void {
     {
       title: "Get a video analysis",
       description:
-        "Status, stage, progress and, once done, the answer of a job started by startVideoAnalysis or analyzeRemoteVideo. With waitSeconds it waits up to that long for the job to finish.",
+        "Status, stage, progress and, once done, the answer of a job started by startVideoAnalysis or analyzeRemoteVideo. With waitSeconds it waits up to that long (within the server's time budget for a call) for the job to finish.",
       inputSchema: {
         ...jobIdShape,
         waitSeconds: z
@@ -67,7 +67,8 @@ export function registerJobTools(server: McpServer, deps: ToolDeps): void {
       annotations: { readOnlyHint: true }
     },
     async ({ jobId, waitSeconds }, extra) => {
-      const job = await deps.jobs.wait(jobId, (waitSeconds ?? 0) * 1000, extra.signal);
+      const waitMs = Math.min((waitSeconds ?? 0) * 1000, deps.callBudgetMs);
+      const job = await deps.jobs.wait(jobId, waitMs, extra.signal);
       return job ? snapshotResult(job) : unknownJob(jobId);
     }
   );
@@ -76,7 +77,8 @@ export function registerJobTools(server: McpServer, deps: ToolDeps): void {
     "cancelVideoAnalysis",
     {
       title: "Cancel a video analysis",
-      description: "Stops a running job: the download, upload or generation is aborted; a partial upload is deleted (a processed video stays for follow-ups until the session ends).",
+      description:
+        "Stops a job: the download, upload or generation is aborted and the video uploaded to Gemini for it is deleted (unless another running job reads it).",
       inputSchema: jobIdShape,
       outputSchema: jobSnapshotShape,
       annotations: { destructiveHint: true, idempotentHint: true }

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { chaptersSchema, parseStructuredAnswer, renderChapters } from "../analysis/formats";
 import type { ToolDeps } from "./deps";
 import { answerWhenDone } from "./follow-job";
-import { answerContent, jobMetadataShape, toMetadata } from "./job-snapshot";
+import { answerContent, jobMetadataShape, jobStatusShape, toMetadata, toStatus } from "./job-snapshot";
 import { promptField, toAnalysisInput, videoUrlShape, watchOptionsShape } from "./video-input";
 
 export const MAX_CHAPTERS = 100;
@@ -42,7 +42,7 @@ export function registerSummarizeVideo(server: McpServer, deps: ToolDeps): void 
         focus: promptField("focus").optional().describe("What the summary should pay attention to."),
         ...watchOptionsShape
       },
-      outputSchema: { ...chaptersSchema.shape, ...jobMetadataShape },
+      outputSchema: { ...chaptersSchema.partial().shape, ...jobStatusShape, ...jobMetadataShape },
       annotations: { readOnlyHint: true, openWorldHint: true }
     },
     async ({ videoUrl, maxChapters, focus, ...options }, extra): Promise<CallToolResult> =>
@@ -54,12 +54,15 @@ export function registerSummarizeVideo(server: McpServer, deps: ToolDeps): void 
             model: deps.defaultModel,
             format: "chapters"
           }),
-        (job) => {
-          const chapters = parseStructuredAnswer("chapters", job.text);
-          return {
-            content: answerContent(job, renderChapters(chapters)),
-            structuredContent: { ...chapters, ...toMetadata(job) }
-          };
+        {
+          running: (job) => ({ ...toStatus(job), ...toMetadata(job) }),
+          done: (job) => {
+            const chapters = parseStructuredAnswer("chapters", job.text);
+            return {
+              content: answerContent(job, renderChapters(chapters)),
+              structuredContent: { ...chapters, ...toStatus(job), ...toMetadata(job) }
+            };
+          }
         }
       )
   );

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { parseStructuredAnswer, renderTranscript, transcriptSchema } from "../analysis/formats";
 import type { ToolDeps } from "./deps";
 import { answerWhenDone } from "./follow-job";
-import { answerContent, jobMetadataShape, toMetadata } from "./job-snapshot";
+import { answerContent, jobMetadataShape, jobStatusShape, toMetadata, toStatus } from "./job-snapshot";
 import { toAnalysisInput, videoUrlShape, watchOptionsShape } from "./video-input";
 
 export function transcriptPrompt(language: string | undefined, timestamps: boolean): string {
@@ -43,7 +43,7 @@ export function registerTranscribeVideo(server: McpServer, deps: ToolDeps): void
         timestamps: z.boolean().optional().describe("Start times for each segment (default true)."),
         ...watchOptionsShape
       },
-      outputSchema: { ...transcriptSchema.shape, ...jobMetadataShape },
+      outputSchema: { ...transcriptSchema.partial().shape, ...jobStatusShape, ...jobMetadataShape },
       annotations: { readOnlyHint: true, openWorldHint: true }
     },
     async ({ videoUrl, language, timestamps, ...options }, extra): Promise<CallToolResult> =>
@@ -55,13 +55,16 @@ export function registerTranscribeVideo(server: McpServer, deps: ToolDeps): void
             model: deps.defaultModel,
             format: "transcript"
           }),
-        (job) => {
-          const transcript = parseStructuredAnswer("transcript", job.text);
-          const text = transcript.segments.length > 0 ? renderTranscript(transcript) : "No speech found in the video.";
-          return {
-            content: answerContent(job, text),
-            structuredContent: { ...transcript, ...toMetadata(job) }
-          };
+        {
+          running: (job) => ({ ...toStatus(job), ...toMetadata(job) }),
+          done: (job) => {
+            const transcript = parseStructuredAnswer("transcript", job.text);
+            const text = transcript.segments.length > 0 ? renderTranscript(transcript) : "No speech found in the video.";
+            return {
+              content: answerContent(job, text),
+              structuredContent: { ...transcript, ...toStatus(job), ...toMetadata(job) }
+            };
+          }
         }
       )
   );

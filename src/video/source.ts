@@ -1,21 +1,18 @@
 /**
  * Opens a video URL for streaming: redirects followed by hand so every hop is
- * checked, size limits, and reading in fixed-size chunks.
+ * checked, size limits, time limits, and reading in fixed-size chunks.
  * @module
  */
 import type { FetchLike } from "../gemini/client";
+import { errorText, VideoSourceError } from "./source-error";
+import { TransferWatchdog, type SourceTimeouts } from "./transfer-watchdog";
 import { checkVideoUrl } from "./url-guard";
+
+export { VideoSourceError } from "./source-error";
 
 export const MAX_REDIRECTS = 5;
 /** Size of the read-ahead that tells whether a full chunk was the last. */
 const LOOKAHEAD_BYTES = 64 * 1024;
-
-export class VideoSourceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "VideoSourceError";
-  }
-}
 
 export interface OpenedSource {
   url: URL;
@@ -25,6 +22,17 @@ export interface OpenedSource {
   totalBytes: number | null;
   /** The byte the body starts at: `offset` when the range was honoured, else 0. */
   startsAt: number;
+  /** Guards reads of the body against the idle and total limits; stop it when done. */
+  watchdog: TransferWatchdog;
+}
+
+export interface OpenOptions {
+  fetch: FetchLike;
+  allowPrivate: boolean;
+  maxBytes: number;
+  timeouts: SourceTimeouts;
+  offset?: number;
+  signal?: AbortSignal;
 }
 
 function totalFrom(response: Response): number | null {
@@ -34,19 +42,17 @@ function totalFrom(response: Response): number | null {
   return length !== null && /^\d+$/.test(length) ? Number(length) : null;
 }
 
-/** Fetches `rawUrl` (from `offset`, when the server honours ranges). */
-export async function openVideoSource(
-  rawUrl: string,
-  options: { fetch: FetchLike; allowPrivate: boolean; maxBytes: number; offset?: number; signal?: AbortSignal }
-): Promise<OpenedSource> {
+/**
+ * Fetches `rawUrl` (from `offset`, when the server honours ranges). A host
+ * that cannot be reached, or drops the connection, fails with a retryable
+ * `VideoSourceError`; one that does not answer within `connectMs` fails for good.
+ */
+export async function openVideoSource(rawUrl: string, options: OpenOptions): Promise<OpenedSource> {
   let url = checkVideoUrl(rawUrl, options.allowPrivate);
   const offset = options.offset ?? 0;
+  const startedAt = Date.now();
   for (let hop = 0; ; hop++) {
-    const response = await options.fetch(url.toString(), {
-      redirect: "manual",
-      headers: offset > 0 ? { Range: `bytes=${offset}-` } : {},
-      ...(options.signal ? { signal: options.signal } : {})
-    });
+    const response = await fetchWithin(url, offset, options);
     const location = response.headers.get("Location");
     if (response.status >= 300 && response.status < 400 && location) {
       await response.body?.cancel();
@@ -57,7 +63,8 @@ export async function openVideoSource(
     if (!response.ok || !response.body) {
       await response.body?.cancel();
       throw new VideoSourceError(
-        `Could not download the video: ${url.host} answered HTTP ${response.status}. Check that the URL is public and points at a video file.`
+        `Could not download the video: ${url.host} answered HTTP ${response.status}. Check that the URL is public and points at a video file.`,
+        { retryable: response.status >= 500 }
       );
     }
     const totalBytes = totalFrom(response);
@@ -70,8 +77,35 @@ export async function openVideoSource(
       response,
       contentType: response.headers.get("Content-Type"),
       totalBytes,
-      startsAt: response.status === 206 ? offset : 0
+      startsAt: response.status === 206 ? offset : 0,
+      watchdog: new TransferWatchdog(url.host, options.timeouts, startedAt)
     };
+  }
+}
+
+/** One hop: the response's headers within `connectMs`, or a `VideoSourceError` naming the host. */
+async function fetchWithin(url: URL, offset: number, options: OpenOptions): Promise<Response> {
+  const timedOut = new VideoSourceError(
+    `${url.host} did not answer within ${Math.round(options.timeouts.connectMs / 1000)} s (SOURCE_CONNECT_TIMEOUT_SECONDS). Check the URL, or try again later.`
+  );
+  const connect = new AbortController();
+  const timer = setTimeout(() => connect.abort(timedOut), options.timeouts.connectMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, connect.signal]) : connect.signal;
+  try {
+    return await options.fetch(url.toString(), {
+      redirect: "manual",
+      headers: offset > 0 ? { Range: `bytes=${offset}-` } : {},
+      signal
+    });
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    if (connect.signal.aborted) throw timedOut;
+    throw new VideoSourceError(`Could not connect to ${url.host} to download the video (${errorText(error)}).`, {
+      retryable: true,
+      cause: error
+    });
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -81,11 +115,11 @@ export function tooLarge(bytes: number, maxBytes: number): string {
 }
 
 /**
- * Reads a byte stream in chunks of exactly `chunkBytes` (the last may be
+ * Reads a source's body in chunks of exactly `chunkBytes` (the last may be
  * shorter) straight into one reused buffer with a BYOB reader, and tells
  * whether a chunk is the last one. Holds one chunk plus a small read-ahead.
- * Reading in place (workerd's `readAtLeast`) keeps memory flat and avoids a
- * copy per network packet.
+ * Each read goes through the source's watchdog, so a stalled host fails the
+ * read; a dropped connection fails it with a retryable `VideoSourceError`.
  */
 export class ChunkReader {
   private readonly reader: ReadableStreamBYOBReader;
@@ -94,29 +128,51 @@ export class ChunkReader {
   /** Bytes read ahead (at the start of `lookahead`); they begin the next chunk. */
   private pending = 0;
   private ended = false;
+  /** Bytes of the body read so far, for messages. */
+  private position = 0;
 
   constructor(
-    body: ReadableStream<Uint8Array>,
+    private readonly source: Pick<OpenedSource, "response" | "url" | "watchdog" | "startsAt">,
     private readonly chunkBytes: number
   ) {
-    this.reader = body.getReader({ mode: "byob" });
+    this.reader = source.response.body!.getReader({ mode: "byob" });
     this.buffer = new ArrayBuffer(chunkBytes);
+  }
+
+  private async read(view: Uint8Array<ArrayBuffer>): Promise<ReadableStreamReadResult<Uint8Array<ArrayBuffer>>> {
+    try {
+      const result = await this.source.watchdog.read(this.reader.read(view));
+      this.position += result.value?.byteLength ?? 0;
+      return result;
+    } catch (error) {
+      await this.cancel();
+      if (error instanceof VideoSourceError) throw error;
+      const at = ((this.source.startsAt + this.position) / 1_000_000).toFixed(1);
+      throw new VideoSourceError(`The download from ${this.source.url.host} was interrupted at ${at} MB (${errorText(error)}).`, {
+        retryable: true,
+        cause: error
+      });
+    }
   }
 
   /** Reads exactly `length` bytes into `buffer` at `offset`, fewer only at the end. */
   private async fill(offset: number, length: number): Promise<number> {
-    if (this.ended || length <= 0) return 0;
-    const { done, value } = await this.reader.readAtLeast(length, new Uint8Array(this.buffer, offset, length));
-    if (value) this.buffer = value.buffer;
-    const read = value?.byteLength ?? 0;
-    if (done || read < length) this.ended = true;
-    return read;
+    let filled = 0;
+    while (!this.ended && filled < length) {
+      const { done, value } = await this.read(new Uint8Array(this.buffer, offset + filled, length - filled));
+      if (value) {
+        this.buffer = value.buffer;
+        filled += value.byteLength;
+      }
+      if (done) this.ended = true;
+    }
+    return filled;
   }
 
   /** After a full chunk: reads on until a byte arrives or the stream ends. */
   private async peek(): Promise<void> {
     while (!this.ended && this.pending === 0) {
-      const { done, value } = await this.reader.read(new Uint8Array(this.lookahead));
+      const { done, value } = await this.read(new Uint8Array(this.lookahead));
       if (value) this.lookahead = value.buffer;
       this.pending = value?.byteLength ?? 0;
       if (done) this.ended = true;
@@ -150,6 +206,7 @@ export class ChunkReader {
   }
 
   async cancel(): Promise<void> {
+    this.source.watchdog.stop();
     await this.reader.cancel().catch(() => {});
   }
 }

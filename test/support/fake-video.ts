@@ -21,6 +21,12 @@ export interface FakeVideo {
   header?: Uint8Array;
   /** Sent as the `ETag` header. */
   etag?: string;
+  /** Never answers (no headers): a host that accepts the connection and hangs. */
+  neverAnswers?: boolean;
+  /** Sends this many bytes, then nothing more, without closing. */
+  stallAfterBytes?: number;
+  /** Sends one byte every this many ms: a host that trickles. */
+  trickleMsPerByte?: number;
 }
 
 /** An MP4-looking first block: `ftyp` at offset 4, then a recognisable pattern. */
@@ -83,6 +89,7 @@ export class FakeVideoHost {
     const video = this.videos.get(url.pathname);
     this.ranges.push(request.headers.get("Range"));
     if (!video) return new Response("not found", { status: 404 });
+    if (video.neverAnswers) return new Promise<Response>(() => {});
     const range = /^bytes=(\d+)-$/.exec(request.headers.get("Range") ?? "");
     const start = range && video.supportsRanges !== false ? Number(range[1]) : 0;
     const headers = new Headers();
@@ -98,8 +105,16 @@ export class FakeVideoHost {
           controller.close();
           return;
         }
+        if (video.stallAfterBytes !== undefined && position >= video.stallAfterBytes) return new Promise<void>(() => {});
         if (video.delayMsPerBlock) await new Promise((resolve) => setTimeout(resolve, video.delayMsPerBlock));
-        const end = Math.min(video.size, (Math.floor(position / BLOCK_BYTES) + 1) * BLOCK_BYTES);
+        if (video.trickleMsPerByte) {
+          await new Promise((resolve) => setTimeout(resolve, video.trickleMsPerByte));
+          controller.enqueue(videoBytes(video, position, position + 1));
+          position += 1;
+          return;
+        }
+        const blockEnd = Math.min(video.size, (Math.floor(position / BLOCK_BYTES) + 1) * BLOCK_BYTES);
+        const end = video.stallAfterBytes !== undefined && position < video.stallAfterBytes ? Math.min(blockEnd, video.stallAfterBytes) : blockEnd;
         controller.enqueue(videoBytes(video, position, end));
         position = end;
       }

@@ -214,7 +214,7 @@ describe("jobs", () => {
     expect(upload.received).toBeLessThan(40 * MiB);
   });
 
-  it("cancels during generation: the job ends cancelled, the processed file stays for follow-ups", async () => {
+  it("cancels during generation: the job ends cancelled and its processed file is deleted", async () => {
     fakes.gemini.enqueue({ kind: "answer", chunks: Array.from({ length: 50 }, (_, i) => `part ${i} `), chunkDelayMs: 100 });
     const videoUrl = fakes.videos.add("/gen.mp4", { size: MiB });
     const sessionId = await openIdleSession();
@@ -222,7 +222,10 @@ describe("jobs", () => {
     await pollJob(sessionId, jobId, (job) => job.status === "generating" && String(job.message).startsWith("generating"));
     const cancelled = await callTool(sessionId, "cancelVideoAnalysis", { jobId });
     expect(cancelled.structuredContent).toMatchObject({ status: "cancelled" });
-    expect(onlyUpload().file!.deleted).toBe(false);
+    expect(onlyUpload().file!.deleted).toBe(true);
+    const retried = await callTool(sessionId, "analyzeRemoteVideo", { videoUrl });
+    expect(retried.structuredContent).toMatchObject({ status: "done" });
+    expect(fakes.gemini.uploads.size).toBe(2);
   });
 
   it("resumes an upload after the Durable Object restarts, with no byte lost or repeated", { timeout: 30_000 }, async () => {

@@ -1,0 +1,16 @@
+/**
+ * What a blocking tool answers when its analysis outlives the call's time
+ * budget: a normal result that says the job carries on, and how to get it.
+ * @module
+ */
+import type { Job } from "../jobs/job";
+import { jobPercent } from "../jobs/progress";
+
+export function stillRunningText(job: Job, budgetMs: number): string {
+  const percent = Math.round(jobPercent(job));
+  const budgetSeconds = Math.round(budgetMs / 1000);
+  return [
+    `Still running after ${budgetSeconds} s: job ${job.id} is ${job.state} (${percent}%: ${job.message}).`,
+    `The analysis carries on. Call getVideoAnalysis with jobId "${job.id}" (and waitSeconds, up to ${budgetSeconds}) to get the answer; nothing is uploaded again.`
+  ].join(" ");
+}
