@@ -108,10 +108,18 @@ export class JobManager {
    * Throws `VideoUrlError` for a URL no job could use, `JobLimitError` past
    * MAX_ACTIVE_JOBS.
    */
-  start(input: AnalysisInput, { background = false } = {}): Job {
+  async start(input: AnalysisInput, { background = false } = {}): Promise<Job> {
     const youTube = matchYouTube(checkVideoUrl(input.videoUrl, true));
     if (youTube.kind === "not-a-video") throw new VideoUrlError(youTube.reason);
     if (youTube.kind === "not-youtube") checkVideoUrl(input.videoUrl, this.options.allowPrivateVideoUrls);
+    // An identical job on its way out (its caller just left) is not joined: it ends first, then is carried on.
+    const stopping = [...this.runners].filter(
+      ([jobId, runner]) => {
+        const job = this.get(jobId);
+        return runner.controller.signal.aborted && job !== undefined && sameInput(job.input, input);
+      }
+    );
+    await Promise.allSettled(stopping.map(([, runner]) => runner.done));
     const active = this.options.store.active();
     const same = active.find((job) => sameInput(job.input, input));
     if (same) return background ? this.runInBackground(same) : same;

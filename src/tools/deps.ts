@@ -4,7 +4,7 @@ import type { Leaving } from "../jobs/job-manager";
 /** The session's jobs, as the tools see them (see `JobManager`). */
 export interface JobService {
   /** Starts a job, or joins the identical one running; `background` jobs run on without callers. */
-  start(input: AnalysisInput, options?: { background?: boolean }): Job;
+  start(input: AnalysisInput, options?: { background?: boolean }): Promise<Job>;
   get(jobId: string): Job | undefined;
   list(): Job[];
   watch(jobId: string, listener: (job: Job) => void): () => void;

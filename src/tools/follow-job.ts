@@ -33,7 +33,7 @@ export async function answerWhenDone(
 ): Promise<CallToolResult> {
   let job: Job;
   try {
-    job = await follow(deps, deps.jobs.start(buildInput()), extra);
+    job = await follow(deps, await deps.jobs.start(buildInput()), extra);
   } catch (error) {
     if (extra.signal.aborted) throw error;
     return toolError(error);

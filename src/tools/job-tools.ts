@@ -41,7 +41,7 @@ export function registerJobTools(server: McpServer, deps: ToolDeps): void {
     async ({ videoUrl, prompt, ...options }) => {
       try {
         const input = toAnalysisInput(videoUrl, prompt ?? DEFAULT_PROMPT, options, { model: deps.defaultModel });
-        return snapshotResult(deps.jobs.start(input, { background: true }));
+        return snapshotResult(await deps.jobs.start(input, { background: true }));
       } catch (error) {
         return toolError(error);
       }

@@ -17,6 +17,8 @@ export interface DevServer {
   pid: number;
   /** The last 64 KiB of what the server printed. */
   output(): string;
+  /** Stops the server and starts it again on the same port with the same state, as a restart would. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -34,43 +36,60 @@ export async function startDevServer(vars: Record<string, string>): Promise<DevS
   );
   const port = await freePort();
   const root = join(import.meta.dirname, "..", "..", "..");
-  const child = spawnProcessGroup(
-    [
-      join(root, "scripts", "serve.mjs"),
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--env-file",
-      envFile,
-      "--persist-to",
-      join(dir, "state")
-    ],
-    { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_ENV: "" } }
-  );
   const baseUrl = `http://127.0.0.1:${port}`;
+  const launch = () =>
+    spawnProcessGroup(
+      [
+        join(root, "scripts", "serve.mjs"),
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--env-file",
+        envFile,
+        "--persist-to",
+        join(dir, "state")
+      ],
+      { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_ENV: "" } }
+    );
+  let child = launch();
   const stop = async () => {
     await child.stop();
     rmSync(dir, { recursive: true, force: true });
   };
-
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (child.exited()) {
-      await stop();
-      throw new Error(`The server exited early:\n${child.output()}`);
+  const ready = async () => {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      if (child.exited()) {
+        await stop();
+        throw new Error(`The server exited early:\n${child.output()}`);
+      }
+      try {
+        const response = await fetch(`${baseUrl}/health`);
+        if (response.ok) return;
+      } catch {
+        // Not listening yet.
+      }
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`The server did not become ready in ${READY_TIMEOUT_MS} ms:\n${child.output()}`);
+      }
+      await sleep(250);
     }
-    try {
-      const response = await fetch(`${baseUrl}/health`);
-      if (response.ok) break;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`The server did not become ready in ${READY_TIMEOUT_MS} ms:\n${child.output()}`);
-    }
-    await sleep(250);
-  }
-  return { baseUrl, secret, pid: child.pid, output: child.output, stop };
+  };
+  await ready();
+  return {
+    baseUrl,
+    secret,
+    get pid() {
+      return child.pid;
+    },
+    output: () => child.output(),
+    async restart() {
+      await child.stop();
+      child = launch();
+      await ready();
+    },
+    stop
+  };
 }

@@ -1,0 +1,175 @@
+/**
+ * End to end, against real clients' limits and a hostile network: the real
+ * server (wrangler dev, workerd) with a short call budget and short source
+ * timeouts, the official SDK client, a fake Gemini and a fake video host on
+ * loopback. A slow analysis answers "still running" within the budget and
+ * finishes; a timed-out client's retry uploads nothing twice; a trickling
+ * host fails its job in bounded time; and a restart resumes every session's
+ * jobs by itself, on alarms at their real times, with no request to wake it.
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeGemini } from "../support/fake-gemini";
+import { FakeVideoHost, videoCrc, type FakeVideo } from "../support/fake-video";
+import { startDevServer, type DevServer } from "./support/dev-server";
+import { serveOnLoopback, type LoopbackServer } from "./support/node-server";
+import { sleep } from "./support/process-group";
+
+const BUDGET_SECONDS = 4;
+const SOURCE_IDLE_SECONDS = 3;
+const SOURCE_TOTAL_SECONDS = 8;
+const MiB = 1024 * 1024;
+
+const fake = new FakeGemini();
+let videos: FakeVideoHost;
+let gemini: LoopbackServer;
+let videoServer: LoopbackServer;
+let server: DevServer;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  gemini = await serveOnLoopback((request) => fake.handle(request));
+  videoServer = await serveOnLoopback((request) => videos.handle(request));
+  videos = new FakeVideoHost(videoServer.url);
+  server = await startDevServer({
+    GOOGLE_API_KEY: "e2e-google-api-key",
+    GEMINI_BASE_URL: gemini.url,
+    GEMINI_MODEL: "gemini-e2e",
+    ALLOW_PRIVATE_VIDEO_URLS: "true",
+    TOOL_CALL_BUDGET_SECONDS: String(BUDGET_SECONDS),
+    SOURCE_IDLE_TIMEOUT_SECONDS: String(SOURCE_IDLE_SECONDS),
+    SOURCE_TOTAL_TIMEOUT_SECONDS: String(SOURCE_TOTAL_SECONDS)
+  });
+});
+
+afterAll(async () => {
+  for (const client of clients) await client.close().catch(() => {});
+  if (process.env.E2E_DEBUG) console.log(server?.output());
+  await server?.stop();
+  await gemini?.close();
+  await videoServer?.close();
+});
+
+async function connect(): Promise<Client> {
+  const client = new Client({ name: "e2e-limits", version: "1.0.0" });
+  const transport = new StreamableHTTPClientTransport(new URL(`${server.baseUrl}/mcp`), {
+    requestInit: { headers: { Authorization: `Bearer ${server.secret}` } }
+  });
+  await client.connect(transport);
+  clients.push(client);
+  return client;
+}
+
+type Snapshot = { jobId: string; status: string; bytesUploaded: number; error?: string };
+const snapshot = (result: unknown) => (result as { structuredContent: Snapshot }).structuredContent;
+
+async function until(condition: () => boolean, what: string, maxMs = 30_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+const uploadFor = (displayName: string) => [...fake.uploads.values()].find((upload) => upload.displayName === displayName);
+
+describe("a call that outlives its budget", () => {
+  it("answers 'still running' with its jobId within the budget, and the job finishes", { timeout: 60_000 }, async () => {
+    const client = await connect();
+    fake.enqueueFiles({ pollsBeforeDone: 1_000 });
+    const videoUrl = videos.add("/budget.mp4", { size: 2 * MiB });
+    const startedAt = Date.now();
+    const result = await client.callTool({ name: "analyzeRemoteVideo", arguments: { videoUrl } });
+    const elapsedMs = Date.now() - startedAt;
+    expect(elapsedMs).toBeGreaterThanOrEqual(BUDGET_SECONDS * 1000 - 200);
+    expect(elapsedMs).toBeLessThan(BUDGET_SECONDS * 1000 + 5000);
+    expect(result.isError).toBeFalsy();
+    const running = snapshot(result);
+    expect(running.status).toBe("processing");
+    expect((result.content as { text: string }[])[0]?.text).toMatch(/^Still running after 4 s: job .* getVideoAnalysis/);
+
+    for (const file of fake.files.values()) file.pollsLeft = 0;
+    const done = await client.callTool({ name: "getVideoAnalysis", arguments: { jobId: running.jobId, waitSeconds: 4 } });
+    expect(snapshot(done)).toMatchObject({ jobId: running.jobId, status: "done" });
+  });
+});
+
+describe("a client that times out", () => {
+  it("stops the job when the SDK client's timeout cancels it; the retry uploads nothing twice", { timeout: 90_000 }, async () => {
+    const client = await connect();
+    const video: FakeVideo = { size: 40 * MiB, delayMsPerBlock: 8 };
+    const videoUrl = videos.add("/client-timeout.mp4", video);
+    const uploadsBefore = fake.uploads.size;
+    await expect(
+      client.callTool({ name: "analyzeRemoteVideo", arguments: { videoUrl } }, undefined, { timeout: 2_500 })
+    ).rejects.toThrow(/timed out/i);
+    await until(() => {
+      const upload = [...fake.uploads.values()].at(-1);
+      return fake.uploads.size > uploadsBefore && upload !== undefined && upload.received > 0;
+    }, "a first chunk");
+    const stoppedAt = [...fake.uploads.values()].at(-1)!;
+
+    let retried = snapshot(await client.callTool({ name: "analyzeRemoteVideo", arguments: { videoUrl } }));
+    for (let polls = 0; retried.status !== "done" && polls < 10; polls++) {
+      const waited = await client.callTool({ name: "getVideoAnalysis", arguments: { jobId: retried.jobId, waitSeconds: 4 } });
+      retried = snapshot(waited);
+    }
+    expect(retried).toMatchObject({ status: "done", bytesUploaded: video.size });
+    expect(fake.uploads.size).toBe(uploadsBefore + 1);
+    expect(stoppedAt.received).toBe(video.size);
+    expect(stoppedAt.crc.digest()).toBe(videoCrc(video));
+    const fromByte = videos.ranges.map((range) => Number(/^bytes=(\d+)-$/.exec(range ?? "")?.[1] ?? 0));
+    expect(Math.max(...fromByte)).toBeGreaterThan(0);
+  });
+});
+
+describe("a video host that trickles", () => {
+  it("fails the job within SOURCE_TOTAL_TIMEOUT_SECONDS, naming the host", { timeout: 60_000 }, async () => {
+    const client = await connect();
+    const videoUrl = videos.add("/trickle.mp4", { size: 10 * MiB, trickleMsPerByte: 1_000 });
+    const started = snapshot(await client.callTool({ name: "startVideoAnalysis", arguments: { videoUrl } }));
+    const startedAt = Date.now();
+    let job = started;
+    while (job.status !== "failed" && Date.now() - startedAt < 30_000) {
+      job = snapshot(await client.callTool({ name: "getVideoAnalysis", arguments: { jobId: started.jobId, waitSeconds: 2 } }));
+    }
+    expect(job.status).toBe("failed");
+    expect(Date.now() - startedAt).toBeLessThan((SOURCE_TOTAL_SECONDS + 6) * 1000);
+    expect(job.error).toMatch(new RegExp(`^The download from 127\\.0\\.0\\.1:\\d+ took longer than ${SOURCE_TOTAL_SECONDS} s`));
+  });
+});
+
+describe("a restart", () => {
+  it("resumes every session's interrupted uploads by itself, whether or not a client comes back", { timeout: 150_000 }, async () => {
+    // The first client stays: its SDK transport reconnects its GET stream at once, a request
+    // to its session right after the restart. The second leaves: no request wakes its session.
+    const sessions = [await connect(), await connect()];
+    const video: FakeVideo = { size: 30 * MiB, delayMsPerBlock: 6 };
+    const jobs: Snapshot[] = [];
+    for (const [index, client] of sessions.entries()) {
+      const videoUrl = videos.add(`/restart-${index}.mp4`, video);
+      jobs.push(snapshot(await client.callTool({ name: "startVideoAnalysis", arguments: { videoUrl } })));
+    }
+    await until(() => jobs.every((job) => (uploadFor(job.jobId)?.received ?? 0) >= 8 * MiB), "8 MiB of each upload");
+    await sessions[1]!.close();
+    await server.restart();
+    const restartedAt = Date.now();
+    await until(
+      () => jobs.every((job) => uploadFor(job.jobId)?.file !== undefined),
+      "both uploads to finish after the restart",
+      90_000
+    );
+    const resumedWithinMs = Date.now() - restartedAt;
+    for (const job of jobs) {
+      const upload = uploadFor(job.jobId)!;
+      expect(upload.received).toBe(video.size);
+      expect(upload.crc.digest()).toBe(videoCrc(video));
+    }
+    expect(resumedWithinMs).toBeLessThan(60_000);
+    for (const job of jobs) {
+      const done = await sessions[0]!.callTool({ name: "getVideoAnalysis", arguments: { jobId: job.jobId, waitSeconds: 4 } });
+      expect(snapshot(done)).toMatchObject({ status: "done" });
+    }
+  });
+});
