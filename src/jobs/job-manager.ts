@@ -327,8 +327,8 @@ export class JobManager {
   private launch(jobId: string): void {
     const controller = new AbortController();
     void this.options.scheduler.set(HEARTBEAT, Date.now() + JOB_HEARTBEAT_MS);
-    // Deferred a tick, so the caller of start() can watch the job's first steps.
-    const done = Promise.resolve()
+    // Deferred past the current microtasks, so the caller of start() can watch the job's first steps.
+    const done = new Promise((resolve) => setTimeout(resolve, 0))
       .then(() => runJob(this.context, jobId, controller.signal))
       .finally(() => this.runners.delete(jobId));
     this.runners.set(jobId, { controller, done });
