@@ -4,6 +4,7 @@ import { TEST_MAX_VIDEO_BYTES } from "../constants";
 import { videoCrc, type FakeVideo } from "../support/fake-video";
 import { useFakes } from "./support/fetch-spy";
 import { openIdleSession, openSession, postJson, sessionStub } from "./support/http";
+import { expectValidToolResult } from "./support/output-schemas";
 import { callTool, pollJob, snapshotOf, withAlarms } from "./support/session-calls";
 
 const fakes = useFakes();
@@ -189,10 +190,12 @@ describe("jobs", () => {
 
   it("finds a job from another session, so sessionless /rpc calls can start, poll and cancel", async () => {
     fakes.gemini.enqueue({ kind: "answer", chunks: ["found ", "across sessions"], chunkDelayMs: 100 });
-    const rpc = async (name: string, args: Record<string, unknown>) =>
-      ((await (await postJson("/rpc", { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } })).json()) as {
-        result: { structuredContent: Record<string, unknown> };
-      }).result.structuredContent;
+    const rpc = async (name: string, args: Record<string, unknown>) => {
+      const response = await postJson("/rpc", { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } });
+      const { result } = (await response.json()) as { result: { structuredContent: Record<string, unknown> } };
+      await expectValidToolResult(name, result);
+      return result.structuredContent;
+    };
     const started = await rpc("startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" });
     const finished = await rpc("getVideoAnalysis", { jobId: started.jobId, waitSeconds: 10 });
     expect(finished).toMatchObject({ jobId: started.jobId, status: "done", result: { text: "found across sessions" } });

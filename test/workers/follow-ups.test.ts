@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { useFakes } from "./support/fetch-spy";
 import { authed, initializeMcpSession, openIdleSession, postJson } from "./support/http";
+import { expectValidToolResult } from "./support/output-schemas";
 import { callTool, snapshotOf } from "./support/session-calls";
 
 const fakes = useFakes();
@@ -95,6 +96,7 @@ describe("follow-up questions", () => {
       params: { name: "askAboutVideo", arguments: { jobId: first.jobId, question: "From elsewhere?" } }
     });
     const { result } = (await response.json()) as { result: { isError?: boolean; structuredContent: Record<string, unknown> } };
+    await expectValidToolResult("askAboutVideo", result);
     expect(result.isError).toBeUndefined();
     expect(result.structuredContent).toMatchObject({ status: "done", reusedUpload: true });
     expect(fakes.gemini.uploads.size).toBe(1);
