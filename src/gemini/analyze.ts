@@ -12,6 +12,7 @@ import {
 } from "@google/genai";
 import type { MediaResolution as Resolution } from "../jobs/job";
 import { describeBlockReason, describeFinishReason, isNormalFinish } from "./finish-reasons";
+import { toTokenUsage, type TokenUsage } from "./usage";
 
 export interface VideoQuestion {
   model: string;
@@ -31,7 +32,7 @@ export interface VideoAnswer {
   text: string;
   model: string;
   finishReason?: string;
-  usage?: GenerateContentResponseUsageMetadata;
+  usage?: TokenUsage;
 }
 
 const GEMINI_RESOLUTION: Record<Resolution, MediaResolution> = {
@@ -110,6 +111,6 @@ export async function askGeminiAboutVideo(
     text,
     model: question.model,
     ...(finishReason ? { finishReason } : {}),
-    ...(usage ? { usage } : {})
+    ...(usage ? { usage: toTokenUsage(usage) } : {})
   };
 }

@@ -2,6 +2,7 @@
  * What an analysis job is: its input, its stages, and what it has done so far.
  * @module
  */
+import type { TokenUsage } from "../gemini/usage";
 
 /** The stages of a job, in order; the last three are final. */
 export const JOB_STATES = [
@@ -66,11 +67,8 @@ export interface JobDetails {
   reusedFile?: boolean;
 }
 
-export interface JobUsage {
-  promptTokenCount?: number;
-  candidatesTokenCount?: number;
-  totalTokenCount?: number;
-}
+/** What the answer cost, in our own shape (mapped from Gemini's `usageMetadata`). */
+export type JobUsage = TokenUsage;
 
 /** A job as stored: every field a restart needs to carry on. */
 export interface Job {

@@ -6,16 +6,31 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { finishNote } from "../gemini/finish-reasons";
+import type { InputModality } from "../gemini/usage";
 import { JOB_STATES, type Job } from "../jobs/job";
 import { jobPercent } from "../jobs/progress";
 
+const tokens = (what: string) => z.number().int().min(0).describe(what);
+
 const usageShape = z
   .object({
-    promptTokenCount: z.number().optional(),
-    candidatesTokenCount: z.number().optional(),
-    totalTokenCount: z.number().optional()
+    inputTokens: tokens("Input tokens of the request: the video's frames and audio, and the prompt. Includes cachedInputTokens."),
+    cachedInputTokens: tokens("The part of inputTokens Gemini served from its cache (billed at a lower rate); 0 when none."),
+    outputTokens: tokens("Tokens of the answer."),
+    thinkingTokens: tokens("Tokens the model spent thinking before it answered (billed as output); 0 when none."),
+    totalTokens: tokens("All tokens Gemini counted for the call."),
+    inputByModality: z
+      .object({
+        video: tokens("The video's frames.").optional(),
+        audio: tokens("The video's audio track.").optional(),
+        text: tokens("The prompt, and any text Gemini adds (such as timestamps).").optional(),
+        image: tokens("Images.").optional(),
+        document: tokens("Documents.").optional()
+      } satisfies Record<InputModality, z.ZodOptional<z.ZodNumber>>)
+      .optional()
+      .describe("inputTokens by modality, when Gemini broke them down (video frames, audio track, text of the prompt).")
   })
-  .describe("Tokens Gemini counted (usageMetadata).");
+  .describe("Tokens Gemini reported for the answer (from its usageMetadata).");
 
 /** What a finished job cost and how it ran: shared by every tool's structured result. */
 export const jobMetadataShape = {

@@ -60,7 +60,7 @@ describe("summarizeVideo", () => {
       }
     });
     expect(body.contents[0]!.parts[1]!.text).toMatch(/chapters .*at most 5.*Pay particular attention to: the animals/);
-    expect(result.structuredContent).toMatchObject({ ...CHAPTERS, model: "gemini-test-flash", usage: { totalTokenCount: 1040 } });
+    expect(result.structuredContent).toMatchObject({ ...CHAPTERS, model: "gemini-test-flash", usage: { totalTokens: 1040 } });
     expect(result.content[0]?.text).toBe(
       "# Cats and dogs\n\nA cat meets a dog.\n\n00:00-00:30 The cat: A cat sleeps.\n00:30-01:10 The dog: A dog arrives."
     );

@@ -144,7 +144,7 @@ describe("cost estimate", () => {
       durationSeconds: 600,
       estimatedInputTokens: 1200 * 66 + 600 * 32 + 1,
       inputTokenLimit: 1_048_576,
-      usage: { promptTokenCount: 1000, candidatesTokenCount: 40, totalTokenCount: 1040 }
+      usage: { inputTokens: 1000, cachedInputTokens: 0, outputTokens: 40, thinkingTokens: 0, totalTokens: 1040 }
     });
     expect(fakes.gemini.requests.some((request) => request.method === "GET" && request.path === "/v1beta/models/gemini-test-flash")).toBe(true);
   });
