@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_THOUGHTS_TOKENS } from "../support/fake-gemini";
 import { useFakes } from "./support/fetch-spy";
 import { openIdleSession } from "./support/http";
 import { callTool } from "./support/session-calls";
@@ -144,7 +145,14 @@ describe("cost estimate", () => {
       durationSeconds: 600,
       estimatedInputTokens: 1200 * 66 + 600 * 32 + 1,
       inputTokenLimit: 1_048_576,
-      usage: { inputTokens: 1000, cachedInputTokens: 0, outputTokens: 40, thinkingTokens: 0, totalTokens: 1040 }
+      usage: {
+        inputTokens: 1200 * 66 + 600 * 32 + 1,
+        cachedInputTokens: 0,
+        outputTokens: 13,
+        thinkingTokens: DEFAULT_THOUGHTS_TOKENS,
+        totalTokens: 1200 * 66 + 600 * 32 + 1 + 13 + DEFAULT_THOUGHTS_TOKENS,
+        inputByModality: { video: 1200 * 66, audio: 600 * 32, text: 1 }
+      }
     });
     expect(fakes.gemini.requests.some((request) => request.method === "GET" && request.path === "/v1beta/models/gemini-test-flash")).toBe(true);
   });
