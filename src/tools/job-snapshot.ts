@@ -7,7 +7,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { finishNote } from "../gemini/finish-reasons";
 import type { InputModality } from "../gemini/usage";
-import { JOB_STATES, type Job } from "../jobs/job";
+import { JOB_STATES, TOKEN_COUNT_SOURCES, type Job } from "../jobs/job";
 import { jobPercent } from "../jobs/progress";
 
 const tokens = (what: string) => z.number().int().min(0).describe(what);
@@ -37,11 +37,22 @@ export const jobMetadataShape = {
   jobId: z.string().describe("Pass to getVideoAnalysis, cancelVideoAnalysis or askAboutVideo."),
   model: z.string(),
   durationSeconds: z.number().optional().describe("The video's length, once Gemini has processed an uploaded file."),
+  countedInputTokens: z
+    .number()
+    .optional()
+    .describe("Input tokens Gemini counted (countTokens) for this exact request before answering: the video's frames and audio at the chosen clip, fps and resolution, and the prompt."),
   estimatedInputTokens: z
     .number()
     .optional()
-    .describe("Input tokens estimated before asking (video frames and audio at the chosen fps and resolution, plus the prompt)."),
-  inputTokenLimit: z.number().optional().describe("The model's input limit the estimate was checked against."),
+    .describe(
+      "Input tokens estimated from the video's length at the model family's published rates (a frame: Gemini 3 70 tokens, 280 at high resolution; Gemini 2.5 258, 66 at low; audio 32 a second), plus the prompt. Present when the length is known (uploaded videos)."
+    ),
+  tokenCountSource: z
+    .enum(TOKEN_COUNT_SOURCES)
+    .optional()
+    .describe("Which figure was checked against inputTokenLimit: countTokens (Gemini's count) or estimate (the published rates, when Gemini could not count)."),
+  tokenCountError: z.string().optional().describe("Why Gemini could not count the request's tokens, when it could not."),
+  inputTokenLimit: z.number().optional().describe("The model's input limit (models.get) the tokens were checked against."),
   reusedUpload: z.boolean().optional().describe("True when a video uploaded earlier in the session was reused."),
   usage: usageShape.optional(),
   finishReason: z.string().optional()
@@ -77,7 +88,10 @@ export function toMetadata(job: Job): JobMetadata {
     jobId: job.id,
     model: job.input.model,
     ...(details.durationSeconds !== undefined ? { durationSeconds: details.durationSeconds } : {}),
+    ...(details.countedTokens !== undefined ? { countedInputTokens: details.countedTokens } : {}),
     ...(details.estimatedTokens !== undefined ? { estimatedInputTokens: details.estimatedTokens } : {}),
+    ...(details.tokenCountSource ? { tokenCountSource: details.tokenCountSource } : {}),
+    ...(details.tokenCountError ? { tokenCountError: details.tokenCountError } : {}),
     ...(details.inputTokenLimit !== undefined ? { inputTokenLimit: details.inputTokenLimit } : {}),
     ...(details.reusedFile ? { reusedUpload: true } : {}),
     ...(job.usage ? { usage: job.usage } : {}),

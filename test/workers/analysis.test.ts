@@ -277,7 +277,7 @@ describe("progress of an upload", () => {
     const messages = updates.map((update) => update.message);
     expect(messages).toContain("uploading 8.4 / 21.0 MB");
     expect(messages).toContain("Gemini is processing the video");
-    expect(messages).toContainEqual(expect.stringMatching(/^Gemini is watching the video \(about [\d,]+ input tokens\)$/));
+    expect(messages).toContainEqual(expect.stringMatching(/^Gemini is watching the video \([\d,]+ input tokens, counted by Gemini\)$/));
     await opened.sse.cancel();
   });
 });
