@@ -1,6 +1,7 @@
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { TEST_MAX_VIDEO_BYTES } from "../constants";
+import { geminiErrors } from "../support/fake-gemini";
 import { videoCrc, type FakeVideo } from "../support/fake-video";
 import { useFakes } from "./support/fetch-spy";
 import { openIdleSession, openSession, postJson, sessionStub } from "./support/http";
@@ -123,13 +124,8 @@ describe("analyses of direct video URLs", () => {
 
 describe("retries", () => {
   it("waits as long as RetryInfo says after a 429, then succeeds", async () => {
-    fakes.gemini.enqueue({
-      kind: "error",
-      httpStatus: 429,
-      status: "RESOURCE_EXHAUSTED",
-      message: "Resource has been exhausted (e.g. check quota).",
-      details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "7s" }]
-    });
+    // QuotaFailure, Help and RetryInfo, as Google sends them.
+    fakes.gemini.enqueue(geminiErrors.quotaExceeded("7s"));
     const opened = await openSession();
     const result = withAlarms(
       opened.sessionId,

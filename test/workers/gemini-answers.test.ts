@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_THOUGHTS_TOKENS, type GenerateBehavior } from "../support/fake-gemini";
+import { DEFAULT_THOUGHTS_TOKENS, geminiErrors, type GenerateBehavior } from "../support/fake-gemini";
 import { useFakes } from "./support/fetch-spy";
 import { openIdleSession } from "./support/http";
 import { callTool } from "./support/session-calls";
@@ -178,13 +178,8 @@ describe("Gemini's refusals and failures, explained", () => {
     ],
     [
       "a quota with a retry delay too long to wait for (429)",
-      {
-        httpStatus: 429,
-        status: "RESOURCE_EXHAUSTED",
-        message: "You exceeded your current quota.",
-        details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "3600s" }]
-      },
-      /Gemini API error 429 \(RESOURCE_EXHAUSTED: You exceeded your current quota\.\)\. The Gemini quota or rate limit was reached: retry in 3600 s/
+      geminiErrors.quotaExceeded("3600s"),
+      /Gemini API error 429 \(RESOURCE_EXHAUSTED: You exceeded your current quota, .*\)\. The Gemini quota or rate limit was reached: retry in 3600 s/
     ]
   ])("%s", async (_name, error, expected) => {
     fakes.gemini.enqueue({ kind: "error", ...error });

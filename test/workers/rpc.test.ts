@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { geminiErrors } from "../support/fake-gemini";
 import { useFakeGemini } from "./support/fetch-spy";
 import { openSession, postJson } from "./support/http";
 import { expectValidToolResult } from "./support/output-schemas";
@@ -106,7 +107,7 @@ describe("POST /rpc", () => {
   it.each([
     [
       "an invalid API key",
-      { kind: "error", httpStatus: 400, status: "INVALID_ARGUMENT", message: "API key not valid. Please pass a valid API key." },
+      geminiErrors.invalidApiKey(),
       /Gemini API error 400 \(INVALID_ARGUMENT: API key not valid/
     ],
     [
