@@ -10,8 +10,9 @@
  * with `performance.now()`, the same clock that stamps the SSE events. Pairs:
  *
  * - the upload finalized (the file exists) → "Gemini is processing the video";
- * - the poll answered ACTIVE → "Gemini is watching the video (about N input
- *   tokens)" (after the model's input limit is fetched, once per isolate);
+ * - the poll answered ACTIVE → "counting the video's input tokens" (the
+ *   server's reaction; the count itself is a Gemini round trip before
+ *   "Gemini is watching the video");
  * - each streamed answer chunk → "generating: N characters" (N the answer so far).
  *
  * Each of these is a new kind of message for the server's progress reporter,
@@ -34,7 +35,7 @@ const VIDEO_BYTES = 1_000_000;
 /** How long to wait for a job's last notifications after its reply. */
 const SETTLE_MS = 2_000;
 
-export type ProgressPair = "finalized→processing" | "active→generating" | "chunk→generating";
+export type ProgressPair = "finalized→processing" | "active→counting" | "chunk→generating";
 
 /** One of the slowest pairs, and where it fell against the session's pings (alarm work). */
 export interface SlowSample {
@@ -80,7 +81,7 @@ export async function runProgressBench(
   if (stream.status !== 200 || !stream.sessionId) throw new Error(`GET /sse answered ${stream.status}`);
   const samples: Record<ProgressPair, number[]> = {
     "finalized→processing": [],
-    "active→generating": [],
+    "active→counting": [],
     "chunk→generating": []
   };
   let missed = 0;
@@ -125,7 +126,7 @@ export async function runProgressBench(
       const active = events.find((event) => event.kind === "file-polled" && event.state === "ACTIVE");
       if (finalized) pair("finalized→processing", finalized.at, "Gemini is processing the video");
       else missed += 1;
-      if (active) pair("active→generating", active.at, /^Gemini is watching the video/);
+      if (active) pair("active→counting", active.at, "counting the video's input tokens");
       else missed += 1;
       for (const event of events) {
         if (event.kind === "chunk-sent") {
@@ -151,7 +152,7 @@ export async function runProgressBench(
     all: summarize(Object.values(samples).flat()),
     byPair: {
       "finalized→processing": summarize(samples["finalized→processing"]),
-      "active→generating": summarize(samples["active→generating"]),
+      "active→counting": summarize(samples["active→counting"]),
       "chunk→generating": summarize(samples["chunk→generating"])
     },
     missed,

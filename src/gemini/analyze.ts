@@ -4,6 +4,7 @@
  */
 import {
   MediaResolution,
+  type Content,
   type GenerateContentConfig,
   type GenerateContentParameters,
   type GenerateContentResponseUsageMetadata,
@@ -12,6 +13,7 @@ import {
 } from "@google/genai";
 import type { MediaResolution as Resolution } from "../jobs/job";
 import { describeBlockReason, describeFinishReason, isNormalFinish } from "./finish-reasons";
+import { toTokenUsage, type TokenUsage } from "./usage";
 
 export interface VideoQuestion {
   model: string;
@@ -31,7 +33,7 @@ export interface VideoAnswer {
   text: string;
   model: string;
   finishReason?: string;
-  usage?: GenerateContentResponseUsageMetadata;
+  usage?: TokenUsage;
 }
 
 const GEMINI_RESOLUTION: Record<Resolution, MediaResolution> = {
@@ -48,33 +50,56 @@ export class NoAnswerError extends Error {
   }
 }
 
-/** The `generateContent` request for a question: the video part first, then the prompt. */
-export function videoRequest(question: VideoQuestion, signal?: AbortSignal): GenerateContentParameters {
-  const config: GenerateContentConfig = {
-    ...(signal ? { abortSignal: signal } : {}),
+/** Generation settings, named alike in the SDK's config and in the REST `generationConfig`. */
+type GenerationSettings = Pick<GenerateContentConfig, "mediaResolution" | "maxOutputTokens" | "responseMimeType" | "responseJsonSchema">;
+
+function generationSettings(question: VideoQuestion): GenerationSettings {
+  return {
     ...(question.mediaResolution ? { mediaResolution: GEMINI_RESOLUTION[question.mediaResolution] } : {}),
     ...(question.maxOutputTokens ? { maxOutputTokens: question.maxOutputTokens } : {}),
     ...(question.responseJsonSchema
       ? { responseMimeType: "application/json", responseJsonSchema: question.responseJsonSchema }
       : {})
   };
+}
+
+/** The video part first, then the prompt. */
+function videoContents(question: VideoQuestion): Content[] {
   const hasVideoMetadata = question.videoMetadata && Object.keys(question.videoMetadata).length > 0;
+  return [
+    {
+      role: "user",
+      parts: [
+        {
+          fileData: { fileUri: question.fileUri, mimeType: question.mimeType },
+          ...(hasVideoMetadata ? { videoMetadata: question.videoMetadata } : {})
+        },
+        { text: question.prompt }
+      ]
+    }
+  ];
+}
+
+/** The `generateContent` request for a question, as the SDK takes it. */
+export function videoRequest(question: VideoQuestion, signal?: AbortSignal): GenerateContentParameters {
   return {
     model: question.model,
-    contents: [
-      {
-        role: "user",
-        parts: [
-          {
-            fileData: { fileUri: question.fileUri, mimeType: question.mimeType },
-            ...(hasVideoMetadata ? { videoMetadata: question.videoMetadata } : {})
-          },
-          { text: question.prompt }
-        ]
-      }
-    ],
-    config
+    contents: videoContents(question),
+    config: { ...(signal ? { abortSignal: signal } : {}), ...generationSettings(question) }
   };
+}
+
+/**
+ * The same request as the REST `GenerateContentRequest` (what `countTokens`
+ * takes as `generateContentRequest`): the contents and `generationConfig`
+ * the SDK sends for `videoRequest`, and the model it names in the path.
+ */
+export function generateContentRequestBody(question: VideoQuestion): {
+  model: string;
+  contents: Content[];
+  generationConfig: GenerationSettings;
+} {
+  return { model: `models/${question.model}`, contents: videoContents(question), generationConfig: generationSettings(question) };
 }
 
 /**
@@ -93,7 +118,8 @@ export async function askGeminiAboutVideo(
   let blockReason: string | undefined;
   for await (const chunk of stream) {
     text += chunk.text ?? "";
-    finishReason = chunk.candidates?.[0]?.finishReason ?? finishReason;
+    const reason: unknown = chunk.candidates?.[0]?.finishReason;
+    if (typeof reason === "string") finishReason = reason;
     usage = chunk.usageMetadata ?? usage;
     blockReason = chunk.promptFeedback?.blockReason ?? blockReason;
     await options.onText?.(text);
@@ -110,6 +136,6 @@ export async function askGeminiAboutVideo(
     text,
     model: question.model,
     ...(finishReason ? { finishReason } : {}),
-    ...(usage ? { usage } : {})
+    ...(usage ? { usage: toTokenUsage(usage) } : {})
   };
 }

@@ -16,7 +16,7 @@ export function inputTokenLimit(ai: GoogleGenAI, model: string): Promise<number 
   let limit = limits.get(model);
   if (!limit) {
     limit = ai.models.get({ model }).then(
-      (info) => info.inputTokenLimit,
+      (info) => (typeof info.inputTokenLimit === "number" && info.inputTokenLimit > 0 ? info.inputTokenLimit : undefined),
       (error: unknown) => {
         if (error instanceof ApiError && error.status === 404) throw error;
         limits.delete(model);

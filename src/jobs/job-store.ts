@@ -6,10 +6,12 @@
  * states; checkpoint columns (`bytes_uploaded`, `upload_url`, `file_name`,
  * `text`) are written as each stage advances, so a restart resumes there.
  * `details` is JSON (see `JobDetails`); tables made before it existed get it
- * added on first use.
+ * added on first use. `usage` is JSON: our `TokenUsage`, or in older rows
+ * Gemini's raw `usageMetadata`, which is mapped as it is read.
  * @module
  */
-import { JOB_STATES, type AnalysisInput, type Job, type JobDetails, type JobState, type JobUsage } from "./job";
+import { storedTokenUsage } from "../gemini/usage";
+import { JOB_STATES, type AnalysisInput, type Job, type JobDetails, type JobState } from "./job";
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY,
@@ -82,7 +84,7 @@ function fromRow(row: Row): Job {
     fileUri: row.file_uri,
     text: row.text,
     error: row.error,
-    usage: row.usage ? (JSON.parse(row.usage) as JobUsage) : null,
+    usage: (row.usage && storedTokenUsage(JSON.parse(row.usage))) || null,
     details: JSON.parse(row.details) as JobDetails
   };
 }

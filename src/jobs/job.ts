@@ -2,6 +2,7 @@
  * What an analysis job is: its input, its stages, and what it has done so far.
  * @module
  */
+import type { TokenUsage } from "../gemini/usage";
 
 /** The stages of a job, in order; the last three are final. */
 export const JOB_STATES = [
@@ -19,6 +20,10 @@ export const FINAL_STATES: ReadonlySet<JobState> = new Set(["done", "failed", "c
 
 export const MEDIA_RESOLUTIONS = ["low", "medium", "high"] as const;
 export type MediaResolution = (typeof MEDIA_RESOLUTIONS)[number];
+
+/** Where a job's input token figure came from: Gemini's count, or the published rates when counting failed. */
+export const TOKEN_COUNT_SOURCES = ["countTokens", "estimate"] as const;
+export type TokenCountSource = (typeof TOKEN_COUNT_SOURCES)[number];
 
 /** What shape the answer takes: free text, or JSON checked against a schema. */
 export const ANSWER_FORMATS = ["text", "chapters", "transcript"] as const;
@@ -55,8 +60,14 @@ export interface FollowUp {
 export interface JobDetails {
   /** The video's length, from the uploaded file. */
   durationSeconds?: number;
-  /** Input tokens expected for the video (and prompt) before asking. */
+  /** Input tokens of the video (and prompt) at the model family's published rates, when its length is known. */
   estimatedTokens?: number;
+  /** Input tokens Gemini's `countTokens` counted for the exact request. */
+  countedTokens?: number;
+  /** Which of the two the model's input limit was checked against. */
+  tokenCountSource?: TokenCountSource;
+  /** Why `countTokens` could not count, when it could not. */
+  tokenCountError?: string;
   /** The model's input limit, when Gemini said. */
   inputTokenLimit?: number;
   finishReason?: string;
@@ -72,11 +83,8 @@ export interface JobDetails {
   resumedBy?: string;
 }
 
-export interface JobUsage {
-  promptTokenCount?: number;
-  candidatesTokenCount?: number;
-  totalTokenCount?: number;
-}
+/** What the answer cost, in our own shape (mapped from Gemini's `usageMetadata`). */
+export type JobUsage = TokenUsage;
 
 /** A job as stored: every field a restart needs to carry on. */
 export interface Job {

@@ -6,27 +6,27 @@
  *        → processing (poll the file until ACTIVE) → generating → done;
  * YouTube links skip straight to generating, and so does a video this
  * session uploaded before (same URL, same ETag or size). Before generating,
- * the video's input tokens are estimated and checked against the model's
- * limit. Any failure ends the job as failed with a readable error; an abort
- * ends it as cancelled. An uploaded file is kept for follow-up questions once
- * Gemini has processed it (see `VideoFiles`), and deleted otherwise.
+ * Gemini counts the request's input tokens (see `checkInputTokens`) and a
+ * request over the model's limit is refused. Any failure ends the job as
+ * failed with a readable error; an abort ends it as cancelled. An uploaded
+ * file is kept for follow-up questions once Gemini has processed it (see
+ * `VideoFiles`), and deleted otherwise.
  * @module
  */
 import { ApiError, type GoogleGenAI } from "@google/genai";
 import { checkAnswer, responseJsonSchema } from "../analysis/formats";
-import { estimateTextTokens, estimateVideoTokens, fittingAlternatives } from "../analysis/tokens";
 import type { GeminiSettings } from "../config";
-import { askGeminiAboutVideo, NoAnswerError } from "../gemini/analyze";
+import { askGeminiAboutVideo, NoAnswerError, type VideoQuestion } from "../gemini/analyze";
 import { createGeminiClient, type FetchLike } from "../gemini/client";
 import { deleteGeminiFile } from "../gemini/delete-file";
 import { describeGeminiError } from "../gemini/errors";
 import { describeFinishReason } from "../gemini/finish-reasons";
-import { inputTokenLimit, prefetchInputTokenLimit } from "../gemini/models";
+import { prefetchInputTokenLimit } from "../gemini/models";
 import { withRetry, type RetryNotice } from "../gemini/retry";
 import { queryUpload, startUpload, UPLOAD_CHUNK_BYTES, uploadChunk, type UploadTarget } from "../gemini/upload";
 import { matchYouTube } from "../gemini/youtube";
 import { videoMimeType } from "../video/mime";
-import { formatClock, toGeminiOffset } from "../video/offset";
+import { toGeminiOffset } from "../video/offset";
 import { ChunkReader, openVideoSource, tooLarge, VideoSourceError } from "../video/source";
 import { isRetryableSourceError } from "../video/source-error";
 import type { SourceTimeouts } from "../video/transfer-watchdog";
@@ -35,6 +35,7 @@ import { isFinal, type Job, type JobDetails } from "./job";
 import { jobOwnerSession } from "./job-routing";
 import { JobStop } from "./job-stop";
 import type { JobStore, JobUpdate } from "./job-store";
+import { checkInputTokens, ContextLimitError } from "./token-check";
 import { DEFAULT_FILE_LIFETIME_MS, sourceTagOf, type VideoFile, type VideoFiles } from "./video-files";
 
 /** Gemini accepts YouTube links as `fileData` with a video MIME type. */
@@ -48,14 +49,6 @@ export class GeminiFileError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "GeminiFileError";
-  }
-}
-
-/** Raised before asking when the video would not fit in the model's context. */
-export class ContextLimitError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ContextLimitError";
   }
 }
 
@@ -76,7 +69,6 @@ export interface JobContext {
 }
 
 const megabytes = (bytes: number) => (bytes / 1_000_000).toFixed(1);
-const count = (n: number) => n.toLocaleString("en-US");
 
 /** `"123.4s"` (a protobuf Duration, as in the file's `videoMetadata`) in seconds. */
 function durationSeconds(value: unknown): number | undefined {
@@ -189,31 +181,20 @@ class JobRun {
   }
 
   /**
-   * Checks the estimated input against the model's limit (when the video's
-   * length is known) and moves to generating, saying what it will cost.
+   * Counts the request's input tokens, refuses it when it is over the
+   * model's limit, and moves to generating, saying what it will cost.
    */
   private async startGenerating(): Promise<void> {
-    const { input, details } = this.job;
-    if (details.durationSeconds === undefined) {
-      this.update({ state: "generating", message: "Gemini is watching the video" });
-      return;
-    }
-    const video = { ...input, durationSeconds: details.durationSeconds };
-    const estimatedTokens = estimateVideoTokens(video) + estimateTextTokens(input.prompt);
-    const limit = await inputTokenLimit(this.ai, input.model);
-    this.signal.throwIfAborted();
-    if (limit !== undefined && estimatedTokens > limit) {
-      const { lowResolutionTokens, maxClipSeconds } = fittingAlternatives(video, limit);
-      const lowResolution =
-        input.mediaResolution !== "low" ? ` mediaResolution "low" (about ${count(lowResolutionTokens)} tokens),` : "";
-      throw new ContextLimitError(
-        `This ${formatClock(details.durationSeconds)} video needs about ${count(estimatedTokens)} input tokens at ${input.fps ?? 1} fps, more than the ${count(limit)} ${input.model} accepts. Try${lowResolution} a lower fps, or a clip of at most ${formatClock(maxClipSeconds)} (startOffset/endOffset).`
-      );
-    }
-    this.update(
-      { state: "generating", message: `Gemini is watching the video (about ${count(estimatedTokens)} input tokens)` },
-      { estimatedTokens, ...(limit !== undefined ? { inputTokenLimit: limit } : {}) }
+    this.update({ message: "counting the video's input tokens" });
+    const { details, message, refusal } = await checkInputTokens(
+      { input: this.job.input, durationSeconds: this.job.details.durationSeconds, question: this.question() },
+      { ai: this.ai, target: this.target, signal: this.signal }
     );
+    if (refusal) {
+      this.update({}, details);
+      throw new ContextLimitError(refusal);
+    }
+    this.update({ state: "generating", message }, details);
   }
 
   /**
@@ -342,37 +323,38 @@ class JobRun {
     if (replaced && !this.context.fileInUse(replaced.fileName, this.job.id)) void this.deleteFile(replaced.fileName);
   }
 
+  /** What generate sends, and what the token count counts. */
+  private question(): VideoQuestion {
+    const { input } = this.job;
+    const schema = responseJsonSchema(input.format);
+    return {
+      model: input.model,
+      fileUri: this.job.fileUri!,
+      mimeType: this.job.mimeType ?? YOUTUBE_MIME_TYPE,
+      prompt: input.prompt,
+      videoMetadata: {
+        ...(input.startSeconds !== undefined ? { startOffset: toGeminiOffset(input.startSeconds) } : {}),
+        ...(input.endSeconds !== undefined ? { endOffset: toGeminiOffset(input.endSeconds) } : {}),
+        ...(input.fps !== undefined ? { fps: input.fps } : {})
+      },
+      ...(input.mediaResolution ? { mediaResolution: input.mediaResolution } : {}),
+      ...(input.maxOutputTokens ? { maxOutputTokens: input.maxOutputTokens } : {}),
+      ...(schema ? { responseJsonSchema: schema } : {})
+    };
+  }
+
   private async generate(): Promise<void> {
     const answer = await this.retrying("Asking Gemini", () => {
       this.signal.throwIfAborted();
       // A restart or a retry cannot continue a half-streamed answer: start it afresh.
       if (this.job.text) this.update({ text: "", message: "restarting the answer" });
-      const { input } = this.job;
-      const schema = responseJsonSchema(input.format);
-      return askGeminiAboutVideo(
-        this.ai,
-        {
-          model: input.model,
-          fileUri: this.job.fileUri!,
-          mimeType: this.job.mimeType ?? YOUTUBE_MIME_TYPE,
-          prompt: input.prompt,
-          videoMetadata: {
-            ...(input.startSeconds !== undefined ? { startOffset: toGeminiOffset(input.startSeconds) } : {}),
-            ...(input.endSeconds !== undefined ? { endOffset: toGeminiOffset(input.endSeconds) } : {}),
-            ...(input.fps !== undefined ? { fps: input.fps } : {})
-          },
-          ...(input.mediaResolution ? { mediaResolution: input.mediaResolution } : {}),
-          ...(input.maxOutputTokens ? { maxOutputTokens: input.maxOutputTokens } : {}),
-          ...(schema ? { responseJsonSchema: schema } : {})
-        },
-        {
-          signal: this.signal,
-          onText: (text) => {
-            this.signal.throwIfAborted();
-            this.update({ text, message: `generating: ${text.length.toLocaleString("en-US")} characters` });
-          }
+      return askGeminiAboutVideo(this.ai, this.question(), {
+        signal: this.signal,
+        onText: (text) => {
+          this.signal.throwIfAborted();
+          this.update({ text, message: `generating: ${text.length.toLocaleString("en-US")} characters` });
         }
-      );
+      });
     });
     // A stream cut short by the abort can end without an error: never call that done.
     this.signal.throwIfAborted();

@@ -6,27 +6,53 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { finishNote } from "../gemini/finish-reasons";
-import { JOB_STATES, type Job } from "../jobs/job";
+import type { InputModality } from "../gemini/usage";
+import { JOB_STATES, TOKEN_COUNT_SOURCES, type Job } from "../jobs/job";
 import { jobPercent } from "../jobs/progress";
+
+const tokens = (what: string) => z.number().int().min(0).describe(what);
 
 const usageShape = z
   .object({
-    promptTokenCount: z.number().optional(),
-    candidatesTokenCount: z.number().optional(),
-    totalTokenCount: z.number().optional()
+    inputTokens: tokens("Input tokens of the request: the video's frames and audio, and the prompt. Includes cachedInputTokens."),
+    cachedInputTokens: tokens("The part of inputTokens Gemini served from its cache (billed at a lower rate); 0 when none."),
+    outputTokens: tokens("Tokens of the answer."),
+    thinkingTokens: tokens("Tokens the model spent thinking before it answered (billed as output); 0 when none."),
+    totalTokens: tokens("All tokens Gemini counted for the call."),
+    inputByModality: z
+      .object({
+        video: tokens("The video's frames.").optional(),
+        audio: tokens("The video's audio track.").optional(),
+        text: tokens("The prompt, and any text Gemini adds (such as timestamps).").optional(),
+        image: tokens("Images.").optional(),
+        document: tokens("Documents.").optional()
+      } satisfies Record<InputModality, z.ZodOptional<z.ZodNumber>>)
+      .optional()
+      .describe("inputTokens by modality, when Gemini broke them down (video frames, audio track, text of the prompt).")
   })
-  .describe("Tokens Gemini counted (usageMetadata).");
+  .describe("Tokens Gemini reported for the answer (from its usageMetadata).");
 
 /** What a finished job cost and how it ran: shared by every tool's structured result. */
 export const jobMetadataShape = {
   jobId: z.string().describe("Pass to getVideoAnalysis, cancelVideoAnalysis or askAboutVideo."),
   model: z.string(),
   durationSeconds: z.number().optional().describe("The video's length, once Gemini has processed an uploaded file."),
+  countedInputTokens: z
+    .number()
+    .optional()
+    .describe("Input tokens Gemini counted (countTokens) for this exact request before answering: the video's frames and audio at the chosen clip, fps and resolution, and the prompt."),
   estimatedInputTokens: z
     .number()
     .optional()
-    .describe("Input tokens estimated before asking (video frames and audio at the chosen fps and resolution, plus the prompt)."),
-  inputTokenLimit: z.number().optional().describe("The model's input limit the estimate was checked against."),
+    .describe(
+      "Input tokens estimated from the video's length at the model family's published rates (a frame: Gemini 3 70 tokens, 280 at high resolution; Gemini 2.5 258, 66 at low; audio 32 a second), plus the prompt. Present when the length is known (uploaded videos)."
+    ),
+  tokenCountSource: z
+    .enum(TOKEN_COUNT_SOURCES)
+    .optional()
+    .describe("Which figure was checked against inputTokenLimit: countTokens (Gemini's count) or estimate (the published rates, when Gemini could not count)."),
+  tokenCountError: z.string().optional().describe("Why Gemini could not count the request's tokens, when it could not."),
+  inputTokenLimit: z.number().optional().describe("The model's input limit (models.get) the tokens were checked against."),
   reusedUpload: z.boolean().optional().describe("True when a video uploaded earlier in the session was reused."),
   usage: usageShape.optional(),
   finishReason: z.string().optional()
@@ -67,7 +93,10 @@ export function toMetadata(job: Job): JobMetadata {
     jobId: job.id,
     model: job.input.model,
     ...(details.durationSeconds !== undefined ? { durationSeconds: details.durationSeconds } : {}),
+    ...(details.countedTokens !== undefined ? { countedInputTokens: details.countedTokens } : {}),
     ...(details.estimatedTokens !== undefined ? { estimatedInputTokens: details.estimatedTokens } : {}),
+    ...(details.tokenCountSource ? { tokenCountSource: details.tokenCountSource } : {}),
+    ...(details.tokenCountError ? { tokenCountError: details.tokenCountError } : {}),
     ...(details.inputTokenLimit !== undefined ? { inputTokenLimit: details.inputTokenLimit } : {}),
     ...(details.reusedFile ? { reusedUpload: true } : {}),
     ...(job.usage ? { usage: job.usage } : {}),

@@ -64,7 +64,9 @@ export const watchOptionsShape = {
   mediaResolution: z
     .enum(MEDIA_RESOLUTIONS)
     .optional()
-    .describe("Detail per frame: low (66 tokens a frame, fits about 3x more video) or medium/high (258)."),
+    .describe(
+      "Detail per frame, and its cost. Gemini 3 models (such as gemini-flash-latest): 70 tokens a frame at low, medium and by default, 280 at high. Gemini 2.5: 66 at low (fits about 3x more video), 258 at medium, high and by default. Audio adds 32 tokens a second."
+    ),
   maxOutputTokens: z
     .number()
     .int("maxOutputTokens must be a whole number")

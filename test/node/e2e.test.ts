@@ -109,8 +109,14 @@ async function analyzeWith(transport: Transport): Promise<void> {
       undefined,
       { onprogress: (update) => progress.push(update), resetTimeoutOnProgress: true }
     );
+    // callTool has checked structuredContent against the tool's outputSchema, as every SDK client does.
     expect(result.isError).toBeFalsy();
     expect(result.content).toEqual([{ type: "text", text: "It is a video about cats." }]);
+    expect(result.structuredContent).toMatchObject({
+      tokenCountSource: "countTokens",
+      countedInputTokens: expect.any(Number),
+      usage: { inputByModality: { video: expect.any(Number), audio: expect.any(Number) }, thinkingTokens: expect.any(Number) }
+    });
     expect(progress.length).toBeGreaterThanOrEqual(3);
     expect(progress.map((update) => update.message)).toContainEqual(expect.stringMatching(/^Gemini is watching the video/));
     // The server sends "done" (100 of 100) just before the result, but the SDK
@@ -153,6 +159,8 @@ describe("a direct video URL in the real runtime", () => {
       fake.enqueue({ kind: "answer", chunks: ["A follow-up answer."] });
       const followUp = await client.callTool({ name: "askAboutVideo", arguments: { jobId, question: "And then?" } });
       expect(followUp.content).toEqual([{ type: "text", text: "A follow-up answer." }]);
+      // Gemini's implicit cache served the video again: the fake says so as Gemini does.
+      expect((followUp.structuredContent as { usage: { cachedInputTokens: number } }).usage.cachedInputTokens).toBeGreaterThan(0);
       const chapters = { title: "T", summary: "S", chapters: [{ start: "00:00", end: "01:00", title: "C", summary: "c" }] };
       fake.enqueue({ kind: "answer", chunks: [JSON.stringify(chapters)] });
       const summary = await client.callTool({ name: "summarizeVideo", arguments: { videoUrl } });

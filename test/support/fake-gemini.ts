@@ -1,15 +1,45 @@
 /**
- * A stand-in for the Gemini API that speaks its real wire format: the paths
- * `@google/genai` calls (`/v1beta/models/{model}:generateContent` and
- * `:streamGenerateContent?alt=sse`, `/v1beta/files/{id}`), the Files API
- * resumable upload (`/upload/v1beta/files`: start, upload, finalize, query,
- * with `X-Goog-Upload-*` headers and offsets checked), its JSON bodies, its
- * SSE chunks and its `{ error: { code, message, status, details } }`
- * failures. It is a plain `(Request) => Response` handler, so a fetch spy
- * inside workerd or a Node HTTP server can host it alike. It records every
- * request it receives (upload bodies by size and checksum, not content).
+ * A stand-in for the Gemini API (v1beta) that answers as its REST reference
+ * documents, whatever our server happens to read today:
+ *
+ * - `models/{model}:generateContent` and `:streamGenerateContent?alt=sse`:
+ *   whole `GenerateContentResponse`s: candidates with `content.parts` (text
+ *   parts carry a `thoughtSignature` on Gemini 3 models), `role`,
+ *   `finishReason`, `safetyRatings`, `citationMetadata.citationSources`,
+ *   `index` (and `avgLogprobs` unstreamed); `usageMetadata` on every chunk,
+ *   in full on the last (per-modality details, `thoughtsTokenCount`,
+ *   implicit-cache counts, `trafficType`); `modelVersion`; `responseId`;
+ *   `promptFeedback` with `blockReason` and ratings when the prompt is blocked.
+ * - `models/{model}:countTokens`, with `contents` or a `generateContentRequest`,
+ *   counted from the request (see fake-gemini-tokens.ts).
+ * - `models/{model}` (`models.get`): a whole `Model`.
+ * - the Files API: the resumable upload (`/upload/v1beta/files`: start,
+ *   upload, finalize, query, `X-Goog-Upload-*` headers and offsets checked),
+ *   `files.get` and `files.delete` on whole `File` resources.
+ * - failures as `{ error: { code, message, status, details } }`, with the
+ *   `details` Google sends (see `geminiErrors`).
+ *
+ * It is a plain `(Request) => Response` handler, so a fetch spy inside
+ * workerd or a Node HTTP server can host it alike. It records every request
+ * it receives (upload bodies by size and checksum, not content).
  */
 import { Crc32 } from "./crc32";
+import { countPrompt, familyOf, textTokens, type GenerateContentRequestBody, type PromptCount, type VideoLookup } from "./fake-gemini-tokens";
+import {
+  errorResponse,
+  fileResource,
+  geminiErrors,
+  modelResource,
+  modelVersionOf,
+  opaqueToken,
+  safetyRatings,
+  sseFrame,
+  type ErrorBehavior,
+  type FakeFile,
+  type FakeModel
+} from "./fake-gemini-wire";
+
+export { DEFAULT_INPUT_TOKEN_LIMIT, geminiErrors, type ErrorBehavior, type FakeFile, type FakeModel } from "./fake-gemini-wire";
 
 export interface RecordedRequest {
   method: string;
@@ -38,19 +68,6 @@ export interface FakeUpload {
   file?: FakeFile;
 }
 
-export interface FakeFile {
-  name: string;
-  uri: string;
-  mimeType: string;
-  sizeBytes: string;
-  state: "PROCESSING" | "ACTIVE" | "FAILED";
-  /** Polls answered PROCESSING before the state changes. */
-  pollsLeft: number;
-  durationSeconds: number;
-  failWith?: string;
-  deleted: boolean;
-}
-
 /** What the next file the fake finalizes does while "processing". */
 export interface FileBehavior {
   pollsBeforeDone: number;
@@ -59,10 +76,13 @@ export interface FileBehavior {
   durationSeconds?: number;
 }
 
-/** `inputTokenLimit` of every model the fake knows nothing else about. */
-export const DEFAULT_INPUT_TOKEN_LIMIT = 1_048_576;
-/** Files expire this long after upload, as on Gemini. */
-const FILE_LIFETIME_MS = 48 * 3600_000;
+/** A source Gemini names when an answer quotes it. */
+export interface CitationSource {
+  startIndex: number;
+  endIndex: number;
+  uri: string;
+  license?: string;
+}
 
 /**
  * Something the fake did that the server under test reacts to, reported the
@@ -77,35 +97,65 @@ export type FakeGeminiEvent =
   /** A `streamGenerateContent` chunk was written; `textLength` counts the answer so far. */
   | { kind: "chunk-sent"; index: number; chunks: number; textLength: number };
 
-type ErrorBehavior = { kind: "error"; httpStatus: number; status: string; message: string; details?: unknown[] };
-
 /** What the next generate call does. */
 export type GenerateBehavior =
-  | { kind: "answer"; chunks: string[]; finishReason?: string; chunkDelayMs?: number }
+  | {
+      kind: "answer";
+      chunks: string[];
+      finishReason?: string;
+      chunkDelayMs?: number;
+      /** `thoughtsTokenCount` (default `DEFAULT_THOUGHTS_TOKENS`; 0 leaves it out, as Gemini leaves out zeros). */
+      thoughtsTokens?: number;
+      /** Sent as the last chunk's `citationMetadata.citationSources`. */
+      citations?: CitationSource[];
+      /** Merged into the last chunk's `usageMetadata`: counts the fake does not make (tool use...), or fields Gemini adds later. */
+      usage?: Record<string, unknown>;
+    }
   /** Candidates with no text, ending for `finishReason` (SAFETY, RECITATION, MAX_TOKENS...). */
   | { kind: "stopped"; finishReason: string }
   | { kind: "blocked"; blockReason: string }
   | ErrorBehavior;
 
+/** What the next `countTokens` call does; by default it counts the request. */
+export type CountTokensBehavior = { kind: "count"; totalTokens: number } | ErrorBehavior;
+
 const DEFAULT_BEHAVIOR: GenerateBehavior = {
   kind: "answer",
   chunks: ["The video shows ", "a cat at 00:05 ", "and a dog at 01:10."]
 };
+/** What thinking models (every current Gemini) report spending before they answer. */
+export const DEFAULT_THOUGHTS_TOKENS = 384;
+/** dQw4w9WgXcQ is 3:33 long; any YouTube video the fake is not told about is too. */
+export const DEFAULT_YOUTUBE_SECONDS = 213;
+/** Files expire this long after upload, as on Gemini. */
+const FILE_LIFETIME_MS = 48 * 3600_000;
+/** Implicit caching only applies from this many tokens of shared prefix. */
+const MIN_CACHED_TOKENS = 1024;
 
-const GENERATE_PATH = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+const MODEL_METHOD_PATH = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/;
 const MODEL_PATH = /^\/v1beta\/models\/([^/:]+)$/;
-const FILE_PATH = /^\/v1beta\/(files\/[a-z0-9]+)$/;
+const FILE_PATH = /^\/v1beta\/(files\/[a-z0-9-]+)$/;
+const FILE_URI = /\/v1beta\/(files\/[a-z0-9-]+)$/;
 const UPLOAD_PATH = "/upload/v1beta/files";
+const GENERATE_PATH = /^\/v1beta\/models\/[^/:]+:(generateContent|streamGenerateContent)$/;
+const COUNT_TOKENS_PATH = /^\/v1beta\/models\/[^/:]+:countTokens$/;
+
+type Chunk = Record<string, unknown>;
 
 export class FakeGemini {
   readonly requests: RecordedRequest[] = [];
   readonly uploads = new Map<string, FakeUpload>();
   readonly files = new Map<string, FakeFile>();
-  /** `inputTokenLimit` by model; a model mapped to null answers 404. */
-  readonly models = new Map<string, number | null>();
+  /** By model: its `inputTokenLimit`, fields of its `Model` resource, or null for a model that does not exist (404). */
+  readonly models = new Map<string, number | null | Partial<FakeModel>>();
+  /** YouTube videos' lengths in seconds, by video id (default `DEFAULT_YOUTUBE_SECONDS`). */
+  readonly youTubeVideos = new Map<string, number>();
   private readonly behaviors: GenerateBehavior[] = [];
+  private readonly countBehaviors: CountTokensBehavior[] = [];
   private readonly uploadFailures: ErrorBehavior[] = [];
   private readonly fileBehaviors: FileBehavior[] = [];
+  /** Video parts already answered, by model: what implicit caching would hold. */
+  private readonly cached = new Set<string>();
   private nextId = 1;
   /** Called at every `FakeGeminiEvent`. */
   onEvent?: (event: FakeGeminiEvent) => void;
@@ -116,6 +166,11 @@ export class FakeGemini {
   /** Queues behaviours for the next generate calls; afterwards the default answer. */
   enqueue(...behaviors: GenerateBehavior[]): void {
     this.behaviors.push(...behaviors);
+  }
+
+  /** Queues answers for the next `countTokens` calls: a fixed count or a failure; afterwards the request is counted. */
+  enqueueCountTokens(...behaviors: CountTokensBehavior[]): void {
+    this.countBehaviors.push(...behaviors);
   }
 
   /** Makes the next upload chunk requests fail with these errors (bytes not taken). */
@@ -131,15 +186,22 @@ export class FakeGemini {
   reset(): void {
     this.requests.length = 0;
     this.behaviors.length = 0;
+    this.countBehaviors.length = 0;
     this.uploadFailures.length = 0;
     this.fileBehaviors.length = 0;
     this.uploads.clear();
     this.files.clear();
     this.models.clear();
+    this.youTubeVideos.clear();
+    this.cached.clear();
   }
 
   generateRequests(): RecordedRequest[] {
     return this.requests.filter((request) => GENERATE_PATH.test(request.path));
+  }
+
+  countTokensRequests(): RecordedRequest[] {
+    return this.requests.filter((request) => COUNT_TOKENS_PATH.test(request.path));
   }
 
   async handle(request: Request): Promise<Response> {
@@ -147,50 +209,43 @@ export class FakeGemini {
     const isChunk = url.pathname === UPLOAD_PATH && url.searchParams.has("upload_id");
     const bytes = isChunk ? new Uint8Array(await request.arrayBuffer()) : undefined;
     const text = isChunk ? "" : await request.text();
-    this.requests.push({
-      method: request.method,
-      path: url.pathname,
-      search: url.search,
-      headers: Object.fromEntries(request.headers),
-      body: bytes ? { bytes: bytes.byteLength } : text ? JSON.parse(text) : undefined
-    });
+    let body: unknown;
+    try {
+      body = bytes ? { bytes: bytes.byteLength } : text ? JSON.parse(text) : undefined;
+    } catch {
+      return errorResponse({ kind: "error", httpStatus: 400, status: "INVALID_ARGUMENT", message: `Invalid JSON payload received. Unexpected token.` });
+    }
+    this.requests.push({ method: request.method, path: url.pathname, search: url.search, headers: Object.fromEntries(request.headers), body });
     if (!request.headers.get("x-goog-api-key")) {
-      return errorResponse(403, "PERMISSION_DENIED", "Method doesn't allow unregistered callers.");
+      return errorResponse({
+        kind: "error",
+        httpStatus: 403,
+        status: "PERMISSION_DENIED",
+        message:
+          "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API."
+      });
     }
     if (url.pathname === UPLOAD_PATH) {
-      return bytes ? this.uploadCommand(request, url, bytes) : this.startUpload(request, url, text);
+      return bytes ? this.uploadCommand(request, url, bytes) : this.startUpload(request, url, body);
     }
     const file = FILE_PATH.exec(url.pathname);
     if (file) return this.fileRequest(request.method, file[1]!);
     const model = MODEL_PATH.exec(url.pathname);
     if (model && request.method === "GET") return this.modelRequest(model[1]!);
-    const match = GENERATE_PATH.exec(url.pathname);
-    if (!match || request.method !== "POST") {
-      return errorResponse(404, "NOT_FOUND", `Fake Gemini has no ${request.method} ${url.pathname}`);
+    const method = MODEL_METHOD_PATH.exec(url.pathname);
+    if (!method || request.method !== "POST") {
+      return errorResponse({ kind: "error", httpStatus: 404, status: "NOT_FOUND", message: `Fake Gemini has no ${request.method} ${url.pathname}` });
     }
-    const modelName = match[1]!;
-    if (this.models.get(modelName) === null) return modelNotFound(modelName);
-    const fileUri = (JSON.parse(text) as { contents?: { parts?: { fileData?: { fileUri?: string } }[] }[] }).contents?.[0]
-      ?.parts?.[0]?.fileData?.fileUri;
-    const uploaded = [...this.files.values()].find((candidate) => candidate.uri === fileUri);
-    if (fileUri?.includes("/v1beta/files/") && uploaded?.state !== "ACTIVE") {
-      return errorResponse(400, "FAILED_PRECONDITION", `The file ${fileUri} is not in an ACTIVE state.`);
-    }
-    const behavior = this.behaviors.shift() ?? DEFAULT_BEHAVIOR;
-    if (behavior.kind === "error") {
-      return errorResponse(behavior.httpStatus, behavior.status, behavior.message, behavior.details);
-    }
-    const chunks = responseChunks(behavior, modelName);
-    if (match[2] === "generateContent") return Response.json(mergeChunks(chunks));
-    const delayMs = behavior.kind === "answer" ? (behavior.chunkDelayMs ?? 0) : 0;
-    return sseResponse(chunks, delayMs, request.signal, (index, textLength) =>
-      this.onEvent?.({ kind: "chunk-sent", index, chunks: chunks.length, textLength })
-    );
+    const modelName = method[1]!;
+    const verb = method[2]!;
+    if (this.models.get(modelName) === null) return errorResponse(geminiErrors.modelNotFound(modelName, verb));
+    if (verb === "countTokens") return this.countTokens(modelName, body);
+    return this.generate(modelName, verb === "streamGenerateContent", (body ?? {}) as GenerateContentRequestBody, request.signal);
   }
 
-  private startUpload(request: Request, url: URL, text: string): Response {
+  private startUpload(request: Request, url: URL, body: unknown): Response {
     if (request.headers.get("X-Goog-Upload-Protocol") !== "resumable" || request.headers.get("X-Goog-Upload-Command") !== "start") {
-      return errorResponse(400, "INVALID_ARGUMENT", "Expected a resumable upload start.");
+      return errorResponse(geminiErrors.invalidArgument("X-Goog-Upload-Command", "Expected a resumable upload start."));
     }
     const id = `u${this.uploads.size + 1}`;
     const declared = request.headers.get("X-Goog-Upload-Header-Content-Length");
@@ -198,7 +253,7 @@ export class FakeGemini {
       id,
       mimeType: request.headers.get("X-Goog-Upload-Header-Content-Type"),
       declaredBytes: declared === null ? null : Number(declared),
-      displayName: (JSON.parse(text || "{}") as { file?: { displayName?: string } }).file?.displayName,
+      displayName: (body as { file?: { displayName?: string } } | undefined)?.file?.displayName,
       received: 0,
       crc: this.newDigest(),
       chunkSizes: []
@@ -212,9 +267,9 @@ export class FakeGemini {
     });
   }
 
-  private uploadCommand(request: Request, url: URL, bytes: Uint8Array): Response {
+  private async uploadCommand(request: Request, url: URL, bytes: Uint8Array): Promise<Response> {
     const upload = this.uploads.get(url.searchParams.get("upload_id") ?? "");
-    if (!upload) return errorResponse(404, "NOT_FOUND", "No such upload session.");
+    if (!upload) return errorResponse({ kind: "error", httpStatus: 404, status: "NOT_FOUND", message: "No such upload session." });
     const command = (request.headers.get("X-Goog-Upload-Command") ?? "").split(",").map((part) => part.trim());
     if (command.includes("query")) {
       return new Response(null, {
@@ -222,25 +277,31 @@ export class FakeGemini {
       });
     }
     const failure = this.uploadFailures.shift();
-    if (failure) return errorResponse(failure.httpStatus, failure.status, failure.message, failure.details);
+    if (failure) return errorResponse(failure);
     const offset = Number(request.headers.get("X-Goog-Upload-Offset"));
     if (offset !== upload.received) {
-      return errorResponse(400, "INVALID_ARGUMENT", `Offset ${offset} does not match the ${upload.received} bytes received.`);
+      return errorResponse(geminiErrors.invalidArgument("X-Goog-Upload-Offset", `Offset ${offset} does not match the ${upload.received} bytes received.`));
     }
     upload.received += bytes.byteLength;
     upload.crc.update(bytes);
     upload.chunkSizes.push(bytes.byteLength);
     if (!command.includes("finalize")) return new Response(null, { headers: { "X-Goog-Upload-Status": "active" } });
     if (upload.declaredBytes !== null && upload.declaredBytes !== upload.received) {
-      return errorResponse(400, "INVALID_ARGUMENT", `Declared ${upload.declaredBytes} bytes but received ${upload.received}.`);
+      return errorResponse(geminiErrors.invalidArgument("X-Goog-Upload-Offset", `Declared ${upload.declaredBytes} bytes but received ${upload.received}.`));
     }
     const id = `f${this.nextId++}`;
     const behavior = this.fileBehaviors.shift() ?? { pollsBeforeDone: 0 };
+    const now = Date.now();
     const file: FakeFile = {
       name: `files/${id}`,
+      displayName: upload.displayName,
       uri: `${url.origin}/v1beta/files/${id}`,
       mimeType: upload.mimeType ?? "application/octet-stream",
       sizeBytes: String(upload.received),
+      createTime: new Date(now).toISOString(),
+      updateTime: new Date(now).toISOString(),
+      expirationTime: new Date(now + FILE_LIFETIME_MS).toISOString(),
+      sha256Hash: await sha256Hash(`${upload.crc.digest()}:${upload.received}`),
       state: behavior.pollsBeforeDone > 0 ? "PROCESSING" : behavior.failWith ? "FAILED" : "ACTIVE",
       pollsLeft: behavior.pollsBeforeDone,
       durationSeconds: behavior.durationSeconds ?? 60,
@@ -253,99 +314,210 @@ export class FakeGemini {
     return Response.json({ file: fileResource(file) }, { headers: { "X-Goog-Upload-Status": "final" } });
   }
 
+  private model(model: string): FakeModel | undefined {
+    const known = this.models.get(model);
+    if (known === null) return undefined;
+    return modelResource(model, typeof known === "number" ? { inputTokenLimit: known } : known);
+  }
+
   private modelRequest(model: string): Response {
-    const limit = this.models.has(model) ? this.models.get(model)! : DEFAULT_INPUT_TOKEN_LIMIT;
-    if (limit === null) return modelNotFound(model);
-    return Response.json({
-      name: `models/${model}`,
-      version: "001",
-      displayName: model,
-      inputTokenLimit: limit,
-      outputTokenLimit: 65_536,
-      supportedGenerationMethods: ["generateContent", "countTokens"]
-    });
+    const resource = this.model(model);
+    return resource ? Response.json(resource) : errorResponse(geminiErrors.modelNotFound(model));
   }
 
   private fileRequest(method: string, name: string): Response {
     const file = this.files.get(name);
-    if (!file || file.deleted) return errorResponse(404, "NOT_FOUND", `File ${name} not found.`);
+    if (!file || file.deleted) return errorResponse(geminiErrors.fileNotFound(name.slice("files/".length)));
     if (method === "DELETE") {
       file.deleted = true;
       return Response.json({});
     }
     if (file.state === "PROCESSING") {
       if (file.pollsLeft > 0) file.pollsLeft -= 1;
-      else file.state = file.failWith ? "FAILED" : "ACTIVE";
+      else {
+        file.state = file.failWith ? "FAILED" : "ACTIVE";
+        file.updateTime = new Date().toISOString();
+      }
     }
     this.onEvent?.({ kind: "file-polled", file: file.name, state: file.state });
     return Response.json(fileResource(file));
   }
-}
 
-function fileResource(file: FakeFile): Record<string, unknown> {
-  return {
-    name: file.name,
-    uri: file.uri,
-    mimeType: file.mimeType,
-    sizeBytes: file.sizeBytes,
-    state: file.state,
-    expirationTime: new Date(Date.now() + FILE_LIFETIME_MS).toISOString(),
-    ...(file.state === "ACTIVE" ? { videoMetadata: { videoDuration: `${file.durationSeconds}s` } } : {}),
-    ...(file.state === "FAILED" ? { error: { code: 400, message: file.failWith } } : {})
-  };
-}
-
-function modelNotFound(model: string): Response {
-  return errorResponse(404, "NOT_FOUND", `models/${model} is not found for API version v1beta, or is not supported for generateContent.`);
-}
-
-function errorResponse(httpStatus: number, status: string, message: string, details?: unknown[]): Response {
-  return Response.json(
-    { error: { code: httpStatus, message, status, ...(details ? { details } : {}) } },
-    { status: httpStatus }
-  );
-}
-
-type Chunk = Record<string, unknown>;
-
-function responseChunks(behavior: Exclude<GenerateBehavior, { kind: "error" }>, model: string): Chunk[] {
-  if (behavior.kind === "blocked") {
-    return [{ promptFeedback: { blockReason: behavior.blockReason }, modelVersion: model }];
+  /** What a `fileData.fileUri` holds, or why Gemini would refuse it. */
+  private lookUp(fileUri: string): VideoLookup {
+    const uploaded = FILE_URI.exec(fileUri);
+    if (uploaded) {
+      const file = this.files.get(uploaded[1]!);
+      if (!file || file.deleted) return { kind: "refused", error: geminiErrors.fileNotFound(uploaded[1]!.slice("files/".length)) };
+      if (file.state !== "ACTIVE") {
+        const message = `The File ${file.name.slice("files/".length)} is not in an ACTIVE state and usage is not allowed.`;
+        return { kind: "refused", error: { kind: "error", httpStatus: 400, status: "FAILED_PRECONDITION", message } };
+      }
+      return { kind: "video", durationSeconds: file.durationSeconds };
+    }
+    const youTube = /^https:\/\/www\.youtube\.com\/watch\?v=([A-Za-z0-9_-]{11})$/.exec(fileUri);
+    if (youTube) return { kind: "video", durationSeconds: this.youTubeVideos.get(youTube[1]!) ?? DEFAULT_YOUTUBE_SECONDS };
+    return { kind: "refused", error: geminiErrors.invalidArgument("contents.parts.file_data.file_uri", `Unsupported file uri: ${fileUri}`) };
   }
-  if (behavior.kind === "stopped") {
-    return [{ candidates: [{ content: { parts: [], role: "model" }, index: 0, finishReason: behavior.finishReason }], modelVersion: model }];
+
+  /** Counts `request` for `model`, or the error response Gemini would give instead. */
+  private count(request: GenerateContentRequestBody, model: string, fieldPrefix = ""): PromptCount | Response {
+    const counted = countPrompt(request, model, (uri) => this.lookUp(uri), fieldPrefix);
+    if ("violation" in counted) return errorResponse(geminiErrors.invalidArgument(counted.violation.field, counted.violation.description));
+    if ("refused" in counted) return errorResponse(counted.refused);
+    return counted;
   }
-  return behavior.chunks.map((text, index) => {
-    const last = index === behavior.chunks.length - 1;
-    return {
-      candidates: [
-        {
-          content: { parts: [{ text }], role: "model" },
-          index: 0,
-          ...(last ? { finishReason: behavior.finishReason ?? "STOP" } : {})
-        }
-      ],
-      ...(last
-        ? { usageMetadata: { promptTokenCount: 1000, candidatesTokenCount: 40, totalTokenCount: 1040 } }
-        : {}),
-      modelVersion: model
+
+  private countTokens(model: string, body: unknown): Response {
+    const { contents, generateContentRequest } = (body ?? {}) as { contents?: unknown; generateContentRequest?: GenerateContentRequestBody & { model?: unknown } };
+    if (contents !== undefined && generateContentRequest !== undefined) {
+      return errorResponse(geminiErrors.invalidArgument("generate_content_request", "Only one of contents and generate_content_request may be set."));
+    }
+    if (generateContentRequest !== undefined && !/^models\/[^/]+$/.test(String(generateContentRequest.model ?? ""))) {
+      return errorResponse(geminiErrors.invalidArgument("generate_content_request.model", "generateContentRequest.model: unexpected model name format"));
+    }
+    const request = generateContentRequest ?? ({ contents } as GenerateContentRequestBody);
+    if (!Array.isArray(request.contents) || request.contents.length === 0) {
+      return errorResponse(geminiErrors.invalidArgument("contents", "contents is not specified"));
+    }
+    const behavior = this.countBehaviors.shift();
+    if (behavior?.kind === "error") return errorResponse(behavior);
+    const counted = this.count(request, model, generateContentRequest ? "generate_content_request." : "");
+    if (counted instanceof Response) return counted;
+    if (behavior) return Response.json({ totalTokens: behavior.totalTokens });
+    return Response.json({ totalTokens: counted.totalTokens, promptTokensDetails: counted.promptTokensDetails });
+  }
+
+  private generate(model: string, stream: boolean, request: GenerateContentRequestBody, signal: AbortSignal): Response {
+    const counted = this.count(request, model);
+    if (counted instanceof Response) return counted;
+    const behavior = this.behaviors.shift() ?? DEFAULT_BEHAVIOR;
+    if (behavior.kind === "error") return errorResponse(behavior);
+    const chunks = this.responseChunks(behavior, model, counted);
+    if (!stream) return Response.json(mergeChunks(chunks));
+    const delayMs = behavior.kind === "answer" ? (behavior.chunkDelayMs ?? 0) : 0;
+    return sseResponse(chunks, delayMs, signal, (index, textLength) =>
+      this.onEvent?.({ kind: "chunk-sent", index, chunks: chunks.length, textLength })
+    );
+  }
+
+  /** Tokens of video parts this model answered before: implicit caching serves them again. */
+  private cachedTokens(model: string, prompt: PromptCount): { video: number; audio: number } {
+    const cached = { video: 0, audio: 0 };
+    for (const part of prompt.videoParts) {
+      const key = `${model} ${part.key}`;
+      if (this.cached.has(key)) {
+        cached.video += part.video;
+        cached.audio += part.audio;
+      } else if (part.video + part.audio >= MIN_CACHED_TOKENS) this.cached.add(key);
+    }
+    return cached;
+  }
+
+  private responseChunks(behavior: Exclude<GenerateBehavior, { kind: "error" }>, model: string, prompt: PromptCount): Chunk[] {
+    const envelope = { modelVersion: modelVersionOf(model), responseId: opaqueToken(16, true) };
+    const promptUsage = {
+      promptTokenCount: prompt.totalTokens,
+      totalTokenCount: prompt.totalTokens,
+      promptTokensDetails: prompt.promptTokensDetails
     };
-  });
+    if (behavior.kind === "blocked") {
+      return [{ promptFeedback: { blockReason: behavior.blockReason, safetyRatings: safetyRatings("HARM_CATEGORY_DANGEROUS_CONTENT") }, usageMetadata: promptUsage, ...envelope }];
+    }
+    if (behavior.kind === "stopped") {
+      const flagged = behavior.finishReason === "SAFETY" ? "HARM_CATEGORY_DANGEROUS_CONTENT" : undefined;
+      const candidate = {
+        content: { role: "model" },
+        finishReason: behavior.finishReason,
+        index: 0,
+        safetyRatings: safetyRatings(flagged),
+        ...(behavior.finishReason === "RECITATION"
+          ? { citationMetadata: { citationSources: [{ startIndex: 0, endIndex: 120, uri: "https://example.com/lyrics", license: "" }] } }
+          : {})
+      };
+      return [{ candidates: [candidate], usageMetadata: promptUsage, ...envelope }];
+    }
+    const thoughts = behavior.thoughtsTokens ?? DEFAULT_THOUGHTS_TOKENS;
+    const signed = familyOf(model) === "gemini-3";
+    const outputTokens = textTokens(behavior.chunks.join(""));
+    const cached = this.cachedTokens(model, prompt);
+    const cachedTotal = cached.video + cached.audio;
+    const thinking = thoughts > 0 ? { thoughtsTokenCount: thoughts } : {};
+    return behavior.chunks.map((text, index) => {
+      const last = index === behavior.chunks.length - 1;
+      const parts: Chunk[] = [{ text, ...(signed && index === 0 ? { thoughtSignature: opaqueToken(48) } : {}) }];
+      if (signed && last) parts.push({ text: "", thoughtSignature: opaqueToken(48) });
+      const candidate = {
+        content: { parts, role: "model" },
+        index: 0,
+        ...(last
+          ? {
+              finishReason: behavior.finishReason ?? "STOP",
+              safetyRatings: safetyRatings(),
+              ...(behavior.citations ? { citationMetadata: { citationSources: behavior.citations } } : {})
+            }
+          : {})
+      };
+      const usageMetadata = last
+        ? {
+            ...promptUsage,
+            candidatesTokenCount: outputTokens,
+            totalTokenCount: prompt.totalTokens + outputTokens + thoughts,
+            candidatesTokensDetails: [{ modality: "TEXT", tokenCount: outputTokens }],
+            ...thinking,
+            ...(cachedTotal > 0
+              ? {
+                  cachedContentTokenCount: cachedTotal,
+                  cacheTokensDetails: [
+                    { modality: "VIDEO", tokenCount: cached.video },
+                    { modality: "AUDIO", tokenCount: cached.audio }
+                  ].filter((detail) => detail.tokenCount > 0)
+                }
+              : {}),
+            trafficType: "ON_DEMAND",
+            ...behavior.usage
+          }
+        : { ...promptUsage, totalTokenCount: prompt.totalTokens + thoughts, ...thinking };
+      return { candidates: [candidate], usageMetadata, ...envelope };
+    });
+  }
 }
 
+/** Gemini's `sha256Hash`: base64 of the hex digest. The fake keeps no bytes, so it hashes what it knows of them. */
+async function sha256Hash(of: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(of)));
+  return btoa(Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join(""));
+}
+
+/** The unstreamed answer: one candidate with the whole text, the last chunk's metadata, and `avgLogprobs`. */
 function mergeChunks(chunks: Chunk[]): Chunk {
-  const text = chunks.map(chunkText).join("");
   const last = chunks[chunks.length - 1] ?? {};
+  const candidate = (last.candidates as Chunk[] | undefined)?.[0];
+  if (!candidate) return last;
+  const signature = chunks.flatMap(chunkParts).find((part) => typeof part.thoughtSignature === "string")?.thoughtSignature;
+  const text = chunks.map(chunkText).join("");
   return {
     ...last,
-    ...(last.candidates
-      ? { candidates: [{ ...(last.candidates as Chunk[])[0], content: { parts: [{ text }], role: "model" } }] }
-      : {})
+    candidates: [
+      {
+        ...candidate,
+        content: { parts: [{ text, ...(signature ? { thoughtSignature: signature } : {}) }], role: "model" },
+        avgLogprobs: -0.4213
+      }
+    ]
   };
 }
 
+function chunkParts(chunk: Chunk): { text?: string; thought?: boolean; thoughtSignature?: string }[] {
+  return (chunk.candidates as { content?: { parts?: [] } }[] | undefined)?.[0]?.content?.parts ?? [];
+}
+
+/** The answer's text in a chunk, as `GenerateContentResponse.text` reads it (thought summaries left out). */
 function chunkText(chunk: Chunk): string {
-  return (chunk.candidates as { content: { parts: { text: string }[] } }[] | undefined)?.[0]?.content.parts[0]?.text ?? "";
+  return chunkParts(chunk)
+    .filter((part) => !part.thought)
+    .map((part) => part.text ?? "")
+    .join("");
 }
 
 function sseResponse(
@@ -361,7 +533,7 @@ function sseResponse(
       for (const [index, chunk] of chunks.entries()) {
         if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
         if (signal.aborted) break;
-        controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunk)}\r\n\r\n`));
+        controller.enqueue(encoder.encode(sseFrame(chunk)));
         textLength += chunkText(chunk).length;
         onSent(index, textLength);
       }

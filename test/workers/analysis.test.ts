@@ -1,9 +1,11 @@
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { TEST_MAX_VIDEO_BYTES } from "../constants";
+import { geminiErrors } from "../support/fake-gemini";
 import { videoCrc, type FakeVideo } from "../support/fake-video";
 import { useFakes } from "./support/fetch-spy";
 import { openIdleSession, openSession, postJson, sessionStub } from "./support/http";
+import { expectValidToolResult } from "./support/output-schemas";
 import { callTool, pollJob, snapshotOf, withAlarms } from "./support/session-calls";
 
 const fakes = useFakes();
@@ -122,13 +124,8 @@ describe("analyses of direct video URLs", () => {
 
 describe("retries", () => {
   it("waits as long as RetryInfo says after a 429, then succeeds", async () => {
-    fakes.gemini.enqueue({
-      kind: "error",
-      httpStatus: 429,
-      status: "RESOURCE_EXHAUSTED",
-      message: "Resource has been exhausted (e.g. check quota).",
-      details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "7s" }]
-    });
+    // QuotaFailure, Help and RetryInfo, as Google sends them.
+    fakes.gemini.enqueue(geminiErrors.quotaExceeded("7s"));
     const opened = await openSession();
     const result = withAlarms(
       opened.sessionId,
@@ -189,10 +186,12 @@ describe("jobs", () => {
 
   it("finds a job from another session, so sessionless /rpc calls can start, poll and cancel", async () => {
     fakes.gemini.enqueue({ kind: "answer", chunks: ["found ", "across sessions"], chunkDelayMs: 100 });
-    const rpc = async (name: string, args: Record<string, unknown>) =>
-      ((await (await postJson("/rpc", { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } })).json()) as {
-        result: { structuredContent: Record<string, unknown> };
-      }).result.structuredContent;
+    const rpc = async (name: string, args: Record<string, unknown>) => {
+      const response = await postJson("/rpc", { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } });
+      const { result } = (await response.json()) as { result: { structuredContent: Record<string, unknown> } };
+      await expectValidToolResult(name, result);
+      return result.structuredContent;
+    };
     const started = await rpc("startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" });
     const finished = await rpc("getVideoAnalysis", { jobId: started.jobId, waitSeconds: 10 });
     expect(finished).toMatchObject({ jobId: started.jobId, status: "done", result: { text: "found across sessions" } });
@@ -277,7 +276,7 @@ describe("progress of an upload", () => {
     const messages = updates.map((update) => update.message);
     expect(messages).toContain("uploading 8.4 / 21.0 MB");
     expect(messages).toContain("Gemini is processing the video");
-    expect(messages).toContainEqual(expect.stringMatching(/^Gemini is watching the video \(about [\d,]+ input tokens\)$/));
+    expect(messages).toContainEqual(expect.stringMatching(/^Gemini is watching the video \([\d,]+ input tokens, counted by Gemini\)$/));
     await opened.sse.cancel();
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { useFakes } from "./support/fetch-spy";
 import { authed, initializeMcpSession, openIdleSession, postJson } from "./support/http";
+import { expectValidToolResult } from "./support/output-schemas";
 import { callTool, snapshotOf } from "./support/session-calls";
 
 const fakes = useFakes();
@@ -70,12 +71,8 @@ describe("follow-up questions", () => {
     const videoUrl = fakes.videos.add("/expired.mp4", { size: MiB });
     const sessionId = await openIdleSession();
     const first = snapshotOf(await callTool(sessionId, "analyzeRemoteVideo", { videoUrl }));
-    fakes.gemini.enqueue({
-      kind: "error",
-      httpStatus: 403,
-      status: "PERMISSION_DENIED",
-      message: "You do not have permission to access the File f1 or it may not exist."
-    });
+    // Gemini lets files go after 48 hours: countTokens and generate then answer 403 for it.
+    [...fakes.gemini.files.values()][0]!.deleted = true;
     const failed = await callTool(sessionId, "askAboutVideo", { jobId: first.jobId, question: "Still there?" });
     expect(failed.isError).toBe(true);
     expect(failed.content[0]?.text).toMatch(/The uploaded video is gone from Gemini .*ask again with the video URL to upload it anew\./);
@@ -95,6 +92,7 @@ describe("follow-up questions", () => {
       params: { name: "askAboutVideo", arguments: { jobId: first.jobId, question: "From elsewhere?" } }
     });
     const { result } = (await response.json()) as { result: { isError?: boolean; structuredContent: Record<string, unknown> } };
+    await expectValidToolResult("askAboutVideo", result);
     expect(result.isError).toBeUndefined();
     expect(result.structuredContent).toMatchObject({ status: "done", reusedUpload: true });
     expect(fakes.gemini.uploads.size).toBe(1);

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useFakes } from "./support/fetch-spy";
 import { AUTH, call } from "./support/http";
+import { expectValidToolResult } from "./support/output-schemas";
 import {
   acceptHeader,
   asSent,
@@ -210,6 +211,7 @@ describe("fuzzing /mcp", () => {
       id: "analyse",
       result: { content: [{ type: "text", text: "The video shows a cat at 00:05 and a dog at 01:10." }] }
     });
+    await expectValidToolResult("analyzeRemoteVideo", messages.at(-1)!.result);
     expect(messages.slice(0, -1).every((message) => message.method === "notifications/progress")).toBe(true);
     rejections.check();
   });

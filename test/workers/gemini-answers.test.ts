@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { GenerateBehavior } from "../support/fake-gemini";
+import { DEFAULT_THOUGHTS_TOKENS, geminiErrors, type GenerateBehavior } from "../support/fake-gemini";
 import { useFakes } from "./support/fetch-spy";
 import { openIdleSession } from "./support/http";
 import { callTool } from "./support/session-calls";
@@ -60,7 +60,12 @@ describe("summarizeVideo", () => {
       }
     });
     expect(body.contents[0]!.parts[1]!.text).toMatch(/chapters .*at most 5.*Pay particular attention to: the animals/);
-    expect(result.structuredContent).toMatchObject({ ...CHAPTERS, model: "gemini-test-flash", usage: { totalTokenCount: 1040 } });
+    // The fake's YouTube video is 213 s long; gemini-test-flash counts at Gemini 2.5's rates.
+    expect(result.structuredContent).toMatchObject({
+      ...CHAPTERS,
+      model: "gemini-test-flash",
+      usage: { inputByModality: { video: 213 * 258, audio: 213 * 32 }, thinkingTokens: DEFAULT_THOUGHTS_TOKENS }
+    });
     expect(result.content[0]?.text).toBe(
       "# Cats and dogs\n\nA cat meets a dog.\n\n00:00-00:30 The cat: A cat sleeps.\n00:30-01:10 The dog: A dog arrives."
     );
@@ -173,13 +178,8 @@ describe("Gemini's refusals and failures, explained", () => {
     ],
     [
       "a quota with a retry delay too long to wait for (429)",
-      {
-        httpStatus: 429,
-        status: "RESOURCE_EXHAUSTED",
-        message: "You exceeded your current quota.",
-        details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "3600s" }]
-      },
-      /Gemini API error 429 \(RESOURCE_EXHAUSTED: You exceeded your current quota\.\)\. The Gemini quota or rate limit was reached: retry in 3600 s/
+      geminiErrors.quotaExceeded("3600s"),
+      /Gemini API error 429 \(RESOURCE_EXHAUSTED: You exceeded your current quota, .*\)\. The Gemini quota or rate limit was reached: retry in 3600 s/
     ]
   ])("%s", async (_name, error, expected) => {
     fakes.gemini.enqueue({ kind: "error", ...error });

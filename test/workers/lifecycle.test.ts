@@ -2,6 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { useFakes } from "./support/fetch-spy";
 import { authed, closeStreams, initializeMcpSession, openSession, postJson, sessionStub } from "./support/http";
+import { expectValidToolResult } from "./support/output-schemas";
 import { callTool, snapshotOf } from "./support/session-calls";
 
 const fakes = useFakes();
@@ -39,7 +40,9 @@ describe("session expiry", () => {
       method: "tools/call",
       params: { name: "startVideoAnalysis", arguments: { videoUrl: "https://youtu.be/dQw4w9WgXcQ" } }
     });
-    const { jobId } = ((await started.json()) as { result: { structuredContent: { jobId: string } } }).result.structuredContent;
+    const startedReply = (await started.json()) as { result: { structuredContent: { jobId: string } } };
+    await expectValidToolResult("startVideoAnalysis", startedReply.result);
+    const { jobId } = startedReply.result.structuredContent;
     const sessionId = jobId.split(".")[0]!;
     const waited = await postJson("/rpc", {
       jsonrpc: "2.0",
@@ -47,7 +50,9 @@ describe("session expiry", () => {
       method: "tools/call",
       params: { name: "getVideoAnalysis", arguments: { jobId, waitSeconds: 10 } }
     });
-    expect(await waited.json()).toMatchObject({ result: { structuredContent: { status: "done" } } });
+    const waitedReply = (await waited.json()) as { result: unknown };
+    await expectValidToolResult("getVideoAnalysis", waitedReply.result);
+    expect(waitedReply).toMatchObject({ result: { structuredContent: { status: "done" } } });
     await idleFor(sessionId, DAY_MS + 1000);
     await runDurableObjectAlarm(sessionStub(sessionId));
     const stored = await runInDurableObject(sessionStub(sessionId), (_instance, state) =>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { useFakeGemini } from "./support/fetch-spy";
 import { authed, openSession, postJson, SseReader } from "./support/http";
+import { expectValidToolResult } from "./support/output-schemas";
 
 const fake = useFakeGemini();
 
@@ -67,6 +68,7 @@ describe("POST /messages", () => {
       id: "call",
       result: { content: [{ type: "text", text: "The video shows a cat at 00:05 and a dog at 01:10." }] }
     });
+    await expectValidToolResult("analyzeRemoteVideo", messages.at(-1)!.result);
     expect(fake.generateRequests()).toHaveLength(1);
     await session.sse.cancel();
   });

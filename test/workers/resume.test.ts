@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { useFakes } from "./support/fetch-spy";
 import { authed, closeStreams, openSession, postJson, SseReader } from "./support/http";
+import { expectValidToolResult } from "./support/output-schemas";
 
 const fakes = useFakes();
 
@@ -54,6 +55,7 @@ describe("resuming a session with Last-Event-ID", () => {
     expect(seen.every((event) => event.id.startsWith(`${session.sessionId}-`))).toBe(true);
     const result = JSON.parse(seen.at(-1)!.data) as { result: { content: { text: string }[] } };
     expect(result.result.content[0]?.text).toBe("part0 part1 part2 part3 part4 part5 part6 part7 ");
+    await expectValidToolResult("analyzeRemoteVideo", result.result);
     expect(JSON.parse(seen.at(-2)!.data)).toMatchObject({ params: { message: "done", progress: 100 } });
     await resumed.cancel();
   });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { geminiErrors } from "../support/fake-gemini";
 import { useFakeGemini } from "./support/fetch-spy";
 import { openSession, postJson } from "./support/http";
+import { expectValidToolResult } from "./support/output-schemas";
 
 const fake = useFakeGemini();
 
@@ -8,6 +10,13 @@ const YOUTUBE_URL = "https://youtu.be/dQw4w9WgXcQ";
 
 function rpc(body: unknown, headers: HeadersInit = {}) {
   return postJson("/rpc", body, headers);
+}
+
+/** The reply to a `callAnalyze`, its result checked against the tool's outputSchema as an SDK client checks it. */
+async function analyzeReply<T>(response: Response): Promise<T> {
+  const body = (await response.json()) as { result?: unknown };
+  if (body.result) await expectValidToolResult("analyzeRemoteVideo", body.result);
+  return body as T;
 }
 
 function callAnalyze(args: Record<string, unknown>, id: number | string = 1, meta?: Record<string, unknown>) {
@@ -67,7 +76,7 @@ describe("POST /rpc", () => {
 
   it("tools/call sends the YouTube link to Gemini as fileData and returns its text", async () => {
     const response = await rpc(callAnalyze({ videoUrl: YOUTUBE_URL, prompt: "What animals appear?" }));
-    const body = (await response.json()) as { id: number; result: { content: { type: string; text: string }[]; isError?: boolean } };
+    const body = await analyzeReply<{ id: number; result: { content: { type: string; text: string }[]; isError?: boolean } }>(response);
     expect(body.result.isError).toBeUndefined();
     expect(body.result.content).toEqual([
       { type: "text", text: "The video shows a cat at 00:05 and a dog at 01:10." }
@@ -90,7 +99,7 @@ describe("POST /rpc", () => {
   });
 
   it("uses the default summary prompt when none is given", async () => {
-    await rpc(callAnalyze({ videoUrl: "https://www.youtube.com/shorts/dQw4w9WgXcQ" }));
+    await analyzeReply(await rpc(callAnalyze({ videoUrl: "https://www.youtube.com/shorts/dQw4w9WgXcQ" })));
     const parts = (fake.generateRequests()[0]?.body as { contents: { parts: { text?: string }[] }[] }).contents[0]!.parts;
     expect(parts[1]?.text).toMatch(/summary .*timestamps/);
   });
@@ -98,7 +107,7 @@ describe("POST /rpc", () => {
   it.each([
     [
       "an invalid API key",
-      { kind: "error", httpStatus: 400, status: "INVALID_ARGUMENT", message: "API key not valid. Please pass a valid API key." },
+      geminiErrors.invalidApiKey(),
       /Gemini API error 400 \(INVALID_ARGUMENT: API key not valid/
     ],
     [
@@ -109,35 +118,31 @@ describe("POST /rpc", () => {
     ["a blocked prompt", { kind: "blocked", blockReason: "SAFETY" }, /refused the request because its safety filters flagged the prompt \(block reason SAFETY\)/]
   ] as const)("turns %s into a readable tool error", async (_name, behavior, expected) => {
     fake.enqueue(behavior);
-    const body = (await (await rpc(callAnalyze({ videoUrl: YOUTUBE_URL }))).json()) as {
-      result: { content: { text: string }[]; isError: boolean };
-    };
+    const body = await analyzeReply<{ result: { content: { text: string }[]; isError: boolean } }>(await rpc(callAnalyze({ videoUrl: YOUTUBE_URL })));
     expect(body.result.isError).toBe(true);
     expect(body.result.content[0]?.text).toMatch(expected);
     expect(body.result.content[0]?.text).not.toMatch(/\n\s+at /);
   });
 
   it("refuses a video URL on a private address before fetching anything", async () => {
-    const body = (await (await rpc(callAnalyze({ videoUrl: "http://192.168.1.10/video.mp4" }))).json()) as {
-      result: { content: { text: string }[]; isError: boolean };
-    };
+    const body = await analyzeReply<{ result: { content: { text: string }[]; isError: boolean } }>(
+      await rpc(callAnalyze({ videoUrl: "http://192.168.1.10/video.mp4" }))
+    );
     expect(body.result.isError).toBe(true);
     expect(body.result.content[0]?.text).toMatch(/private .*ALLOW_PRIVATE_VIDEO_URLS/);
     expect(fake.requests).toHaveLength(0);
   });
 
   it("refuses a YouTube playlist with a clear message", async () => {
-    const body = (await (
+    const body = await analyzeReply<{ result: { content: { text: string }[]; isError: boolean } }>(
       await rpc(callAnalyze({ videoUrl: "https://www.youtube.com/playlist?list=PL123" }))
-    ).json()) as { result: { content: { text: string }[]; isError: boolean } };
+    );
     expect(body.result.isError).toBe(true);
     expect(body.result.content[0]?.text).toMatch(/is a playlist\. Gemini reads single public videos/);
   });
 
   it("reports bad tool arguments as a tool error naming the field", async () => {
-    const body = (await (await rpc(callAnalyze({ videoUrl: "ftp://x/y.mp4" }))).json()) as {
-      result: { content: { text: string }[]; isError: boolean };
-    };
+    const body = await analyzeReply<{ result: { content: { text: string }[]; isError: boolean } }>(await rpc(callAnalyze({ videoUrl: "ftp://x/y.mp4" })));
     expect(body.result.isError).toBe(true);
     expect(body.result.content[0]?.text).toMatch(/videoUrl must use http or https/);
   });
@@ -148,7 +153,7 @@ describe("POST /rpc", () => {
     const response = await rpc(callAnalyze({ videoUrl: YOUTUBE_URL }, 3, { progressToken: "p-1" }), {
       "Mcp-Session-Id": session.sessionId
     });
-    expect(((await response.json()) as { result: { content: { text: string }[] } }).result.content[0]?.text).toBe(
+    expect((await analyzeReply<{ result: { content: { text: string }[] } }>(response)).result.content[0]?.text).toBe(
       "one two three"
     );
     const notifications: { progress: number; total: number; message: string; progressToken: string }[] = [];
@@ -187,7 +192,7 @@ describe("POST /rpc", () => {
       new Promise((resolve) => setTimeout(resolve, 50)).then(() => rpc(callAnalyze({ videoUrl: YOUTUBE_URL }, 1)))
     ]);
     const texts = await Promise.all(
-      [slow, fast].map(async (r) => ((await r.json()) as { id: number; result: { content: { text: string }[] } }))
+      [slow, fast].map((r) => analyzeReply<{ id: number; result: { content: { text: string }[] } }>(r))
     );
     expect(texts.map((t) => t.id)).toEqual([1, 1]);
     expect(texts.map((t) => t.result.content[0]?.text)).toEqual(["first answer", "second answer"]);

@@ -6,7 +6,6 @@ import { callTool } from "./support/session-calls";
 const fakes = useFakes();
 const YOUTUBE_URL = "https://youtu.be/dQw4w9WgXcQ";
 const CANONICAL = "https://www.youtube.com/watch?v=dQw4w9WgXcQ";
-const MiB = 1024 * 1024;
 
 function sentGenerate() {
   const requests = fakes.gemini.generateRequests();
@@ -130,51 +129,5 @@ describe("YouTube links", () => {
     expect(result.content[0]?.text).toMatch(expected);
     expect(result.content[0]?.text).toMatch(/Gemini reads single public videos/);
     expect(fakes.gemini.requests).toHaveLength(0);
-  });
-});
-
-describe("cost estimate", () => {
-  it("estimates the video's tokens from its length before asking, says it in progress, and returns it with the usage", async () => {
-    fakes.gemini.enqueueFiles({ pollsBeforeDone: 0, durationSeconds: 600 });
-    const videoUrl = fakes.videos.add("/ten-minutes.mp4", { size: MiB });
-    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl, prompt: "Q?", fps: 2, mediaResolution: "low" });
-    expect(result.isError).toBeUndefined();
-    // 600 s x 2 fps x 66 tokens + 600 s x 32 audio tokens + 1 token of prompt.
-    expect(result.structuredContent).toMatchObject({
-      durationSeconds: 600,
-      estimatedInputTokens: 1200 * 66 + 600 * 32 + 1,
-      inputTokenLimit: 1_048_576,
-      usage: { promptTokenCount: 1000, candidatesTokenCount: 40, totalTokenCount: 1040 }
-    });
-    expect(fakes.gemini.requests.some((request) => request.method === "GET" && request.path === "/v1beta/models/gemini-test-flash")).toBe(true);
-  });
-
-  it("counts only the clip", async () => {
-    fakes.gemini.enqueueFiles({ pollsBeforeDone: 0, durationSeconds: 3600 });
-    const videoUrl = fakes.videos.add("/hour.mp4", { size: MiB });
-    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl, prompt: "Q?", startOffset: "10:00", endOffset: "11:00" });
-    expect(result.structuredContent).toMatchObject({ durationSeconds: 3600, estimatedInputTokens: 60 * 258 + 60 * 32 + 1 });
-  });
-
-  it("refuses a video that would not fit in the model's context, suggesting what would", async () => {
-    fakes.gemini.models.set("gemini-small", 100_000);
-    fakes.gemini.enqueueFiles({ pollsBeforeDone: 0, durationSeconds: 3600 });
-    const videoUrl = fakes.videos.add("/long.mp4", { size: MiB });
-    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl, model: "gemini-small" });
-    expect(result.isError).toBe(true);
-    expect(result.content[0]?.text).toMatch(
-      /^This 1:00:00 video needs about 1,044,\d{3} input tokens at 1 fps, more than the 100,000 gemini-small accepts\. Try mediaResolution "low" \(about 352,800 tokens\), a lower fps, or a clip of at most 05:44 \(startOffset\/endOffset\)\.$/
-    );
-    expect(fakes.gemini.generateRequests()).toHaveLength(0);
-    await expect.poll(() => [...fakes.gemini.files.values()][0]?.deleted).toBe(false);
-  });
-
-  it("fails at once, naming the model, when the model does not exist", async () => {
-    fakes.gemini.models.set("gemini-nope", null);
-    const videoUrl = fakes.videos.add("/any.mp4", { size: MiB });
-    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl, model: "gemini-nope" });
-    expect(result.isError).toBe(true);
-    expect(result.content[0]?.text).toMatch(/Gemini API error 404 .*Check the model name \(GEMINI_MODEL or the `model` argument\)/);
-    expect(fakes.gemini.generateRequests()).toHaveLength(0);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { postJson, sessionStub } from "./http";
+import { expectValidToolResult } from "./output-schemas";
 
 export interface ToolResult {
   content: { type: string; text: string }[];
@@ -13,7 +14,10 @@ export interface ToolResult {
 
 let nextId = 1;
 
-/** Calls a tool on the session; resolves with the JSON-RPC result. */
+/**
+ * Calls a tool on the session; resolves with the JSON-RPC result, once it is
+ * checked against the tool's `outputSchema` as an SDK client checks it.
+ */
 export async function callTool(
   sessionId: string,
   name: string,
@@ -27,6 +31,7 @@ export async function callTool(
   );
   const body = (await response.json()) as { result?: ToolResult; error?: unknown };
   if (!body.result) throw new Error(`tools/call ${name} failed: ${JSON.stringify(body)}`);
+  await expectValidToolResult(name, body.result);
   return body.result;
 }
 

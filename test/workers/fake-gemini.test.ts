@@ -1,0 +1,208 @@
+/**
+ * The fake Gemini read through Google's own SDK, field by field against the
+ * REST reference: what the server's tests stand on.
+ */
+import { ApiError, GoogleGenAI, MediaResolution } from "@google/genai";
+import { describe, expect, it } from "vitest";
+import { startUpload, uploadChunk } from "../../src/gemini/upload";
+import { retryInfoDelayMs } from "../../src/gemini/retry";
+import { FAKE_GEMINI_BASE_URL } from "../constants";
+import { DEFAULT_THOUGHTS_TOKENS, DEFAULT_YOUTUBE_SECONDS, FakeGemini, geminiErrors } from "../support/fake-gemini";
+
+const YOUTUBE = "https://www.youtube.com/watch?v=dQw4w9WgXcQ";
+const API_KEY = "k";
+
+function client(fake: FakeGemini): GoogleGenAI {
+  return new GoogleGenAI({
+    apiKey: API_KEY,
+    httpOptions: { baseUrl: FAKE_GEMINI_BASE_URL, fetch: (input, init) => fake.handle(new Request(input, init)) }
+  });
+}
+
+const question = (prompt = "What happens?") => [
+  { role: "user", parts: [{ fileData: { fileUri: YOUTUBE, mimeType: "video/mp4" } }, { text: prompt }] }
+];
+
+async function countTokens(fake: FakeGemini, model: string, body: unknown): Promise<Response> {
+  return fake.handle(
+    new Request(`${FAKE_GEMINI_BASE_URL}/v1beta/models/${model}:countTokens`, {
+      method: "POST",
+      headers: { "x-goog-api-key": API_KEY, "Content-Type": "application/json" },
+      body: JSON.stringify(body)
+    })
+  );
+}
+
+describe("FakeGemini streamGenerateContent", () => {
+  it("streams whole GenerateContentResponses: usage on every chunk, in full on the last, signatures on Gemini 3", async () => {
+    const fake = new FakeGemini();
+    fake.enqueue({ kind: "answer", chunks: ["A cat ", "and a dog."], citations: [{ startIndex: 0, endIndex: 5, uri: "https://example.com" }] });
+    const chunks = [];
+    for await (const chunk of await client(fake).models.generateContentStream({ model: "gemini-flash-latest", contents: question() })) {
+      chunks.push(chunk);
+    }
+    expect(chunks.map((chunk) => chunk.text).join("")).toBe("A cat and a dog.");
+    expect(new Set(chunks.map((chunk) => chunk.responseId)).size).toBe(1);
+    expect(chunks.every((chunk) => chunk.modelVersion === "gemini-3-flash-preview")).toBe(true);
+    const [first, last] = [chunks[0]!, chunks.at(-1)!];
+    expect(first.candidates?.[0]?.content?.parts?.[0]?.thoughtSignature).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    const prompt = DEFAULT_YOUTUBE_SECONDS * 70 + DEFAULT_YOUTUBE_SECONDS * 32 + 4;
+    expect(first.usageMetadata).toEqual({
+      promptTokenCount: prompt,
+      totalTokenCount: prompt + DEFAULT_THOUGHTS_TOKENS,
+      thoughtsTokenCount: DEFAULT_THOUGHTS_TOKENS,
+      promptTokensDetails: [
+        { modality: "TEXT", tokenCount: 4 },
+        { modality: "VIDEO", tokenCount: DEFAULT_YOUTUBE_SECONDS * 70 },
+        { modality: "AUDIO", tokenCount: DEFAULT_YOUTUBE_SECONDS * 32 }
+      ]
+    });
+    expect(last.usageMetadata).toMatchObject({
+      candidatesTokenCount: 4,
+      totalTokenCount: prompt + 4 + DEFAULT_THOUGHTS_TOKENS,
+      candidatesTokensDetails: [{ modality: "TEXT", tokenCount: 4 }],
+      trafficType: "ON_DEMAND"
+    });
+    const candidate = last.candidates![0]!;
+    expect(candidate).toMatchObject({ finishReason: "STOP", index: 0, content: { role: "model" } });
+    expect(candidate.content?.parts?.at(-1)).toEqual({ text: "", thoughtSignature: expect.any(String) });
+    expect(candidate.safetyRatings).toHaveLength(4);
+    expect(candidate.citationMetadata?.citations).toEqual([{ startIndex: 0, endIndex: 5, uri: "https://example.com" }]);
+  });
+
+  it("counts Gemini 2.5's rates, at low resolution and over the clip only, and serves a repeated video from the implicit cache", async () => {
+    const fake = new FakeGemini();
+    const request = {
+      model: "gemini-2.5-flash",
+      contents: [
+        {
+          role: "user",
+          parts: [{ fileData: { fileUri: YOUTUBE, mimeType: "video/mp4" }, videoMetadata: { startOffset: "13s", endOffset: "113s", fps: 2 } }, { text: "Q" }]
+        }
+      ],
+      config: { mediaResolution: MediaResolution.MEDIA_RESOLUTION_LOW }
+    };
+    const answer = await client(fake).models.generateContent(request);
+    expect(answer.usageMetadata).toMatchObject({ promptTokenCount: 200 * 66 + 100 * 32 + 1 });
+    expect(answer.usageMetadata).not.toHaveProperty("cachedContentTokenCount");
+    expect(answer.candidates?.[0]?.avgLogprobs).toBeLessThan(0);
+    const again = await client(fake).models.generateContent(request);
+    expect(again.usageMetadata).toMatchObject({
+      cachedContentTokenCount: 200 * 66 + 100 * 32,
+      cacheTokensDetails: [
+        { modality: "VIDEO", tokenCount: 200 * 66 },
+        { modality: "AUDIO", tokenCount: 100 * 32 }
+      ]
+    });
+  });
+
+  it("blocks with promptFeedback and ratings, and fails with Google's error details", async () => {
+    const fake = new FakeGemini();
+    fake.enqueue({ kind: "blocked", blockReason: "SAFETY" }, geminiErrors.quotaExceeded("7s"));
+    const blocked = await client(fake).models.generateContent({ model: "gemini-2.5-flash", contents: question() });
+    expect(blocked.promptFeedback).toMatchObject({ blockReason: "SAFETY", safetyRatings: expect.arrayContaining([{ category: "HARM_CATEGORY_DANGEROUS_CONTENT", probability: "HIGH", blocked: true }]) });
+    const failure = await client(fake).models.generateContent({ model: "gemini-2.5-flash", contents: question() }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ApiError);
+    expect((failure as ApiError).status).toBe(429);
+    expect(retryInfoDelayMs((failure as ApiError).message)).toBe(7_000);
+    expect(JSON.parse((failure as ApiError).message).error.details.map((detail: { "@type": string }) => detail["@type"])).toEqual([
+      "type.googleapis.com/google.rpc.QuotaFailure",
+      "type.googleapis.com/google.rpc.Help",
+      "type.googleapis.com/google.rpc.RetryInfo"
+    ]);
+  });
+});
+
+describe("FakeGemini countTokens", () => {
+  it("counts a generateContentRequest as generateContent's usage does, mediaResolution included", async () => {
+    const fake = new FakeGemini();
+    const body = (model: string, mediaResolution: string) => ({
+      generateContentRequest: { model: `models/${model}`, contents: question("Q"), generationConfig: { mediaResolution } }
+    });
+    const seconds = DEFAULT_YOUTUBE_SECONDS;
+    for (const [model, resolution, perFrame] of [
+      ["gemini-3-flash-preview", "MEDIA_RESOLUTION_HIGH", 280],
+      ["gemini-3-flash-preview", "MEDIA_RESOLUTION_LOW", 70],
+      ["gemini-2.5-pro", "MEDIA_RESOLUTION_MEDIUM", 258],
+      ["gemini-2.5-pro", "MEDIA_RESOLUTION_LOW", 66]
+    ] as const) {
+      expect(await (await countTokens(fake, model, body(model, resolution))).json()).toEqual({
+        totalTokens: seconds * perFrame + seconds * 32 + 1,
+        promptTokensDetails: [
+          { modality: "TEXT", tokenCount: 1 },
+          { modality: "VIDEO", tokenCount: seconds * perFrame },
+          { modality: "AUDIO", tokenCount: seconds * 32 }
+        ]
+      });
+    }
+    const counted = await client(fake).models.countTokens({ model: "gemini-flash-latest", contents: question("Q") });
+    expect(counted.totalTokens).toBe(seconds * 70 + seconds * 32 + 1);
+  });
+
+  it("refuses what Gemini refuses, and answers what tests queue", async () => {
+    const fake = new FakeGemini();
+    const both = await countTokens(fake, "gemini-2.5-flash", { contents: question(), generateContentRequest: { model: "models/gemini-2.5-flash", contents: question() } });
+    expect(both.status).toBe(400);
+    const noModel = await countTokens(fake, "gemini-2.5-flash", { generateContentRequest: { contents: question() } });
+    expect(await noModel.json()).toMatchObject({ error: { code: 400, status: "INVALID_ARGUMENT", details: [{ "@type": "type.googleapis.com/google.rpc.BadRequest" }] } });
+    const badOffset = await countTokens(fake, "gemini-2.5-flash", {
+      contents: [{ parts: [{ fileData: { fileUri: YOUTUBE }, videoMetadata: { startOffset: "90" } }] }]
+    });
+    expect(await badOffset.json()).toMatchObject({
+      error: { details: [{ fieldViolations: [{ field: "contents[0].parts[0].video_metadata.start_offset" }] }] }
+    });
+    fake.enqueueCountTokens({ kind: "count", totalTokens: 42 }, geminiErrors.internal());
+    expect(await (await countTokens(fake, "gemini-2.5-flash", { contents: question() })).json()).toEqual({ totalTokens: 42 });
+    expect((await countTokens(fake, "gemini-2.5-flash", { contents: question() })).status).toBe(500);
+    fake.models.set("gemini-gone", null);
+    expect((await countTokens(fake, "gemini-gone", { contents: question() })).status).toBe(404);
+  });
+});
+
+describe("FakeGemini files and models", () => {
+  it("answers whole File resources through the upload, files.get and files.delete", async () => {
+    const fake = new FakeGemini();
+    fake.enqueueFiles({ pollsBeforeDone: 1, durationSeconds: 90.5 });
+    const target = { apiKey: API_KEY, baseUrl: FAKE_GEMINI_BASE_URL, fetch: (input: RequestInfo | URL, init?: RequestInit) => fake.handle(new Request(input, init)) };
+    const uploadUrl = await startUpload(target, { mimeType: "video/mp4", totalBytes: 4, displayName: "job-1" });
+    const { file } = await uploadChunk(target, uploadUrl, 0, new Uint8Array([1, 2, 3, 4]), true);
+    expect(file).toEqual({
+      name: "files/f1",
+      displayName: "job-1",
+      mimeType: "video/mp4",
+      sizeBytes: "4",
+      createTime: expect.stringMatching(/Z$/),
+      updateTime: expect.stringMatching(/Z$/),
+      expirationTime: expect.stringMatching(/Z$/),
+      sha256Hash: expect.stringMatching(/^[A-Za-z0-9+/]{86}==$/),
+      uri: `${FAKE_GEMINI_BASE_URL}/v1beta/files/f1`,
+      state: "PROCESSING",
+      source: "UPLOADED"
+    });
+    const ai = client(fake);
+    expect((await ai.files.get({ name: "files/f1" })).state).toBe("PROCESSING");
+    const active = await ai.files.get({ name: "files/f1" });
+    expect(active).toMatchObject({ state: "ACTIVE", source: "UPLOADED", videoMetadata: { videoDuration: "90.5s" } });
+    expect(Date.parse(active.expirationTime!) - Date.parse(active.createTime!)).toBe(48 * 3600_000);
+    await ai.files.delete({ name: "files/f1" });
+    const gone = await ai.files.get({ name: "files/f1" }).catch((error: unknown) => error);
+    expect(gone).toMatchObject({ status: 403, message: expect.stringMatching(/access the File f1 or it may not exist/) });
+  });
+
+  it("answers whole Model resources, with the limits tests set", async () => {
+    const fake = new FakeGemini();
+    fake.models.set("gemini-small", 100_000);
+    fake.models.set("gemini-nope", null);
+    const model = await client(fake).models.get({ model: "gemini-small" });
+    expect(model).toMatchObject({
+      name: "models/gemini-small",
+      displayName: "Gemini Small",
+      inputTokenLimit: 100_000,
+      outputTokenLimit: 65_536,
+      thinking: true,
+      topK: 64
+    });
+    expect((await client(fake).models.get({ model: "gemini-flash-latest" })).inputTokenLimit).toBe(1_048_576);
+    await expect(client(fake).models.get({ model: "gemini-nope" })).rejects.toMatchObject({ status: 404 });
+  });
+});

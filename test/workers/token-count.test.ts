@@ -1,0 +1,194 @@
+import { describe, expect, it } from "vitest";
+import { geminiErrors, type CountTokensBehavior } from "../support/fake-gemini";
+import { useFakes } from "./support/fetch-spy";
+import { openIdleSession, openSession } from "./support/http";
+import { callTool, snapshotOf, type ToolResult } from "./support/session-calls";
+
+const fakes = useFakes();
+const MiB = 1024 * 1024;
+const YOUTUBE_URL = "https://youtu.be/dQw4w9WgXcQ";
+const GEMINI_3_FLASH_LIMIT = 1_048_576;
+
+/** Analyses an uploaded video `durationSeconds` long; the prompt "Q?" is 1 token. */
+async function analyseUpload(durationSeconds: number, args: Record<string, unknown> = {}, sessionId?: string): Promise<ToolResult> {
+  fakes.gemini.enqueueFiles({ pollsBeforeDone: 0, durationSeconds });
+  const videoUrl = fakes.videos.add(`/video-${durationSeconds}-${Math.random()}.mp4`, { size: MiB });
+  return callTool(sessionId ?? (await openIdleSession()), "analyzeRemoteVideo", { videoUrl, prompt: "Q?", ...args }, sessionId ? { progressToken: "p" } : undefined);
+}
+
+/** Runs `call` on a session with a stream open, and returns its result and every progress message. */
+async function withProgress(call: (sessionId: string) => Promise<ToolResult>): Promise<{ result: ToolResult; messages: string[] }> {
+  const opened = await openSession();
+  const result = call(opened.sessionId);
+  const messages: string[] = [];
+  for (;;) {
+    const { params } = (await opened.sse.nextMessage(10_000)) as { params: { message: string } };
+    messages.push(params.message);
+    if (params.message === "done" || params.message === "failed") break;
+  }
+  await opened.sse.cancel();
+  return { result: await result, messages };
+}
+
+describe("input tokens counted by Gemini before it watches", () => {
+  it("counts the exact request with countTokens (contents, videoMetadata, generationConfig) and reports Gemini's figure", async () => {
+    fakes.gemini.enqueueCountTokens({ kind: "count", totalTokens: 123_456 });
+    const { result, messages } = await withProgress((sessionId) =>
+      analyseUpload(600, { startOffset: 30, endOffset: "9:30", fps: 2, mediaResolution: "low", maxOutputTokens: 4096 }, sessionId)
+    );
+    const [counted] = fakes.gemini.countTokensRequests();
+    const [generated] = fakes.gemini.generateRequests();
+    const sent = generated!.body as { contents: unknown; generationConfig: unknown };
+    expect(sent).toMatchObject({
+      contents: [{ parts: [{ videoMetadata: { startOffset: "30s", endOffset: "570s", fps: 2 } }, { text: "Q?" }] }],
+      generationConfig: { mediaResolution: "MEDIA_RESOLUTION_LOW", maxOutputTokens: 4096 }
+    });
+    expect(counted!.path).toBe("/v1beta/models/gemini-test-flash:countTokens");
+    expect(counted!.body).toEqual({
+      generateContentRequest: { model: "models/gemini-test-flash", contents: sent.contents, generationConfig: sent.generationConfig }
+    });
+    expect(result.structuredContent).toMatchObject({
+      status: "done",
+      durationSeconds: 600,
+      countedInputTokens: 123_456,
+      // 540 s of the clip x 2 fps x 66 tokens + 540 s x 32 audio tokens + 1 token of prompt.
+      estimatedInputTokens: 1080 * 66 + 540 * 32 + 1,
+      tokenCountSource: "countTokens",
+      inputTokenLimit: 1_048_576
+    });
+    expect(result.structuredContent).not.toHaveProperty("tokenCountError");
+    expect(messages).toContain("counting the video's input tokens");
+    expect(messages).toContain("Gemini is watching the video (123,456 input tokens, counted by Gemini)");
+  });
+
+  it("counts what Gemini then bills: the count matches the answer's usage", async () => {
+    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL, prompt: "Q?" });
+    // The fake's YouTube video is 213 s; gemini-test-flash counts at Gemini 2.5's rates.
+    const tokens = 213 * 258 + 213 * 32 + 1;
+    expect(result.structuredContent).toMatchObject({ countedInputTokens: tokens, tokenCountSource: "countTokens", usage: { inputTokens: tokens } });
+    expect(result.structuredContent).not.toHaveProperty("estimatedInputTokens");
+    expect(fakes.gemini.countTokensRequests()[0]?.body).toMatchObject({
+      generateContentRequest: { contents: [{ parts: [{ fileData: { fileUri: "https://www.youtube.com/watch?v=dQw4w9WgXcQ" } }, { text: "Q?" }] }] }
+    });
+  });
+
+  it.each<[string, CountTokensBehavior, RegExp]>([
+    ["a 500", geminiErrors.internal(), /^Gemini API error 500 \(INTERNAL: An internal error/],
+    ["a 400", geminiErrors.invalidArgument("generate_content_request.contents", "Invalid content."), /^Gemini API error 400 \(INVALID_ARGUMENT: Invalid content\.\)/],
+    ["a 429", geminiErrors.quotaExceeded("30s"), /^Gemini API error 429 \(RESOURCE_EXHAUSTED/],
+    ["an answer without a count", { kind: "count", totalTokens: 0 }, /countTokens answered without a token count/]
+  ])("falls back to the published rates when countTokens fails with %s, and says so", async (_name, failure, expected) => {
+    fakes.gemini.enqueueCountTokens(failure);
+    const { result, messages } = await withProgress((sessionId) => analyseUpload(600, {}, sessionId));
+    const estimate = 600 * 258 + 600 * 32 + 1;
+    expect(result.structuredContent).toMatchObject({ status: "done", estimatedInputTokens: estimate, tokenCountSource: "estimate" });
+    expect(result.structuredContent).not.toHaveProperty("countedInputTokens");
+    expect(result.structuredContent!.tokenCountError).toMatch(expected);
+    expect(messages).toContain("Gemini is watching the video (about 174,001 input tokens at Gemini 2.5 rates; Gemini could not count them)");
+    expect(fakes.gemini.generateRequests()).toHaveLength(1);
+  });
+
+  it.each([
+    ["gemini-3-flash-preview", undefined, 70],
+    ["gemini-3-flash-preview", "low", 70],
+    ["gemini-3-flash-preview", "high", 280],
+    ["gemini-flash-latest", "medium", 70],
+    ["gemini-3.1-pro-preview", "high", 280],
+    ["gemini-2.5-flash", undefined, 258],
+    ["gemini-2.5-flash", "high", 258],
+    ["gemini-2.5-pro", "low", 66]
+  ])("estimates %s at %s resolution at %i tokens a frame", async (model, mediaResolution, perFrame) => {
+    fakes.gemini.enqueueCountTokens(geminiErrors.overloaded());
+    const result = await analyseUpload(600, { model, ...(mediaResolution ? { mediaResolution } : {}) });
+    expect(result.structuredContent).toMatchObject({ estimatedInputTokens: 600 * perFrame + 600 * 32 + 1, tokenCountSource: "estimate" });
+  });
+
+  it("counts only the clip", async () => {
+    const result = await analyseUpload(3600, { startOffset: "10:00", endOffset: "11:00" });
+    expect(result.structuredContent).toMatchObject({
+      durationSeconds: 3600,
+      countedInputTokens: 60 * 258 + 60 * 32 + 1,
+      estimatedInputTokens: 60 * 258 + 60 * 32 + 1
+    });
+  });
+});
+
+describe("the model's input limit", () => {
+  it.each<[string, CountTokensBehavior[]]>([
+    ["counted", []],
+    ["estimated", [geminiErrors.internal()]]
+  ])("lets a 70-minute video at default settings through on gemini-flash-latest (about 430 k tokens, %s)", async (_how, countTokens) => {
+    fakes.gemini.enqueueCountTokens(...countTokens);
+    const result = await analyseUpload(70 * 60, { model: "gemini-flash-latest" });
+    const tokens = 4200 * 70 + 4200 * 32 + 1;
+    expect(result.isError).toBeUndefined();
+    expect(result.structuredContent).toMatchObject({ status: "done", estimatedInputTokens: tokens, inputTokenLimit: GEMINI_3_FLASH_LIMIT });
+    expect(result.structuredContent!.countedInputTokens ?? result.structuredContent!.estimatedInputTokens).toBe(tokens);
+  });
+
+  it("refuses a request that does not fit before generating, naming what would fit for that model", async () => {
+    const result = await analyseUpload(70 * 60, { model: "gemini-3-flash-preview", mediaResolution: "high", fps: 4 });
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toBe(
+      'This 1:10:00 video needs 4,838,401 input tokens (Gemini\'s count) at 4 fps and high resolution, more than the 1,048,576 that gemini-3-flash-preview accepts. It would fit with mediaResolution "low" with fps 3.1 or lower; or fps 0.77 or lower; or a clip of at most 15:10 (startOffset/endOffset).'
+    );
+    expect(fakes.gemini.generateRequests()).toHaveLength(0);
+    // The processed file stays for a retry with settings that fit.
+    await expect.poll(() => [...fakes.gemini.files.values()][0]?.deleted).toBe(false);
+  });
+
+  it("records the count on the refused job", async () => {
+    fakes.gemini.enqueueFiles({ pollsBeforeDone: 0, durationSeconds: 3 * 3600 });
+    const sessionId = await openIdleSession();
+    const videoUrl = fakes.videos.add("/three-hours.mp4", { size: MiB });
+    const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl, prompt: "Q?", model: "gemini-2.5-flash" }));
+    const failed = snapshotOf(await callTool(sessionId, "getVideoAnalysis", { jobId, waitSeconds: 10 }));
+    expect(failed).toMatchObject({
+      status: "failed",
+      countedInputTokens: 10_800 * 290 + 1,
+      estimatedInputTokens: 10_800 * 290 + 1,
+      tokenCountSource: "countTokens",
+      inputTokenLimit: 1_048_576,
+      error: expect.stringMatching(
+        /^This 3:00:00 video needs 3,132,001 input tokens \(Gemini's count\) at 1 fps and default resolution, more than the 1,048,576 that gemini-2\.5-flash accepts\. It would fit with mediaResolution "low" with fps 0\.\d+ or lower; or fps 0\.\d+ or lower; or a clip of at most 1:00:15 \(startOffset\/endOffset\)\.$/
+      )
+    });
+  });
+
+  it("refuses by a small inputTokenLimit from models.get", async () => {
+    fakes.gemini.models.set("gemini-small", 100_000);
+    const result = await analyseUpload(3600, { model: "gemini-small" });
+    expect(result.content[0]?.text).toBe(
+      "This 1:00:00 video needs 1,044,001 input tokens (Gemini's count) at 1 fps and default resolution, more than the 100,000 that gemini-small accepts. It would fit with a clip of at most 05:44 (startOffset/endOffset)."
+    );
+    expect(fakes.gemini.generateRequests()).toHaveLength(0);
+  });
+
+  it("counts a YouTube link too, and refuses one that does not fit with what would", async () => {
+    fakes.gemini.youTubeVideos.set("dQw4w9WgXcQ", 7200);
+    fakes.gemini.models.set("gemini-youtube-small", 500_000);
+    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL, prompt: "Q?", model: "gemini-youtube-small" });
+    expect(result.content[0]?.text).toBe(
+      'This video needs 2,088,001 input tokens (Gemini\'s count) at 1 fps and default resolution, more than the 500,000 that gemini-youtube-small accepts. It would fit with mediaResolution "low" with fps 0.56 or lower; or fps 0.14 or lower; or a clip of at most 28:44 (startOffset/endOffset).'
+    );
+    expect(fakes.gemini.generateRequests()).toHaveLength(0);
+  });
+
+  it("goes on unchecked when a YouTube link cannot be counted (its length is unknown)", async () => {
+    fakes.gemini.enqueueCountTokens(geminiErrors.internal());
+    const { result, messages } = await withProgress((sessionId) =>
+      callTool(sessionId, "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL }, { progressToken: "p" })
+    );
+    expect(result.structuredContent).toMatchObject({ status: "done", tokenCountError: expect.stringMatching(/^Gemini API error 500/) });
+    expect(result.structuredContent).not.toHaveProperty("tokenCountSource");
+    expect(messages).toContain("Gemini is watching the video (its input tokens could not be counted)");
+  });
+
+  it("fails at once, naming the model, when the model does not exist", async () => {
+    fakes.gemini.models.set("gemini-nope", null);
+    const result = await analyseUpload(60, { model: "gemini-nope" });
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(/Gemini API error 404 .*Check the model name \(GEMINI_MODEL or the `model` argument\)/);
+    expect(fakes.gemini.generateRequests()).toHaveLength(0);
+  });
+});
