@@ -7,7 +7,7 @@ import { readConfig, SHARED_SECRET_LENGTH, type Env } from "./config";
 import { requireBearer } from "./http/auth";
 import { checkDeclaredLength, readBodyBytes } from "./http/body";
 import { createCors, type Cors } from "./http/cors";
-import { HttpError, jsonErrorResponse, unknownSessionError } from "./http/errors";
+import { errorFormatFor, HttpError, internalError, unknownSessionError } from "./http/errors";
 import { SERVER_NAME, SERVER_VERSION } from "./mcp-server";
 import { isSessionId, newSessionId, parseEventId } from "./session-id";
 import { toSessionRequest, type SessionRoute } from "./session-request";
@@ -145,12 +145,9 @@ export default {
     try {
       response = await dispatch(request, env, cors);
     } catch (error) {
-      if (error instanceof HttpError) {
-        response = error.getResponse();
-      } else {
-        console.error("Unhandled error", error);
-        response = jsonErrorResponse(500, "internal_error", "Internal server error");
-      }
+      if (!(error instanceof HttpError)) console.error("Unhandled error", error);
+      const refusal = error instanceof HttpError ? error : internalError();
+      response = refusal.getResponse(errorFormatFor(new URL(request.url).pathname));
     }
     return cors.apply(request, response);
   }

@@ -233,6 +233,7 @@ describe("oversized bodies on the real server", () => {
       for (let round = 0; round < 2; round++) {
         const refused = await rawRequest(server.baseUrl, { method: "POST", path, headers: postHeaders(), body: twoMiB });
         expect(refused.status, `${path}: ${refused.text}`).toBe(413);
+        expect(JSON.parse(refused.text)).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32000, data: { reason: "body_too_large" } } });
         const next = await ping();
         expect(next.status, `after ${path}: ${next.text}`).toBe(200);
         expect(JSON.parse(next.text)).toEqual({ jsonrpc: "2.0", id: 1, result: {} });

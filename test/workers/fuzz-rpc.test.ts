@@ -1,6 +1,6 @@
 /**
  * Fuzzing `POST /rpc`: whatever the body and headers, the answer is JSON-RPC
- * (or a 4xx JSON refusal), never a 5xx, and the session it was bound to
+ * (a reply, or a 4xx JSON-RPC refusal), never a 5xx, and the session it was bound to
  * still lists tools and completes an analysis afterwards.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +14,7 @@ import {
   contentTypeHeader,
   echoableId,
   echoableIds,
-  expectHttpRefusal,
+  expectRefusalOnJsonRpcRoute,
   expectJsonRpcReply,
   expectJsonRpcServerMessage,
   fc,
@@ -122,7 +122,7 @@ describe("fuzzing POST /rpc", () => {
     rejections.check();
   });
 
-  it("refuses or answers any headers with JSON, never a 5xx", { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
+  it("refuses or answers any headers with JSON-RPC, never a 5xx", { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
     await fuzz(
       fc.asyncProperty(
         fc.record({
@@ -151,12 +151,12 @@ describe("fuzzing POST /rpc", () => {
           expect(response.headers.get("Access-Control-Allow-Origin")).toBe(h.origin ?? "*");
           if (!h.authorization.valid) {
             expect(response.status).toBe(401);
-            expectHttpRefusal(response.status, text);
+            expectRefusalOnJsonRpcRoute(response.status, text);
             return;
           }
           if (h.sessionId !== undefined && h.sessionId !== session.sessionId) {
             expect(response.status).toBe(404);
-            expectHttpRefusal(response.status, text);
+            expectRefusalOnJsonRpcRoute(response.status, text);
             return;
           }
           expect(response.status, text).toBe(200);
