@@ -18,7 +18,8 @@ export default defineConfig({
                 GEMINI_BASE_URL: FAKE_GEMINI_BASE_URL,
                 GEMINI_MODEL: "gemini-test-flash",
                 PING_INTERVAL_SECONDS: "25",
-                ALLOWED_ORIGINS: "*",
+                ALLOWED_ORIGINS: "",
+                LOOPBACK_ONLY: "false",
                 ALLOW_PRIVATE_VIDEO_URLS: "false",
                 MAX_VIDEO_BYTES: String(TEST_MAX_VIDEO_BYTES)
               }

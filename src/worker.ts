@@ -8,6 +8,7 @@ import { requireBearer } from "./http/auth";
 import { checkDeclaredLength, readBodyBytes } from "./http/body";
 import { createCors, type Cors } from "./http/cors";
 import { errorFormatFor, HttpError, internalError, unknownSessionError } from "./http/errors";
+import { hostRefusal } from "./http/host-check";
 import { SERVER_NAME, SERVER_VERSION } from "./mcp-server";
 import { isSessionId, newSessionId, parseEventId } from "./session-id";
 import { toSessionRequest, type SessionRoute } from "./session-request";
@@ -36,15 +37,22 @@ const ROUTES: Record<string, Route> = {
 
 const PUBLIC_PATHS = new Set(["/health"]);
 
-const corsByEnv = new WeakMap<Env, Cors>();
+/** Who may reach the server: the origin policy, and whether requests must name a loopback host. */
+interface FrontPolicy {
+  cors: Cors;
+  loopbackOnly: boolean;
+}
 
-function corsFor(env: Env): Cors {
-  let cors = corsByEnv.get(env);
-  if (!cors) {
-    cors = createCors(readConfig(env).allowedOrigins);
-    corsByEnv.set(env, cors);
+const policyByEnv = new WeakMap<Env, FrontPolicy>();
+
+function policyFor(env: Env): FrontPolicy {
+  let policy = policyByEnv.get(env);
+  if (!policy) {
+    const { allowedOrigins, loopbackOnly } = readConfig(env);
+    policy = { cors: createCors(allowedOrigins), loopbackOnly };
+    policyByEnv.set(env, policy);
   }
-  return cors;
+  return policy;
 }
 
 function health(_request: Request, env: Env): Response {
@@ -119,8 +127,8 @@ function forward(request: Request, env: Env, route: SessionRoute): Promise<Respo
 
 async function dispatch(request: Request, env: Env, cors: Cors): Promise<Response> {
   const { pathname } = new URL(request.url);
-  // A browser page from an origin not in ALLOWED_ORIGINS (DNS rebinding, a
-  // hostile site) is refused outright; clients that send no Origin pass.
+  // A browser page from an origin the policy does not allow (a hostile site)
+  // is refused outright; clients that send no Origin pass.
   if (!cors.allowsOrigin(request)) {
     throw new HttpError(403, "origin_not_allowed", "This Origin is not allowed; see ALLOWED_ORIGINS.");
   }
@@ -138,7 +146,10 @@ async function dispatch(request: Request, env: Env, cors: Cors): Promise<Respons
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
-    const cors = corsFor(env);
+    const { cors, loopbackOnly } = policyFor(env);
+    // Before CORS, so a rebinding page gets no CORS headers either.
+    const refusal = loopbackOnly ? hostRefusal(request) : undefined;
+    if (refusal) return refusal.getResponse(errorFormatFor(new URL(request.url).pathname));
     const preflight = cors.preflight(request);
     if (preflight) return preflight;
     let response: Response;

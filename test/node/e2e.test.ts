@@ -252,3 +252,45 @@ describe("oversized bodies on the real server", () => {
     expect((await ping()).status).toBe(200);
   });
 });
+
+describe("DNS rebinding on the real server (listening on 127.0.0.1)", () => {
+  const initialize = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "rebinding-probe", version: "1" } }
+  });
+  const probe = (host: string) =>
+    rawRequest(server.baseUrl, {
+      method: "POST",
+      path: "/mcp",
+      headers: {
+        ...authHeader(),
+        Host: host,
+        Origin: `http://${host}`,
+        "Content-Type": "application/json",
+        Accept: "application/json, text/event-stream",
+        "Content-Length": String(Buffer.byteLength(initialize))
+      },
+      body: { chunk: Buffer.from(initialize), count: 1 }
+    });
+
+  it("refuses a request whose Host (and Origin) name another host with a JSON-RPC 403, even with the secret", async () => {
+    const refused = await probe("evil.example.com");
+    expect(refused.status, refused.text).toBe(403);
+    expect(JSON.parse(refused.text)).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32000, data: { reason: "host_not_allowed" } } });
+    const port = new URL(server.baseUrl).port;
+    const sse = await rawRequest(server.baseUrl, { path: "/sse", headers: { ...authHeader(), Host: `evil.example:${port}` } });
+    expect(sse.status, sse.text).toBe(403);
+    expect(JSON.parse(sse.text)).toMatchObject({ error: { code: "host_not_allowed" } });
+  });
+
+  it("answers the same request to its own loopback Host and Origin", async () => {
+    const { host } = new URL(server.baseUrl);
+    for (const name of [host, host.replace("127.0.0.1", "localhost")]) {
+      const accepted = await probe(name);
+      expect(accepted.status, `${name}: ${accepted.text}`).toBe(200);
+      expect(accepted.headers["mcp-session-id"]).toMatch(/^[0-9a-f]{32}$/);
+    }
+  });
+});

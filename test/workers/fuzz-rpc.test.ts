@@ -147,8 +147,15 @@ describe("fuzzing POST /rpc", () => {
           });
           const response = await call("/rpc", { method: "POST", headers, body });
           const text = await response.text();
+          // The default origin policy: loopback origins (and the server's own) only.
+          const originAllowed = h.origin === undefined || h.origin === "http://localhost:6274";
           expect(response.headers.get("Access-Control-Allow-Credentials")).toBeNull();
-          expect(response.headers.get("Access-Control-Allow-Origin")).toBe(h.origin ?? "*");
+          expect(response.headers.get("Access-Control-Allow-Origin")).toBe(originAllowed ? (h.origin ?? null) : null);
+          if (!originAllowed) {
+            expect(response.status).toBe(403);
+            expectRefusalOnJsonRpcRoute(response.status, text);
+            return;
+          }
           if (!h.authorization.valid) {
             expect(response.status).toBe(401);
             expectRefusalOnJsonRpcRoute(response.status, text);
