@@ -75,13 +75,32 @@ function attach(path: string, sessionId: string): SessionRoute {
   return { path, sessionId, mode: "attach" };
 }
 
-/** `?sessionId=`, or else the session a `Last-Event-ID` names, or else a new session. */
+/**
+ * `?sessionId=`, or else the session a `Last-Event-ID` names, or else a new
+ * session. A `Last-Event-ID` that is no event id of ours is a 400: silently
+ * opening a new session would look like a resume that lost everything.
+ */
 function sseRoute(request: Request): SessionRoute {
-  const lastEventId = request.headers.get("Last-Event-ID");
-  const sessionId = sessionParam(request) ?? (lastEventId === null ? null : (parseEventId(lastEventId)?.sessionId ?? null));
+  const resumeAfter = lastEventIdOf(request);
+  const sessionId = sessionParam(request) ?? resumeAfter?.sessionId ?? null;
   return sessionId === null
     ? { path: "/sse", sessionId: newSessionId(), mode: "create" }
     : attach("/sse", sessionId);
+}
+
+/** The event a `Last-Event-ID` header names; undefined when there is none (or it is empty). */
+function lastEventIdOf(request: Request): { sessionId: string; seq: number } | undefined {
+  const header = request.headers.get("Last-Event-ID")?.trim();
+  if (!header) return undefined;
+  const named = parseEventId(header);
+  if (!named) {
+    throw new HttpError(
+      400,
+      "invalid_last_event_id",
+      "Last-Event-ID must be the id of an event this server sent on /sse (<sessionId>-<number>); send none to open a new session."
+    );
+  }
+  return named;
 }
 
 function messagesRoute(request: Request): SessionRoute {

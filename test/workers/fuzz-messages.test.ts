@@ -141,12 +141,18 @@ describe("fuzzing POST /messages", () => {
     rejections.check();
   });
 
-  it("opens, attaches to or refuses GET /sse whatever its sessionId and Last-Event-ID", { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
+  it("opens, attaches to or refuses GET /sse whatever its sessionId and Last-Event-ID (400 for one that is no event id)", { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
     await fuzz(
       fc.asyncProperty(sessionIdHeader(session.sessionId), lastEventIdHeader(session.sessionId), async (sessionId, lastEventId) => {
         const path = sessionId === undefined ? "/sse" : `/sse?sessionId=${encodeURIComponent(sessionId)}`;
         const response = await authed(path, { headers: headersOf({ "Last-Event-ID": lastEventId }) });
-        const named = sessionId ?? parseEventId(lastEventId ?? "")?.sessionId;
+        const resumeAfter = lastEventId?.trim() ? parseEventId(lastEventId) : null;
+        if (resumeAfter === undefined) {
+          expectRefusalOnOtherRoute(response.status, await response.text());
+          expect(response.status).toBe(400);
+          return;
+        }
+        const named = sessionId ?? resumeAfter?.sessionId;
         if (named !== undefined && named !== session.sessionId) {
           expectRefusalOnOtherRoute(response.status, await response.text());
           expect(response.status).toBe(404);
