@@ -3,13 +3,12 @@
  * session request is forwarded to that session's `SessionDO`.
  * @module
  */
-import { readConfig, SHARED_SECRET_LENGTH, type Env } from "./config";
+import { readConfig, type Env } from "./config";
 import { requireBearer } from "./http/auth";
 import { checkDeclaredLength, readBodyBytes } from "./http/body";
 import { createCors, type Cors } from "./http/cors";
 import { errorFormatFor, HttpError, internalError, unknownSessionError } from "./http/errors";
 import { hostRefusal } from "./http/host-check";
-import { SERVER_NAME, SERVER_VERSION } from "./mcp-server";
 import { isSessionId, newSessionId, parseEventId } from "./session-id";
 import { toSessionRequest, type SessionRoute } from "./session-request";
 import { answerStateless, statelessRequest } from "./stateless-rpc";
@@ -55,15 +54,9 @@ function policyFor(env: Env): FrontPolicy {
   return policy;
 }
 
-function health(_request: Request, env: Env): Response {
-  const config = readConfig(env);
-  return Response.json({
-    status: "ok",
-    name: SERVER_NAME,
-    version: SERVER_VERSION,
-    authConfigured: env.SHARED_SECRET?.length === SHARED_SECRET_LENGTH,
-    geminiConfigured: config.gemini.apiKey !== undefined
-  });
+/** Says only that the Worker answers: no name, version or configuration facts for strangers. */
+function health(): Response {
+  return Response.json({ status: "ok" });
 }
 
 function sessionParam(request: Request): string | null {
