@@ -31,7 +31,10 @@ export function isLoopbackAddress(ip) {
   return /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\])$/i.test(ip);
 }
 
-/** Starts the Worker; resolves once it answers, with its URL and a stop function. */
+/**
+ * Starts the Worker; resolves once it answers, with its URL and a stop
+ * function. `inspector`: false, true (the default port) or a port number.
+ */
 export async function serve({ ip = "127.0.0.1", port = 8787, envFile, persistTo, inspector = false, watch = false }) {
   const worker = await unstable_startWorker({
     config: join(root, "wrangler.toml"),
@@ -39,7 +42,7 @@ export async function serve({ ip = "127.0.0.1", port = 8787, envFile, persistTo,
     bindings: { LOOPBACK_ONLY: { type: "plain_text", value: String(isLoopbackAddress(ip)) } },
     dev: {
       server: { hostname: ip, port },
-      inspector: inspector ? {} : false,
+      inspector: inspector === false ? false : typeof inspector === "number" ? { port: inspector } : {},
       watch,
       ...(persistTo ? { persist: persistTo } : {})
     }
