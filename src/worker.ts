@@ -1,6 +1,7 @@
 /**
- * The front Worker: CORS, bearer auth and routing. It holds no state; every
- * session request is forwarded to that session's `SessionDO`.
+ * The front Worker: the Host check, the origin policy and CORS, bearer auth
+ * and routing. It holds no state; every session request is forwarded to that
+ * session's `SessionDO`.
  * @module
  */
 import { readConfig, type Env } from "./config";
@@ -159,9 +160,10 @@ async function dispatch(request: Request, env: Env, cors: Cors): Promise<Respons
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const { cors, loopbackOnly } = policyFor(env);
+    const errorFormat = errorFormatFor(new URL(request.url).pathname);
     // Before CORS, so a rebinding page gets no CORS headers either.
-    const refusal = loopbackOnly ? hostRefusal(request) : undefined;
-    if (refusal) return refusal.getResponse(errorFormatFor(new URL(request.url).pathname));
+    const wrongHost = loopbackOnly ? hostRefusal(request) : undefined;
+    if (wrongHost) return wrongHost.getResponse(errorFormat);
     const preflight = cors.preflight(request);
     if (preflight) return preflight;
     let response: Response;
@@ -169,8 +171,7 @@ export default {
       response = await dispatch(request, env, cors);
     } catch (error) {
       if (!(error instanceof HttpError)) console.error("Unhandled error", error);
-      const refusal = error instanceof HttpError ? error : internalError();
-      response = refusal.getResponse(errorFormatFor(new URL(request.url).pathname));
+      response = (error instanceof HttpError ? error : internalError()).getResponse(errorFormat);
     }
     return cors.apply(request, response);
   }
