@@ -11,6 +11,11 @@
  * limit near 200 MB, and the server stops answering. Without the inspector
  * the same transfer keeps a handful of sockets and runs many times faster.
  *
+ * It also tells the Worker whether it listens on loopback only
+ * (`LOOPBACK_ONLY`): the Worker cannot see the address it was reached on,
+ * and a loopback server must refuse requests that name another host
+ * (DNS-rebinding protection, src/http/host-check.ts).
+ *
  *   node scripts/serve.mjs [--ip 127.0.0.1] [--port 8787] [--env-file F]
  *                          [--persist-to DIR] [--inspector] [--watch]
  */
@@ -21,14 +26,23 @@ import { unstable_startWorker } from "wrangler";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Starts the Worker; resolves once it answers, with its URL and a stop function. */
+/** True for an address or name that only this machine can reach. */
+export function isLoopbackAddress(ip) {
+  return /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\])$/i.test(ip);
+}
+
+/**
+ * Starts the Worker; resolves once it answers, with its URL and a stop
+ * function. `inspector`: false, true (the default port) or a port number.
+ */
 export async function serve({ ip = "127.0.0.1", port = 8787, envFile, persistTo, inspector = false, watch = false }) {
   const worker = await unstable_startWorker({
     config: join(root, "wrangler.toml"),
     ...(envFile ? { envFiles: [envFile] } : {}),
+    bindings: { LOOPBACK_ONLY: { type: "plain_text", value: String(isLoopbackAddress(ip)) } },
     dev: {
       server: { hostname: ip, port },
-      inspector: inspector ? {} : false,
+      inspector: inspector === false ? false : typeof inspector === "number" ? { port: inspector } : {},
       watch,
       ...(persistTo ? { persist: persistTo } : {})
     }

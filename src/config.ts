@@ -17,8 +17,10 @@ export interface Env {
   PING_INTERVAL_SECONDS?: string;
   /** Idle time (no stream, no job, no request) after which a session and its storage are deleted. */
   SESSION_TTL_SECONDS?: string;
-  /** Comma-separated origins allowed by CORS, or `*`. */
+  /** Comma-separated browser origins allowed besides the server's own, or `*` for any; unset: loopback origins only. */
   ALLOWED_ORIGINS?: string;
+  /** `true` when the server listens on loopback only: requests must name a loopback host (`npm run dev` sets it). */
+  LOOPBACK_ONLY?: string;
   ALLOW_PRIVATE_VIDEO_URLS?: string;
   MAX_VIDEO_BYTES?: string;
   /** How long a blocking tool call waits before answering "still running" with its job id. */
@@ -52,7 +54,9 @@ export interface Config {
   gemini: GeminiSettings;
   pingIntervalMs: number;
   sessionTtlMs: number;
+  /** `*`, or the listed origins; empty for the default policy (loopback origins). */
   allowedOrigins: "*" | string[];
+  loopbackOnly: boolean;
   allowPrivateVideoUrls: boolean;
   maxVideoBytes: number;
   toolCallBudgetMs: number;
@@ -73,7 +77,10 @@ function nonEmpty(raw: string | undefined): string | undefined {
 
 /** Reads the configuration; bad numbers fall back to their defaults. */
 export function readConfig(env: Env): Config {
-  const origins = nonEmpty(env.ALLOWED_ORIGINS) ?? "*";
+  const origins = (env.ALLOWED_ORIGINS ?? "")
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter(Boolean);
   return {
     gemini: {
       apiKey: nonEmpty(env.GOOGLE_API_KEY),
@@ -83,13 +90,8 @@ export function readConfig(env: Env): Config {
     pingIntervalMs:
       positiveNumber(env.PING_INTERVAL_SECONDS, DEFAULT_PING_INTERVAL_SECONDS) * 1000,
     sessionTtlMs: positiveNumber(env.SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS) * 1000,
-    allowedOrigins:
-      origins === "*"
-        ? "*"
-        : origins
-            .split(",")
-            .map((origin) => origin.trim())
-            .filter(Boolean),
+    allowedOrigins: origins.includes("*") ? "*" : origins,
+    loopbackOnly: env.LOOPBACK_ONLY?.trim().toLowerCase() === "true",
     allowPrivateVideoUrls: env.ALLOW_PRIVATE_VIDEO_URLS?.trim().toLowerCase() === "true",
     maxVideoBytes: positiveNumber(env.MAX_VIDEO_BYTES, DEFAULT_MAX_VIDEO_BYTES),
     toolCallBudgetMs: positiveNumber(env.TOOL_CALL_BUDGET_SECONDS, DEFAULT_TOOL_CALL_BUDGET_SECONDS) * 1000,

@@ -23,7 +23,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { readConfig, type Config, type Env } from "./config";
 import { discardBody, readBodyText } from "./http/body";
-import { HttpError, jsonErrorResponse, unknownSessionError } from "./http/errors";
+import { errorFormatFor, HttpError, unknownSessionError } from "./http/errors";
 import { createMcpServer } from "./mcp-server";
 import { readSessionRoute, type SessionRoute } from "./session-request";
 import type { Job } from "./jobs/job";
@@ -97,7 +97,7 @@ export class SessionDO extends DurableObject<Env> {
     try {
       return await this.route(route, request);
     } catch (error) {
-      if (error instanceof HttpError) return error.getResponse();
+      if (error instanceof HttpError) return error.getResponse(errorFormatFor(route.path));
       throw error;
     }
   }
@@ -113,7 +113,7 @@ export class SessionDO extends DurableObject<Env> {
       case "/mcp":
         return (await this.streamableHttp()).handle(request);
       default:
-        return jsonErrorResponse(404, "not_found", `No session route ${route.path}`);
+        return new HttpError(404, "not_found", `No session route ${route.path}`).getResponse("json");
     }
   }
 
@@ -193,7 +193,7 @@ export class SessionDO extends DurableObject<Env> {
     if (route.mode === "create") {
       this.store.create(route.sessionId);
     } else if (route.mode === "attach" && !this.store.exists()) {
-      return unknownSessionError().getResponse();
+      return unknownSessionError().getResponse(errorFormatFor(route.path));
     }
     this.sessionId = route.sessionId;
     return undefined;

@@ -1,14 +1,15 @@
 /**
- * The front Worker: CORS, bearer auth and routing. It holds no state; every
- * session request is forwarded to that session's `SessionDO`.
+ * The front Worker: the Host check, the origin policy and CORS, bearer auth
+ * and routing. It holds no state; every session request is forwarded to that
+ * session's `SessionDO`.
  * @module
  */
-import { readConfig, SHARED_SECRET_LENGTH, type Env } from "./config";
+import { readConfig, type Env } from "./config";
 import { requireBearer } from "./http/auth";
 import { checkDeclaredLength, readBodyBytes } from "./http/body";
 import { createCors, type Cors } from "./http/cors";
-import { HttpError, jsonErrorResponse, unknownSessionError } from "./http/errors";
-import { SERVER_NAME, SERVER_VERSION } from "./mcp-server";
+import { errorFormatFor, HttpError, internalError, unknownSessionError } from "./http/errors";
+import { hostRefusal } from "./http/host-check";
 import { isSessionId, newSessionId, parseEventId } from "./session-id";
 import { toSessionRequest, type SessionRoute } from "./session-request";
 import { answerStateless, statelessRequest } from "./stateless-rpc";
@@ -36,26 +37,27 @@ const ROUTES: Record<string, Route> = {
 
 const PUBLIC_PATHS = new Set(["/health"]);
 
-const corsByEnv = new WeakMap<Env, Cors>();
-
-function corsFor(env: Env): Cors {
-  let cors = corsByEnv.get(env);
-  if (!cors) {
-    cors = createCors(readConfig(env).allowedOrigins);
-    corsByEnv.set(env, cors);
-  }
-  return cors;
+/** Who may reach the server: the origin policy, and whether requests must name a loopback host. */
+interface FrontPolicy {
+  cors: Cors;
+  loopbackOnly: boolean;
 }
 
-function health(_request: Request, env: Env): Response {
-  const config = readConfig(env);
-  return Response.json({
-    status: "ok",
-    name: SERVER_NAME,
-    version: SERVER_VERSION,
-    authConfigured: env.SHARED_SECRET?.length === SHARED_SECRET_LENGTH,
-    geminiConfigured: config.gemini.apiKey !== undefined
-  });
+const policyByEnv = new WeakMap<Env, FrontPolicy>();
+
+function policyFor(env: Env): FrontPolicy {
+  let policy = policyByEnv.get(env);
+  if (!policy) {
+    const { allowedOrigins, loopbackOnly } = readConfig(env);
+    policy = { cors: createCors(allowedOrigins), loopbackOnly };
+    policyByEnv.set(env, policy);
+  }
+  return policy;
+}
+
+/** Says only that the Worker answers: no name, version or configuration facts for strangers. */
+function health(): Response {
+  return Response.json({ status: "ok" });
 }
 
 function sessionParam(request: Request): string | null {
@@ -67,13 +69,32 @@ function attach(path: string, sessionId: string): SessionRoute {
   return { path, sessionId, mode: "attach" };
 }
 
-/** `?sessionId=`, or else the session a `Last-Event-ID` names, or else a new session. */
+/**
+ * `?sessionId=`, or else the session a `Last-Event-ID` names, or else a new
+ * session. A `Last-Event-ID` that is no event id of ours is a 400: silently
+ * opening a new session would look like a resume that lost everything.
+ */
 function sseRoute(request: Request): SessionRoute {
-  const lastEventId = request.headers.get("Last-Event-ID");
-  const sessionId = sessionParam(request) ?? (lastEventId === null ? null : (parseEventId(lastEventId)?.sessionId ?? null));
+  const resumeAfter = lastEventIdOf(request);
+  const sessionId = sessionParam(request) ?? resumeAfter?.sessionId ?? null;
   return sessionId === null
     ? { path: "/sse", sessionId: newSessionId(), mode: "create" }
     : attach("/sse", sessionId);
+}
+
+/** The event a `Last-Event-ID` header names; undefined when there is none (or it is empty). */
+function lastEventIdOf(request: Request): { sessionId: string; seq: number } | undefined {
+  const header = request.headers.get("Last-Event-ID")?.trim();
+  if (!header) return undefined;
+  const named = parseEventId(header);
+  if (!named) {
+    throw new HttpError(
+      400,
+      "invalid_last_event_id",
+      "Last-Event-ID must be the id of an event this server sent on /sse (<sessionId>-<number>); send none to open a new session."
+    );
+  }
+  return named;
 }
 
 function messagesRoute(request: Request): SessionRoute {
@@ -119,8 +140,8 @@ function forward(request: Request, env: Env, route: SessionRoute): Promise<Respo
 
 async function dispatch(request: Request, env: Env, cors: Cors): Promise<Response> {
   const { pathname } = new URL(request.url);
-  // A browser page from an origin not in ALLOWED_ORIGINS (DNS rebinding, a
-  // hostile site) is refused outright; clients that send no Origin pass.
+  // A browser page from an origin the policy does not allow (a hostile site)
+  // is refused outright; clients that send no Origin pass.
   if (!cors.allowsOrigin(request)) {
     throw new HttpError(403, "origin_not_allowed", "This Origin is not allowed; see ALLOWED_ORIGINS.");
   }
@@ -138,19 +159,19 @@ async function dispatch(request: Request, env: Env, cors: Cors): Promise<Respons
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
-    const cors = corsFor(env);
+    const { cors, loopbackOnly } = policyFor(env);
+    const errorFormat = errorFormatFor(new URL(request.url).pathname);
+    // Before CORS, so a rebinding page gets no CORS headers either.
+    const wrongHost = loopbackOnly ? hostRefusal(request) : undefined;
+    if (wrongHost) return wrongHost.getResponse(errorFormat);
     const preflight = cors.preflight(request);
     if (preflight) return preflight;
     let response: Response;
     try {
       response = await dispatch(request, env, cors);
     } catch (error) {
-      if (error instanceof HttpError) {
-        response = error.getResponse();
-      } else {
-        console.error("Unhandled error", error);
-        response = jsonErrorResponse(500, "internal_error", "Internal server error");
-      }
+      if (!(error instanceof HttpError)) console.error("Unhandled error", error);
+      response = (error instanceof HttpError ? error : internalError()).getResponse(errorFormat);
     }
     return cors.apply(request, response);
   }

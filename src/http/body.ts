@@ -35,7 +35,7 @@ export async function readBodyBytes(request: Request): Promise<Uint8Array<ArrayB
     if (done) break;
     size += value.byteLength;
     if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
+      await drain(reader);
       throw tooLarge();
     }
     chunks.push(value);
@@ -52,7 +52,16 @@ export async function readBodyBytes(request: Request): Promise<Uint8Array<ArrayB
 /** Reads and drops a body without keeping it, so the runtime is not left pumping it after the reply. */
 export async function discardBody(request: Request): Promise<void> {
   const reader = request.body?.getReader();
-  if (!reader) return;
+  if (reader) await drain(reader);
+}
+
+/**
+ * Reads the rest of a body and drops it. A refused body is drained rather
+ * than cancelled: under `wrangler dev`, a body cancelled half-way leaves the
+ * connection it came on broken, and the next request on it, from any
+ * client, gets a 503 ("worker restarted mid-request").
+ */
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
   while (!(await reader.read()).done) {
     // Dropped.
   }

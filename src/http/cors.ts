@@ -1,7 +1,9 @@
 /**
- * CORS for browser clients (MCP Inspector, web apps), from `ALLOWED_ORIGINS`.
+ * The origin policy and CORS for browser clients (MCP Inspector, web apps),
+ * from `ALLOWED_ORIGINS`.
  * @module
  */
+import { isLoopbackOrigin } from "./loopback";
 
 const ALLOW_HEADERS =
   "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID";
@@ -10,7 +12,7 @@ const EXPOSE_HEADERS = "Mcp-Session-Id";
 const MAX_AGE_SECONDS = "86400";
 
 export interface Cors {
-  /** False when the request carries an `Origin` the list does not allow. */
+  /** False when the request carries an `Origin` the policy does not allow. */
   allowsOrigin(request: Request): boolean;
   /** Answers an `OPTIONS` preflight with 204, or `null` for other methods. */
   preflight(request: Request): Response | null;
@@ -18,14 +20,37 @@ export interface Cors {
   apply(request: Request, response: Response): Response;
 }
 
+/** `https://a.example/` and `HTTPS://A.EXAMPLE` as `https://a.example`; anything that is no URL as it is. */
+function canonicalOrigin(text: string): string {
+  try {
+    const { origin } = new URL(text.trim());
+    return origin === "null" ? text.trim() : origin;
+  } catch {
+    return text.trim();
+  }
+}
+
 /**
- * Builds the CORS handlers once per configuration. The allowed origin is the
- * request's `Origin` when the list allows it, `*` when there is no `Origin`
- * and the list is `*`, and absent otherwise. Credentials are never allowed:
- * auth is a bearer header, not a cookie.
+ * Builds the policy and CORS handlers once per configuration. Allowed
+ * origins:
+ * - `"*"`: every origin (an explicit opt-in);
+ * - a list: those origins, and the server's own;
+ * - an empty list (`ALLOWED_ORIGINS` unset): loopback origins
+ *   (`http://localhost:6274`, `http://127.0.0.1:3000`...) and the server's own.
+ *
+ * `Access-Control-Allow-Origin` is the request's `Origin` when allowed, `*`
+ * when there is no `Origin` and the policy is `*`, and absent otherwise.
+ * Credentials are never allowed: auth is a bearer header, not a cookie.
  */
 export function createCors(allowedOrigins: "*" | readonly string[]): Cors {
-  const allowed = allowedOrigins === "*" ? null : new Set(allowedOrigins);
+  const listed = allowedOrigins === "*" ? null : new Set(allowedOrigins.map(canonicalOrigin));
+
+  function allows(request: Request, origin: string): boolean {
+    if (listed === null) return true;
+    const canonical = canonicalOrigin(origin);
+    if (canonical === new URL(request.url).origin) return true;
+    return listed.size === 0 ? isLoopbackOrigin(canonical) : listed.has(canonical);
+  }
 
   function headersFor(request: Request): Headers {
     const headers = new Headers({
@@ -37,8 +62,8 @@ export function createCors(allowedOrigins: "*" | readonly string[]): Cors {
     });
     const origin = request.headers.get("Origin");
     if (origin === null) {
-      if (allowed === null) headers.set("Access-Control-Allow-Origin", "*");
-    } else if (allowed === null || allowed.has(origin)) {
+      if (listed === null) headers.set("Access-Control-Allow-Origin", "*");
+    } else if (allows(request, origin)) {
       headers.set("Access-Control-Allow-Origin", origin);
     }
     return headers;
@@ -47,7 +72,7 @@ export function createCors(allowedOrigins: "*" | readonly string[]): Cors {
   return {
     allowsOrigin(request) {
       const origin = request.headers.get("Origin");
-      return origin === null || allowed === null || allowed.has(origin);
+      return origin === null || allows(request, origin);
     },
     preflight(request) {
       if (request.method !== "OPTIONS") return null;

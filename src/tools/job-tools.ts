@@ -57,8 +57,8 @@ export function registerJobTools(server: McpServer, deps: ToolDeps): void {
       inputSchema: {
         ...jobIdShape,
         waitSeconds: z
-          .number()
-          .min(0)
+          .number({ error: "waitSeconds must be a finite number" })
+          .min(0, "waitSeconds must not be negative")
           .max(MAX_WAIT_SECONDS, `waitSeconds must be at most ${MAX_WAIT_SECONDS}`)
           .optional()
           .describe(`Wait up to this many seconds (at most ${MAX_WAIT_SECONDS}) for the job to finish. Default 0.`)

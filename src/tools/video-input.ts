@@ -13,6 +13,8 @@ export const DEFAULT_PROMPT =
 export const MAX_PROMPT_CHARACTERS = 20_000;
 export const MAX_FPS = 24;
 export const MAX_OUTPUT_TOKENS = 65_536;
+/** The latest offset into a video anyone can mean: 24 hours. */
+export const MAX_OFFSET_SECONDS = 24 * 60 * 60;
 const MODEL_NAME = /^(models\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 /** A tool argument that each field accepted but the combination did not. */
@@ -39,12 +41,33 @@ export const promptField = (what: string) =>
     .min(1, `${what} must not be empty`)
     .max(MAX_PROMPT_CHARACTERS, `${what} must be at most ${MAX_PROMPT_CHARACTERS} characters`);
 
+/** Why `value` is no usable offset for the field `name`; undefined when it is one. */
+function offsetProblem(name: string, value: number | string): string | undefined {
+  if (typeof value === "number" && value < 0) return `${name} must not be negative`;
+  const seconds = parseOffset(value);
+  if (seconds === undefined) return `${name} must be a time of at most 24 h, such as ${OFFSET_FORMATS}`;
+  if (seconds > MAX_OFFSET_SECONDS) return `${name} must be at most 24 h (${MAX_OFFSET_SECONDS} s)`;
+  return undefined;
+}
+
+/** The offset in seconds; a `ToolInputError` naming the field when it is none. */
+function offsetSeconds(name: string, value: number | string | undefined): number | undefined {
+  // A job stored before offsets were checked may hold null for an offset that overflowed.
+  if (value === undefined || value === null) return undefined;
+  const problem = offsetProblem(name, value);
+  if (problem) throw new ToolInputError(`${problem}.`);
+  return parseOffset(value);
+}
+
 const offsetField = (name: string, what: string) =>
   z
-    .union([z.number().min(0, `${name} must not be negative`), z.string()])
-    .refine((value) => parseOffset(value) !== undefined, `${name} must be a time such as ${OFFSET_FORMATS}`)
+    .union([z.number(), z.string()], { error: `${name} must be a finite number of seconds or a time such as ${OFFSET_FORMATS}` })
+    .superRefine((value, context) => {
+      const problem = offsetProblem(name, value);
+      if (problem) context.addIssue({ code: "custom", message: problem });
+    })
     .optional()
-    .describe(`${what}: seconds, or a time such as ${OFFSET_FORMATS}.`);
+    .describe(`${what}: seconds, or a time such as ${OFFSET_FORMATS} (at most 24 h).`);
 
 /** How Gemini watches: which model, which clip, how many frames, at what resolution, how long an answer. */
 export const watchOptionsShape = {
@@ -56,7 +79,7 @@ export const watchOptionsShape = {
   startOffset: offsetField("startOffset", "Where to start watching"),
   endOffset: offsetField("endOffset", "Where to stop watching"),
   fps: z
-    .number()
+    .number({ error: "fps must be a finite number" })
     .gt(0, "fps must be greater than 0")
     .max(MAX_FPS, `fps must be at most ${MAX_FPS}`)
     .optional()
@@ -68,7 +91,7 @@ export const watchOptionsShape = {
       "Detail per frame, and its cost. Gemini 3 models (such as gemini-flash-latest): 70 tokens a frame at low, medium and by default, 280 at high. Gemini 2.5: 66 at low (fits about 3x more video), 258 at medium, high and by default. Audio adds 32 tokens a second."
     ),
   maxOutputTokens: z
-    .number()
+    .number({ error: "maxOutputTokens must be a finite number" })
     .int("maxOutputTokens must be a whole number")
     .min(1, "maxOutputTokens must be at least 1")
     .max(MAX_OUTPUT_TOKENS, `maxOutputTokens must be at most ${MAX_OUTPUT_TOKENS}`)
@@ -91,8 +114,8 @@ export function toAnalysisInput(
   options: WatchOptions,
   defaults: { model: string; format?: AnswerFormat }
 ): AnalysisInput {
-  const startSeconds = options.startOffset === undefined ? undefined : parseOffset(options.startOffset);
-  const endSeconds = options.endOffset === undefined ? undefined : parseOffset(options.endOffset);
+  const startSeconds = offsetSeconds("startOffset", options.startOffset);
+  const endSeconds = offsetSeconds("endOffset", options.endOffset);
   if (endSeconds !== undefined && endSeconds <= (startSeconds ?? 0)) {
     throw new ToolInputError(`endOffset (${endSeconds} s) must come after startOffset (${startSeconds ?? 0} s).`);
   }

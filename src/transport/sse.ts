@@ -2,10 +2,15 @@
  * The one Server-Sent Events encoder: every frame on every stream is built here.
  * @module
  */
+import { escapeLineSeparators } from "./line-separators";
 
 export interface SseEvent {
   event?: string;
-  /** Split on line breaks into several `data:` lines, so it can never end a frame early. */
+  /**
+   * JSON, or plain text without U+0085, U+2028 and U+2029 (those are written
+   * as JSON escapes). Split on line breaks into several `data:` lines, so it
+   * can never end a frame early.
+   */
   data: string;
   id?: string;
   retry?: number;
@@ -14,8 +19,8 @@ export interface SseEvent {
 const encoder = new TextEncoder();
 
 function assertSingleLine(field: string, value: string): void {
-  if (/[\r\n]/.test(value)) {
-    throw new Error(`SSE ${field} must not contain "\\r" or "\\n"`);
+  if (/[\r\n\u0085\u2028\u2029]/.test(value)) {
+    throw new Error(`SSE ${field} must not contain "\\r", "\\n" or another line separator`);
   }
 }
 
@@ -31,7 +36,7 @@ export function encodeSseEvent({ event, data, id, retry }: SseEvent): Uint8Array
     lines.push(`id: ${id}`);
   }
   if (retry !== undefined) lines.push(`retry: ${Math.max(0, Math.trunc(retry))}`);
-  for (const line of data.split(/\r\n|\r|\n/)) lines.push(`data: ${line}`);
+  for (const line of escapeLineSeparators(data).split(/\r\n|\r|\n/)) lines.push(`data: ${line}`);
   return encoder.encode(`${lines.join("\n")}\n\n`);
 }
 

@@ -9,6 +9,8 @@
  *   "Server not initialized".
  * - A request whose params do not fit its method is answered -32602 (as on
  *   `/rpc`), where the SDK would answer -32603 with a raw schema dump.
+ * - U+0085, U+2028 and U+2029 in the SDK's SSE frames are written as JSON
+ *   escapes, as on every stream of this server (see `line-separators.ts`).
  * @module
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -19,6 +21,7 @@ import {
 import { isJSONRPCRequest, JSONRPCRequestSchema, type JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
 import { readBodyText } from "../http/body";
 import { invalidParamsError } from "./jsonrpc";
+import { escapeLineSeparatorsStream } from "./line-separators";
 
 export interface StreamableHttpSessionOptions {
   sessionId: string;
@@ -76,10 +79,10 @@ export class StreamableHttpSession {
 
   /** Handles one `/mcp` request (POST, GET or DELETE). */
   async handle(request: Request): Promise<Response> {
-    return this.tracked(await this.dispatch(request));
+    return this.tracked(withEscapedLineSeparators(await this.answer(request)));
   }
 
-  private async dispatch(request: Request): Promise<Response> {
+  private async answer(request: Request): Promise<Response> {
     if (request.method !== "POST") return this.transport.handleRequest(request);
     const text = await readBodyText(request);
     let parsedBody: unknown;
@@ -138,6 +141,11 @@ export class StreamableHttpSession {
     });
     return new Response(body, response);
   }
+}
+
+function withEscapedLineSeparators(response: Response): Response {
+  if (!response.body || !response.headers.get("Content-Type")?.startsWith("text/event-stream")) return response;
+  return new Response(response.body.pipeThrough(escapeLineSeparatorsStream()), response);
 }
 
 /**

@@ -9,10 +9,13 @@ const CLOCK = /^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)$/;
 
 export const OFFSET_FORMATS = '90, "90s", "1m30s", "01:30" or "1:02:03"';
 
-/** Seconds from the start, or undefined when `value` is not an offset. */
+/** Seconds from the start, or undefined when `value` is not an offset (or too large to be a finite number). */
 export function parseOffset(value: number | string): number | undefined {
-  if (typeof value === "number") return Number.isFinite(value) && value >= 0 ? value : undefined;
-  const text = value.trim().toLowerCase();
+  const seconds = typeof value === "number" ? value : parseOffsetText(value.trim().toLowerCase());
+  return seconds !== undefined && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+}
+
+function parseOffsetText(text: string): number | undefined {
   if (/^\d+(?:\.\d+)?$/.test(text)) return Number(text);
   const clock = CLOCK.exec(text);
   if (clock) {

@@ -20,6 +20,7 @@ import { FakeGemini } from "../support/fake-gemini";
 import { FakeVideoHost, videoCrc } from "../support/fake-video";
 import { serveOnLoopback, type LoopbackServer } from "./support/node-server";
 import { startDevServer, type DevServer } from "./support/dev-server";
+import { rawRequest } from "./support/raw-http";
 
 const fake = new FakeGemini();
 let videos: FakeVideoHost;
@@ -213,5 +214,91 @@ describe("mcp-remote over stdio, as Claude Desktop runs it", () => {
         stderr: "pipe"
       })
     );
+  });
+});
+
+describe("oversized bodies on the real server", () => {
+  const twoMiB = { chunk: Buffer.alloc(64 * 1024, "x"), count: 32 };
+  const postHeaders = () => ({ ...authHeader(), "Content-Type": "application/json", Accept: "application/json, text/event-stream" });
+  const ping = () =>
+    rawRequest(server.baseUrl, {
+      method: "POST",
+      path: "/rpc",
+      headers: { ...postHeaders(), "Content-Length": "40" },
+      body: { chunk: Buffer.from('{"jsonrpc":"2.0","id":1,"method":"ping"}'), count: 1 }
+    });
+
+  async function openSessionId(): Promise<string> {
+    const abort = new AbortController();
+    const response = await fetch(`${server.baseUrl}/sse`, { headers: authHeader(), signal: abort.signal });
+    abort.abort();
+    return response.headers.get("Mcp-Session-Id")!;
+  }
+
+  it("refuses a chunked 2 MiB body with 413 and the next client, on another connection, is answered", async () => {
+    const sessionId = await openSessionId();
+    for (const path of ["/rpc", "/mcp", `/messages?sessionId=${sessionId}`]) {
+      for (let round = 0; round < 2; round++) {
+        const refused = await rawRequest(server.baseUrl, { method: "POST", path, headers: postHeaders(), body: twoMiB });
+        expect(refused.status, `${path}: ${refused.text}`).toBe(413);
+        expect(JSON.parse(refused.text)).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32000, data: { reason: "body_too_large" } } });
+        const next = await ping();
+        expect(next.status, `after ${path}: ${next.text}`).toBe(200);
+        expect(JSON.parse(next.text)).toEqual({ jsonrpc: "2.0", id: 1, result: {} });
+      }
+    }
+  });
+
+  it("refuses a 2 MiB body by its Content-Length, and the next client is answered", async () => {
+    const refused = await rawRequest(server.baseUrl, {
+      method: "POST",
+      path: "/rpc",
+      headers: { ...postHeaders(), "Content-Length": String(2 * 1024 * 1024) },
+      body: twoMiB
+    });
+    expect(refused.status).toBe(413);
+    expect((await ping()).status).toBe(200);
+  });
+});
+
+describe("DNS rebinding on the real server (listening on 127.0.0.1)", () => {
+  const initialize = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "rebinding-probe", version: "1" } }
+  });
+  const probe = (host: string) =>
+    rawRequest(server.baseUrl, {
+      method: "POST",
+      path: "/mcp",
+      headers: {
+        ...authHeader(),
+        Host: host,
+        Origin: `http://${host}`,
+        "Content-Type": "application/json",
+        Accept: "application/json, text/event-stream",
+        "Content-Length": String(Buffer.byteLength(initialize))
+      },
+      body: { chunk: Buffer.from(initialize), count: 1 }
+    });
+
+  it("refuses a request whose Host (and Origin) name another host with a JSON-RPC 403, even with the secret", async () => {
+    const refused = await probe("evil.example.com");
+    expect(refused.status, refused.text).toBe(403);
+    expect(JSON.parse(refused.text)).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32000, data: { reason: "host_not_allowed" } } });
+    const port = new URL(server.baseUrl).port;
+    const sse = await rawRequest(server.baseUrl, { path: "/sse", headers: { ...authHeader(), Host: `evil.example:${port}` } });
+    expect(sse.status, sse.text).toBe(403);
+    expect(JSON.parse(sse.text)).toMatchObject({ error: { code: "host_not_allowed" } });
+  });
+
+  it("answers the same request to its own loopback Host and Origin", async () => {
+    const { host } = new URL(server.baseUrl);
+    for (const name of [host, host.replace("127.0.0.1", "localhost")]) {
+      const accepted = await probe(name);
+      expect(accepted.status, `${name}: ${accepted.text}`).toBe(200);
+      expect(accepted.headers["mcp-session-id"]).toMatch(/^[0-9a-f]{32}$/);
+    }
   });
 });

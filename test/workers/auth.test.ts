@@ -18,12 +18,17 @@ function request(method: string, path: string, authorization?: string): Request 
   });
 }
 
-async function expectUnauthorized(response: Response, secretsNotInBody: string[] = [TEST_SHARED_SECRET]) {
+/** A 401 with a Bearer challenge: a JSON error on GET /sse, a JSON-RPC error on the JSON-RPC routes. */
+async function expectUnauthorized(path: string, response: Response, secretsNotInBody: string[] = [TEST_SHARED_SECRET]) {
   expect(response.status).toBe(401);
   expect(response.headers.get("WWW-Authenticate")).toMatch(/^Bearer/);
   const text = await response.text();
-  const body = JSON.parse(text) as { error: { code: string; message: string } };
-  expect(body.error.code).toBe("unauthorized");
+  const body = JSON.parse(text) as { jsonrpc?: string; id?: null; error: { code: string | number; message: string; data?: unknown } };
+  if (path === "/sse") {
+    expect(body).toEqual({ error: { code: "unauthorized", message: expect.any(String) } });
+  } else {
+    expect(body).toEqual({ jsonrpc: "2.0", id: null, error: { code: -32000, message: expect.any(String), data: { reason: "unauthorized" } } });
+  }
   for (const secret of secretsNotInBody) expect(text).not.toContain(secret);
 }
 
@@ -39,7 +44,7 @@ describe("bearer auth", () => {
   });
 
   it.each(ROUTES)("%s %s refuses a request without Authorization", async (method, path) => {
-    await expectUnauthorized(await call(path, { method }));
+    await expectUnauthorized(path, await call(path, { method }));
   });
 
   it.each([
@@ -50,7 +55,7 @@ describe("bearer auth", () => {
     ["the bare token", TEST_SHARED_SECRET],
     ["an empty bearer", "Bearer "]
   ])("refuses %s", async (_name, authorization) => {
-    await expectUnauthorized(await call("/rpc", { method: "POST", headers: { Authorization: authorization } }));
+    await expectUnauthorized("/rpc", await call("/rpc", { method: "POST", headers: { Authorization: authorization } }));
   });
 
   it("accepts the scheme in any case", async () => {
@@ -72,7 +77,7 @@ describe("bearer auth", () => {
     const misconfigured = { ...env, SHARED_SECRET: secret };
     // Even a client that sends exactly the configured value gets in nowhere.
     for (const attempt of [secret ?? "", TEST_SHARED_SECRET]) {
-      await expectUnauthorized(await worker.fetch(request("POST", "/rpc", `Bearer ${attempt}`), misconfigured), [
+      await expectUnauthorized("/rpc", await worker.fetch(request("POST", "/rpc", `Bearer ${attempt}`), misconfigured), [
         TEST_SHARED_SECRET
       ]);
     }
@@ -80,12 +85,16 @@ describe("bearer auth", () => {
     log.mockRestore();
   });
 
-  it("leaves /health open and free of secrets", async () => {
+  it("leaves /health open, saying only that it is healthy", async () => {
     const response = await call("/health");
     expect(response.status).toBe(200);
-    const text = await response.text();
-    expect(JSON.parse(text)).toMatchObject({ status: "ok", authConfigured: true, geminiConfigured: true });
-    expect(text).not.toContain(TEST_SHARED_SECRET);
-    expect(text).not.toContain("test-google-api-key");
+    expect(await response.json()).toEqual({ status: "ok" });
+  });
+
+  it("says the same on /health whether or not the server is configured", async () => {
+    const unconfigured = { ...env, SHARED_SECRET: undefined, GOOGLE_API_KEY: undefined };
+    const response = await worker.fetch(new Request("http://mcp.test/health"), unconfigured);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok" });
   });
 });

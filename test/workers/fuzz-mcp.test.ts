@@ -1,6 +1,6 @@
 /**
  * Fuzzing `/mcp` (Streamable HTTP): whatever the body and headers, every
- * answer is a JSON-RPC reply stream, a 202, or a 4xx JSON-RPC refusal, never
+ * answer is a JSON-RPC reply stream, a 202, or a 4xx JSON-RPC refusal (id null), never
  * a 5xx; every request in an accepted body gets its reply; and the session
  * still works afterwards.
  */
@@ -15,7 +15,7 @@ import {
   contentTypeHeader,
   echoableId,
   echoableIds,
-  expectHttpRefusal,
+  expectRefusalOnJsonRpcRoute,
   expectJsonRpcServerMessage,
   fc,
   fuzz,
@@ -87,9 +87,9 @@ async function expectMcpAnswer(response: Response, value: unknown, parsed: boole
   const text = await within(10_000, response.text(), `POST /mcp ${JSON.stringify(value)?.slice(0, 200)}`);
   expect(response.status, text).toBeLessThan(500);
   if (response.status >= 400) {
-    expectHttpRefusal(response.status, text);
-    // The SDK answers an exception in its POST handler with "Parse error" and the exception as data.
-    expect((JSON.parse(text) as { error: { data?: unknown } }).error.data, text).toBeUndefined();
+    expectRefusalOnJsonRpcRoute(response.status, text);
+    // The SDK answers an exception in its POST handler with "Parse error" and the exception, as a string, in data.
+    expect(typeof (JSON.parse(text) as { error: { data?: unknown } }).error.data, text).not.toBe("string");
     return;
   }
   expect(parsed).toBe(true);
@@ -149,7 +149,7 @@ describe("fuzzing /mcp", () => {
     rejections.check();
   });
 
-  it("refuses bad headers with 4xx JSON, never a 5xx", { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
+  it("refuses bad headers with 4xx JSON-RPC errors, never a 5xx", { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
     await fuzz(
       fc.asyncProperty(
         fc.record({
@@ -178,7 +178,7 @@ describe("fuzzing /mcp", () => {
           const text = await within(10_000, readAnswer(response, { standing: h.method === "GET" }), `${h.method} /mcp`);
           expect(response.status, text).toBeLessThan(500);
           if (h.authorization !== AUTH.Authorization) expect(response.status).toBe(401);
-          if (response.status >= 400) expectHttpRefusal(response.status, text);
+          if (response.status >= 400) expectRefusalOnJsonRpcRoute(response.status, text);
         }
       )
     );

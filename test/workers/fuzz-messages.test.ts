@@ -1,7 +1,7 @@
 /**
  * Fuzzing `POST /messages` (the legacy SSE transport): whatever the body and
  * headers, the POST is answered with 202, a JSON-RPC parse error or a 4xx
- * JSON refusal, never a 5xx; everything the session's stream carries is
+ * JSON-RPC refusal, never a 5xx; everything the session's stream carries is
  * well-formed JSON-RPC; and the session still works afterwards.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,7 +15,8 @@ import {
   badAuthorization,
   contentTypeHeader,
   echoableIds,
-  expectHttpRefusal,
+  expectRefusalOnJsonRpcRoute,
+  expectRefusalOnOtherRoute,
   expectJsonRpcReply,
   expectJsonRpcServerMessage,
   fc,
@@ -107,7 +108,7 @@ describe("fuzzing POST /messages", () => {
     rejections.check();
   });
 
-  it("refuses bad headers and unknown sessions with 4xx JSON, never a 5xx", { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
+  it("refuses bad headers and unknown sessions with 4xx JSON-RPC errors, never a 5xx", { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
     await fuzz(
       fc.asyncProperty(
         fc.record({
@@ -131,7 +132,7 @@ describe("fuzzing POST /messages", () => {
             sentIds.push("h");
             return;
           }
-          expectHttpRefusal(response.status, text);
+          expectRefusalOnJsonRpcRoute(response.status, text);
           expect(response.status).toBe(!authorized ? 401 : sessionId === undefined ? 400 : 404);
         }
       )
@@ -140,14 +141,20 @@ describe("fuzzing POST /messages", () => {
     rejections.check();
   });
 
-  it("opens, attaches to or refuses GET /sse whatever its sessionId and Last-Event-ID", { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
+  it("opens, attaches to or refuses GET /sse whatever its sessionId and Last-Event-ID (400 for one that is no event id)", { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
     await fuzz(
       fc.asyncProperty(sessionIdHeader(session.sessionId), lastEventIdHeader(session.sessionId), async (sessionId, lastEventId) => {
         const path = sessionId === undefined ? "/sse" : `/sse?sessionId=${encodeURIComponent(sessionId)}`;
         const response = await authed(path, { headers: headersOf({ "Last-Event-ID": lastEventId }) });
-        const named = sessionId ?? parseEventId(lastEventId ?? "")?.sessionId;
+        const resumeAfter = lastEventId?.trim() ? parseEventId(lastEventId) : null;
+        if (resumeAfter === undefined) {
+          expectRefusalOnOtherRoute(response.status, await response.text());
+          expect(response.status).toBe(400);
+          return;
+        }
+        const named = sessionId ?? resumeAfter?.sessionId;
         if (named !== undefined && named !== session.sessionId) {
-          expectHttpRefusal(response.status, await response.text());
+          expectRefusalOnOtherRoute(response.status, await response.text());
           expect(response.status).toBe(404);
           return;
         }

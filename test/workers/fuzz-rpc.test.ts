@@ -1,6 +1,6 @@
 /**
  * Fuzzing `POST /rpc`: whatever the body and headers, the answer is JSON-RPC
- * (or a 4xx JSON refusal), never a 5xx, and the session it was bound to
+ * (a reply, or a 4xx JSON-RPC refusal), never a 5xx, and the session it was bound to
  * still lists tools and completes an analysis afterwards.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +14,7 @@ import {
   contentTypeHeader,
   echoableId,
   echoableIds,
-  expectHttpRefusal,
+  expectRefusalOnJsonRpcRoute,
   expectJsonRpcReply,
   expectJsonRpcServerMessage,
   fc,
@@ -122,7 +122,7 @@ describe("fuzzing POST /rpc", () => {
     rejections.check();
   });
 
-  it("refuses or answers any headers with JSON, never a 5xx", { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
+  it("refuses or answers any headers with JSON-RPC, never a 5xx", { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
     await fuzz(
       fc.asyncProperty(
         fc.record({
@@ -147,16 +147,23 @@ describe("fuzzing POST /rpc", () => {
           });
           const response = await call("/rpc", { method: "POST", headers, body });
           const text = await response.text();
+          // The default origin policy: loopback origins (and the server's own) only.
+          const originAllowed = h.origin === undefined || h.origin === "http://localhost:6274";
           expect(response.headers.get("Access-Control-Allow-Credentials")).toBeNull();
-          expect(response.headers.get("Access-Control-Allow-Origin")).toBe(h.origin ?? "*");
+          expect(response.headers.get("Access-Control-Allow-Origin")).toBe(originAllowed ? (h.origin ?? null) : null);
+          if (!originAllowed) {
+            expect(response.status).toBe(403);
+            expectRefusalOnJsonRpcRoute(response.status, text);
+            return;
+          }
           if (!h.authorization.valid) {
             expect(response.status).toBe(401);
-            expectHttpRefusal(response.status, text);
+            expectRefusalOnJsonRpcRoute(response.status, text);
             return;
           }
           if (h.sessionId !== undefined && h.sessionId !== session.sessionId) {
             expect(response.status).toBe(404);
-            expectHttpRefusal(response.status, text);
+            expectRefusalOnJsonRpcRoute(response.status, text);
             return;
           }
           expect(response.status, text).toBe(200);

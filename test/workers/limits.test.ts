@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_BODY_BYTES } from "../../src/http/body";
 import { AUTH, call, openSession } from "./support/http";
+import { expectJsonRpcRefusal } from "./support/refusals";
 
 /** A JSON-RPC ping padded to `bytes`. */
 function paddedPing(bytes: number): string {
@@ -29,14 +30,13 @@ describe("request body limit", () => {
     expect(await response.json()).toMatchObject({ id: 1, result: {} });
   });
 
-  it.each(["/rpc", "/mcp"])("refuses a larger declared body on %s with 413", async (path) => {
+  it.each(["/rpc", "/mcp"])("refuses a larger declared body on %s with a JSON-RPC 413", async (path) => {
     const response = await call(path, {
       method: "POST",
       headers: { ...AUTH, "Content-Type": "application/json", Accept: "application/json, text/event-stream" },
       body: paddedPing(MAX_BODY_BYTES + 1)
     });
-    expect(response.status).toBe(413);
-    expect(await response.json()).toMatchObject({ error: { code: "body_too_large" } });
+    await expectJsonRpcRefusal(response, 413, "body_too_large");
   });
 
   it("refuses a larger body without Content-Length once it has read past the limit, and the session still works", async () => {
@@ -48,7 +48,7 @@ describe("request body limit", () => {
       // @ts-expect-error -- workerd needs duplex for a streamed request body
       duplex: "half"
     });
-    expect(refused.status).toBe(413);
+    await expectJsonRpcRefusal(refused, 413, "body_too_large");
     const ok = await call(session.endpoint, { method: "POST", headers: AUTH, body: '{"jsonrpc":"2.0","id":2,"method":"ping"}' });
     expect(ok.status).toBe(202);
     expect(await session.sse.nextMessage()).toEqual({ jsonrpc: "2.0", id: 2, result: {} });

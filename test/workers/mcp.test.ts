@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import worker from "../../src/worker";
 import { useFakeGemini } from "./support/fetch-spy";
 import { AUTH, BASE_URL, call, sessionStub, SseReader } from "./support/http";
+import { expectJsonRpcRefusal } from "./support/refusals";
 
 const fake = useFakeGemini();
 
@@ -216,8 +217,7 @@ describe("Origin validation", () => {
       new Request("http://mcp.test/mcp", { method: "POST", headers: { ...AUTH, Origin: "https://evil.example" } }),
       restricted
     );
-    expect(response.status).toBe(403);
-    expect(await response.json()).toMatchObject({ error: { code: "origin_not_allowed" } });
+    await expectJsonRpcRefusal(response, 403, "origin_not_allowed");
   });
 
   it("lets allowed origins and clients without an Origin through", async () => {

@@ -21,6 +21,14 @@ describe("video offsets", () => {
     expect(parseOffset(text)).toBeUndefined();
   });
 
+  it.each([
+    ["seconds", "9".repeat(400)],
+    ["hours", `${"9".repeat(400)}h`],
+    ["a clock", `${"9".repeat(400)}:00:00`]
+  ])("refuses four hundred 9s as %s, too large for a finite number", (_form, text) => {
+    expect(parseOffset(text)).toBeUndefined();
+  });
+
   it("refuses numbers that are not a time", () => {
     expect(parseOffset(-1)).toBeUndefined();
     expect(parseOffset(Number.NaN)).toBeUndefined();

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { useFakes } from "./support/fetch-spy";
-import { authed, closeStreams, openSession, postJson, SseReader } from "./support/http";
+import { authed, closeStreams, initializeMcpSession, openSession, postJson, SseReader } from "./support/http";
 import { expectValidToolResult } from "./support/output-schemas";
+import { expectJsonRefusal } from "./support/refusals";
 
 const fakes = useFakes();
 
@@ -99,6 +100,46 @@ describe("resuming a session with Last-Event-ID", () => {
   it("answers a Last-Event-ID of an unknown session with 404", async () => {
     const response = await authed("/sse", { headers: { "Last-Event-ID": "0123456789abcdef0123456789abcdef-4" } });
     expect(response.status).toBe(404);
+  });
+});
+
+describe("a malformed Last-Event-ID", () => {
+  const SESSION = "0123456789abcdef0123456789abcdef";
+
+  it.each([
+    ["garbage", "garbage"],
+    ["an /mcp event id", `${SESSION}-m5`],
+    ["a sequence that is no integer", `${SESSION}-1e+308`],
+    ["no sequence", `${SESSION}-`],
+    ["no session", "-4"],
+    ["a session id of the wrong length", "0123456789abcdef-4"]
+  ])("on GET /sse (%s) gets a 400, not a new session", async (_name, lastEventId) => {
+    const response = await authed("/sse", { headers: { "Last-Event-ID": lastEventId } });
+    expect(response.headers.get("Mcp-Session-Id")).toBeNull();
+    await expectJsonRefusal(response, 400, "invalid_last_event_id");
+  });
+
+  it("on GET /sse?sessionId= gets a 400 too, not an attach without replay", async () => {
+    const session = await openSession();
+    const response = await authed(`/sse?sessionId=${session.sessionId}`, { headers: { "Last-Event-ID": "garbage" } });
+    await expectJsonRefusal(response, 400, "invalid_last_event_id");
+    await session.sse.cancel();
+    await closeStreams(session.sessionId);
+  });
+
+  it("that is empty counts as none: a new session opens", async () => {
+    const response = await authed("/sse", { headers: { "Last-Event-ID": " " } });
+    expect(response.status).toBe(200);
+    const sessionId = response.headers.get("Mcp-Session-Id")!;
+    await response.body?.cancel();
+    await closeStreams(sessionId);
+  });
+
+  it.each(["garbage", `${SESSION}-m5`, `${SESSION}-1`])("on GET /mcp (%s) gets a JSON-RPC 400 from the SDK", async (lastEventId) => {
+    const sessionId = await initializeMcpSession();
+    const response = await authed("/mcp", { headers: { "Mcp-Session-Id": sessionId, Accept: "text/event-stream", "Last-Event-ID": lastEventId } });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32000, message: "Invalid event ID format" } });
   });
 });
 

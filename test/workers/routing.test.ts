@@ -1,49 +1,54 @@
 import { describe, expect, it } from "vitest";
 import { authed, call, postJson } from "./support/http";
+import { expectJsonRefusal, expectJsonRpcRefusal } from "./support/refusals";
+
+const UNKNOWN_SESSION = "0123456789abcdef0123456789abcdef";
 
 describe("routing", () => {
   it("answers an unknown path with a JSON 404", async () => {
-    const response = await authed("/nope");
-    expect(response.status).toBe(404);
-    expect(await response.json()).toMatchObject({ error: { code: "not_found" } });
+    await expectJsonRefusal(await authed("/nope"), 404, "not_found");
   });
 
   it.each([
     ["POST", "/sse", "GET, OPTIONS"],
-    ["GET", "/rpc", "POST, OPTIONS"],
-    ["GET", "/messages", "POST, OPTIONS"],
     ["DELETE", "/health", "GET, HEAD, OPTIONS"]
-  ])("answers %s %s with 405 and Allow", async (method, path, allow) => {
+  ])("answers %s %s with 405, Allow and a JSON error", async (method, path, allow) => {
     const response = await call(path, { method });
-    expect(response.status).toBe(405);
     expect(response.headers.get("Allow")).toBe(allow);
-    expect(await response.json()).toMatchObject({ error: { code: "method_not_allowed" } });
-  });
-
-  it("answers /messages without a sessionId with 400", async () => {
-    const response = await postJson("/messages", { jsonrpc: "2.0", id: 1, method: "ping" });
-    expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: { code: "missing_session" } });
+    await expectJsonRefusal(response, 405, "method_not_allowed");
   });
 
   it.each([
-    ["a well-formed id no session has", "/messages?sessionId=0123456789abcdef0123456789abcdef"],
-    ["a malformed id", "/messages?sessionId=../../etc"],
-    ["an unknown id on /sse", "/sse?sessionId=0123456789abcdef0123456789abcdef"]
-  ])("answers %s with 404", async (_name, path) => {
-    const response = path.startsWith("/sse")
-      ? await authed(path)
-      : await postJson(path, { jsonrpc: "2.0", id: 1, method: "ping" });
-    expect(response.status).toBe(404);
-    expect(await response.json()).toMatchObject({ error: { code: "unknown_session" } });
+    ["GET", "/rpc", "POST, OPTIONS"],
+    ["GET", "/messages", "POST, OPTIONS"],
+    ["PUT", "/mcp", "POST, GET, DELETE, OPTIONS"]
+  ])("answers %s %s with 405, Allow and a JSON-RPC error", async (method, path, allow) => {
+    const response = await call(path, { method });
+    expect(response.headers.get("Allow")).toBe(allow);
+    await expectJsonRpcRefusal(response, 405, "method_not_allowed");
   });
 
-  it("answers /rpc bound to an unknown session with 404", async () => {
+  it("answers /messages without a sessionId with a JSON-RPC 400", async () => {
+    await expectJsonRpcRefusal(await postJson("/messages", { jsonrpc: "2.0", id: 1, method: "ping" }), 400, "missing_session");
+  });
+
+  it.each([
+    ["a well-formed id no session has", `/messages?sessionId=${UNKNOWN_SESSION}`],
+    ["a malformed id", "/messages?sessionId=../../etc"]
+  ])("answers /messages with %s with a JSON-RPC 404", async (_name, path) => {
+    await expectJsonRpcRefusal(await postJson(path, { jsonrpc: "2.0", id: 1, method: "ping" }), 404, "unknown_session", -32001);
+  });
+
+  it("answers GET /sse naming an unknown session with a JSON 404", async () => {
+    await expectJsonRefusal(await authed(`/sse?sessionId=${UNKNOWN_SESSION}`), 404, "unknown_session");
+  });
+
+  it.each(["/rpc", "/mcp"])("answers %s bound to an unknown session with a JSON-RPC 404", async (path) => {
     const response = await postJson(
-      "/rpc",
+      path,
       { jsonrpc: "2.0", id: 1, method: "ping" },
-      { "Mcp-Session-Id": "0123456789abcdef0123456789abcdef" }
+      { "Mcp-Session-Id": UNKNOWN_SESSION, Accept: "application/json, text/event-stream" }
     );
-    expect(response.status).toBe(404);
+    await expectJsonRpcRefusal(response, 404, "unknown_session", -32001);
   });
 });

@@ -24,8 +24,16 @@ describe("encodeSseEvent", () => {
   });
 
   it.each(["event", "id"] as const)("rejects a line break in %s", (field) => {
-    expect(() => encodeSseEvent({ data: "", [field]: "a\nb" })).toThrow(/must not contain/);
-    expect(() => encodeSseEvent({ data: "", [field]: "a\rb" })).toThrow(/must not contain/);
+    for (const separator of ["\n", "\r", "\u0085", "\u2028", "\u2029"]) {
+      expect(() => encodeSseEvent({ data: "", [field]: `a${separator}b` })).toThrow(/must not contain/);
+    }
+  });
+
+  it("writes U+0085, U+2028 and U+2029 in JSON data as escapes, the same string once parsed", () => {
+    const data = JSON.stringify({ progressToken: "a\u2028event: evil\u2029b\u0085c" });
+    const frame = text(encodeSseEvent({ event: "message", data }));
+    expect(frame).toBe('event: message\ndata: {"progressToken":"a\\u2028event: evil\\u2029b\\u0085c"}\n\n');
+    expect(JSON.parse(frame.slice("event: message\ndata: ".length))).toEqual(JSON.parse(data));
   });
 
   it("writes retry as an integer", () => {

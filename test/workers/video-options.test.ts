@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { useFakes } from "./support/fetch-spy";
-import { openIdleSession } from "./support/http";
-import { callTool } from "./support/session-calls";
+import { openIdleSession, postJson } from "./support/http";
+import { callTool, type ToolResult } from "./support/session-calls";
+
+/** The jobs listVideoAnalyses returned. */
+function snapshotsOf(result: ToolResult): unknown[] {
+  return (result.structuredContent as { jobs: unknown[] }).jobs;
+}
 
 const fakes = useFakes();
 const YOUTUBE_URL = "https://youtu.be/dQw4w9WgXcQ";
@@ -77,7 +82,12 @@ describe("analyzeRemoteVideo options reach Gemini", () => {
     ["fps 0", { fps: 0 }, /fps must be greater than 0/],
     ["fps 25", { fps: 25 }, /fps must be at most 24/],
     ["an unknown resolution", { mediaResolution: "ultra" }, /mediaResolution/],
-    ["a startOffset that is no time", { startOffset: "soon" }, /startOffset must be a time such as 90, "90s", "1m30s", "01:30" or "1:02:03"/],
+    ["a startOffset that is no time", { startOffset: "soon" }, /startOffset must be a time of at most 24 h, such as 90, "90s", "1m30s", "01:30" or "1:02:03"/],
+    ["a startOffset of four hundred 9s", { startOffset: "9".repeat(400) }, /startOffset must be a time of at most 24 h/],
+    ["an endOffset of four hundred 9s in hours", { endOffset: `${"9".repeat(400)}h` }, /endOffset must be a time of at most 24 h/],
+    ["a startOffset past 24 h", { startOffset: "24:00:01" }, /startOffset must be at most 24 h \(86400 s\)/],
+    ["an endOffset past 24 h in seconds", { endOffset: 86_401 }, /endOffset must be at most 24 h \(86400 s\)/],
+    ["an offset of the wrong type", { startOffset: true }, /startOffset must be a finite number of seconds or a time/],
     ["a negative offset", { endOffset: -5 }, /endOffset must not be negative/],
     ["seconds past 59 on a clock", { startOffset: "01:75" }, /startOffset must be a time/],
     ["a clip that ends before it starts", { startOffset: "02:00", endOffset: 90 }, /endOffset \(90 s\) must come after startOffset \(120 s\)/],
@@ -89,6 +99,41 @@ describe("analyzeRemoteVideo options reach Gemini", () => {
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(expected);
     expect(fakes.gemini.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ["startOffset", "startVideoAnalysis", /startOffset must be a finite number of seconds or a time/],
+    ["endOffset", "analyzeRemoteVideo", /endOffset must be a finite number of seconds or a time/],
+    ["fps", "analyzeRemoteVideo", /fps must be a finite number/],
+    ["maxOutputTokens", "startVideoAnalysis", /maxOutputTokens must be a finite number/]
+  ])("refuses %s given as 1e999 (Infinity once parsed) by %s, and starts no job", async (field, tool, expected) => {
+    const sessionId = await openIdleSession();
+    const response = await postJson(
+      "/rpc",
+      `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"${tool}","arguments":{"videoUrl":"${YOUTUBE_URL}","${field}":1e999}}}`,
+      { "Mcp-Session-Id": sessionId }
+    );
+    const { result } = (await response.json()) as { result: ToolResult };
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(expected);
+    expect(snapshotsOf(await callTool(sessionId, "listVideoAnalyses", {}))).toEqual([]);
+    expect(fakes.gemini.requests).toHaveLength(0);
+  });
+
+  it.each([
+    [{ waitSeconds: -1 }, /waitSeconds must not be negative/],
+    [{ waitSeconds: 301 }, /waitSeconds must be at most 300/]
+  ])("refuses getVideoAnalysis with %j", async (args, expected) => {
+    const result = await callTool(await openIdleSession(), "getVideoAnalysis", { jobId: "x", ...args });
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(expected);
+  });
+
+  it("refuses getVideoAnalysis with waitSeconds 1e999", async () => {
+    const response = await postJson("/rpc", '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getVideoAnalysis","arguments":{"jobId":"x","waitSeconds":1e999}}}');
+    const { result } = (await response.json()) as { result: ToolResult };
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(/waitSeconds must be a finite number/);
   });
 
   it("applies the same options to startVideoAnalysis", async () => {

@@ -110,19 +110,27 @@ export function expectJsonRpcServerMessage(message: Record<string, unknown>, ids
 }
 
 /**
- * An HTTP-level refusal: a 4xx (never 5xx) with a JSON body, either this
- * server's `{ error: { code, message } }` or a JSON-RPC error (the SDK's).
+ * An HTTP-level refusal on a JSON-RPC route (`/rpc`, `/messages`, `/mcp`):
+ * a 4xx (never 5xx) whose body is a JSON-RPC error with id null, whether
+ * this server wrote it or the SDK did.
  */
-export function expectHttpRefusal(status: number, text: string): void {
+export function expectRefusalOnJsonRpcRoute(status: number, text: string): void {
+  expect(status, text).toBeGreaterThanOrEqual(400);
+  expect(status, text).toBeLessThan(500);
+  const body = JSON.parse(text) as { id?: unknown };
+  expectJsonRpcReply(body, []);
+  expect(body.id, text).toBeNull();
+  expect(text).not.toContain(TEST_SHARED_SECRET);
+}
+
+/** An HTTP-level refusal on a route that is not JSON-RPC (`GET /sse`): a 4xx with `{ error: { code, message } }`. */
+export function expectRefusalOnOtherRoute(status: number, text: string): void {
   expect(status, text).toBeGreaterThanOrEqual(400);
   expect(status, text).toBeLessThan(500);
   const body = JSON.parse(text) as { jsonrpc?: unknown; error?: { code?: unknown; message?: unknown } };
-  if (body.jsonrpc !== undefined) {
-    expectJsonRpcReply(body, []);
-  } else {
-    expect(body.error?.code, text).toBeTypeOf("string");
-    expect(body.error?.message, text).toBeTypeOf("string");
-  }
+  expect(body.jsonrpc, text).toBeUndefined();
+  expect(body.error?.code, text).toBeTypeOf("string");
+  expect(body.error?.message, text).toBeTypeOf("string");
   expect(text).not.toContain(TEST_SHARED_SECRET);
 }
 
