@@ -5,6 +5,16 @@
 import { GoogleGenAI } from "@google/genai";
 import type { GeminiSettings } from "../config";
 
+/**
+ * The Gemini API version every call goes to: the SDK's, the resumable upload
+ * (upload.ts) and countTokens (count-tokens.ts). v1beta is where the Files
+ * API, `countTokens` with a `generateContentRequest`, `mediaResolution`,
+ * `videoMetadata` and `responseJsonSchema` are documented. @google/genai 3
+ * moved its own default from v1beta to v1, which split one job's calls
+ * across two versions; pinning it here keeps them on one.
+ */
+export const GEMINI_API_VERSION = "v1beta";
+
 export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
 /** Raised before any network call when no API key is configured. */
@@ -22,6 +32,7 @@ export function createGeminiClient(settings: GeminiSettings, fetchFn?: FetchLike
   return new GoogleGenAI({
     apiKey: settings.apiKey,
     httpOptions: {
+      apiVersion: GEMINI_API_VERSION,
       ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
       ...(fetchFn ? { fetch: fetchFn } : {})
     }

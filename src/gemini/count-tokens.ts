@@ -3,12 +3,13 @@
  * contents (the video part with its clip and fps, the prompt) and the same
  * `generationConfig`, whose `mediaResolution` sets what a frame costs. The
  * Gemini API takes all of that as `generateContentRequest`; @google/genai
- * 2.32's `countTokens` sends only `contents` to it (and throws on
+ * `countTokens` (2.x and 3.x alike) sends only `contents` to it (and throws on
  * `config.generationConfig` outside Vertex AI), so this calls the REST
  * method itself, as upload.ts does for the resumable upload.
  * @module
  */
 import { generateContentRequestBody, type VideoQuestion } from "./analyze";
+import { GEMINI_API_VERSION } from "./client";
 import { GeminiHttpError } from "./retry";
 import { GOOGLE_BASE_URL, type UploadTarget } from "./upload";
 
@@ -23,7 +24,7 @@ export class TokenCountError extends Error {
 /** Gemini's count of the input tokens `question` would send. */
 export async function countQuestionTokens(target: UploadTarget, question: VideoQuestion, signal?: AbortSignal): Promise<number> {
   const base = (target.baseUrl ?? GOOGLE_BASE_URL).replace(/\/+$/, "");
-  const response = await target.fetch(`${base}/v1beta/models/${question.model}:countTokens`, {
+  const response = await target.fetch(`${base}/${GEMINI_API_VERSION}/models/${question.model}:countTokens`, {
     method: "POST",
     headers: { "x-goog-api-key": target.apiKey, "Content-Type": "application/json" },
     body: JSON.stringify({ generateContentRequest: generateContentRequestBody(question) }),

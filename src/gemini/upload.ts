@@ -3,7 +3,7 @@
  * `files.upload` needs the whole file as a Blob; this streams instead.
  * @module
  */
-import type { FetchLike } from "./client";
+import { GEMINI_API_VERSION, type FetchLike } from "./client";
 import { GeminiHttpError } from "./retry";
 
 export const UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -51,7 +51,7 @@ export async function startUpload(
   signal?: AbortSignal
 ): Promise<string> {
   const base = (target.baseUrl ?? GOOGLE_BASE_URL).replace(/\/+$/, "");
-  const response = await target.fetch(`${base}/upload/v1beta/files`, {
+  const response = await target.fetch(`${base}/upload/${GEMINI_API_VERSION}/files`, {
     method: "POST",
     headers: {
       "x-goog-api-key": target.apiKey,

@@ -2,8 +2,11 @@
  * The fake Gemini read through Google's own SDK, field by field against the
  * REST reference: what the server's tests stand on.
  */
-import { ApiError, GoogleGenAI, MediaResolution } from "@google/genai";
+import { ApiError, type GoogleGenAI, MediaResolution } from "@google/genai";
 import { describe, expect, it } from "vitest";
+import { videoRequest } from "../../src/gemini/analyze";
+import { createGeminiClient, GEMINI_API_VERSION } from "../../src/gemini/client";
+import { countQuestionTokens } from "../../src/gemini/count-tokens";
 import { startUpload, uploadChunk } from "../../src/gemini/upload";
 import { retryInfoDelayMs } from "../../src/gemini/retry";
 import { FAKE_GEMINI_BASE_URL } from "../constants";
@@ -12,11 +15,11 @@ import { DEFAULT_THOUGHTS_TOKENS, DEFAULT_YOUTUBE_SECONDS, FakeGemini, geminiErr
 const YOUTUBE = "https://www.youtube.com/watch?v=dQw4w9WgXcQ";
 const API_KEY = "k";
 
+/** The SDK client as the server builds it, answered by the fake. */
 function client(fake: FakeGemini): GoogleGenAI {
-  return new GoogleGenAI({
-    apiKey: API_KEY,
-    httpOptions: { baseUrl: FAKE_GEMINI_BASE_URL, fetch: (input, init) => fake.handle(new Request(input, init)) }
-  });
+  return createGeminiClient({ apiKey: API_KEY, baseUrl: FAKE_GEMINI_BASE_URL, model: "gemini-test-flash" }, (input, init) =>
+    fake.handle(new Request(input, init))
+  );
 }
 
 const question = (prompt = "What happens?") => [
@@ -204,5 +207,41 @@ describe("FakeGemini files and models", () => {
     });
     expect((await client(fake).models.get({ model: "gemini-flash-latest" })).inputTokenLimit).toBe(1_048_576);
     await expect(client(fake).models.get({ model: "gemini-nope" })).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe("createGeminiClient", () => {
+  it("sends every call to the API version the resumable upload and countTokens use", async () => {
+    // @google/genai 3 moved its default from v1beta to v1; left to it, one job
+    // would upload to v1beta and ask about the file on v1.
+    const fake = new FakeGemini();
+    fake.enqueueFiles({ pollsBeforeDone: 0, durationSeconds: 10 });
+    const paths: string[] = [];
+    const recording = (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      paths.push(`${request.method} ${new URL(request.url).pathname}`);
+      return fake.handle(request);
+    };
+    const target = { apiKey: API_KEY, baseUrl: FAKE_GEMINI_BASE_URL, fetch: recording };
+    const uploadUrl = await startUpload(target, { mimeType: "video/mp4", totalBytes: 4, displayName: "job-1" });
+    const { file } = await uploadChunk(target, uploadUrl, 0, new Uint8Array([1, 2, 3, 4]), true);
+    const question = { model: "gemini-test-flash", fileUri: file!.uri, mimeType: "video/mp4", prompt: "What happens?" };
+    await countQuestionTokens(target, question);
+    const ai = createGeminiClient({ apiKey: API_KEY, baseUrl: FAKE_GEMINI_BASE_URL, model: "gemini-test-flash" }, recording);
+    await ai.models.get({ model: "gemini-test-flash" });
+    expect((await ai.files.get({ name: file!.name })).state).toBe("ACTIVE");
+    for await (const chunk of await ai.models.generateContentStream(videoRequest(question))) expect(chunk).toBeDefined();
+    await ai.files.delete({ name: file!.name });
+
+    expect(GEMINI_API_VERSION).toBe("v1beta");
+    expect(paths).toEqual([
+      "POST /upload/v1beta/files",
+      expect.stringMatching(/^PUT |^POST /),
+      "POST /v1beta/models/gemini-test-flash:countTokens",
+      "GET /v1beta/models/gemini-test-flash",
+      "GET /v1beta/files/f1",
+      "POST /v1beta/models/gemini-test-flash:streamGenerateContent",
+      "DELETE /v1beta/files/f1"
+    ]);
   });
 });
