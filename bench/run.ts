@@ -169,7 +169,9 @@ async function measureToolsList(targets: Target[]): Promise<NonNullable<Results[
   for (const target of targets) {
     const callers = await target.callers(plan.throughput.concurrency);
     throughput[target.label] = await measureThroughput(callers, plan.throughput);
-    console.log(`  ${target.label}: ${throughput[target.label]!.requestsPerSecond.toFixed(0)} req/s at ${plan.throughput.concurrency}`);
+    console.log(
+      `  ${target.label}: ${throughput[target.label]!.requestsPerSecond.toFixed(0)} req/s at ${plan.throughput.concurrency}`
+    );
   }
   return { latency, throughput };
 }
@@ -189,7 +191,9 @@ function printToolsList(toolsList: NonNullable<Results["toolsList"]>, anchorLabe
       failures: result.failures + (rate?.failures ?? 0)
     };
   }
-  console.log(`\ntools/list: ${plan.latency.count} sequential calls after ${plan.latency.warmup} warm-up; throughput: ${plan.throughput.count} calls by ${plan.throughput.concurrency} callers`);
+  console.log(
+    `\ntools/list: ${plan.latency.count} sequential calls after ${plan.latency.warmup} warm-up; throughput: ${plan.throughput.count} calls by ${plan.throughput.concurrency} callers`
+  );
   console.table(rows);
 }
 
@@ -220,7 +224,11 @@ function evaluateTargets(results: Results, anchorLabel: string): NonNullable<Res
   }
   if (results.bundle) {
     const kib = results.bundle.gzipBytes / 1024;
-    targets.push({ target: "bundle ≤ 1 MiB gzip", measured: `${kib.toFixed(1)} KiB`, met: results.bundle.gzipBytes <= 1024 ** 2 });
+    targets.push({
+      target: "bundle ≤ 1 MiB gzip",
+      measured: `${kib.toFixed(1)} KiB`,
+      met: results.bundle.gzipBytes <= 1024 ** 2
+    });
   }
   return targets;
 }
@@ -271,7 +279,9 @@ async function main(): Promise<void> {
     await part("progress latency (fake Gemini state change → SSE progress event)", async () => {
       const progress = await runProgressBench(activeServer, activeFakes, plan.progress);
       results.progress = progress;
-      console.log(`${progress.jobs} jobs, ${progress.missed} expected notifications missed; answer chunks every ${progress.chunkDelayMs} ms`);
+      console.log(
+        `${progress.jobs} jobs, ${progress.missed} expected notifications missed; answer chunks every ${progress.chunkDelayMs} ms`
+      );
       console.table(
         Object.fromEntries(
           [...Object.entries(progress.byPair), ["all", progress.all] as const].map(([pair, s]) => [
@@ -281,19 +291,25 @@ async function main(): Promise<void> {
         )
       );
       const slowest = progress.slowest.map(
-        (sample) => `${sample.pair} (job ${sample.job}) ${ms(sample.ms)} ms, ${sample.afterPingMs === null ? "before any ping" : `${ms(sample.afterPingMs)} ms after a ping`}`
+        (sample) =>
+          `${sample.pair} (job ${sample.job}) ${ms(sample.ms)} ms, ${sample.afterPingMs === null ? "before any ping" : `${ms(sample.afterPingMs)} ms after a ping`}`
       );
       console.log(`slowest: ${slowest.join("; ")}`);
     });
 
     await part("GET /sse → ready", async () => {
       const sseReadyMs: Record<string, Summary> = {};
-      sseReadyMs["wrangler dev proxy"] = summarize(await measureSseReady(activeServer.baseUrl, activeServer.secret, plan.sseReady));
+      sseReadyMs["wrangler dev proxy"] = summarize(
+        await measureSseReady(activeServer.baseUrl, activeServer.secret, plan.sseReady)
+      );
       if (direct) sseReadyMs["workerd direct"] = summarize(await measureSseReady(direct, activeServer.secret, plan.sseReady));
       results.sseReadyMs = sseReadyMs;
       console.table(
         Object.fromEntries(
-          Object.entries(sseReadyMs).map(([via, s]) => [via, { opens: s.count, "p50 ms": ms(s.p50), "p99 ms": ms(s.p99), "max ms": ms(s.max) }])
+          Object.entries(sseReadyMs).map(([via, s]) => [
+            via,
+            { opens: s.count, "p50 ms": ms(s.p50), "p99 ms": ms(s.p99), "max ms": ms(s.max) }
+          ])
         )
       );
     });
@@ -312,7 +328,11 @@ async function main(): Promise<void> {
       results.upload = await runUploadBench(activeServer, activeFakes, plan.uploadMB * 1_000_000);
       const upload = results.upload;
       console.table({
-        "server (workerd via wrangler)": { "MB/s": upload.server.mbPerSecond.toFixed(1), "RSS growth MB": upload.server.workerdRssGrowthMB.toFixed(1), "open files peak": upload.server.workerdOpenFilesPeak },
+        "server (workerd via wrangler)": {
+          "MB/s": upload.server.mbPerSecond.toFixed(1),
+          "RSS growth MB": upload.server.workerdRssGrowthMB.toFixed(1),
+          "open files peak": upload.server.workerdOpenFilesPeak
+        },
         "loopback copy (Node)": { "MB/s": upload.loopbackCopy.mbPerSecond.toFixed(1) }
       });
       console.log(`throughput ratio server / loopback copy: ${upload.throughputRatio.toFixed(2)}`);
@@ -330,9 +350,13 @@ async function main(): Promise<void> {
   results.machine.loadAverageAtEnd = loadavg().map((value) => Number(value.toFixed(2)));
   console.log("\n== Summary");
   if (results.bundle) {
-    console.log(`bundle: ${(results.bundle.bytes / 1024).toFixed(1)} KiB, ${(results.bundle.gzipBytes / 1024).toFixed(1)} KiB gzip (wrangler: ${results.bundle.wranglerSays ?? "?"})`);
+    console.log(
+      `bundle: ${(results.bundle.bytes / 1024).toFixed(1)} KiB, ${(results.bundle.gzipBytes / 1024).toFixed(1)} KiB gzip (wrangler: ${results.bundle.wranglerSays ?? "?"})`
+    );
   }
-  console.table(Object.fromEntries(results.targets.map(({ target, measured, met }) => [target, { measured, met: met ? "yes" : "NO" }])));
+  console.table(
+    Object.fromEntries(results.targets.map(({ target, measured, met }) => [target, { measured, met: met ? "yes" : "NO" }]))
+  );
   for (const error of results.errors) console.log(`error: ${error}`);
   mkdirSync(dirname(values.json), { recursive: true });
   writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);

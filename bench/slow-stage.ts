@@ -37,7 +37,8 @@ try {
     maxTotalTimeout: (stageSeconds + 120) * 1000,
     onprogress: (update) => {
       arrivals.push(performance.now());
-      if (update.message !== lastMessage && arrivals.length % 6 === 1) console.log(`  ${((performance.now() - started) / 1000).toFixed(0)} s: ${update.message}`);
+      if (update.message !== lastMessage && arrivals.length % 6 === 1)
+        console.log(`  ${((performance.now() - started) / 1000).toFixed(0)} s: ${update.message}`);
       lastMessage = update.message ?? "";
     }
   });

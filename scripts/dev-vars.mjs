@@ -24,20 +24,14 @@ export function parseDevVars(text) {
  * whether a new secret was written.
  */
 export function ensureDevVars(path, templatePath) {
-  const text = existsSync(path)
-    ? readFileSync(path, "utf8")
-    : existsSync(templatePath)
-      ? readFileSync(templatePath, "utf8")
-      : "";
+  const text = existsSync(path) ? readFileSync(path, "utf8") : existsSync(templatePath) ? readFileSync(templatePath, "utf8") : "";
   const vars = parseDevVars(text);
   if (vars.SHARED_SECRET?.length === SECRET_LENGTH && existsSync(path)) {
     return { vars, wroteSecret: false };
   }
   const secret = randomBytes(SECRET_LENGTH / 2).toString("hex");
   const line = `SHARED_SECRET=${secret}`;
-  const updated = /^\s*SHARED_SECRET\s*=.*$/m.test(text)
-    ? text.replace(/^\s*SHARED_SECRET\s*=.*$/m, line)
-    : `${line}\n${text}`;
+  const updated = /^\s*SHARED_SECRET\s*=.*$/m.test(text) ? text.replace(/^\s*SHARED_SECRET\s*=.*$/m, line) : `${line}\n${text}`;
   writeFileSync(path, updated.endsWith("\n") ? updated : `${updated}\n`, { mode: 0o600 });
   return { vars: { ...vars, SHARED_SECRET: secret }, wroteSecret: true };
 }

@@ -28,9 +28,7 @@ const varsFile = options.envFile ?? join(root, ".dev.vars");
 const { vars, wroteSecret } = ensureDevVars(varsFile, join(root, ".dev.vars.example"));
 if (wroteSecret) console.log(`Wrote a fresh 64-character SHARED_SECRET to ${varsFile}.`);
 if (!vars.GOOGLE_API_KEY) {
-  console.log(
-    `GOOGLE_API_KEY is not set in ${varsFile}: the server starts, but analyses will answer that the key is missing.`
-  );
+  console.log(`GOOGLE_API_KEY is not set in ${varsFile}: the server starts, but analyses will answer that the key is missing.`);
 }
 if (!isLoopbackAddress(options.ip)) {
   console.log(

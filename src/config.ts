@@ -74,9 +74,7 @@ export interface Config {
 
 function positiveNumber(raw: string | undefined, fallback: number): number {
   const value = Number(raw);
-  return raw !== undefined && raw.trim() !== "" && Number.isFinite(value) && value > 0
-    ? value
-    : fallback;
+  return raw !== undefined && raw.trim() !== "" && Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
 function nonEmpty(raw: string | undefined): string | undefined {
@@ -96,8 +94,7 @@ export function readConfig(env: Env): Config {
       baseUrl: nonEmpty(env.GEMINI_BASE_URL),
       model: nonEmpty(env.GEMINI_MODEL) ?? DEFAULT_GEMINI_MODEL
     },
-    pingIntervalMs:
-      positiveNumber(env.PING_INTERVAL_SECONDS, DEFAULT_PING_INTERVAL_SECONDS) * 1000,
+    pingIntervalMs: positiveNumber(env.PING_INTERVAL_SECONDS, DEFAULT_PING_INTERVAL_SECONDS) * 1000,
     sessionTtlMs: positiveNumber(env.SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS) * 1000,
     allowedOrigins: origins.includes("*") ? "*" : origins,
     loopbackOnly: env.LOOPBACK_ONLY?.trim().toLowerCase() === "true",

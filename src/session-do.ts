@@ -16,11 +16,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import {
-  ErrorCode,
-  type JSONRPCMessage,
-  type JSONRPCResponse
-} from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, type JSONRPCMessage, type JSONRPCResponse } from "@modelcontextprotocol/sdk/types.js";
 import { readConfig, type Config, type Env } from "./config";
 import { discardBody, readBodyText } from "./http/body";
 import { errorFormatFor, HttpError, unknownSessionError } from "./http/errors";
@@ -209,9 +205,7 @@ export class SessionDO extends DurableObject<Env> {
     stream.onclose = () => this.streams.delete(stream);
     stream.write(encodeSseEvent({ event: "ready", data: JSON.stringify("ok") }));
     stream.write(encodeSseComment("keep-alive"));
-    stream.write(
-      encodeSseEvent({ event: "endpoint", data: `/messages?sessionId=${this.sessionId}` })
-    );
+    stream.write(encodeSseEvent({ event: "endpoint", data: `/messages?sessionId=${this.sessionId}` }));
     const resumeAfter = lastEventId === null ? undefined : parseEventId(lastEventId);
     if (resumeAfter && resumeAfter.sessionId === this.sessionId) {
       const { events, trimmed } = this.store.eventsAfter(resumeAfter.seq);
@@ -254,9 +248,9 @@ export class SessionDO extends DurableObject<Env> {
     const parsed = parseJsonRpcBody(await readBodyText(request));
     if (parsed.kind === "unparseable") return Response.json(parsed.response, { status: 400 });
     const { transport } = await this.connectMcp();
-    const replies = (
-      await Promise.all(parsed.items.map((item) => this.answerRpc(transport, item)))
-    ).filter((reply): reply is JSONRPCResponse => reply !== undefined);
+    const replies = (await Promise.all(parsed.items.map((item) => this.answerRpc(transport, item)))).filter(
+      (reply): reply is JSONRPCResponse => reply !== undefined
+    );
     if (replies.length === 0) return new Response(null, { status: 202 });
     if (parsed.batch) return Response.json(replies);
     const [item] = parsed.items;
@@ -264,10 +258,7 @@ export class SessionDO extends DurableObject<Env> {
     return Response.json(replies[0], { status: malformed ? 400 : 200 });
   }
 
-  private answerRpc(
-    transport: SessionTransport,
-    item: IncomingItem
-  ): Promise<JSONRPCResponse> | undefined {
+  private answerRpc(transport: SessionTransport, item: IncomingItem): Promise<JSONRPCResponse> | undefined {
     if (item.kind === "rejected") return Promise.resolve(item.response);
     const { message } = item;
     if ("method" in message && "id" in message) return transport.request(message);

@@ -72,21 +72,12 @@ export class SessionStore {
 
   create(sessionId: string, now = Date.now()): void {
     for (const statement of SCHEMA) this.query(statement);
-    this.query(
-      "INSERT OR IGNORE INTO session_meta (id, created_at, last_active_at) VALUES (?, ?, ?)",
-      sessionId,
-      now,
-      now
-    );
+    this.query("INSERT OR IGNORE INTO session_meta (id, created_at, last_active_at) VALUES (?, ?, ?)", sessionId, now, now);
   }
 
   /** Stores an event and returns its sequence number: unique and rising, across restarts too. */
   appendEvent(data: string, now = Date.now()): number {
-    const [row] = this.query<{ seq: number }>(
-      "INSERT INTO events (data, created_at) VALUES (?, ?) RETURNING seq",
-      data,
-      now
-    );
+    const [row] = this.query<{ seq: number }>("INSERT INTO events (data, created_at) VALUES (?, ?) RETURNING seq", data, now);
     const seq = row!.seq;
     if (seq > EVENT_LOG_LIMIT) this.query("DELETE FROM events WHERE seq <= ?", seq - EVENT_LOG_LIMIT);
     return seq;

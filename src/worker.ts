@@ -77,9 +77,7 @@ function attach(path: string, sessionId: string): SessionRoute {
 function sseRoute(request: Request): SessionRoute {
   const resumeAfter = lastEventIdOf(request);
   const sessionId = sessionParam(request) ?? resumeAfter?.sessionId ?? null;
-  return sessionId === null
-    ? { path: "/sse", sessionId: newSessionId(), mode: "create" }
-    : attach("/sse", sessionId);
+  return sessionId === null ? { path: "/sse", sessionId: newSessionId(), mode: "create" } : attach("/sse", sessionId);
 }
 
 /** The event a `Last-Event-ID` header names; undefined when there is none (or it is empty). */
@@ -111,9 +109,7 @@ function messagesRoute(request: Request): SessionRoute {
 
 function rpcRoute(request: Request): SessionRoute {
   const sessionId = request.headers.get("Mcp-Session-Id") ?? sessionParam(request);
-  return sessionId === null
-    ? { path: "/rpc", sessionId: newSessionId(), mode: "ephemeral" }
-    : attach("/rpc", sessionId);
+  return sessionId === null ? { path: "/rpc", sessionId: newSessionId(), mode: "ephemeral" } : attach("/rpc", sessionId);
 }
 
 /** Session-less `tools/list` and `ping` are answered here; the rest goes to a Durable Object. */
@@ -128,9 +124,7 @@ async function rpc(request: Request, env: Env): Promise<Response> {
 
 function mcpRoute(request: Request): SessionRoute {
   const sessionId = request.headers.get("Mcp-Session-Id");
-  return sessionId === null
-    ? { path: "/mcp", sessionId: newSessionId(), mode: "handshake" }
-    : attach("/mcp", sessionId);
+  return sessionId === null ? { path: "/mcp", sessionId: newSessionId(), mode: "handshake" } : attach("/mcp", sessionId);
 }
 
 function forward(request: Request, env: Env, route: SessionRoute): Promise<Response> {

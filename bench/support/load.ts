@@ -50,7 +50,12 @@ export async function measureSequential(call: () => Promise<unknown>, bounds: Bo
     }
     done += 1;
   }
-  return { latencyMs: summarize(latencies), failures, timedOut: done < bounds.count && failures < MAX_FAILURES, ...(firstError ? { firstError } : {}) };
+  return {
+    latencyMs: summarize(latencies),
+    failures,
+    timedOut: done < bounds.count && failures < MAX_FAILURES,
+    ...(firstError ? { firstError } : {})
+  };
 }
 
 /**
@@ -58,10 +63,7 @@ export async function measureSequential(call: () => Promise<unknown>, bounds: Bo
  * until `count` calls have been started in all or the time is up; the rate
  * is completed calls over the wall time from the first start to the last end.
  */
-export async function measureThroughput(
-  calls: (() => Promise<unknown>)[],
-  bounds: Bounds
-): Promise<ThroughputResult> {
+export async function measureThroughput(calls: (() => Promise<unknown>)[], bounds: Bounds): Promise<ThroughputResult> {
   const deadline = performance.now() + bounds.timeLimitMs;
   // Warm-up: every caller once, so connections and sessions are open.
   await Promise.all(calls.map((call) => call()));

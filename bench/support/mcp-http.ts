@@ -85,7 +85,8 @@ export function readJsonRpcReply(reply: HttpReply, id: number): JsonRpcReply {
 /** Throws unless `reply` is a `tools/list` result with at least one tool; returns the count. */
 export function expectTools(reply: JsonRpcReply): number {
   const tools = reply.result?.tools;
-  if (!Array.isArray(tools) || tools.length === 0) throw new Error(`Not a tools/list result: ${JSON.stringify(reply).slice(0, 300)}`);
+  if (!Array.isArray(tools) || tools.length === 0)
+    throw new Error(`Not a tools/list result: ${JSON.stringify(reply).slice(0, 300)}`);
   return tools.length;
 }
 
@@ -117,7 +118,11 @@ export interface McpSession {
 }
 
 /** Opens a Streamable HTTP session at `mcpUrl`: initialize, then notifications/initialized. */
-export async function openMcpSession(agent: Agent, mcpUrl: string, extraHeaders: Record<string, string> = {}): Promise<McpSession> {
+export async function openMcpSession(
+  agent: Agent,
+  mcpUrl: string,
+  extraHeaders: Record<string, string> = {}
+): Promise<McpSession> {
   const base = { ...extraHeaders, Accept: MCP_ACCEPT, "Content-Type": "application/json" };
   const initialize = await httpRequest(agent, mcpUrl, {
     method: "POST",

@@ -96,7 +96,11 @@ export async function runProgressBench(
       fakes.gemini.enqueue({ kind: "answer", chunks: ANSWER_CHUNKS, chunkDelayMs: CHUNK_DELAY_MS });
       const response = await fetch(`${server.baseUrl}/rpc`, {
         method: "POST",
-        headers: { Authorization: `Bearer ${server.secret}`, "Content-Type": "application/json", "Mcp-Session-Id": stream.sessionId },
+        headers: {
+          Authorization: `Bearer ${server.secret}`,
+          "Content-Type": "application/json",
+          "Mcp-Session-Id": stream.sessionId
+        },
         body: JSON.stringify({
           jsonrpc: "2.0",
           id: i,
@@ -119,8 +123,7 @@ export async function runProgressBench(
         if (arrival) {
           samples[kind].push(arrival.at - at);
           all.push({ pair: kind, job: i, ms: arrival.at - at, at, afterPingMs: null });
-        }
-        else missed += 1;
+        } else missed += 1;
       };
       const finalized = events.find((event) => event.kind === "file-finalized");
       const active = events.find((event) => event.kind === "file-polled" && event.state === "ACTIVE");

@@ -32,34 +32,38 @@ export interface SessionsRow {
 /** Opens GET /sse on its own connection; resolves once the endpoint event arrived. */
 function openStream(baseUrl: string, secret: string): Promise<Stream> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest(`${baseUrl}/sse`, { agent: false, headers: { Authorization: `Bearer ${secret}` } }, (response) => {
-      if (response.statusCode !== 200) {
-        reject(new Error(`GET /sse answered ${response.statusCode}`));
-        response.resume();
-        return;
-      }
-      const stream: Stream = { pings: 0, close: () => request.destroy() };
-      let text = "";
-      let opened = false;
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => {
-        text += chunk;
-        let end: number;
-        while ((end = text.indexOf("\n\n")) >= 0) {
-          const frame = text.slice(0, end);
-          text = text.slice(end + 2);
-          if (frame.startsWith("event: endpoint") && !opened) {
-            opened = true;
-            request.setTimeout(0);
-            resolve(stream);
-          }
-          if (frame.startsWith("event: ping")) stream.pings += 1;
+    const request = httpRequest(
+      `${baseUrl}/sse`,
+      { agent: false, headers: { Authorization: `Bearer ${secret}` } },
+      (response) => {
+        if (response.statusCode !== 200) {
+          reject(new Error(`GET /sse answered ${response.statusCode}`));
+          response.resume();
+          return;
         }
-      });
-      response.on("error", (error) => {
-        if (!opened) reject(error);
-      });
-    });
+        const stream: Stream = { pings: 0, close: () => request.destroy() };
+        let text = "";
+        let opened = false;
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          text += chunk;
+          let end: number;
+          while ((end = text.indexOf("\n\n")) >= 0) {
+            const frame = text.slice(0, end);
+            text = text.slice(end + 2);
+            if (frame.startsWith("event: endpoint") && !opened) {
+              opened = true;
+              request.setTimeout(0);
+              resolve(stream);
+            }
+            if (frame.startsWith("event: ping")) stream.pings += 1;
+          }
+        });
+        response.on("error", (error) => {
+          if (!opened) reject(error);
+        });
+      }
+    );
     request.on("error", reject);
     request.setTimeout(STREAM_OPEN_TIMEOUT_MS, () => {
       request.destroy(new Error(`no endpoint event within ${STREAM_OPEN_TIMEOUT_MS / 1000} s`));

@@ -62,7 +62,11 @@ async function loopbackCopy(videoUrl: string, geminiUrl: string, sizeBytes: numb
   const flush = async (last: boolean) => {
     const response = await fetch(uploadUrl, {
       method: "POST",
-      headers: { "x-goog-api-key": "bench", "X-Goog-Upload-Command": last ? "upload, finalize" : "upload", "X-Goog-Upload-Offset": String(offset) },
+      headers: {
+        "x-goog-api-key": "bench",
+        "X-Goog-Upload-Command": last ? "upload, finalize" : "upload",
+        "X-Goog-Upload-Offset": String(offset)
+      },
       body: buffer.subarray(0, filled)
     });
     await response.arrayBuffer();

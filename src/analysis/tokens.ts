@@ -100,7 +100,8 @@ export function whatFits(input: VideoCostInput, family: ModelFamily, budget: num
   if (lowPerFrame < perFrame) {
     const tokens = videoTokens(seconds, fps, lowPerFrame);
     const lowMaxFps = maxFpsWithin(budget, seconds, lowPerFrame);
-    options.lowResolution = tokens <= budget ? { tokens, fits: true } : { fits: false, ...(lowMaxFps !== undefined ? { maxFps: lowMaxFps } : {}) };
+    options.lowResolution =
+      tokens <= budget ? { tokens, fits: true } : { fits: false, ...(lowMaxFps !== undefined ? { maxFps: lowMaxFps } : {}) };
   }
   return options;
 }

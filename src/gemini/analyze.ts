@@ -51,7 +51,10 @@ export class NoAnswerError extends Error {
 }
 
 /** Generation settings, named alike in the SDK's config and in the REST `generationConfig`. */
-type GenerationSettings = Pick<GenerateContentConfig, "mediaResolution" | "maxOutputTokens" | "responseMimeType" | "responseJsonSchema">;
+type GenerationSettings = Pick<
+  GenerateContentConfig,
+  "mediaResolution" | "maxOutputTokens" | "responseMimeType" | "responseJsonSchema"
+>;
 
 function generationSettings(question: VideoQuestion): GenerationSettings {
   return {

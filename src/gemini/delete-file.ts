@@ -7,11 +7,7 @@ import type { GoogleGenAI } from "@google/genai";
 import { describeGeminiError } from "./errors";
 import { withRetry } from "./retry";
 
-export async function deleteGeminiFile(
-  ai: GoogleGenAI,
-  name: string,
-  sleep: (ms: number) => Promise<void>
-): Promise<void> {
+export async function deleteGeminiFile(ai: GoogleGenAI, name: string, sleep: (ms: number) => Promise<void>): Promise<void> {
   try {
     await withRetry(() => ai.files.delete({ name }), { sleep });
   } catch (error) {

@@ -38,8 +38,7 @@ export function matchYouTube(url: URL): YouTubeMatch {
   return { kind: "not-a-video", reason: `${whatItIs(url, candidate)} ${READABLE_FORMS}` };
 }
 
-const READABLE_FORMS =
-  "Gemini reads single public videos: give a watch, youtu.be, shorts, embed or live link of one video.";
+const READABLE_FORMS = "Gemini reads single public videos: give a watch, youtu.be, shorts, embed or live link of one video.";
 
 /** Names what a YouTube link that is not one video points at. */
 function whatItIs(url: URL, candidate: string | null): string {

@@ -5,8 +5,7 @@
  */
 import { isLoopbackOrigin } from "./loopback";
 
-const ALLOW_HEADERS =
-  "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID";
+const ALLOW_HEADERS = "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID";
 const ALLOW_METHODS = "GET, POST, DELETE, OPTIONS";
 const EXPOSE_HEADERS = "Mcp-Session-Id";
 const MAX_AGE_SECONDS = "86400";

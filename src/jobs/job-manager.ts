@@ -113,12 +113,10 @@ export class JobManager {
     if (youTube.kind === "not-a-video") throw new VideoUrlError(youTube.reason);
     if (youTube.kind === "not-youtube") checkVideoUrl(input.videoUrl, this.options.allowPrivateVideoUrls);
     // An identical job on its way out (its caller just left) is not joined: it ends first, then is carried on.
-    const stopping = [...this.runners].filter(
-      ([jobId, runner]) => {
-        const job = this.get(jobId);
-        return runner.controller.signal.aborted && job !== undefined && sameInput(job.input, input);
-      }
-    );
+    const stopping = [...this.runners].filter(([jobId, runner]) => {
+      const job = this.get(jobId);
+      return runner.controller.signal.aborted && job !== undefined && sameInput(job.input, input);
+    });
     await Promise.allSettled(stopping.map(([, runner]) => runner.done));
     const active = this.options.store.active();
     const same = active.find((job) => sameInput(job.input, input));
@@ -250,7 +248,9 @@ export class JobManager {
     for (const runner of running) runner.controller.abort(new JobStop(reason, false));
     await Promise.allSettled(running.map((runner) => runner.done));
     const kept = this.options.files.all().map((file) => file.fileName);
-    const parked = this.list().flatMap((job) => (job.details.resumable && !job.details.resumedBy && job.fileName ? [job.fileName] : []));
+    const parked = this.list().flatMap((job) =>
+      job.details.resumable && !job.details.resumedBy && job.fileName ? [job.fileName] : []
+    );
     await this.deleteFiles([...new Set([...kept, ...parked])]);
   }
 

@@ -34,8 +34,7 @@ export function routeJobs(local: JobManager, ownerOf: (sessionId: string) => Job
     get: (jobId) => local.get(jobId),
     list: () => local.list(),
     watch: (jobId, listener) => local.watch(jobId, listener),
-    wait: (jobId, timeoutMs, signal) =>
-      remoteOwner(jobId)?.waitForJob(jobId, timeoutMs) ?? local.wait(jobId, timeoutMs, signal),
+    wait: (jobId, timeoutMs, signal) => remoteOwner(jobId)?.waitForJob(jobId, timeoutMs) ?? local.wait(jobId, timeoutMs, signal),
     cancel: async (jobId, reason) => remoteOwner(jobId)?.cancelJob(jobId, reason) ?? local.cancel(jobId, reason)
   };
 }

@@ -100,8 +100,7 @@ export class JobStore {
   /** Reads find nothing, and write nothing, until the first job is created. */
   private query<T extends Record<string, SqlStorageValue>>(query: string, ...values: SqlStorageValue[]): T[] {
     if (!this.tableExists) {
-      this.tableExists =
-        this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'").toArray().length > 0;
+      this.tableExists = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'").toArray().length > 0;
       if (this.tableExists) this.addMissingColumns();
     }
     return this.tableExists ? this.sql.exec<T>(query, ...values).toArray() : [];
@@ -158,9 +157,7 @@ export class JobStore {
 
   /** Jobs not yet in a final state, oldest first. */
   active(): Job[] {
-    return this.rows(
-      "SELECT * FROM jobs WHERE state NOT IN ('done', 'failed', 'cancelled') ORDER BY created_at"
-    ).map(fromRow);
+    return this.rows("SELECT * FROM jobs WHERE state NOT IN ('done', 'failed', 'cancelled') ORDER BY created_at").map(fromRow);
   }
 
   /** When any job last changed, or 0. */

@@ -5,15 +5,7 @@
 import type { TokenUsage } from "../gemini/usage";
 
 /** The stages of a job, in order; the last three are final. */
-export const JOB_STATES = [
-  "queued",
-  "uploading",
-  "processing",
-  "generating",
-  "done",
-  "failed",
-  "cancelled"
-] as const;
+export const JOB_STATES = ["queued", "uploading", "processing", "generating", "done", "failed", "cancelled"] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
 export const FINAL_STATES: ReadonlySet<JobState> = new Set(["done", "failed", "cancelled"]);

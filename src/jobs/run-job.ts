@@ -121,13 +121,19 @@ class JobRun {
       if (this.signal.aborted) {
         const stop: unknown = this.signal.reason;
         const reason = stop instanceof Error ? stop.message : String(stop ?? "");
-        const resumable = stop instanceof JobStop && stop.keepUpload && (this.job.uploadUrl !== null || this.job.fileName !== null);
+        const resumable =
+          stop instanceof JobStop && stop.keepUpload && (this.job.uploadUrl !== null || this.job.fileName !== null);
         this.update(
           { state: "cancelled", message: "cancelled", error: `Cancelled${reason ? `: ${reason}` : ""}` },
           resumable ? { resumable } : {}
         );
       } else {
-        if (this.job.fileName && error instanceof ApiError && [403, 404].includes(error.status) && MENTIONS_A_FILE.test(error.message)) {
+        if (
+          this.job.fileName &&
+          error instanceof ApiError &&
+          [403, 404].includes(error.status) &&
+          MENTIONS_A_FILE.test(error.message)
+        ) {
           // The kept copy is gone or unreadable: the next request uploads afresh.
           this.context.files.forget(this.job.fileName);
         }

@@ -111,13 +111,20 @@ function refusal(over: {
   const video: VideoCostInput =
     durationSeconds !== undefined
       ? { ...input, durationSeconds }
-      : { ...input, durationSeconds: Math.round(secondsForTokens(tokens - promptTokens, input, family)), startSeconds: 0, endSeconds: undefined };
+      : {
+          ...input,
+          durationSeconds: Math.round(secondsForTokens(tokens - promptTokens, input, family)),
+          startSeconds: 0,
+          endSeconds: undefined
+        };
   // The rates scaled to what Gemini counted, so the alternatives are in its terms.
   const tableTokens = estimateVideoTokens(video, family) + promptTokens;
   const scale = tableTokens > 0 ? tokens / tableTokens : 1;
   const fits = whatFits(video, family, limit / scale - promptTokens);
   const options = [
-    fits.lowResolution?.fits ? `mediaResolution "low" (about ${count(Math.round(fits.lowResolution.tokens * scale + promptTokens))} tokens)` : undefined,
+    fits.lowResolution?.fits
+      ? `mediaResolution "low" (about ${count(Math.round(fits.lowResolution.tokens * scale + promptTokens))} tokens)`
+      : undefined,
     fits.lowResolution && !fits.lowResolution.fits && fits.lowResolution.maxFps !== undefined
       ? `mediaResolution "low" with fps ${fits.lowResolution.maxFps} or lower`
       : undefined,
@@ -133,6 +140,8 @@ function refusal(over: {
         : `This ${formatClock(durationSeconds)} video`;
   const settings = `${input.fps ?? 1} fps and ${input.mediaResolution ?? "default"} resolution`;
   const advice = options.length > 0 ? `It would fit with ${options.join("; or ")}.` : "Try a model with a larger input limit.";
-  const needs = isCounted ? `${count(tokens)} input tokens (Gemini's count)` : `about ${count(tokens)} input tokens (at ${MODEL_FAMILY_NAMES[family]} rates)`;
+  const needs = isCounted
+    ? `${count(tokens)} input tokens (Gemini's count)`
+    : `about ${count(tokens)} input tokens (at ${MODEL_FAMILY_NAMES[family]} rates)`;
   return `${what} needs ${needs} at ${settings}, more than the ${count(limit)} that ${input.model} accepts. ${advice}`;
 }

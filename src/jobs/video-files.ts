@@ -77,7 +77,11 @@ export class VideoFiles {
 
   /** The file for `videoUrl` if it has time left to be used. */
   usable(videoUrl: string): VideoFile | undefined {
-    const [row] = this.rows("SELECT * FROM video_files WHERE video_url = ? AND expires_at > ?", videoUrl, this.now() + REUSE_MARGIN_MS);
+    const [row] = this.rows(
+      "SELECT * FROM video_files WHERE video_url = ? AND expires_at > ?",
+      videoUrl,
+      this.now() + REUSE_MARGIN_MS
+    );
     return row ? fromRow(row) : undefined;
   }
 
@@ -87,7 +91,11 @@ export class VideoFiles {
       this.sql.exec(SCHEMA);
       this.tableExists = true;
     }
-    const [previous] = this.rows("SELECT * FROM video_files WHERE video_url = ? AND file_name != ?", file.videoUrl, file.fileName);
+    const [previous] = this.rows(
+      "SELECT * FROM video_files WHERE video_url = ? AND file_name != ?",
+      file.videoUrl,
+      file.fileName
+    );
     this.rows(
       "INSERT OR REPLACE INTO video_files (video_url, source_tag, file_name, file_uri, mime_type, duration_seconds, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       file.videoUrl,

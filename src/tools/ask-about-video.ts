@@ -30,7 +30,9 @@ function inheritedOptions(earlier: AnalysisInput, given: WatchArgs): WatchArgs {
 }
 
 function followUpOf(earlier: Job, question: string, given: WatchArgs, defaultModel: string): AnalysisInput {
-  const input = toAnalysisInput(earlier.input.videoUrl, question, inheritedOptions(earlier.input, given), { model: defaultModel });
+  const input = toAnalysisInput(earlier.input.videoUrl, question, inheritedOptions(earlier.input, given), {
+    model: defaultModel
+  });
   // A failed or cancelled job has no file to reuse: the video is fetched again.
   if (earlier.state !== "done" || !earlier.fileUri || !earlier.mimeType) return input;
   return {

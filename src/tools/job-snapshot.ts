@@ -40,7 +40,9 @@ export const jobMetadataShape = {
   countedInputTokens: z
     .number()
     .optional()
-    .describe("Input tokens Gemini counted (countTokens) for this exact request before answering: the video's frames and audio at the chosen clip, fps and resolution, and the prompt."),
+    .describe(
+      "Input tokens Gemini counted (countTokens) for this exact request before answering: the video's frames and audio at the chosen clip, fps and resolution, and the prompt."
+    ),
   estimatedInputTokens: z
     .number()
     .optional()
@@ -50,7 +52,9 @@ export const jobMetadataShape = {
   tokenCountSource: z
     .enum(TOKEN_COUNT_SOURCES)
     .optional()
-    .describe("Which figure was checked against inputTokenLimit: countTokens (Gemini's count) or estimate (the published rates, when Gemini could not count)."),
+    .describe(
+      "Which figure was checked against inputTokenLimit: countTokens (Gemini's count) or estimate (the published rates, when Gemini could not count)."
+    ),
   tokenCountError: z.string().optional().describe("Why Gemini could not count the request's tokens, when it could not."),
   inputTokenLimit: z.number().optional().describe("The model's input limit (models.get) the tokens were checked against."),
   reusedUpload: z.boolean().optional().describe("True when a video uploaded earlier in the session was reused."),
@@ -60,7 +64,9 @@ export const jobMetadataShape = {
 
 /** Where a job stands: in every result of a tool that waits for a job, which may still be running. */
 export const jobStatusShape = {
-  status: z.enum(JOB_STATES).describe("done, or failed/cancelled; queued, uploading, processing or generating while it still runs."),
+  status: z
+    .enum(JOB_STATES)
+    .describe("done, or failed/cancelled; queued, uploading, processing or generating while it still runs."),
   message: z.string().describe("Where the job stands, in words."),
   progress: z.number().describe("Percent of the whole job, 0 to 100.")
 };

@@ -17,9 +17,7 @@ export function transcriptPrompt(language: string | undefined, timestamps: boole
     `Transcribe all speech in this video verbatim${language ? `, written in ${language} (translate if the speech is in another language)` : ", in the language spoken"}.`,
     "Start a new segment at every change of speaker and at least every 30 seconds.",
     "Name speakers when the video makes their names clear; otherwise call them Speaker 1, Speaker 2 and so on, consistently.",
-    timestamps
-      ? "Give each segment's start time as MM:SS (H:MM:SS past an hour)."
-      : "Leave out start times.",
+    timestamps ? "Give each segment's start time as MM:SS (H:MM:SS past an hour)." : "Leave out start times.",
     "If nobody speaks, return no segments."
   ].join(" ");
 }
@@ -39,7 +37,9 @@ export function registerTranscribeVideo(server: McpServer, deps: ToolDeps): void
           .min(1, "language must not be empty")
           .max(64, "language must be at most 64 characters")
           .optional()
-          .describe("The language to write the transcript in, e.g. English or ja (translating if needed). Default: the language spoken."),
+          .describe(
+            "The language to write the transcript in, e.g. English or ja (translating if needed). Default: the language spoken."
+          ),
         timestamps: z.boolean().optional().describe("Start times for each segment (default true)."),
         ...watchOptionsShape
       },

@@ -83,7 +83,9 @@ export const watchOptionsShape = {
     .gt(0, "fps must be greater than 0")
     .max(MAX_FPS, `fps must be at most ${MAX_FPS}`)
     .optional()
-    .describe("Frames per second Gemini samples (default 1; above 0, at most 24). Lower it for long videos, raise it for fast action."),
+    .describe(
+      "Frames per second Gemini samples (default 1; above 0, at most 24). Lower it for long videos, raise it for fast action."
+    ),
   mediaResolution: z
     .enum(MEDIA_RESOLUTIONS)
     .optional()

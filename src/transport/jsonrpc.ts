@@ -15,9 +15,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 
 /** One element of a body: a message to deliver, or the error that answers it. */
-export type IncomingItem =
-  | { kind: "message"; message: JSONRPCMessage }
-  | { kind: "rejected"; response: JSONRPCErrorResponse };
+export type IncomingItem = { kind: "message"; message: JSONRPCMessage } | { kind: "rejected"; response: JSONRPCErrorResponse };
 
 export type ParsedBody =
   | { kind: "parsed"; batch: boolean; items: IncomingItem[] }
@@ -30,11 +28,7 @@ const paramSchemaByMethod = new Map<string, RequestSchema>(
 );
 
 /** Builds a JSON-RPC error response; `id` is null when the request's id is unknown. */
-export function jsonRpcError(
-  id: RequestId | null,
-  code: number,
-  message: string
-): JSONRPCErrorResponse {
+export function jsonRpcError(id: RequestId | null, code: number, message: string): JSONRPCErrorResponse {
   // The SDK types the id as optional; JSON-RPC 2.0 requires null when unknown.
   return { jsonrpc: "2.0", id: id as RequestId, error: { code, message } };
 }
@@ -47,9 +41,7 @@ function requestIdOf(value: unknown): RequestId | null {
 
 function describeIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
   return issues
-    .map((issue) =>
-      issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message
-    )
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message))
     .join("; ");
 }
 

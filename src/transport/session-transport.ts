@@ -62,9 +62,7 @@ export class SessionTransport implements Transport {
 
   async close(): Promise<void> {
     for (const [internalId, request] of this.pending) {
-      request.reply(
-        jsonRpcError(request.callerId, ErrorCode.ConnectionClosed, "The session closed")
-      );
+      request.reply(jsonRpcError(request.callerId, ErrorCode.ConnectionClosed, "The session closed"));
       this.pending.delete(internalId);
     }
     this.internalIdByCaller.clear();
@@ -99,11 +97,7 @@ export class SessionTransport implements Transport {
     this.deliver("rpc", message, () => {});
   }
 
-  private deliver(
-    channel: Channel,
-    message: JSONRPCMessage,
-    reply: (response: JSONRPCResponse) => void
-  ): void {
+  private deliver(channel: Channel, message: JSONRPCMessage, reply: (response: JSONRPCResponse) => void): void {
     if ("method" in message && "id" in message) {
       const internalId = `${channel}-${this.nextInternalId++}`;
       this.pending.set(internalId, { channel, callerId: message.id, reply });
@@ -114,10 +108,7 @@ export class SessionTransport implements Transport {
     const cancelled = CancelledNotificationSchema.safeParse(message);
     if (cancelled.success) {
       const { requestId } = cancelled.data.params;
-      const internalId =
-        requestId === undefined
-          ? undefined
-          : this.internalIdByCaller.get(callerKey(channel, requestId));
+      const internalId = requestId === undefined ? undefined : this.internalIdByCaller.get(callerKey(channel, requestId));
       if (internalId === undefined) return;
       this.onmessage?.({
         ...message,

@@ -90,9 +90,7 @@ export class StreamableHttpSession {
       parsedBody = JSON.parse(text);
     } catch {
       // Let the SDK answer the unparseable body with its own -32700.
-      return this.transport.handleRequest(
-        new Request(request.url, { method: "POST", headers: request.headers, body: text })
-      );
+      return this.transport.handleRequest(new Request(request.url, { method: "POST", headers: request.headers, body: text }));
     }
     const response = await this.transport.handleRequest(request, { parsedBody });
     const initialize = JSONRPCRequestSchema.safeParse(parsedBody);

@@ -25,7 +25,18 @@ export class VideoUrlError extends Error {
  * and `localdomain` from `/etc/hosts`. Names without a dot (`localhost`,
  * `metadata`, `ip6-localhost`, an intranet host) are refused separately.
  */
-const PRIVATE_SUFFIXES = ["localhost", "local", "internal", "localdomain", "home.arpa", "lan", "intranet", "corp", "private", "home"];
+const PRIVATE_SUFFIXES = [
+  "localhost",
+  "local",
+  "internal",
+  "localdomain",
+  "home.arpa",
+  "lan",
+  "intranet",
+  "corp",
+  "private",
+  "home"
+];
 
 function isPrivateIpv4([a, b, c]: number[]): boolean {
   return (
@@ -56,7 +67,9 @@ function isPrivateIpv6(bytes: Uint8Array): boolean {
   const [first = 0, second = 0, third = 0, fourth = 0] = bytes;
   const globalUnicast = (first & 0xe0) === 0x20;
   const specialPurpose = first === 0x20 && second === 0x01 && third < 0x02;
-  const documentation = (first === 0x20 && second === 0x01 && third === 0x0d && fourth === 0xb8) || (first === 0x3f && second === 0xff && third < 0x10);
+  const documentation =
+    (first === 0x20 && second === 0x01 && third === 0x0d && fourth === 0xb8) ||
+    (first === 0x3f && second === 0xff && third < 0x10);
   return !globalUnicast || specialPurpose || documentation;
 }
 

@@ -14,7 +14,13 @@ const devScript = join(root, "scripts", "dev.mjs");
 
 describe("parseDevArgs", () => {
   it("defaults to 127.0.0.1:8787, no inspector, no persistence directory", () => {
-    expect(parseDevArgs([], {})).toEqual({ ip: "127.0.0.1", port: 8787, inspector: false, persistTo: undefined, envFile: undefined });
+    expect(parseDevArgs([], {})).toEqual({
+      ip: "127.0.0.1",
+      port: 8787,
+      inspector: false,
+      persistTo: undefined,
+      envFile: undefined
+    });
   });
 
   it("takes wrangler dev's options, in both spellings", () => {
@@ -53,7 +59,7 @@ describe("npm run dev", () => {
   it("answers an unknown option with the usage line and exit code 2, no stack trace", async () => {
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       execFile(process.execPath, [devScript, "--bogus"], { cwd: root }, (error, _stdout, stderr) =>
-        resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stderr })
+        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stderr })
       );
     });
     expect(code).toBe(2);
@@ -62,15 +68,20 @@ describe("npm run dev", () => {
     expect(stderr).not.toMatch(/ERR_PARSE_ARGS|\n\s+at /);
   });
 
-  it("serves on the --ip and --port it is given, with --persist-to and --env-file, as a loopback server", { timeout: 120_000 }, async () => {
+  it("serves on the --ip and --port it is given, with --persist-to and --env-file, as a loopback server", {
+    timeout: 120_000
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), "dev-script-"));
     const envFile = join(dir, "test.env");
     writeFileSync(envFile, `SHARED_SECRET=${"d".repeat(64)}\nGOOGLE_API_KEY=dev-script-test\n`);
     const port = await freePort();
-    const child = spawnProcessGroup([devScript, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", join(dir, "state"), "--env-file", envFile], {
-      cwd: root,
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_ENV: "" }
-    });
+    const child = spawnProcessGroup(
+      [devScript, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", join(dir, "state"), "--env-file", envFile],
+      {
+        cwd: root,
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_ENV: "" }
+      }
+    );
     const baseUrl = `http://127.0.0.1:${port}`;
     try {
       const deadline = Date.now() + 90_000;

@@ -141,7 +141,9 @@ describe("a direct video URL in the real runtime", () => {
     const video = { size: 30 * 1024 * 1024 + 5 };
     const videoUrl = videos.add("/e2e.mp4", video);
     const client = new Client({ name: "e2e", version: "1.0.0" });
-    const transport = new StreamableHTTPClientTransport(new URL(`${server.baseUrl}/mcp`), { requestInit: { headers: authHeader() } });
+    const transport = new StreamableHTTPClientTransport(new URL(`${server.baseUrl}/mcp`), {
+      requestInit: { headers: authHeader() }
+    });
     await client.connect(transport);
     try {
       const progress: Progress[] = [];
@@ -219,7 +221,11 @@ describe("mcp-remote over stdio, as Claude Desktop runs it", () => {
 
 describe("oversized bodies on the real server", () => {
   const twoMiB = { chunk: Buffer.alloc(64 * 1024, "x"), count: 32 };
-  const postHeaders = () => ({ ...authHeader(), "Content-Type": "application/json", Accept: "application/json, text/event-stream" });
+  const postHeaders = () => ({
+    ...authHeader(),
+    "Content-Type": "application/json",
+    Accept: "application/json, text/event-stream"
+  });
   const ping = () =>
     rawRequest(server.baseUrl, {
       method: "POST",
@@ -241,7 +247,11 @@ describe("oversized bodies on the real server", () => {
       for (let round = 0; round < 2; round++) {
         const refused = await rawRequest(server.baseUrl, { method: "POST", path, headers: postHeaders(), body: twoMiB });
         expect(refused.status, `${path}: ${refused.text}`).toBe(413);
-        expect(JSON.parse(refused.text)).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32000, data: { reason: "body_too_large" } } });
+        expect(JSON.parse(refused.text)).toMatchObject({
+          jsonrpc: "2.0",
+          id: null,
+          error: { code: -32000, data: { reason: "body_too_large" } }
+        });
         const next = await ping();
         expect(next.status, `after ${path}: ${next.text}`).toBe(200);
         expect(JSON.parse(next.text)).toEqual({ jsonrpc: "2.0", id: 1, result: {} });
@@ -286,7 +296,11 @@ describe("DNS rebinding on the real server (listening on 127.0.0.1)", () => {
   it("refuses a request whose Host (and Origin) name another host with a JSON-RPC 403, even with the secret", async () => {
     const refused = await probe("evil.example.com");
     expect(refused.status, refused.text).toBe(403);
-    expect(JSON.parse(refused.text)).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32000, data: { reason: "host_not_allowed" } } });
+    expect(JSON.parse(refused.text)).toMatchObject({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: -32000, data: { reason: "host_not_allowed" } }
+    });
     const port = new URL(server.baseUrl).port;
     const sse = await rawRequest(server.baseUrl, { path: "/sse", headers: { ...authHeader(), Host: `evil.example:${port}` } });
     expect(sse.status, sse.text).toBe(403);

@@ -141,7 +141,9 @@ describe("a video host that trickles", () => {
 });
 
 describe("a restart", () => {
-  it("resumes every session's interrupted uploads by itself, whether or not a client comes back", { timeout: 150_000 }, async () => {
+  it("resumes every session's interrupted uploads by itself, whether or not a client comes back", {
+    timeout: 150_000
+  }, async () => {
     // The first client stays: its SDK transport reconnects its GET stream at once, a request
     // to its session right after the restart. The second leaves: no request wakes its session.
     const sessions = [await connect(), await connect()];

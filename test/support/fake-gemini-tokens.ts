@@ -54,8 +54,18 @@ export interface GenerateContentRequestBody {
 }
 
 const FRAME_TOKENS: Record<FakeModelFamily, Record<string, number>> = {
-  "gemini-3": { MEDIA_RESOLUTION_UNSPECIFIED: 70, MEDIA_RESOLUTION_LOW: 70, MEDIA_RESOLUTION_MEDIUM: 70, MEDIA_RESOLUTION_HIGH: 280 },
-  "gemini-2.5": { MEDIA_RESOLUTION_UNSPECIFIED: 258, MEDIA_RESOLUTION_LOW: 66, MEDIA_RESOLUTION_MEDIUM: 258, MEDIA_RESOLUTION_HIGH: 258 }
+  "gemini-3": {
+    MEDIA_RESOLUTION_UNSPECIFIED: 70,
+    MEDIA_RESOLUTION_LOW: 70,
+    MEDIA_RESOLUTION_MEDIUM: 70,
+    MEDIA_RESOLUTION_HIGH: 280
+  },
+  "gemini-2.5": {
+    MEDIA_RESOLUTION_UNSPECIFIED: 258,
+    MEDIA_RESOLUTION_LOW: 66,
+    MEDIA_RESOLUTION_MEDIUM: 258,
+    MEDIA_RESOLUTION_HIGH: 258
+  }
 };
 const AUDIO_TOKENS_PER_SECOND = 32;
 const CHARACTERS_PER_TOKEN = 4;
@@ -90,7 +100,13 @@ export function countPrompt(
   const resolution = request.generationConfig?.mediaResolution ?? "MEDIA_RESOLUTION_UNSPECIFIED";
   const perFrame = FRAME_TOKENS[familyOf(model)][String(resolution)];
   if (perFrame === undefined) {
-    return { violation: invalidValue(`${fieldPrefix}generation_config.media_resolution`, "enum google.ai.generativelanguage.v1beta.MediaResolution", resolution) };
+    return {
+      violation: invalidValue(
+        `${fieldPrefix}generation_config.media_resolution`,
+        "enum google.ai.generativelanguage.v1beta.MediaResolution",
+        resolution
+      )
+    };
   }
   const counts: Record<Modality, number> = { TEXT: 0, VIDEO: 0, AUDIO: 0 };
   const videoParts: PromptCount["videoParts"] = [];
@@ -125,12 +141,21 @@ function watchedClip(
   field: string
 ): { seconds: number; fps: number } | { violation: FieldViolation } {
   const start = metadata.startOffset === undefined ? 0 : durationSeconds(metadata.startOffset);
-  if (start === undefined) return { violation: invalidValue(`${field}.start_offset`, "type.googleapis.com/google.protobuf.Duration", metadata.startOffset) };
+  if (start === undefined)
+    return {
+      violation: invalidValue(`${field}.start_offset`, "type.googleapis.com/google.protobuf.Duration", metadata.startOffset)
+    };
   const end = metadata.endOffset === undefined ? videoSeconds : durationSeconds(metadata.endOffset);
-  if (end === undefined) return { violation: invalidValue(`${field}.end_offset`, "type.googleapis.com/google.protobuf.Duration", metadata.endOffset) };
+  if (end === undefined)
+    return { violation: invalidValue(`${field}.end_offset`, "type.googleapis.com/google.protobuf.Duration", metadata.endOffset) };
   const fps = metadata.fps ?? 1;
   if (typeof fps !== "number" || !(fps > 0 && fps <= MAX_FPS)) {
-    return { violation: { field: `${field}.fps`, description: `fps must be in the range (0.0, ${MAX_FPS}.0], got ${JSON.stringify(fps)}.` } };
+    return {
+      violation: {
+        field: `${field}.fps`,
+        description: `fps must be in the range (0.0, ${MAX_FPS}.0], got ${JSON.stringify(fps)}.`
+      }
+    };
   }
   const seconds = Math.max(Math.min(end, videoSeconds) - Math.min(start, videoSeconds), 0);
   return { seconds, fps };

@@ -32,7 +32,10 @@ export const geminiErrors = {
             }
           ]
         },
-        { "@type": `${TYPE}Help`, links: [{ description: "Learn more about Gemini API quotas", url: "https://ai.google.dev/gemini-api/docs/rate-limits" }] },
+        {
+          "@type": `${TYPE}Help`,
+          links: [{ description: "Learn more about Gemini API quotas", url: "https://ai.google.dev/gemini-api/docs/rate-limits" }]
+        },
         { "@type": `${TYPE}RetryInfo`, retryDelay }
       ]
     };
@@ -45,7 +48,8 @@ export const geminiErrors = {
       kind: "error",
       httpStatus: 500,
       status: "INTERNAL",
-      message: "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting"
+      message:
+        "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting"
     };
   },
   invalidApiKey(): ErrorBehavior {
@@ -96,8 +100,13 @@ export function errorResponse({ httpStatus, status, message, details }: ErrorBeh
 
 /** The four categories Gemini rates, all NEGLIGIBLE but `flagged` (HIGH, blocked). */
 export function safetyRatings(flagged?: string): Record<string, unknown>[] {
-  return ["HARM_CATEGORY_SEXUALLY_EXPLICIT", "HARM_CATEGORY_HATE_SPEECH", "HARM_CATEGORY_HARASSMENT", "HARM_CATEGORY_DANGEROUS_CONTENT"].map(
-    (category) => (category === flagged ? { category, probability: "HIGH", blocked: true } : { category, probability: "NEGLIGIBLE" })
+  return [
+    "HARM_CATEGORY_SEXUALLY_EXPLICIT",
+    "HARM_CATEGORY_HATE_SPEECH",
+    "HARM_CATEGORY_HARASSMENT",
+    "HARM_CATEGORY_DANGEROUS_CONTENT"
+  ].map((category) =>
+    category === flagged ? { category, probability: "HIGH", blocked: true } : { category, probability: "NEGLIGIBLE" }
   );
 }
 
@@ -189,7 +198,9 @@ export function modelResource(model: string, override: Partial<FakeModel> = {}):
     baseModelId: model,
     version: ALIASES[model] ? displayName : "001",
     displayName,
-    description: ALIASES[model] ? `Latest release of ${displayName.replace(/ Latest$/, "")}` : `${displayName}, a multimodal model.`,
+    description: ALIASES[model]
+      ? `Latest release of ${displayName.replace(/ Latest$/, "")}`
+      : `${displayName}, a multimodal model.`,
     inputTokenLimit: DEFAULT_INPUT_TOKEN_LIMIT,
     outputTokenLimit: 65_536,
     supportedGenerationMethods: ["generateContent", "countTokens", "createCachedContent", "batchGenerateContent"],

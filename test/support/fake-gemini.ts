@@ -24,7 +24,14 @@
  * it receives (upload bodies by size and checksum, not content).
  */
 import { Crc32 } from "./crc32";
-import { countPrompt, familyOf, textTokens, type GenerateContentRequestBody, type PromptCount, type VideoLookup } from "./fake-gemini-tokens";
+import {
+  countPrompt,
+  familyOf,
+  textTokens,
+  type GenerateContentRequestBody,
+  type PromptCount,
+  type VideoLookup
+} from "./fake-gemini-tokens";
 import {
   errorResponse,
   fileResource,
@@ -213,9 +220,20 @@ export class FakeGemini {
     try {
       body = bytes ? { bytes: bytes.byteLength } : text ? JSON.parse(text) : undefined;
     } catch {
-      return errorResponse({ kind: "error", httpStatus: 400, status: "INVALID_ARGUMENT", message: `Invalid JSON payload received. Unexpected token.` });
+      return errorResponse({
+        kind: "error",
+        httpStatus: 400,
+        status: "INVALID_ARGUMENT",
+        message: `Invalid JSON payload received. Unexpected token.`
+      });
     }
-    this.requests.push({ method: request.method, path: url.pathname, search: url.search, headers: Object.fromEntries(request.headers), body });
+    this.requests.push({
+      method: request.method,
+      path: url.pathname,
+      search: url.search,
+      headers: Object.fromEntries(request.headers),
+      body
+    });
     if (!request.headers.get("x-goog-api-key")) {
       return errorResponse({
         kind: "error",
@@ -234,7 +252,12 @@ export class FakeGemini {
     if (model && request.method === "GET") return this.modelRequest(model[1]!);
     const method = MODEL_METHOD_PATH.exec(url.pathname);
     if (!method || request.method !== "POST") {
-      return errorResponse({ kind: "error", httpStatus: 404, status: "NOT_FOUND", message: `Fake Gemini has no ${request.method} ${url.pathname}` });
+      return errorResponse({
+        kind: "error",
+        httpStatus: 404,
+        status: "NOT_FOUND",
+        message: `Fake Gemini has no ${request.method} ${url.pathname}`
+      });
     }
     const modelName = method[1]!;
     const verb = method[2]!;
@@ -244,7 +267,10 @@ export class FakeGemini {
   }
 
   private startUpload(request: Request, url: URL, body: unknown): Response {
-    if (request.headers.get("X-Goog-Upload-Protocol") !== "resumable" || request.headers.get("X-Goog-Upload-Command") !== "start") {
+    if (
+      request.headers.get("X-Goog-Upload-Protocol") !== "resumable" ||
+      request.headers.get("X-Goog-Upload-Command") !== "start"
+    ) {
       return errorResponse(geminiErrors.invalidArgument("X-Goog-Upload-Command", "Expected a resumable upload start."));
     }
     const id = `u${this.uploads.size + 1}`;
@@ -269,25 +295,39 @@ export class FakeGemini {
 
   private async uploadCommand(request: Request, url: URL, bytes: Uint8Array): Promise<Response> {
     const upload = this.uploads.get(url.searchParams.get("upload_id") ?? "");
-    if (!upload) return errorResponse({ kind: "error", httpStatus: 404, status: "NOT_FOUND", message: "No such upload session." });
+    if (!upload)
+      return errorResponse({ kind: "error", httpStatus: 404, status: "NOT_FOUND", message: "No such upload session." });
     const command = (request.headers.get("X-Goog-Upload-Command") ?? "").split(",").map((part) => part.trim());
     if (command.includes("query")) {
       return new Response(null, {
-        headers: { "X-Goog-Upload-Status": upload.file ? "final" : "active", "X-Goog-Upload-Size-Received": String(upload.received) }
+        headers: {
+          "X-Goog-Upload-Status": upload.file ? "final" : "active",
+          "X-Goog-Upload-Size-Received": String(upload.received)
+        }
       });
     }
     const failure = this.uploadFailures.shift();
     if (failure) return errorResponse(failure);
     const offset = Number(request.headers.get("X-Goog-Upload-Offset"));
     if (offset !== upload.received) {
-      return errorResponse(geminiErrors.invalidArgument("X-Goog-Upload-Offset", `Offset ${offset} does not match the ${upload.received} bytes received.`));
+      return errorResponse(
+        geminiErrors.invalidArgument(
+          "X-Goog-Upload-Offset",
+          `Offset ${offset} does not match the ${upload.received} bytes received.`
+        )
+      );
     }
     upload.received += bytes.byteLength;
     upload.crc.update(bytes);
     upload.chunkSizes.push(bytes.byteLength);
     if (!command.includes("finalize")) return new Response(null, { headers: { "X-Goog-Upload-Status": "active" } });
     if (upload.declaredBytes !== null && upload.declaredBytes !== upload.received) {
-      return errorResponse(geminiErrors.invalidArgument("X-Goog-Upload-Offset", `Declared ${upload.declaredBytes} bytes but received ${upload.received}.`));
+      return errorResponse(
+        geminiErrors.invalidArgument(
+          "X-Goog-Upload-Offset",
+          `Declared ${upload.declaredBytes} bytes but received ${upload.received}.`
+        )
+      );
     }
     const id = `f${this.nextId++}`;
     const behavior = this.fileBehaviors.shift() ?? { pollsBeforeDone: 0 };
@@ -348,7 +388,8 @@ export class FakeGemini {
     const uploaded = FILE_URI.exec(fileUri);
     if (uploaded) {
       const file = this.files.get(uploaded[1]!);
-      if (!file || file.deleted) return { kind: "refused", error: geminiErrors.fileNotFound(uploaded[1]!.slice("files/".length)) };
+      if (!file || file.deleted)
+        return { kind: "refused", error: geminiErrors.fileNotFound(uploaded[1]!.slice("files/".length)) };
       if (file.state !== "ACTIVE") {
         const message = `The File ${file.name.slice("files/".length)} is not in an ACTIVE state and usage is not allowed.`;
         return { kind: "refused", error: { kind: "error", httpStatus: 400, status: "FAILED_PRECONDITION", message } };
@@ -357,24 +398,38 @@ export class FakeGemini {
     }
     const youTube = /^https:\/\/www\.youtube\.com\/watch\?v=([A-Za-z0-9_-]{11})$/.exec(fileUri);
     if (youTube) return { kind: "video", durationSeconds: this.youTubeVideos.get(youTube[1]!) ?? DEFAULT_YOUTUBE_SECONDS };
-    return { kind: "refused", error: geminiErrors.invalidArgument("contents.parts.file_data.file_uri", `Unsupported file uri: ${fileUri}`) };
+    return {
+      kind: "refused",
+      error: geminiErrors.invalidArgument("contents.parts.file_data.file_uri", `Unsupported file uri: ${fileUri}`)
+    };
   }
 
   /** Counts `request` for `model`, or the error response Gemini would give instead. */
   private count(request: GenerateContentRequestBody, model: string, fieldPrefix = ""): PromptCount | Response {
     const counted = countPrompt(request, model, (uri) => this.lookUp(uri), fieldPrefix);
-    if ("violation" in counted) return errorResponse(geminiErrors.invalidArgument(counted.violation.field, counted.violation.description));
+    if ("violation" in counted)
+      return errorResponse(geminiErrors.invalidArgument(counted.violation.field, counted.violation.description));
     if ("refused" in counted) return errorResponse(counted.refused);
     return counted;
   }
 
   private countTokens(model: string, body: unknown): Response {
-    const { contents, generateContentRequest } = (body ?? {}) as { contents?: unknown; generateContentRequest?: GenerateContentRequestBody & { model?: unknown } };
+    const { contents, generateContentRequest } = (body ?? {}) as {
+      contents?: unknown;
+      generateContentRequest?: GenerateContentRequestBody & { model?: unknown };
+    };
     if (contents !== undefined && generateContentRequest !== undefined) {
-      return errorResponse(geminiErrors.invalidArgument("generate_content_request", "Only one of contents and generate_content_request may be set."));
+      return errorResponse(
+        geminiErrors.invalidArgument("generate_content_request", "Only one of contents and generate_content_request may be set.")
+      );
     }
     if (generateContentRequest !== undefined && !/^models\/[^/]+$/.test(String(generateContentRequest.model ?? ""))) {
-      return errorResponse(geminiErrors.invalidArgument("generate_content_request.model", "generateContentRequest.model: unexpected model name format"));
+      return errorResponse(
+        geminiErrors.invalidArgument(
+          "generate_content_request.model",
+          "generateContentRequest.model: unexpected model name format"
+        )
+      );
     }
     const request = generateContentRequest ?? ({ contents } as GenerateContentRequestBody);
     if (!Array.isArray(request.contents) || request.contents.length === 0) {
@@ -422,7 +477,13 @@ export class FakeGemini {
       promptTokensDetails: prompt.promptTokensDetails
     };
     if (behavior.kind === "blocked") {
-      return [{ promptFeedback: { blockReason: behavior.blockReason, safetyRatings: safetyRatings("HARM_CATEGORY_DANGEROUS_CONTENT") }, usageMetadata: promptUsage, ...envelope }];
+      return [
+        {
+          promptFeedback: { blockReason: behavior.blockReason, safetyRatings: safetyRatings("HARM_CATEGORY_DANGEROUS_CONTENT") },
+          usageMetadata: promptUsage,
+          ...envelope
+        }
+      ];
     }
     if (behavior.kind === "stopped") {
       const flagged = behavior.finishReason === "SAFETY" ? "HARM_CATEGORY_DANGEROUS_CONTENT" : undefined;
@@ -432,7 +493,11 @@ export class FakeGemini {
         index: 0,
         safetyRatings: safetyRatings(flagged),
         ...(behavior.finishReason === "RECITATION"
-          ? { citationMetadata: { citationSources: [{ startIndex: 0, endIndex: 120, uri: "https://example.com/lyrics", license: "" }] } }
+          ? {
+              citationMetadata: {
+                citationSources: [{ startIndex: 0, endIndex: 120, uri: "https://example.com/lyrics", license: "" }]
+              }
+            }
           : {})
       };
       return [{ candidates: [candidate], usageMetadata: promptUsage, ...envelope }];

@@ -114,7 +114,10 @@ export class FakeVideoHost {
           return;
         }
         const blockEnd = Math.min(video.size, (Math.floor(position / BLOCK_BYTES) + 1) * BLOCK_BYTES);
-        const end = video.stallAfterBytes !== undefined && position < video.stallAfterBytes ? Math.min(blockEnd, video.stallAfterBytes) : blockEnd;
+        const end =
+          video.stallAfterBytes !== undefined && position < video.stallAfterBytes
+            ? Math.min(blockEnd, video.stallAfterBytes)
+            : blockEnd;
         controller.enqueue(videoBytes(video, position, end));
         position = end;
       }

@@ -41,7 +41,12 @@ describe("analyses of direct video URLs", () => {
     });
     // Kept for follow-up questions until the session ends (see follow-ups.test.ts).
     expect(upload.file!.deleted).toBe(false);
-    expect(result.structuredContent).toMatchObject({ status: "done", bytesUploaded: video.size, totalBytes: video.size, progress: 100 });
+    expect(result.structuredContent).toMatchObject({
+      status: "done",
+      bytesUploaded: video.size,
+      totalBytes: video.size,
+      progress: 100
+    });
   });
 
   it("uploads a source that sends no Content-Length or Content-Type, typed by its first bytes", async () => {
@@ -54,8 +59,9 @@ describe("analyses of direct video URLs", () => {
     expect(upload.mimeType).toBe("video/mp4");
     expect(upload.received).toBe(video.size);
     expect(upload.crc.digest()).toBe(videoCrc(video));
-    expect(fakes.gemini.requests.find((request) => request.path === "/upload/v1beta/files" && request.search === "")?.headers)
-      .not.toHaveProperty("x-goog-upload-header-content-length");
+    expect(
+      fakes.gemini.requests.find((request) => request.path === "/upload/v1beta/files" && request.search === "")?.headers
+    ).not.toHaveProperty("x-goog-upload-header-content-length");
   });
 
   it.each([
@@ -107,7 +113,9 @@ describe("analyses of direct video URLs", () => {
     const sessionId = await openIdleSession();
     const result = await withAlarms(sessionId, callTool(sessionId, "analyzeRemoteVideo", { videoUrl }));
     expect(result.isError).toBeUndefined();
-    const polls = fakes.gemini.requests.filter((request) => request.method === "GET" && request.path.startsWith("/v1beta/files/"));
+    const polls = fakes.gemini.requests.filter(
+      (request) => request.method === "GET" && request.path.startsWith("/v1beta/files/")
+    );
     expect(polls.length).toBe(3);
   });
 
@@ -147,7 +155,10 @@ describe("retries", () => {
     const overloaded = { kind: "error", httpStatus: 503, status: "UNAVAILABLE", message: "The model is overloaded." } as const;
     fakes.gemini.enqueue(overloaded, overloaded, overloaded, overloaded, overloaded);
     const sessionId = await openIdleSession();
-    const result = await withAlarms(sessionId, callTool(sessionId, "analyzeRemoteVideo", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }));
+    const result = await withAlarms(
+      sessionId,
+      callTool(sessionId, "analyzeRemoteVideo", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" })
+    );
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(/Gemini API error 503 \(UNAVAILABLE: The model is overloaded\.\).*retry/);
     expect(fakes.gemini.generateRequests()).toHaveLength(5);
@@ -235,7 +246,10 @@ describe("jobs", () => {
     await pollJob(sessionId, jobId, (job) => job.bytesUploaded >= CHUNK);
     fakes.sever();
     await evictDurableObject(sessionStub(sessionId));
-    const done = await withAlarms(sessionId, pollJob(sessionId, jobId, (job) => job.status === "done"));
+    const done = await withAlarms(
+      sessionId,
+      pollJob(sessionId, jobId, (job) => job.status === "done")
+    );
     expect(done.result).toMatchObject({ text: "The video shows a cat at 00:05 and a dog at 01:10." });
     const upload = onlyUpload();
     expect(upload.received).toBe(video.size);
@@ -251,7 +265,10 @@ describe("jobs", () => {
     await pollJob(sessionId, jobId, (job) => String(job.message).startsWith("generating"));
     fakes.sever();
     await evictDurableObject(sessionStub(sessionId));
-    const done = await withAlarms(sessionId, pollJob(sessionId, jobId, (job) => job.status === "done"));
+    const done = await withAlarms(
+      sessionId,
+      pollJob(sessionId, jobId, (job) => job.status === "done")
+    );
     expect(done.result).toMatchObject({ text: "complete answer" });
   });
 });
@@ -261,7 +278,10 @@ describe("progress of an upload", () => {
     const videoUrl = fakes.videos.add("/progress.mp4", { size: 20 * MiB, delayMsPerBlock: 3 });
     fakes.gemini.enqueueFiles({ pollsBeforeDone: 1 });
     const opened = await openSession();
-    const call = withAlarms(opened.sessionId, callTool(opened.sessionId, "analyzeRemoteVideo", { videoUrl }, { progressToken: 42 }));
+    const call = withAlarms(
+      opened.sessionId,
+      callTool(opened.sessionId, "analyzeRemoteVideo", { videoUrl }, { progressToken: 42 })
+    );
     const updates: { progress: number; total: number; message: string }[] = [];
     for (;;) {
       const message = (await opened.sse.nextMessage(10_000)) as { params: (typeof updates)[number] };
@@ -276,7 +296,9 @@ describe("progress of an upload", () => {
     const messages = updates.map((update) => update.message);
     expect(messages).toContain("uploading 8.4 / 21.0 MB");
     expect(messages).toContain("Gemini is processing the video");
-    expect(messages).toContainEqual(expect.stringMatching(/^Gemini is watching the video \([\d,]+ input tokens, counted by Gemini\)$/));
+    expect(messages).toContainEqual(
+      expect.stringMatching(/^Gemini is watching the video \([\d,]+ input tokens, counted by Gemini\)$/)
+    );
     await opened.sse.cancel();
   });
 });

@@ -23,11 +23,19 @@ async function expectUnauthorized(path: string, response: Response, secretsNotIn
   expect(response.status).toBe(401);
   expect(response.headers.get("WWW-Authenticate")).toMatch(/^Bearer/);
   const text = await response.text();
-  const body = JSON.parse(text) as { jsonrpc?: string; id?: null; error: { code: string | number; message: string; data?: unknown } };
+  const body = JSON.parse(text) as {
+    jsonrpc?: string;
+    id?: null;
+    error: { code: string | number; message: string; data?: unknown };
+  };
   if (path === "/sse") {
     expect(body).toEqual({ error: { code: "unauthorized", message: expect.any(String) } });
   } else {
-    expect(body).toEqual({ jsonrpc: "2.0", id: null, error: { code: -32000, message: expect.any(String), data: { reason: "unauthorized" } } });
+    expect(body).toEqual({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: -32000, message: expect.any(String), data: { reason: "unauthorized" } }
+    });
   }
   for (const secret of secretsNotInBody) expect(text).not.toContain(secret);
 }

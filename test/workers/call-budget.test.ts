@@ -76,7 +76,9 @@ describe("the call budget", () => {
       const running = structured(result);
       expect(running).toMatchObject({ status: "processing", message: expect.stringMatching(/processing/) });
       expect((result.content as { text: string }[])[0]?.text).toMatch(
-        new RegExp(`^Still running after ${TEST_TOOL_CALL_BUDGET_SECONDS} s: job ${running.jobId} is processing .*getVideoAnalysis`)
+        new RegExp(
+          `^Still running after ${TEST_TOOL_CALL_BUDGET_SECONDS} s: job ${running.jobId} is processing .*getVideoAnalysis`
+        )
       );
 
       for (const file of fakes.gemini.files.values()) file.pollsLeft = 0;
@@ -117,7 +119,9 @@ describe("a client's cancel", () => {
     expect(fakes.gemini.generateRequests()).toHaveLength(1);
   });
 
-  it("stops a job nobody else waits for, keeps its upload, and the same call made again carries on from it", { timeout: 30_000 }, async () => {
+  it("stops a job nobody else waits for, keeps its upload, and the same call made again carries on from it", {
+    timeout: 30_000
+  }, async () => {
     const client = await connect();
     const video: FakeVideo = { size: 30 * MiB, delayMsPerBlock: 4 };
     const videoUrl = fakes.videos.add("/timeout.mp4", video);
@@ -144,7 +148,9 @@ describe("a client's cancel", () => {
     expect(fakes.videos.ranges.filter((range) => range === null)).toHaveLength(1);
   });
 
-  it("cancelVideoAnalysis on a job stopped for a retry deletes its upload; the next call starts afresh", { timeout: 30_000 }, async () => {
+  it("cancelVideoAnalysis on a job stopped for a retry deletes its upload; the next call starts afresh", {
+    timeout: 30_000
+  }, async () => {
     const client = await connect();
     fakes.gemini.enqueueFiles({ pollsBeforeDone: 1_000 });
     const videoUrl = fakes.videos.add("/discard.mp4", { size: MiB });

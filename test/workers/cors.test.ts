@@ -4,15 +4,18 @@ import worker from "../../src/worker";
 import { AUTH, authed, call } from "./support/http";
 import { expectJsonRefusal, expectJsonRpcRefusal } from "./support/refusals";
 
-const ALLOW_HEADERS =
-  "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID";
+const ALLOW_HEADERS = "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID";
 /** The MCP Inspector's own address: a loopback origin, allowed by default. */
 const INSPECTOR = "http://localhost:6274";
 const PING = '{"jsonrpc":"2.0","id":1,"method":"ping"}';
 
 function rpcFrom(origin: string | null, environment: typeof env): Promise<Response> {
   return worker.fetch(
-    new Request("http://mcp.test/rpc", { method: "POST", headers: { ...AUTH, ...(origin === null ? {} : { Origin: origin }) }, body: PING }),
+    new Request("http://mcp.test/rpc", {
+      method: "POST",
+      headers: { ...AUTH, ...(origin === null ? {} : { Origin: origin }) },
+      body: PING
+    }),
     environment
   );
 }
@@ -62,14 +65,21 @@ describe("CORS", () => {
       }
     );
 
-    it.each(["https://evil.example", "null", "http://localhost.evil.example", "http://127.0.0.1.nip.io", "file://", "https://mcp.test"])(
-      "refuses %s with a JSON-RPC 403 before auth, and no allowed origin",
-      async (origin) => {
-        const response = await worker.fetch(new Request("http://mcp.test/rpc", { method: "POST", headers: { Origin: origin }, body: PING }), env);
-        expect(response.headers.get("Access-Control-Allow-Origin")).toBeNull();
-        await expectJsonRpcRefusal(response, 403, "origin_not_allowed");
-      }
-    );
+    it.each([
+      "https://evil.example",
+      "null",
+      "http://localhost.evil.example",
+      "http://127.0.0.1.nip.io",
+      "file://",
+      "https://mcp.test"
+    ])("refuses %s with a JSON-RPC 403 before auth, and no allowed origin", async (origin) => {
+      const response = await worker.fetch(
+        new Request("http://mcp.test/rpc", { method: "POST", headers: { Origin: origin }, body: PING }),
+        env
+      );
+      expect(response.headers.get("Access-Control-Allow-Origin")).toBeNull();
+      await expectJsonRpcRefusal(response, 403, "origin_not_allowed");
+    });
 
     it("refuses a foreign origin on GET /sse with a JSON 403", async () => {
       await expectJsonRefusal(await authed("/sse", { headers: { Origin: "https://evil.example" } }), 403, "origin_not_allowed");
@@ -85,11 +95,14 @@ describe("CORS", () => {
   describe("with ALLOWED_ORIGINS set", () => {
     const restricted = { ...env, ALLOWED_ORIGINS: "https://a.example, https://B.example/" };
 
-    it.each(["https://a.example", "https://b.example", "http://mcp.test"])("allows %s (listed, or the server's own)", async (origin) => {
-      const response = await rpcFrom(origin, restricted);
-      expect(response.status).toBe(200);
-      expect(response.headers.get("Access-Control-Allow-Origin")).toBe(origin);
-    });
+    it.each(["https://a.example", "https://b.example", "http://mcp.test"])(
+      "allows %s (listed, or the server's own)",
+      async (origin) => {
+        const response = await rpcFrom(origin, restricted);
+        expect(response.status).toBe(200);
+        expect(response.headers.get("Access-Control-Allow-Origin")).toBe(origin);
+      }
+    );
 
     it.each([INSPECTOR, "https://evil.example"])("refuses %s, loopback origins included", async (origin) => {
       await expectJsonRpcRefusal(await rpcFrom(origin, restricted), 403, "origin_not_allowed");

@@ -22,7 +22,10 @@ async function withStore(name: string, work: (store: SqliteEventStore) => Promis
   });
 }
 
-async function replayed(store: SqliteEventStore, lastEventId: string): Promise<{ streamId: string; sent: [string, JSONRPCMessage][] }> {
+async function replayed(
+  store: SqliteEventStore,
+  lastEventId: string
+): Promise<{ streamId: string; sent: [string, JSONRPCMessage][] }> {
   const sent: [string, JSONRPCMessage][] = [];
   const streamId = await store.replayEventsAfter(lastEventId, { send: async (id, message) => void sent.push([id, message]) });
   return { streamId, sent };
@@ -45,7 +48,13 @@ describe("SqliteEventStore", () => {
       const progressId = await store.storeEvent("stream-b", progress);
       const replyId = await store.storeEvent("stream-b", reply(2));
       expect(replyId).toMatch(new RegExp(`^${SESSION}-m\\d+$`));
-      expect(await replayed(store, primingId)).toEqual({ streamId: "stream-b", sent: [[progressId, progress], [replyId, reply(2)]] });
+      expect(await replayed(store, primingId)).toEqual({
+        streamId: "stream-b",
+        sent: [
+          [progressId, progress],
+          [replyId, reply(2)]
+        ]
+      });
       expect(await replayed(store, progressId)).toEqual({ streamId: "stream-b", sent: [[replyId, reply(2)]] });
     });
     expect(rows).toBe(2);

@@ -39,9 +39,16 @@ async function countTokens(fake: FakeGemini, model: string, body: unknown): Prom
 describe("FakeGemini streamGenerateContent", () => {
   it("streams whole GenerateContentResponses: usage on every chunk, in full on the last, signatures on Gemini 3", async () => {
     const fake = new FakeGemini();
-    fake.enqueue({ kind: "answer", chunks: ["A cat ", "and a dog."], citations: [{ startIndex: 0, endIndex: 5, uri: "https://example.com" }] });
+    fake.enqueue({
+      kind: "answer",
+      chunks: ["A cat ", "and a dog."],
+      citations: [{ startIndex: 0, endIndex: 5, uri: "https://example.com" }]
+    });
     const chunks = [];
-    for await (const chunk of await client(fake).models.generateContentStream({ model: "gemini-flash-latest", contents: question() })) {
+    for await (const chunk of await client(fake).models.generateContentStream({
+      model: "gemini-flash-latest",
+      contents: question()
+    })) {
       chunks.push(chunk);
     }
     expect(chunks.map((chunk) => chunk.text).join("")).toBe("A cat and a dog.");
@@ -80,7 +87,13 @@ describe("FakeGemini streamGenerateContent", () => {
       contents: [
         {
           role: "user",
-          parts: [{ fileData: { fileUri: YOUTUBE, mimeType: "video/mp4" }, videoMetadata: { startOffset: "13s", endOffset: "113s", fps: 2 } }, { text: "Q" }]
+          parts: [
+            {
+              fileData: { fileUri: YOUTUBE, mimeType: "video/mp4" },
+              videoMetadata: { startOffset: "13s", endOffset: "113s", fps: 2 }
+            },
+            { text: "Q" }
+          ]
         }
       ],
       config: { mediaResolution: MediaResolution.MEDIA_RESOLUTION_LOW }
@@ -103,16 +116,23 @@ describe("FakeGemini streamGenerateContent", () => {
     const fake = new FakeGemini();
     fake.enqueue({ kind: "blocked", blockReason: "SAFETY" }, geminiErrors.quotaExceeded("7s"));
     const blocked = await client(fake).models.generateContent({ model: "gemini-2.5-flash", contents: question() });
-    expect(blocked.promptFeedback).toMatchObject({ blockReason: "SAFETY", safetyRatings: expect.arrayContaining([{ category: "HARM_CATEGORY_DANGEROUS_CONTENT", probability: "HIGH", blocked: true }]) });
-    const failure = await client(fake).models.generateContent({ model: "gemini-2.5-flash", contents: question() }).catch((error: unknown) => error);
+    expect(blocked.promptFeedback).toMatchObject({
+      blockReason: "SAFETY",
+      safetyRatings: expect.arrayContaining([{ category: "HARM_CATEGORY_DANGEROUS_CONTENT", probability: "HIGH", blocked: true }])
+    });
+    const failure = await client(fake)
+      .models.generateContent({ model: "gemini-2.5-flash", contents: question() })
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ApiError);
     expect((failure as ApiError).status).toBe(429);
     expect(retryInfoDelayMs((failure as ApiError).message)).toBe(7_000);
-    expect(JSON.parse((failure as ApiError).message).error.details.map((detail: { "@type": string }) => detail["@type"])).toEqual([
-      "type.googleapis.com/google.rpc.QuotaFailure",
-      "type.googleapis.com/google.rpc.Help",
-      "type.googleapis.com/google.rpc.RetryInfo"
-    ]);
+    expect(JSON.parse((failure as ApiError).message).error.details.map((detail: { "@type": string }) => detail["@type"])).toEqual(
+      [
+        "type.googleapis.com/google.rpc.QuotaFailure",
+        "type.googleapis.com/google.rpc.Help",
+        "type.googleapis.com/google.rpc.RetryInfo"
+      ]
+    );
   });
 });
 
@@ -144,10 +164,15 @@ describe("FakeGemini countTokens", () => {
 
   it("refuses what Gemini refuses, and answers what tests queue", async () => {
     const fake = new FakeGemini();
-    const both = await countTokens(fake, "gemini-2.5-flash", { contents: question(), generateContentRequest: { model: "models/gemini-2.5-flash", contents: question() } });
+    const both = await countTokens(fake, "gemini-2.5-flash", {
+      contents: question(),
+      generateContentRequest: { model: "models/gemini-2.5-flash", contents: question() }
+    });
     expect(both.status).toBe(400);
     const noModel = await countTokens(fake, "gemini-2.5-flash", { generateContentRequest: { contents: question() } });
-    expect(await noModel.json()).toMatchObject({ error: { code: 400, status: "INVALID_ARGUMENT", details: [{ "@type": "type.googleapis.com/google.rpc.BadRequest" }] } });
+    expect(await noModel.json()).toMatchObject({
+      error: { code: 400, status: "INVALID_ARGUMENT", details: [{ "@type": "type.googleapis.com/google.rpc.BadRequest" }] }
+    });
     const badOffset = await countTokens(fake, "gemini-2.5-flash", {
       contents: [{ parts: [{ fileData: { fileUri: YOUTUBE }, videoMetadata: { startOffset: "90" } }] }]
     });
@@ -166,7 +191,11 @@ describe("FakeGemini files and models", () => {
   it("answers whole File resources through the upload, files.get and files.delete", async () => {
     const fake = new FakeGemini();
     fake.enqueueFiles({ pollsBeforeDone: 1, durationSeconds: 90.5 });
-    const target = { apiKey: API_KEY, baseUrl: FAKE_GEMINI_BASE_URL, fetch: (input: RequestInfo | URL, init?: RequestInit) => fake.handle(new Request(input, init)) };
+    const target = {
+      apiKey: API_KEY,
+      baseUrl: FAKE_GEMINI_BASE_URL,
+      fetch: (input: RequestInfo | URL, init?: RequestInit) => fake.handle(new Request(input, init))
+    };
     const uploadUrl = await startUpload(target, { mimeType: "video/mp4", totalBytes: 4, displayName: "job-1" });
     const { file } = await uploadChunk(target, uploadUrl, 0, new Uint8Array([1, 2, 3, 4]), true);
     expect(file).toEqual({

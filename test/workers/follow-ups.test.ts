@@ -7,11 +7,13 @@ import { callTool, snapshotOf } from "./support/session-calls";
 const fakes = useFakes();
 const MiB = 1024 * 1024;
 
-
 function generatedFileUris(): string[] {
   return fakes.gemini
     .generateRequests()
-    .map((request) => (request.body as { contents: { parts: { fileData: { fileUri: string } }[] }[] }).contents[0]!.parts[0]!.fileData.fileUri);
+    .map(
+      (request) =>
+        (request.body as { contents: { parts: { fileData: { fileUri: string } }[] }[] }).contents[0]!.parts[0]!.fileData.fileUri
+    );
 }
 
 describe("follow-up questions", () => {
@@ -75,7 +77,9 @@ describe("follow-up questions", () => {
     [...fakes.gemini.files.values()][0]!.deleted = true;
     const failed = await callTool(sessionId, "askAboutVideo", { jobId: first.jobId, question: "Still there?" });
     expect(failed.isError).toBe(true);
-    expect(failed.content[0]?.text).toMatch(/The uploaded video is gone from Gemini .*ask again with the video URL to upload it anew\./);
+    expect(failed.content[0]?.text).toMatch(
+      /The uploaded video is gone from Gemini .*ask again with the video URL to upload it anew\./
+    );
     const again = await callTool(sessionId, "askAboutVideo", { videoUrl, question: "Still there?" });
     expect(again.isError).toBeUndefined();
     expect(again.structuredContent).not.toHaveProperty("reusedUpload");
@@ -112,7 +116,9 @@ describe("follow-up questions", () => {
     const sessionId = await openIdleSession();
     const [first, retry] = await Promise.all([
       callTool(sessionId, "analyzeRemoteVideo", { videoUrl, prompt: "Q" }),
-      new Promise((resolve) => setTimeout(resolve, 100)).then(() => callTool(sessionId, "analyzeRemoteVideo", { videoUrl, prompt: "Q" }))
+      new Promise((resolve) => setTimeout(resolve, 100)).then(() =>
+        callTool(sessionId, "analyzeRemoteVideo", { videoUrl, prompt: "Q" })
+      )
     ]);
     expect(snapshotOf(retry).jobId).toBe(snapshotOf(first).jobId);
     expect(retry.content[0]?.text).toBe("slow answer");
@@ -134,13 +140,20 @@ describe("follow-up questions", () => {
     const sessionId = await openIdleSession();
     const first = snapshotOf(await callTool(sessionId, "analyzeRemoteVideo", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }));
     await callTool(sessionId, "askAboutVideo", { jobId: first.jobId, question: "Who sings?" });
-    expect(generatedFileUris()).toEqual(["https://www.youtube.com/watch?v=dQw4w9WgXcQ", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"]);
+    expect(generatedFileUris()).toEqual([
+      "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+      "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    ]);
   });
 
   it.each([
     ["neither videoUrl nor jobId", { question: "Q" }, /Give either videoUrl or jobId \(not both\)/],
     ["both", { question: "Q", jobId: "x", videoUrl: "https://youtu.be/dQw4w9WgXcQ" }, /Give either videoUrl or jobId/],
-    ["an unknown job", { question: "Q", jobId: "nope" }, /No job nope\. listVideoAnalyses shows this session's jobs; or pass videoUrl\./],
+    [
+      "an unknown job",
+      { question: "Q", jobId: "nope" },
+      /No job nope\. listVideoAnalyses shows this session's jobs; or pass videoUrl\./
+    ],
     ["an empty question", { question: " ", videoUrl: "https://youtu.be/dQw4w9WgXcQ" }, /question must not be empty/]
   ])("refuses %s", async (_name, args, expected) => {
     const result = await callTool(await openIdleSession(), "askAboutVideo", args);
@@ -154,7 +167,9 @@ describe("follow-up questions", () => {
     const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }));
     const result = await callTool(sessionId, "askAboutVideo", { jobId, question: "Q" });
     expect(result.isError).toBe(true);
-    expect(result.content[0]?.text).toMatch(/is still running \(.*%\)\. Wait for it with getVideoAnalysis \(waitSeconds\), then ask again\./);
+    expect(result.content[0]?.text).toMatch(
+      /is still running \(.*%\)\. Wait for it with getVideoAnalysis \(waitSeconds\), then ask again\./
+    );
     await callTool(sessionId, "getVideoAnalysis", { jobId, waitSeconds: 10 });
   });
 });
@@ -162,14 +177,22 @@ describe("follow-up questions", () => {
 describe("running analyses per session", () => {
   it("refuses a fifth concurrent analysis with what to do, and accepts again once one ends", async () => {
     const sessionId = await openIdleSession();
-    fakes.gemini.enqueue(...Array.from({ length: 4 }, () => ({ kind: "answer" as const, chunks: ["x ", "y"], chunkDelayMs: 400 })));
+    fakes.gemini.enqueue(
+      ...Array.from({ length: 4 }, () => ({ kind: "answer" as const, chunks: ["x ", "y"], chunkDelayMs: 400 }))
+    );
     const started = [];
     for (let index = 0; index < 4; index++) {
-      started.push(snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ", prompt: `Q${index}` })));
+      started.push(
+        snapshotOf(
+          await callTool(sessionId, "startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ", prompt: `Q${index}` })
+        )
+      );
     }
     const refused = await callTool(sessionId, "startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ", prompt: "Q4" });
     expect(refused.isError).toBe(true);
-    expect(refused.content[0]?.text).toMatch(/already running 4 analyses, the most it may run at once\. Wait for one to finish .* or cancel one \(cancelVideoAnalysis\)/);
+    expect(refused.content[0]?.text).toMatch(
+      /already running 4 analyses, the most it may run at once\. Wait for one to finish .* or cancel one \(cancelVideoAnalysis\)/
+    );
     await callTool(sessionId, "cancelVideoAnalysis", { jobId: started[0]!.jobId });
     const accepted = await callTool(sessionId, "startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ", prompt: "Q4" });
     expect(accepted.isError).toBeUndefined();

@@ -120,7 +120,9 @@ describe("fuzzing /mcp", () => {
     rejections.stop();
   });
 
-  it("answers JSON-RPC-shaped garbage in a session with replies or JSON-RPC refusals", { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
+  it("answers JSON-RPC-shaped garbage in a session with replies or JSON-RPC refusals", {
+    timeout: FUZZ_TEST_TIMEOUT_MS
+  }, async () => {
     await fuzz(
       fc.asyncProperty(jsonBody, async (body) => {
         const { text, value } = asSent(body);
@@ -154,7 +156,10 @@ describe("fuzzing /mcp", () => {
       fc.asyncProperty(
         fc.record({
           method: fc.constantFrom("POST", "GET", "DELETE"),
-          authorization: fc.oneof({ weight: 4, arbitrary: fc.constant(AUTH.Authorization) }, { weight: 1, arbitrary: badAuthorization }),
+          authorization: fc.oneof(
+            { weight: 4, arbitrary: fc.constant(AUTH.Authorization) },
+            { weight: 1, arbitrary: badAuthorization }
+          ),
           contentType: contentTypeHeader,
           accept: acceptHeader,
           protocolVersion: protocolVersionHeader,
@@ -162,7 +167,11 @@ describe("fuzzing /mcp", () => {
           sessionId: sessionIdHeader(sessionId),
           lastEventId: lastEventIdHeader(sessionId)
         }),
-        fc.constantFrom('{"jsonrpc":"2.0","id":1,"method":"ping"}', '{"jsonrpc":"2.0","method":"notifications/initialized"}', "[]"),
+        fc.constantFrom(
+          '{"jsonrpc":"2.0","id":1,"method":"ping"}',
+          '{"jsonrpc":"2.0","method":"notifications/initialized"}',
+          "[]"
+        ),
         async (h, body) => {
           const mcpSessionId = h.method === "DELETE" && h.sessionId === sessionId ? undefined : h.sessionId;
           const headers = headersOf({
@@ -203,7 +212,11 @@ describe("fuzzing /mcp", () => {
         jsonrpc: "2.0",
         id: "analyse",
         method: "tools/call",
-        params: { name: "analyzeRemoteVideo", arguments: { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }, _meta: { progressToken: 1 } }
+        params: {
+          name: "analyzeRemoteVideo",
+          arguments: { videoUrl: "https://youtu.be/dQw4w9WgXcQ" },
+          _meta: { progressToken: 1 }
+        }
       })
     });
     const messages = sseMessages(await analysed.text());

@@ -67,7 +67,9 @@ describe("fuzzing POST /messages", () => {
     await closeStreams(session.sessionId);
   });
 
-  it("accepts JSON-RPC-shaped garbage with 202 and replies on the stream in JSON-RPC", { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
+  it("accepts JSON-RPC-shaped garbage with 202 and replies on the stream in JSON-RPC", {
+    timeout: FUZZ_TEST_TIMEOUT_MS
+  }, async () => {
     await fuzz(
       fc.asyncProperty(jsonBody, async (body) => {
         const { text, value } = asSent(body);
@@ -94,7 +96,11 @@ describe("fuzzing POST /messages", () => {
         const answer = await response.text();
         expect(response.status, answer).toBeLessThan(500);
         if (response.status === 400) {
-          expect(JSON.parse(answer)).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: expect.any(Number), message: expect.any(String) } });
+          expect(JSON.parse(answer)).toMatchObject({
+            jsonrpc: "2.0",
+            id: null,
+            error: { code: expect.any(Number), message: expect.any(String) }
+          });
           expectJsonRpcReply(JSON.parse(answer), []);
         } else {
           expect(response.status).toBe(202);
@@ -108,7 +114,9 @@ describe("fuzzing POST /messages", () => {
     rejections.check();
   });
 
-  it("refuses bad headers and unknown sessions with 4xx JSON-RPC errors, never a 5xx", { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
+  it("refuses bad headers and unknown sessions with 4xx JSON-RPC errors, never a 5xx", {
+    timeout: FUZZ_TEST_TIMEOUT_MS
+  }, async () => {
     await fuzz(
       fc.asyncProperty(
         fc.record({
@@ -141,33 +149,39 @@ describe("fuzzing POST /messages", () => {
     rejections.check();
   });
 
-  it("opens, attaches to or refuses GET /sse whatever its sessionId and Last-Event-ID (400 for one that is no event id)", { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
+  it("opens, attaches to or refuses GET /sse whatever its sessionId and Last-Event-ID (400 for one that is no event id)", {
+    timeout: FUZZ_TEST_TIMEOUT_MS
+  }, async () => {
     await fuzz(
-      fc.asyncProperty(sessionIdHeader(session.sessionId), lastEventIdHeader(session.sessionId), async (sessionId, lastEventId) => {
-        const path = sessionId === undefined ? "/sse" : `/sse?sessionId=${encodeURIComponent(sessionId)}`;
-        const response = await authed(path, { headers: headersOf({ "Last-Event-ID": lastEventId }) });
-        const resumeAfter = lastEventId?.trim() ? parseEventId(lastEventId) : null;
-        if (resumeAfter === undefined) {
-          expectRefusalOnOtherRoute(response.status, await response.text());
-          expect(response.status).toBe(400);
-          return;
+      fc.asyncProperty(
+        sessionIdHeader(session.sessionId),
+        lastEventIdHeader(session.sessionId),
+        async (sessionId, lastEventId) => {
+          const path = sessionId === undefined ? "/sse" : `/sse?sessionId=${encodeURIComponent(sessionId)}`;
+          const response = await authed(path, { headers: headersOf({ "Last-Event-ID": lastEventId }) });
+          const resumeAfter = lastEventId?.trim() ? parseEventId(lastEventId) : null;
+          if (resumeAfter === undefined) {
+            expectRefusalOnOtherRoute(response.status, await response.text());
+            expect(response.status).toBe(400);
+            return;
+          }
+          const named = sessionId ?? resumeAfter?.sessionId;
+          if (named !== undefined && named !== session.sessionId) {
+            expectRefusalOnOtherRoute(response.status, await response.text());
+            expect(response.status).toBe(404);
+            return;
+          }
+          expect(response.status).toBe(200);
+          expect(response.headers.get("Content-Type")).toMatch(/^text\/event-stream/);
+          const opened = response.headers.get("Mcp-Session-Id")!;
+          expect(opened === session.sessionId).toBe(named !== undefined);
+          const stream = new SseReader(response.body!);
+          expect(await stream.next()).toMatchObject({ type: "event", event: "ready" });
+          await stream.cancel();
+          // A stream the test opened on a new session holds that object; close it from inside.
+          if (opened !== session.sessionId) await closeStreams(opened);
         }
-        const named = sessionId ?? resumeAfter?.sessionId;
-        if (named !== undefined && named !== session.sessionId) {
-          expectRefusalOnOtherRoute(response.status, await response.text());
-          expect(response.status).toBe(404);
-          return;
-        }
-        expect(response.status).toBe(200);
-        expect(response.headers.get("Content-Type")).toMatch(/^text\/event-stream/);
-        const opened = response.headers.get("Mcp-Session-Id")!;
-        expect(opened === session.sessionId).toBe(named !== undefined);
-        const stream = new SseReader(response.body!);
-        expect(await stream.next()).toMatchObject({ type: "event", event: "ready" });
-        await stream.cancel();
-        // A stream the test opened on a new session holds that object; close it from inside.
-        if (opened !== session.sessionId) await closeStreams(opened);
-      }),
+      ),
       50
     );
     rejections.check();

@@ -40,7 +40,13 @@ function countIds(ids: readonly JsonRpcId[]): Map<string, number> {
 
 /** True for an element that must get a reply: it names a method and carries a usable id. */
 function wantsReply(message: unknown): boolean {
-  return typeof message === "object" && message !== null && !Array.isArray(message) && "method" in message && echoableId(message) !== null;
+  return (
+    typeof message === "object" &&
+    message !== null &&
+    !Array.isArray(message) &&
+    "method" in message &&
+    echoableId(message) !== null
+  );
 }
 
 /**
@@ -109,7 +115,9 @@ describe("fuzzing POST /rpc", () => {
     rejections.check();
   });
 
-  it("answers JSON-RPC-shaped garbage on a session, each request under its own id", { timeout: FUZZ_TEST_TIMEOUT_MS }, async () => {
+  it("answers JSON-RPC-shaped garbage on a session, each request under its own id", {
+    timeout: FUZZ_TEST_TIMEOUT_MS
+  }, async () => {
     await fuzz(
       fc.asyncProperty(jsonBody, fc.boolean(), async (body, inQuery) => {
         const { text, value } = asSent(body);
@@ -175,18 +183,29 @@ describe("fuzzing POST /rpc", () => {
   });
 
   it("leaves the session working: tools/list answers and an analysis completes", async () => {
-    const listed = (await (await postJson("/rpc", { jsonrpc: "2.0", id: "after", method: "tools/list" }, { "Mcp-Session-Id": session.sessionId })).json()) as {
+    const listed = (await (
+      await postJson("/rpc", { jsonrpc: "2.0", id: "after", method: "tools/list" }, { "Mcp-Session-Id": session.sessionId })
+    ).json()) as {
       result: { tools: { name: string }[] };
     };
     expect(listed.result.tools.map((tool) => tool.name)).toContain("analyzeRemoteVideo");
-    const result = await callTool(session.sessionId, "analyzeRemoteVideo", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }, { progressToken: "after" });
+    const result = await callTool(
+      session.sessionId,
+      "analyzeRemoteVideo",
+      { videoUrl: "https://youtu.be/dQw4w9WgXcQ" },
+      { progressToken: "after" }
+    );
     expect(result.isError).toBeUndefined();
     expect(result.content[0]?.text).toBe("The video shows a cat at 00:05 and a dog at 01:10.");
     // Everything the fuzzing sent to the session's stream was well-formed JSON-RPC, up to this call's last progress.
     for (;;) {
       const message = await session.sse.nextMessage(5_000);
       expectJsonRpcServerMessage(message, []);
-      if ((message.params as { progressToken?: unknown; message?: unknown } | undefined)?.progressToken === "after" && (message.params as { message?: unknown }).message === "done") break;
+      if (
+        (message.params as { progressToken?: unknown; message?: unknown } | undefined)?.progressToken === "after" &&
+        (message.params as { message?: unknown }).message === "done"
+      )
+        break;
     }
     rejections.check();
   });

@@ -40,7 +40,11 @@ function jsonAnswer(value: unknown): GenerateBehavior {
 describe("summarizeVideo", () => {
   it("asks for JSON following the chapters schema and returns it as structured content and text", async () => {
     fakes.gemini.enqueue(jsonAnswer(CHAPTERS));
-    const result = await callTool(await openIdleSession(), "summarizeVideo", { videoUrl: YOUTUBE_URL, maxChapters: 5, focus: "the animals" });
+    const result = await callTool(await openIdleSession(), "summarizeVideo", {
+      videoUrl: YOUTUBE_URL,
+      maxChapters: 5,
+      focus: "the animals"
+    });
     expect(result.isError).toBeUndefined();
     const body = sentBody();
     expect(body.generationConfig).toEqual({
@@ -73,14 +77,28 @@ describe("summarizeVideo", () => {
 
   it("passes the clip and resolution options with the schema", async () => {
     fakes.gemini.enqueue(jsonAnswer(CHAPTERS));
-    await callTool(await openIdleSession(), "summarizeVideo", { videoUrl: YOUTUBE_URL, endOffset: "5:00", mediaResolution: "medium" });
-    const body = sentBody() as unknown as { contents: { parts: { videoMetadata?: unknown }[] }[]; generationConfig: Record<string, unknown> };
+    await callTool(await openIdleSession(), "summarizeVideo", {
+      videoUrl: YOUTUBE_URL,
+      endOffset: "5:00",
+      mediaResolution: "medium"
+    });
+    const body = sentBody() as unknown as {
+      contents: { parts: { videoMetadata?: unknown }[] }[];
+      generationConfig: Record<string, unknown>;
+    };
     expect(body.contents[0]!.parts[0]!.videoMetadata).toEqual({ endOffset: "300s" });
-    expect(body.generationConfig).toMatchObject({ mediaResolution: "MEDIA_RESOLUTION_MEDIUM", responseMimeType: "application/json" });
+    expect(body.generationConfig).toMatchObject({
+      mediaResolution: "MEDIA_RESOLUTION_MEDIUM",
+      responseMimeType: "application/json"
+    });
   });
 
   it.each([
-    ["JSON that misses a field", { title: "t", summary: "s" }, /Gemini's chapters answer did not follow the schema at chapters: .*Try again\./],
+    [
+      "JSON that misses a field",
+      { title: "t", summary: "s" },
+      /Gemini's chapters answer did not follow the schema at chapters: .*Try again\./
+    ],
     ["a wrong type", { ...CHAPTERS, chapters: "none" }, /did not follow the schema at chapters/]
   ])("fails clearly on %s", async (_name, answer, expected) => {
     fakes.gemini.enqueue(jsonAnswer(answer));
@@ -93,7 +111,9 @@ describe("summarizeVideo", () => {
     fakes.gemini.enqueue({ kind: "answer", chunks: ['{"title": "t", "summ'], finishReason: "MAX_TOKENS" });
     const result = await callTool(await openIdleSession(), "summarizeVideo", { videoUrl: YOUTUBE_URL, maxOutputTokens: 100 });
     expect(result.isError).toBe(true);
-    expect(result.content[0]?.text).toMatch(/reached the maxOutputTokens of 100 before finishing the answer \(finish reason MAX_TOKENS\)\. Raise maxOutputTokens/);
+    expect(result.content[0]?.text).toMatch(
+      /reached the maxOutputTokens of 100 before finishing the answer \(finish reason MAX_TOKENS\)\. Raise maxOutputTokens/
+    );
   });
 });
 
@@ -133,10 +153,16 @@ describe("transcribeVideo", () => {
 
 describe("Gemini's refusals and failures, explained", () => {
   it.each([
-    ["SAFETY", /stopped because its safety filters stopped the answer \(finish reason SAFETY\)\. Rephrase the prompt, or analyse another part/],
+    [
+      "SAFETY",
+      /stopped because its safety filters stopped the answer \(finish reason SAFETY\)\. Rephrase the prompt, or analyse another part/
+    ],
     ["RECITATION", /too close to copyrighted material \(recitation\).*in your own words/],
     ["PROHIBITED_CONTENT", /flagged as prohibited content \(finish reason PROHIBITED_CONTENT\)\. This video cannot be analysed/],
-    ["MAX_TOKENS", /reached the model's output limit before finishing the answer \(finish reason MAX_TOKENS\)\. Raise maxOutputTokens/]
+    [
+      "MAX_TOKENS",
+      /reached the model's output limit before finishing the answer \(finish reason MAX_TOKENS\)\. Raise maxOutputTokens/
+    ]
   ])("an answer stopped for %s with no text", async (finishReason, expected) => {
     fakes.gemini.enqueue({ kind: "stopped", finishReason });
     const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL });
@@ -152,13 +178,20 @@ describe("Gemini's refusals and failures, explained", () => {
       "The video shows a c",
       "Note: the answer may be incomplete. Gemini reached the maxOutputTokens of 8 before finishing the answer (finish reason MAX_TOKENS). Raise maxOutputTokens, ask for a shorter answer, or analyse a clip (startOffset/endOffset)."
     ]);
-    expect(result.structuredContent).toMatchObject({ finishReason: "MAX_TOKENS", result: { note: expect.stringMatching(/^Note: /) } });
+    expect(result.structuredContent).toMatchObject({
+      finishReason: "MAX_TOKENS",
+      result: { note: expect.stringMatching(/^Note: /) }
+    });
   });
 
   it.each([
     [
       "a video Gemini cannot read (400)",
-      { httpStatus: 400, status: "INVALID_ARGUMENT", message: "Request contains an invalid argument: the video file is not supported." },
+      {
+        httpStatus: 400,
+        status: "INVALID_ARGUMENT",
+        message: "Request contains an invalid argument: the video file is not supported."
+      },
       /Gemini API error 400 \(INVALID_ARGUMENT: .*\)\. Gemini could not read the video: check that it is a public, playable video/
     ],
     [

@@ -23,31 +23,48 @@ function rpcPing(host: string, headers: Record<string, string> = {}): Request {
 }
 
 describe("Host check on a server that listens on loopback", () => {
-  it.each(["127.0.0.1:8787", "localhost:8787", "[::1]:8787", "127.0.0.1", "LOCALHOST:8787", "localhost.:8787", "mcp.localhost:8787", "127.1.2.3:9000"])(
-    "answers a request to %s",
-    async (host) => {
-      const response = await worker.fetch(rpcPing(host), loopbackServer);
-      expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ jsonrpc: "2.0", id: 1, result: {} });
-    }
-  );
+  it.each([
+    "127.0.0.1:8787",
+    "localhost:8787",
+    "[::1]:8787",
+    "127.0.0.1",
+    "LOCALHOST:8787",
+    "localhost.:8787",
+    "mcp.localhost:8787",
+    "127.1.2.3:9000"
+  ])("answers a request to %s", async (host) => {
+    const response = await worker.fetch(rpcPing(host), loopbackServer);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ jsonrpc: "2.0", id: 1, result: {} });
+  });
 
-  it.each(["evil.example", "evil.example:8787", "127.0.0.1.nip.io:8787", "localhost.evil.example", "10.0.0.5:8787", "[::ffff:7f00:1]:8787"])(
-    "refuses a request to %s with a JSON-RPC 403 on /rpc, before auth",
-    async (host) => {
-      const response = await worker.fetch(reaching(host, "/rpc", { method: "POST", body: PING }), loopbackServer);
-      await expectJsonRpcRefusal(response, 403, "host_not_allowed");
-      expect(response.headers.get("Access-Control-Allow-Origin")).toBeNull();
-    }
-  );
+  it.each([
+    "evil.example",
+    "evil.example:8787",
+    "127.0.0.1.nip.io:8787",
+    "localhost.evil.example",
+    "10.0.0.5:8787",
+    "[::ffff:7f00:1]:8787"
+  ])("refuses a request to %s with a JSON-RPC 403 on /rpc, before auth", async (host) => {
+    const response = await worker.fetch(reaching(host, "/rpc", { method: "POST", body: PING }), loopbackServer);
+    await expectJsonRpcRefusal(response, 403, "host_not_allowed");
+    expect(response.headers.get("Access-Control-Allow-Origin")).toBeNull();
+  });
 
   it.each(["/sse", "/health", "/nope"])("refuses a non-loopback Host on %s with a JSON 403", async (path) => {
-    await expectJsonRefusal(await worker.fetch(reaching("evil.example:8787", path, { headers: AUTH }), loopbackServer), 403, "host_not_allowed");
+    await expectJsonRefusal(
+      await worker.fetch(reaching("evil.example:8787", path, { headers: AUTH }), loopbackServer),
+      403,
+      "host_not_allowed"
+    );
   });
 
   it("refuses a CORS preflight to a non-loopback Host", async () => {
     const response = await worker.fetch(
-      reaching("evil.example:8787", "/mcp", { method: "OPTIONS", headers: { Origin: "http://evil.example:8787", "Access-Control-Request-Method": "POST" } }),
+      reaching("evil.example:8787", "/mcp", {
+        method: "OPTIONS",
+        headers: { Origin: "http://evil.example:8787", "Access-Control-Request-Method": "POST" }
+      }),
       loopbackServer
     );
     expect(response.status).toBe(403);
@@ -75,7 +92,11 @@ describe("Host check on a server that listens on loopback", () => {
           jsonrpc: "2.0",
           id: 1,
           method: "initialize",
-          params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "conformance-dns-rebinding-test", version: "1.0.0" } }
+          params: {
+            protocolVersion: "2025-11-25",
+            capabilities: {},
+            clientInfo: { name: "conformance-dns-rebinding-test", version: "1.0.0" }
+          }
         })
       });
     await expectJsonRpcRefusal(await worker.fetch(initialize("evil.example.com"), loopbackServer), 403, "host_not_allowed");

@@ -26,7 +26,11 @@ describe("session expiry", () => {
     await idleFor(session.sessionId, DAY_MS + 1000);
     expect(await runDurableObjectAlarm(sessionStub(session.sessionId))).toBe(true);
     const stored = await runInDurableObject(sessionStub(session.sessionId), (_instance, state) =>
-      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name != 'sqlite_sequence'").toArray()
+      state.storage.sql
+        .exec(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name != 'sqlite_sequence'"
+        )
+        .toArray()
     );
     expect(stored).toEqual([]);
     const response = await postJson(session.endpoint, { jsonrpc: "2.0", id: 1, method: "ping" });
@@ -56,7 +60,11 @@ describe("session expiry", () => {
     await idleFor(sessionId, DAY_MS + 1000);
     await runDurableObjectAlarm(sessionStub(sessionId));
     const stored = await runInDurableObject(sessionStub(sessionId), (_instance, state) =>
-      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name != 'sqlite_sequence'").toArray()
+      state.storage.sql
+        .exec(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name != 'sqlite_sequence'"
+        )
+        .toArray()
     );
     expect(stored).toEqual([]);
   });

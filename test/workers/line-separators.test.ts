@@ -68,7 +68,9 @@ describe("line separators on the wire", () => {
     await postJson(`/messages?sessionId=${sessionId}`, { jsonrpc: "2.0", id: TRICKY, method: "ping" });
     const live = await readUntil(response, (text) => text.includes('"result"'));
     await closeStreams(sessionId);
-    const replay = await readUntil(await authed("/sse", { headers: { "Last-Event-ID": `${sessionId}-0` } }), (text) => text.includes('"result"'));
+    const replay = await readUntil(await authed("/sse", { headers: { "Last-Event-ID": `${sessionId}-0` } }), (text) =>
+      text.includes('"result"')
+    );
     await closeStreams(sessionId);
     for (const text of [live, replay]) {
       expect(text).not.toMatch(RAW_SEPARATOR);
@@ -86,7 +88,11 @@ describe("line separators on the wire", () => {
         jsonrpc: "2.0",
         id: 2,
         method: "tools/call",
-        params: { name: "analyzeRemoteVideo", arguments: { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }, _meta: { progressToken: TRICKY } }
+        params: {
+          name: "analyzeRemoteVideo",
+          arguments: { videoUrl: "https://youtu.be/dQw4w9WgXcQ" },
+          _meta: { progressToken: TRICKY }
+        }
       },
       headers
     );
@@ -96,6 +102,8 @@ describe("line separators on the wire", () => {
     expect(dataOf(ping)).toContainEqual({ jsonrpc: "2.0", id: TRICKY, result: {} });
     const progress = dataOf(analysis).filter((message) => (message as { method?: string }).method === "notifications/progress");
     expect(progress.length).toBeGreaterThan(0);
-    expect(progress.every((message) => (message as { params: { progressToken: unknown } }).params.progressToken === TRICKY)).toBe(true);
+    expect(progress.every((message) => (message as { params: { progressToken: unknown } }).params.progressToken === TRICKY)).toBe(
+      true
+    );
   });
 });

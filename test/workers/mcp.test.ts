@@ -70,10 +70,19 @@ describe("/mcp Streamable HTTP", () => {
     expect(summary.structuredContent).toMatchObject(chapters);
     const transcribed = await client.callTool({ name: "transcribeVideo", arguments: { videoUrl } });
     expect(transcribed.structuredContent).toMatchObject(transcript);
-    expect([first, followUp, summary, transcribed].map((result) => result.isError ?? false)).toEqual([false, false, false, false]);
-    const fps = fake.generateRequests().map(
-      (request) => (request.body as { contents: { parts: { videoMetadata?: { fps?: number } }[] }[] }).contents[0]!.parts[0]!.videoMetadata?.fps
-    );
+    expect([first, followUp, summary, transcribed].map((result) => result.isError ?? false)).toEqual([
+      false,
+      false,
+      false,
+      false
+    ]);
+    const fps = fake
+      .generateRequests()
+      .map(
+        (request) =>
+          (request.body as { contents: { parts: { videoMetadata?: { fps?: number } }[] }[] }).contents[0]!.parts[0]!.videoMetadata
+            ?.fps
+      );
     expect(fps).toEqual([1.5, 1.5, undefined, undefined]);
   });
 
@@ -179,7 +188,11 @@ describe("/mcp resumption", () => {
         jsonrpc: "2.0",
         id: 2,
         method: "tools/call",
-        params: { name: "analyzeRemoteVideo", arguments: { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }, _meta: { progressToken: 7 } }
+        params: {
+          name: "analyzeRemoteVideo",
+          arguments: { videoUrl: "https://youtu.be/dQw4w9WgXcQ" },
+          _meta: { progressToken: 7 }
+        }
       })
     });
     const first = new SseReader(post.body!);
@@ -251,7 +264,11 @@ describe("/mcp JSON-RPC errors", () => {
   ])("answers %s with -32602, as /rpc does", async (_name, request) => {
     const { client, transport } = await connect();
     open.push(client);
-    const response = await call("/mcp", { method: "POST", headers: headers(transport.sessionId!), body: JSON.stringify(request) });
+    const response = await call("/mcp", {
+      method: "POST",
+      headers: headers(transport.sessionId!),
+      body: JSON.stringify(request)
+    });
     expect(response.status).toBe(200);
     const reply = new SseReader(response.body!);
     let frame = await reply.nextEvent();

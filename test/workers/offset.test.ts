@@ -17,9 +17,12 @@ describe("video offsets", () => {
     );
   });
 
-  it.each(["", "s", "1:2:3:4", "-5", "1m-2s", "01:60", "1:60:00", "5 minutes", "NaN", "Infinity", "0x10"])("refuses %j", (text) => {
-    expect(parseOffset(text)).toBeUndefined();
-  });
+  it.each(["", "s", "1:2:3:4", "-5", "1m-2s", "01:60", "1:60:00", "5 minutes", "NaN", "Infinity", "0x10"])(
+    "refuses %j",
+    (text) => {
+      expect(parseOffset(text)).toBeUndefined();
+    }
+  );
 
   it.each([
     ["seconds", "9".repeat(400)],

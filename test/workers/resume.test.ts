@@ -135,12 +135,21 @@ describe("a malformed Last-Event-ID", () => {
     await closeStreams(sessionId);
   });
 
-  it.each(["garbage", `${SESSION}-m5`, `${SESSION}-1`])("on GET /mcp (%s) gets a JSON-RPC 400 from the SDK", async (lastEventId) => {
-    const sessionId = await initializeMcpSession();
-    const response = await authed("/mcp", { headers: { "Mcp-Session-Id": sessionId, Accept: "text/event-stream", "Last-Event-ID": lastEventId } });
-    expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32000, message: "Invalid event ID format" } });
-  });
+  it.each(["garbage", `${SESSION}-m5`, `${SESSION}-1`])(
+    "on GET /mcp (%s) gets a JSON-RPC 400 from the SDK",
+    async (lastEventId) => {
+      const sessionId = await initializeMcpSession();
+      const response = await authed("/mcp", {
+        headers: { "Mcp-Session-Id": sessionId, Accept: "text/event-stream", "Last-Event-ID": lastEventId }
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({
+        jsonrpc: "2.0",
+        id: null,
+        error: { code: -32000, message: "Invalid event ID format" }
+      });
+    }
+  );
 });
 
 describe("isolation", () => {

@@ -28,7 +28,9 @@ describe("retryDelayMs", () => {
   });
 
   it("does not wait for a server that asks for more than two minutes", () => {
-    const body = googleError(429, "RESOURCE_EXHAUSTED", [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "3600s" }]);
+    const body = googleError(429, "RESOURCE_EXHAUSTED", [
+      { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "3600s" }
+    ]);
     expect(retryDelayMs(new ApiError({ status: 429, message: body }), 1)).toBeUndefined();
   });
 });

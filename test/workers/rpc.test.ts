@@ -33,7 +33,10 @@ describe("POST /rpc", () => {
     const response = await rpc({ jsonrpc: "2.0", id: 7, method: "tools/list" });
     expect(response.status).toBe(200);
     expect(response.headers.get("Content-Type")).toMatch(/^application\/json/);
-    const body = (await response.json()) as { id: number; result: { tools: { name: string; inputSchema: { required: string[] } }[] } };
+    const body = (await response.json()) as {
+      id: number;
+      result: { tools: { name: string; inputSchema: { required: string[] } }[] };
+    };
     expect(body.id).toBe(7);
     const tool = body.result.tools.find((t) => t.name === "analyzeRemoteVideo");
     expect(tool?.inputSchema.required).toEqual(["videoUrl"]);
@@ -43,10 +46,7 @@ describe("POST /rpc", () => {
     const session = await openSession();
     for (const method of ["tools/list", "ping"]) {
       const request = { jsonrpc: "2.0", id: "same", method };
-      const [alone, inSession] = await Promise.all([
-        rpc(request),
-        rpc(request, { "Mcp-Session-Id": session.sessionId })
-      ]);
+      const [alone, inSession] = await Promise.all([rpc(request), rpc(request, { "Mcp-Session-Id": session.sessionId })]);
       expect(alone.status).toBe(200);
       expect(await alone.json()).toEqual(await inSession.json());
     }
@@ -54,9 +54,13 @@ describe("POST /rpc", () => {
   });
 
   it("answers each session-less tools/list with its own id (the list itself is computed once)", async () => {
-    const replies = (await Promise.all([rpc({ jsonrpc: "2.0", id: 41, method: "tools/list" }), rpc({ jsonrpc: "2.0", id: "b", method: "tools/list" })]).then(
-      (responses) => Promise.all(responses.map((response) => response.json()))
-    )) as { id: unknown; result: { tools: unknown[] } }[];
+    const replies = (await Promise.all([
+      rpc({ jsonrpc: "2.0", id: 41, method: "tools/list" }),
+      rpc({ jsonrpc: "2.0", id: "b", method: "tools/list" })
+    ]).then((responses) => Promise.all(responses.map((response) => response.json())))) as {
+      id: unknown;
+      result: { tools: unknown[] };
+    }[];
     expect(replies.map((reply) => reply.id)).toEqual([41, "b"]);
     expect(replies[0]!.result).toEqual(replies[1]!.result);
     expect(replies[0]!.result.tools).toHaveLength(8);
@@ -76,11 +80,11 @@ describe("POST /rpc", () => {
 
   it("tools/call sends the YouTube link to Gemini as fileData and returns its text", async () => {
     const response = await rpc(callAnalyze({ videoUrl: YOUTUBE_URL, prompt: "What animals appear?" }));
-    const body = await analyzeReply<{ id: number; result: { content: { type: string; text: string }[]; isError?: boolean } }>(response);
+    const body = await analyzeReply<{ id: number; result: { content: { type: string; text: string }[]; isError?: boolean } }>(
+      response
+    );
     expect(body.result.isError).toBeUndefined();
-    expect(body.result.content).toEqual([
-      { type: "text", text: "The video shows a cat at 00:05 and a dog at 01:10." }
-    ]);
+    expect(body.result.content).toEqual([{ type: "text", text: "The video shows a cat at 00:05 and a dog at 01:10." }]);
     const [sent] = fake.generateRequests();
     expect(sent?.path).toBe("/v1beta/models/gemini-test-flash:streamGenerateContent");
     expect(sent?.search).toBe("?alt=sse");
@@ -105,20 +109,22 @@ describe("POST /rpc", () => {
   });
 
   it.each([
-    [
-      "an invalid API key",
-      geminiErrors.invalidApiKey(),
-      /Gemini API error 400 \(INVALID_ARGUMENT: API key not valid/
-    ],
+    ["an invalid API key", geminiErrors.invalidApiKey(), /Gemini API error 400 \(INVALID_ARGUMENT: API key not valid/],
     [
       "an unknown model",
       { kind: "error", httpStatus: 404, status: "NOT_FOUND", message: "models/gemini-test-flash is not found" },
       /Gemini API error 404 \(NOT_FOUND: .*Check the model name/
     ],
-    ["a blocked prompt", { kind: "blocked", blockReason: "SAFETY" }, /refused the request because its safety filters flagged the prompt \(block reason SAFETY\)/]
+    [
+      "a blocked prompt",
+      { kind: "blocked", blockReason: "SAFETY" },
+      /refused the request because its safety filters flagged the prompt \(block reason SAFETY\)/
+    ]
   ] as const)("turns %s into a readable tool error", async (_name, behavior, expected) => {
     fake.enqueue(behavior);
-    const body = await analyzeReply<{ result: { content: { text: string }[]; isError: boolean } }>(await rpc(callAnalyze({ videoUrl: YOUTUBE_URL })));
+    const body = await analyzeReply<{ result: { content: { text: string }[]; isError: boolean } }>(
+      await rpc(callAnalyze({ videoUrl: YOUTUBE_URL }))
+    );
     expect(body.result.isError).toBe(true);
     expect(body.result.content[0]?.text).toMatch(expected);
     expect(body.result.content[0]?.text).not.toMatch(/\n\s+at /);
@@ -142,7 +148,9 @@ describe("POST /rpc", () => {
   });
 
   it("reports bad tool arguments as a tool error naming the field", async () => {
-    const body = await analyzeReply<{ result: { content: { text: string }[]; isError: boolean } }>(await rpc(callAnalyze({ videoUrl: "ftp://x/y.mp4" })));
+    const body = await analyzeReply<{ result: { content: { text: string }[]; isError: boolean } }>(
+      await rpc(callAnalyze({ videoUrl: "ftp://x/y.mp4" }))
+    );
     expect(body.result.isError).toBe(true);
     expect(body.result.content[0]?.text).toMatch(/videoUrl must use http or https/);
   });
@@ -176,17 +184,17 @@ describe("POST /rpc", () => {
 
   it("accepts the session id as ?sessionId= too", async () => {
     const session = await openSession();
-    const response = await postJson(`/rpc?sessionId=${session.sessionId}`, callAnalyze({ videoUrl: YOUTUBE_URL }, 1, { progressToken: 9 }));
+    const response = await postJson(
+      `/rpc?sessionId=${session.sessionId}`,
+      callAnalyze({ videoUrl: YOUTUBE_URL }, 1, { progressToken: 9 })
+    );
     expect(response.status).toBe(200);
     expect(await session.sse.nextMessage()).toMatchObject({ method: "notifications/progress", params: { progressToken: 9 } });
     await session.sse.cancel();
   });
 
   it("keeps concurrent calls that reuse one id apart", async () => {
-    fake.enqueue(
-      { kind: "answer", chunks: ["first answer"], chunkDelayMs: 200 },
-      { kind: "answer", chunks: ["second answer"] }
-    );
+    fake.enqueue({ kind: "answer", chunks: ["first answer"], chunkDelayMs: 200 }, { kind: "answer", chunks: ["second answer"] });
     const [slow, fast] = await Promise.all([
       rpc(callAnalyze({ videoUrl: YOUTUBE_URL }, 1)),
       new Promise((resolve) => setTimeout(resolve, 50)).then(() => rpc(callAnalyze({ videoUrl: YOUTUBE_URL }, 1)))
@@ -219,7 +227,11 @@ describe("POST /rpc JSON-RPC errors", () => {
   it("answers a body that is not JSON with -32700 and HTTP 400", async () => {
     const response = await rpc("{not json");
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ jsonrpc: "2.0", id: null, error: { code: -32700, message: expect.stringMatching(/Parse error/) } });
+    expect(await response.json()).toEqual({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: -32700, message: expect.stringMatching(/Parse error/) }
+    });
   });
 
   it.each([
@@ -259,7 +271,10 @@ describe("POST /rpc JSON-RPC errors", () => {
     ["tools/call with array arguments", { name: "analyzeRemoteVideo", arguments: [] }]
   ])("answers %s with -32602", async (_name, params) => {
     const response = await rpc({ jsonrpc: "2.0", id: 9, method: "tools/call", params });
-    expect(await response.json()).toMatchObject({ id: 9, error: { code: -32602, message: expect.stringMatching(/Invalid params for tools\/call/) } });
+    expect(await response.json()).toMatchObject({
+      id: 9,
+      error: { code: -32602, message: expect.stringMatching(/Invalid params for tools\/call/) }
+    });
   });
 
   it("answers a batch with one reply per request, in order, and none for notifications", async () => {

@@ -40,7 +40,9 @@ describe("TransferWatchdog", () => {
     const trickle = async () => {
       for (;;) await watchdog.read(sleep(100));
     };
-    await expect(trickle()).rejects.toThrow(/^The download from trickle\.example took longer than 1 s \(SOURCE_TOTAL_TIMEOUT_SECONDS\)/);
+    await expect(trickle()).rejects.toThrow(
+      /^The download from trickle\.example took longer than 1 s \(SOURCE_TOTAL_TIMEOUT_SECONDS\)/
+    );
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(590);
     expect(Date.now() - startedAt).toBeLessThan(2000);
   });
@@ -57,7 +59,9 @@ describe("a video host that misbehaves", () => {
     expect(fakes.gemini.uploads.size).toBe(0);
   });
 
-  it("fails the job when the host stops sending mid-download, within SOURCE_IDLE_TIMEOUT_SECONDS", { timeout: 20_000 }, async () => {
+  it("fails the job when the host stops sending mid-download, within SOURCE_IDLE_TIMEOUT_SECONDS", {
+    timeout: 20_000
+  }, async () => {
     const videoUrl = fakes.videos.add("/stall.mp4", { size: 20 * MiB, stallAfterBytes: 9 * MiB });
     const startedAt = Date.now();
     const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl });

@@ -26,9 +26,7 @@ describe("GET /sse", () => {
       text += decoder.decode(value, { stream: true });
     }
     while (!text.endsWith("\n\n")) text += decoder.decode((await reader.read()).value);
-    expect(text).toBe(
-      `event: ready\ndata: "ok"\n\n: keep-alive\n\nevent: endpoint\ndata: /messages?sessionId=${sessionId}\n\n`
-    );
+    expect(text).toBe(`event: ready\ndata: "ok"\n\n: keep-alive\n\nevent: endpoint\ndata: /messages?sessionId=${sessionId}\n\n`);
     await reader.cancel();
   });
 

@@ -10,14 +10,25 @@ const YOUTUBE_URL = "https://youtu.be/dQw4w9WgXcQ";
 const GEMINI_3_FLASH_LIMIT = 1_048_576;
 
 /** Analyses an uploaded video `durationSeconds` long; the prompt "Q?" is 1 token. */
-async function analyseUpload(durationSeconds: number, args: Record<string, unknown> = {}, sessionId?: string): Promise<ToolResult> {
+async function analyseUpload(
+  durationSeconds: number,
+  args: Record<string, unknown> = {},
+  sessionId?: string
+): Promise<ToolResult> {
   fakes.gemini.enqueueFiles({ pollsBeforeDone: 0, durationSeconds });
   const videoUrl = fakes.videos.add(`/video-${durationSeconds}-${Math.random()}.mp4`, { size: MiB });
-  return callTool(sessionId ?? (await openIdleSession()), "analyzeRemoteVideo", { videoUrl, prompt: "Q?", ...args }, sessionId ? { progressToken: "p" } : undefined);
+  return callTool(
+    sessionId ?? (await openIdleSession()),
+    "analyzeRemoteVideo",
+    { videoUrl, prompt: "Q?", ...args },
+    sessionId ? { progressToken: "p" } : undefined
+  );
 }
 
 /** Runs `call` on a session with a stream open, and returns its result and every progress message. */
-async function withProgress(call: (sessionId: string) => Promise<ToolResult>): Promise<{ result: ToolResult; messages: string[] }> {
+async function withProgress(
+  call: (sessionId: string) => Promise<ToolResult>
+): Promise<{ result: ToolResult; messages: string[] }> {
   const opened = await openSession();
   const result = call(opened.sessionId);
   const messages: string[] = [];
@@ -45,7 +56,11 @@ describe("input tokens counted by Gemini before it watches", () => {
     });
     expect(counted!.path).toBe("/v1beta/models/gemini-test-flash:countTokens");
     expect(counted!.body).toEqual({
-      generateContentRequest: { model: "models/gemini-test-flash", contents: sent.contents, generationConfig: sent.generationConfig }
+      generateContentRequest: {
+        model: "models/gemini-test-flash",
+        contents: sent.contents,
+        generationConfig: sent.generationConfig
+      }
     });
     expect(result.structuredContent).toMatchObject({
       status: "done",
@@ -65,26 +80,42 @@ describe("input tokens counted by Gemini before it watches", () => {
     const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL, prompt: "Q?" });
     // The fake's YouTube video is 213 s; gemini-test-flash counts at Gemini 2.5's rates.
     const tokens = 213 * 258 + 213 * 32 + 1;
-    expect(result.structuredContent).toMatchObject({ countedInputTokens: tokens, tokenCountSource: "countTokens", usage: { inputTokens: tokens } });
+    expect(result.structuredContent).toMatchObject({
+      countedInputTokens: tokens,
+      tokenCountSource: "countTokens",
+      usage: { inputTokens: tokens }
+    });
     expect(result.structuredContent).not.toHaveProperty("estimatedInputTokens");
     expect(fakes.gemini.countTokensRequests()[0]?.body).toMatchObject({
-      generateContentRequest: { contents: [{ parts: [{ fileData: { fileUri: "https://www.youtube.com/watch?v=dQw4w9WgXcQ" } }, { text: "Q?" }] }] }
+      generateContentRequest: {
+        contents: [{ parts: [{ fileData: { fileUri: "https://www.youtube.com/watch?v=dQw4w9WgXcQ" } }, { text: "Q?" }] }]
+      }
     });
   });
 
   it.each<[string, CountTokensBehavior, RegExp]>([
     ["a 500", geminiErrors.internal(), /^Gemini API error 500 \(INTERNAL: An internal error/],
-    ["a 400", geminiErrors.invalidArgument("generate_content_request.contents", "Invalid content."), /^Gemini API error 400 \(INVALID_ARGUMENT: Invalid content\.\)/],
+    [
+      "a 400",
+      geminiErrors.invalidArgument("generate_content_request.contents", "Invalid content."),
+      /^Gemini API error 400 \(INVALID_ARGUMENT: Invalid content\.\)/
+    ],
     ["a 429", geminiErrors.quotaExceeded("30s"), /^Gemini API error 429 \(RESOURCE_EXHAUSTED/],
     ["an answer without a count", { kind: "count", totalTokens: 0 }, /countTokens answered without a token count/]
   ])("falls back to the published rates when countTokens fails with %s, and says so", async (_name, failure, expected) => {
     fakes.gemini.enqueueCountTokens(failure);
     const { result, messages } = await withProgress((sessionId) => analyseUpload(600, {}, sessionId));
     const estimate = 600 * 258 + 600 * 32 + 1;
-    expect(result.structuredContent).toMatchObject({ status: "done", estimatedInputTokens: estimate, tokenCountSource: "estimate" });
+    expect(result.structuredContent).toMatchObject({
+      status: "done",
+      estimatedInputTokens: estimate,
+      tokenCountSource: "estimate"
+    });
     expect(result.structuredContent).not.toHaveProperty("countedInputTokens");
     expect(result.structuredContent!.tokenCountError).toMatch(expected);
-    expect(messages).toContain("Gemini is watching the video (about 174,001 input tokens at Gemini 2.5 rates; Gemini could not count them)");
+    expect(messages).toContain(
+      "Gemini is watching the video (about 174,001 input tokens at Gemini 2.5 rates; Gemini could not count them)"
+    );
     expect(fakes.gemini.generateRequests()).toHaveLength(1);
   });
 
@@ -100,7 +131,10 @@ describe("input tokens counted by Gemini before it watches", () => {
   ])("estimates %s at %s resolution at %i tokens a frame", async (model, mediaResolution, perFrame) => {
     fakes.gemini.enqueueCountTokens(geminiErrors.overloaded());
     const result = await analyseUpload(600, { model, ...(mediaResolution ? { mediaResolution } : {}) });
-    expect(result.structuredContent).toMatchObject({ estimatedInputTokens: 600 * perFrame + 600 * 32 + 1, tokenCountSource: "estimate" });
+    expect(result.structuredContent).toMatchObject({
+      estimatedInputTokens: 600 * perFrame + 600 * 32 + 1,
+      tokenCountSource: "estimate"
+    });
   });
 
   it("counts only the clip", async () => {
@@ -117,14 +151,21 @@ describe("the model's input limit", () => {
   it.each<[string, CountTokensBehavior[]]>([
     ["counted", []],
     ["estimated", [geminiErrors.internal()]]
-  ])("lets a 70-minute video at default settings through on gemini-flash-latest (about 430 k tokens, %s)", async (_how, countTokens) => {
-    fakes.gemini.enqueueCountTokens(...countTokens);
-    const result = await analyseUpload(70 * 60, { model: "gemini-flash-latest" });
-    const tokens = 4200 * 70 + 4200 * 32 + 1;
-    expect(result.isError).toBeUndefined();
-    expect(result.structuredContent).toMatchObject({ status: "done", estimatedInputTokens: tokens, inputTokenLimit: GEMINI_3_FLASH_LIMIT });
-    expect(result.structuredContent!.countedInputTokens ?? result.structuredContent!.estimatedInputTokens).toBe(tokens);
-  });
+  ])(
+    "lets a 70-minute video at default settings through on gemini-flash-latest (about 430 k tokens, %s)",
+    async (_how, countTokens) => {
+      fakes.gemini.enqueueCountTokens(...countTokens);
+      const result = await analyseUpload(70 * 60, { model: "gemini-flash-latest" });
+      const tokens = 4200 * 70 + 4200 * 32 + 1;
+      expect(result.isError).toBeUndefined();
+      expect(result.structuredContent).toMatchObject({
+        status: "done",
+        estimatedInputTokens: tokens,
+        inputTokenLimit: GEMINI_3_FLASH_LIMIT
+      });
+      expect(result.structuredContent!.countedInputTokens ?? result.structuredContent!.estimatedInputTokens).toBe(tokens);
+    }
+  );
 
   it("refuses a request that does not fit before generating, naming what would fit for that model", async () => {
     const result = await analyseUpload(70 * 60, { model: "gemini-3-flash-preview", mediaResolution: "high", fps: 4 });
@@ -141,7 +182,9 @@ describe("the model's input limit", () => {
     fakes.gemini.enqueueFiles({ pollsBeforeDone: 0, durationSeconds: 3 * 3600 });
     const sessionId = await openIdleSession();
     const videoUrl = fakes.videos.add("/three-hours.mp4", { size: MiB });
-    const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl, prompt: "Q?", model: "gemini-2.5-flash" }));
+    const { jobId } = snapshotOf(
+      await callTool(sessionId, "startVideoAnalysis", { videoUrl, prompt: "Q?", model: "gemini-2.5-flash" })
+    );
     const failed = snapshotOf(await callTool(sessionId, "getVideoAnalysis", { jobId, waitSeconds: 10 }));
     expect(failed).toMatchObject({
       status: "failed",
@@ -167,7 +210,11 @@ describe("the model's input limit", () => {
   it("counts a YouTube link too, and refuses one that does not fit with what would", async () => {
     fakes.gemini.youTubeVideos.set("dQw4w9WgXcQ", 7200);
     fakes.gemini.models.set("gemini-youtube-small", 500_000);
-    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL, prompt: "Q?", model: "gemini-youtube-small" });
+    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", {
+      videoUrl: YOUTUBE_URL,
+      prompt: "Q?",
+      model: "gemini-youtube-small"
+    });
     expect(result.content[0]?.text).toBe(
       'This video needs 2,088,001 input tokens (Gemini\'s count) at 1 fps and default resolution, more than the 500,000 that gemini-youtube-small accepts. It would fit with mediaResolution "low" with fps 0.56 or lower; or fps 0.14 or lower; or a clip of at most 28:44 (startOffset/endOffset).'
     );
@@ -179,7 +226,10 @@ describe("the model's input limit", () => {
     const { result, messages } = await withProgress((sessionId) =>
       callTool(sessionId, "analyzeRemoteVideo", { videoUrl: YOUTUBE_URL }, { progressToken: "p" })
     );
-    expect(result.structuredContent).toMatchObject({ status: "done", tokenCountError: expect.stringMatching(/^Gemini API error 500/) });
+    expect(result.structuredContent).toMatchObject({
+      status: "done",
+      tokenCountError: expect.stringMatching(/^Gemini API error 500/)
+    });
     expect(result.structuredContent).not.toHaveProperty("tokenCountSource");
     expect(messages).toContain("Gemini is watching the video (its input tokens could not be counted)");
   });
@@ -188,7 +238,9 @@ describe("the model's input limit", () => {
     fakes.gemini.models.set("gemini-nope", null);
     const result = await analyseUpload(60, { model: "gemini-nope" });
     expect(result.isError).toBe(true);
-    expect(result.content[0]?.text).toMatch(/Gemini API error 404 .*Check the model name \(GEMINI_MODEL or the `model` argument\)/);
+    expect(result.content[0]?.text).toMatch(
+      /Gemini API error 404 .*Check the model name \(GEMINI_MODEL or the `model` argument\)/
+    );
     expect(fakes.gemini.generateRequests()).toHaveLength(0);
   });
 });

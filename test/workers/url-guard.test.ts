@@ -83,12 +83,9 @@ describe("checkVideoUrl", () => {
     "https://[64:ff9b::5db8:d822]/v.mp4",
     "https://[2002:5db8:d822::1]/v.mp4",
     "https://localhost.example.com/v.mp4"
-  ])(
-    "accepts the public address %s",
-    (url) => {
-      expect(checkVideoUrl(url, false).toString()).toBe(new URL(url).toString());
-    }
-  );
+  ])("accepts the public address %s", (url) => {
+    expect(checkVideoUrl(url, false).toString()).toBe(new URL(url).toString());
+  });
 
   it("lets ALLOW_PRIVATE_VIDEO_URLS lift only the private-address rule", () => {
     expect(checkVideoUrl("http://127.0.0.1:9000/v.mp4", true).port).toBe("9000");

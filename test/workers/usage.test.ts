@@ -19,9 +19,19 @@ async function jobWithStoredUsage(stored: unknown): Promise<{ sessionId: string;
 
 describe("usage of jobs stored by earlier versions (Gemini's usageMetadata as it came)", () => {
   it("maps the three counts of the old shape", async () => {
-    const { sessionId, jobId } = await jobWithStoredUsage({ promptTokenCount: 1000, candidatesTokenCount: 40, totalTokenCount: 1040 });
+    const { sessionId, jobId } = await jobWithStoredUsage({
+      promptTokenCount: 1000,
+      candidatesTokenCount: 40,
+      totalTokenCount: 1040
+    });
     const snapshot = snapshotOf(await callTool(sessionId, "getVideoAnalysis", { jobId }));
-    expect(snapshot.usage).toEqual({ inputTokens: 1000, cachedInputTokens: 0, outputTokens: 40, thinkingTokens: 0, totalTokens: 1040 });
+    expect(snapshot.usage).toEqual({
+      inputTokens: 1000,
+      cachedInputTokens: 0,
+      outputTokens: 40,
+      thinkingTokens: 0,
+      totalTokens: 1040
+    });
   });
 
   it("maps a full usageMetadata and leaves out what is not ours (trafficType, tool counts, unknown fields)", async () => {
@@ -55,15 +65,29 @@ describe("usage of jobs stored by earlier versions (Gemini's usageMetadata as it
         totalTokens: 19_349,
         inputByModality: { video: 15_480, audio: 1_920, text: 1_120 }
       };
-      const snapshot = (result.structuredContent!.jobs as Record<string, unknown>[] | undefined)?.[0] ?? result.structuredContent!;
+      const snapshot =
+        (result.structuredContent!.jobs as Record<string, unknown>[] | undefined)?.[0] ?? result.structuredContent!;
       expect(snapshot).toMatchObject({ usage, result: { usage } });
     }
   });
 
   it.each([
     ["a count that is not a number", { promptTokenCount: "many", totalTokenCount: -3 }, { inputTokens: 0, totalTokens: 0 }],
-    ["an unknown modality", { promptTokensDetails: [{ modality: "SMELL", tokenCount: 5 }, { modality: "MODALITY_UNSPECIFIED", tokenCount: 2 }] }, { inputByModality: { text: 2 } }],
-    ["our own shape with a stray field", { inputTokens: 5, outputTokens: 1, totalTokens: 6, extra: "x", inputByModality: { video: 4, smell: 1 } }, { inputTokens: 5, inputByModality: { video: 4 } }]
+    [
+      "an unknown modality",
+      {
+        promptTokensDetails: [
+          { modality: "SMELL", tokenCount: 5 },
+          { modality: "MODALITY_UNSPECIFIED", tokenCount: 2 }
+        ]
+      },
+      { inputByModality: { text: 2 } }
+    ],
+    [
+      "our own shape with a stray field",
+      { inputTokens: 5, outputTokens: 1, totalTokens: 6, extra: "x", inputByModality: { video: 4, smell: 1 } },
+      { inputTokens: 5, inputByModality: { video: 4 } }
+    ]
   ])("reads %s within the schema", async (_name, stored, expected) => {
     const { sessionId, jobId } = await jobWithStoredUsage(stored);
     const snapshot = snapshotOf(await callTool(sessionId, "getVideoAnalysis", { jobId }));

@@ -82,15 +82,27 @@ describe("analyzeRemoteVideo options reach Gemini", () => {
     ["fps 0", { fps: 0 }, /fps must be greater than 0/],
     ["fps 25", { fps: 25 }, /fps must be at most 24/],
     ["an unknown resolution", { mediaResolution: "ultra" }, /mediaResolution/],
-    ["a startOffset that is no time", { startOffset: "soon" }, /startOffset must be a time of at most 24 h, such as 90, "90s", "1m30s", "01:30" or "1:02:03"/],
+    [
+      "a startOffset that is no time",
+      { startOffset: "soon" },
+      /startOffset must be a time of at most 24 h, such as 90, "90s", "1m30s", "01:30" or "1:02:03"/
+    ],
     ["a startOffset of four hundred 9s", { startOffset: "9".repeat(400) }, /startOffset must be a time of at most 24 h/],
-    ["an endOffset of four hundred 9s in hours", { endOffset: `${"9".repeat(400)}h` }, /endOffset must be a time of at most 24 h/],
+    [
+      "an endOffset of four hundred 9s in hours",
+      { endOffset: `${"9".repeat(400)}h` },
+      /endOffset must be a time of at most 24 h/
+    ],
     ["a startOffset past 24 h", { startOffset: "24:00:01" }, /startOffset must be at most 24 h \(86400 s\)/],
     ["an endOffset past 24 h in seconds", { endOffset: 86_401 }, /endOffset must be at most 24 h \(86400 s\)/],
     ["an offset of the wrong type", { startOffset: true }, /startOffset must be a finite number of seconds or a time/],
     ["a negative offset", { endOffset: -5 }, /endOffset must not be negative/],
     ["seconds past 59 on a clock", { startOffset: "01:75" }, /startOffset must be a time/],
-    ["a clip that ends before it starts", { startOffset: "02:00", endOffset: 90 }, /endOffset \(90 s\) must come after startOffset \(120 s\)/],
+    [
+      "a clip that ends before it starts",
+      { startOffset: "02:00", endOffset: 90 },
+      /endOffset \(90 s\) must come after startOffset \(120 s\)/
+    ],
     ["a model name with a path in it", { model: "../files/x" }, /model must be a Gemini model name/],
     ["maxOutputTokens 0", { maxOutputTokens: 0 }, /maxOutputTokens must be at least 1/],
     ["fractional maxOutputTokens", { maxOutputTokens: 10.5 }, /maxOutputTokens must be a whole number/]
@@ -130,7 +142,10 @@ describe("analyzeRemoteVideo options reach Gemini", () => {
   });
 
   it("refuses getVideoAnalysis with waitSeconds 1e999", async () => {
-    const response = await postJson("/rpc", '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getVideoAnalysis","arguments":{"jobId":"x","waitSeconds":1e999}}}');
+    const response = await postJson(
+      "/rpc",
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getVideoAnalysis","arguments":{"jobId":"x","waitSeconds":1e999}}}'
+    );
     const { result } = (await response.json()) as { result: ToolResult };
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(/waitSeconds must be a finite number/);

@@ -22,10 +22,7 @@ export interface ProcessGroup {
   stop(): Promise<void>;
 }
 
-export function spawnProcessGroup(
-  args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv }
-): ProcessGroup {
+export function spawnProcessGroup(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): ProcessGroup {
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: options.cwd,
     detached: true,

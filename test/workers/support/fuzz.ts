@@ -67,7 +67,9 @@ const ERROR_CODES = new Set([
  * (the SDK's -32000 for transport refusals, -32001 session not found).
  */
 function isAcceptedErrorCode(code: unknown): boolean {
-  return Number.isInteger(code) && (ERROR_CODES.has(code as number) || ((code as number) <= -32000 && (code as number) >= -32099));
+  return (
+    Number.isInteger(code) && (ERROR_CODES.has(code as number) || ((code as number) <= -32000 && (code as number) >= -32099))
+  );
 }
 
 export type JsonRpcId = string | number | null;
@@ -223,7 +225,16 @@ export const anyId = fc.oneof(
 const anyMethod = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...METHODS) },
   { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
-  { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }), fc.object({ maxDepth: 1 })) }
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string(), { maxLength: 2 }),
+      fc.object({ maxDepth: 1 })
+    )
+  }
 );
 
 /** Strings a video URL field may get: good, refused, unreachable, or nonsense. */
@@ -310,15 +321,14 @@ const initializeParams = fc.record(
   {
     protocolVersion: field(fc.constantFrom("2025-03-26", "2025-06-18", "2025-11-25", "2024-11-05", "1999-01-01", "")),
     capabilities: json,
-    clientInfo: field(fc.record({ name: field(fc.string({ maxLength: 8 })), version: field(fc.string({ maxLength: 8 })) }, { requiredKeys: [] }))
+    clientInfo: field(
+      fc.record({ name: field(fc.string({ maxLength: 8 })), version: field(fc.string({ maxLength: 8 })) }, { requiredKeys: [] })
+    )
   },
   { requiredKeys: [] }
 );
 
-const cancelledParams = fc.record(
-  { requestId: anyId, reason: field(fc.string({ maxLength: 10 })) },
-  { requiredKeys: [] }
-);
+const cancelledParams = fc.record({ requestId: anyId, reason: field(fc.string({ maxLength: 10 })) }, { requiredKeys: [] });
 
 const anyParams = fc.oneof(
   { weight: 3, arbitrary: toolCallParams },
@@ -333,7 +343,11 @@ const anyParams = fc.oneof(
  */
 export const jsonRpcLike: fc.Arbitrary<Record<string, unknown>> = fc.record(
   {
-    jsonrpc: fc.oneof({ weight: 8, arbitrary: fc.constant<unknown>("2.0") }, { weight: 1, arbitrary: fc.constantFrom("1.0", "2", "", 2) }, { weight: 1, arbitrary: json }),
+    jsonrpc: fc.oneof(
+      { weight: 8, arbitrary: fc.constant<unknown>("2.0") },
+      { weight: 1, arbitrary: fc.constantFrom("1.0", "2", "", 2) },
+      { weight: 1, arbitrary: json }
+    ),
     id: anyId,
     method: anyMethod,
     params: anyParams,
@@ -381,10 +395,19 @@ export const rawBody: fc.Arbitrary<string | Uint8Array> = fc.oneof(
     const text = JSON.stringify(value) ?? "";
     return text.slice(0, cut % (text.length + 1));
   }),
-  fc.tuple(jsonBody, fc.constantFrom(" ", "\n", "\u0000", "\ufeff", "}", "]", ",", "x")).map(
-    ([value, pad]) => `${pad}${JSON.stringify(value)}${pad}`
-  ),
-  fc.constantFrom("", "null", "[]", "[[]]", "{}", '"2.0"', "[".repeat(5000) + "]".repeat(5000), '{"a":'.repeat(3000) + "1" + "}".repeat(3000))
+  fc
+    .tuple(jsonBody, fc.constantFrom(" ", "\n", "\u0000", "\ufeff", "}", "]", ",", "x"))
+    .map(([value, pad]) => `${pad}${JSON.stringify(value)}${pad}`),
+  fc.constantFrom(
+    "",
+    "null",
+    "[]",
+    "[[]]",
+    "{}",
+    '"2.0"',
+    "[".repeat(5000) + "]".repeat(5000),
+    '{"a":'.repeat(3000) + "1" + "}".repeat(3000)
+  )
 );
 
 /** The ids a body may get echoed: those of its messages (top level and, for a batch, each element). */

@@ -33,9 +33,7 @@ export function postJson(path: string, body: unknown, headers: HeadersInit = {})
 }
 
 /** One SSE frame as read: a named event, or a comment. */
-export type SseFrame =
-  | { type: "event"; event: string; data: string; id?: string }
-  | { type: "comment"; text: string };
+export type SseFrame = { type: "event"; event: string; data: string; id?: string } | { type: "comment"; text: string };
 
 /** Reads frames from an SSE response body, one at a time, with a timeout. */
 export class SseReader {
