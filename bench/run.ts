@@ -156,7 +156,10 @@ function anchorTarget(anchor: AnchorServer): Target {
 /** A tools/list caller whose Streamable HTTP session is opened on first use (not timed: the warm-up opens it). */
 function lazySession(open: () => Promise<{ toolsList(): Promise<number> }>): () => Promise<number> {
   let session: Promise<{ toolsList(): Promise<number> }> | undefined;
-  return async () => (await (session ??= open())).toolsList();
+  return async () => {
+    session ??= open();
+    return (await session).toolsList();
+  };
 }
 
 async function measureToolsList(targets: Target[]): Promise<NonNullable<Results["toolsList"]>> {

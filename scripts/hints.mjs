@@ -4,6 +4,7 @@ export function connectionHints(baseUrl, secret) {
     mcpServers: {
       "gemini-video": {
         command: "npx",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: mcp-remote expands ${AUTH_HEADER} from its environment
         args: ["-y", "mcp-remote", `${baseUrl}/mcp`, "--transport", "http-only", "--header", "Authorization:${AUTH_HEADER}"],
         env: { AUTH_HEADER: `Bearer ${secret}` }
       }

@@ -47,8 +47,7 @@ function openStream(baseUrl: string, secret: string): Promise<Stream> {
         response.setEncoding("utf8");
         response.on("data", (chunk: string) => {
           text += chunk;
-          let end: number;
-          while ((end = text.indexOf("\n\n")) >= 0) {
+          for (let end = text.indexOf("\n\n"); end >= 0; end = text.indexOf("\n\n")) {
             const frame = text.slice(0, end);
             text = text.slice(end + 2);
             if (frame.startsWith("event: endpoint") && !opened) {

@@ -291,7 +291,7 @@ class JobRun {
         this.ai.files.get({ name: this.job.fileName!, config: { abortSignal: this.signal } })
       );
       if (file.state === "ACTIVE") {
-        const seconds = durationSeconds(file.videoMetadata?.["videoDuration"]);
+        const seconds = durationSeconds(file.videoMetadata?.videoDuration);
         if (seconds !== undefined) this.update({}, { durationSeconds: seconds });
         this.keep(file.expirationTime);
         await this.startGenerating();

@@ -207,6 +207,7 @@ describe("mcp-remote over stdio, as Claude Desktop runs it", () => {
     await analyzeWith(
       new StdioClientTransport({
         command: process.execPath,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: mcp-remote expands ${AUTH_HEADER} from its environment
         args: [proxy, `${server.baseUrl}${path}`, "--header", "Authorization:${AUTH_HEADER}", "--transport", mode],
         env: {
           PATH: process.env.PATH ?? "",

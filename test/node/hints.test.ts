@@ -21,6 +21,7 @@ describe("connectionHints", () => {
       "--transport",
       "http-only",
       "--header",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: mcp-remote expands ${AUTH_HEADER} from its environment
       "Authorization:${AUTH_HEADER}"
     ]);
     expect(entry.env.AUTH_HEADER).toBe(`Bearer ${secret}`);

@@ -104,7 +104,7 @@ describe("POST /rpc", () => {
 
   it("uses the default summary prompt when none is given", async () => {
     await analyzeReply(await rpc(callAnalyze({ videoUrl: "https://www.youtube.com/shorts/dQw4w9WgXcQ" })));
-    const parts = (fake.generateRequests()[0]?.body as { contents: { parts: { text?: string }[] }[] }).contents[0]!.parts;
+    const parts = (fake.generateRequests()[0]!.body as { contents: { parts: { text?: string }[] }[] }).contents[0]!.parts;
     expect(parts[1]?.text).toMatch(/summary .*timestamps/);
   });
 

@@ -267,7 +267,7 @@ export const videoUrlValue = fc.oneof(
 const promptValue = fc.oneof(
   fc.string({ maxLength: 50 }),
   fc.string({ unit: "binary", maxLength: 50 }),
-  fc.constantFrom("", " ", "\n\t", "x".repeat(20_000), "x".repeat(20_001), " ".repeat(20_001) + "x")
+  fc.constantFrom("", " ", "\n\t", "x".repeat(20_000), "x".repeat(20_001), `${" ".repeat(20_001)}x`)
 );
 
 const waitSecondsValue = fc.oneof(
@@ -406,7 +406,7 @@ export const rawBody: fc.Arbitrary<string | Uint8Array> = fc.oneof(
     "{}",
     '"2.0"',
     "[".repeat(5000) + "]".repeat(5000),
-    '{"a":'.repeat(3000) + "1" + "}".repeat(3000)
+    `${'{"a":'.repeat(3000)}1${"}".repeat(3000)}`
   )
 );
 
