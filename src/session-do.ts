@@ -62,9 +62,9 @@ export class SessionDO extends DurableObject<Env> {
   private readonly scheduler: AlarmScheduler;
   private readonly streams = new Set<SseStream>();
   private sessionId = "";
-  private mcp?: Promise<SessionMcp>;
-  private http?: Promise<StreamableHttpSession>;
-  private jobManager?: JobManager;
+  private mcp: Promise<SessionMcp> | undefined;
+  private http: Promise<StreamableHttpSession> | undefined;
+  private jobManager: JobManager | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);

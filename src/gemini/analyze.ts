@@ -135,10 +135,11 @@ export async function askGeminiAboutVideo(
         : describeFinishReason(finishReason!, question.maxOutputTokens)
     );
   }
+  const tokenUsage = usage ? toTokenUsage(usage) : undefined;
   return {
     text,
     model: question.model,
     ...(finishReason ? { finishReason } : {}),
-    ...(usage ? { usage: toTokenUsage(usage) } : {})
+    ...(tokenUsage ? { usage: tokenUsage } : {})
   };
 }

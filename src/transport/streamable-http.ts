@@ -154,11 +154,11 @@ function refuseInvalidParams(transport: WebStandardStreamableHTTPServerTransport
   const deliver = transport.onmessage;
   transport.onmessage = (message, extra) => {
     const refusal = isJSONRPCRequest(message) ? invalidParamsError(message) : undefined;
-    if (!refusal) {
+    if (!refusal || !isJSONRPCRequest(message)) {
       deliver?.(message, extra);
       return;
     }
-    transport.send(refusal, { relatedRequestId: refusal.id }).catch((error: unknown) => {
+    transport.send(refusal, { relatedRequestId: message.id }).catch((error: unknown) => {
       transport.onerror?.(error instanceof Error ? error : new Error(String(error)));
     });
   };

@@ -165,7 +165,7 @@ export class FakeGemini {
   private readonly cached = new Set<string>();
   private nextId = 1;
   /** Called at every `FakeGeminiEvent`. */
-  onEvent?: (event: FakeGeminiEvent) => void;
+  onEvent: ((event: FakeGeminiEvent) => void) | undefined;
 
   /** @param newDigest checksum for uploads; the benchmark passes a native one */
   constructor(private readonly newDigest: () => Digest = () => new Crc32()) {}

@@ -1,8 +1,16 @@
 import { describe, expect, it, vi } from "vitest";
 import { env } from "cloudflare:workers";
+import type { Env } from "../../src/config";
 import worker from "../../src/worker";
 import { TEST_SHARED_SECRET } from "../constants";
 import { call } from "./support/http";
+
+/** The test environment with these settings unset, as on a server that has none. */
+function withUnset(...names: ("SHARED_SECRET" | "GOOGLE_API_KEY")[]): Env {
+  const settings: Env = { ...env };
+  for (const name of names) delete settings[name];
+  return settings;
+}
 
 const ROUTES = [
   ["GET", "/sse"],
@@ -82,7 +90,7 @@ describe("bearer auth", () => {
     ["65 characters", `${TEST_SHARED_SECRET}x`]
   ])("refuses everything when the server secret is %s, and never logs the secret", async (_name, secret) => {
     const log = vi.spyOn(console, "error").mockImplementation(() => {});
-    const misconfigured = { ...env, SHARED_SECRET: secret };
+    const misconfigured = secret === undefined ? withUnset("SHARED_SECRET") : { ...env, SHARED_SECRET: secret };
     // Even a client that sends exactly the configured value gets in nowhere.
     for (const attempt of [secret ?? "", TEST_SHARED_SECRET]) {
       await expectUnauthorized("/rpc", await worker.fetch(request("POST", "/rpc", `Bearer ${attempt}`), misconfigured), [
@@ -100,7 +108,7 @@ describe("bearer auth", () => {
   });
 
   it("says the same on /health whether or not the server is configured", async () => {
-    const unconfigured = { ...env, SHARED_SECRET: undefined, GOOGLE_API_KEY: undefined };
+    const unconfigured = withUnset("SHARED_SECRET", "GOOGLE_API_KEY");
     const response = await worker.fetch(new Request("http://mcp.test/health"), unconfigured);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: "ok" });
