@@ -1,16 +1,48 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error -- plain ESM script without type declarations
 import { parseDevArgs, USAGE } from "../../scripts/dev-args.mjs";
 import { freePort } from "./support/node-server";
-import { sleep, spawnProcessGroup } from "./support/process-group";
+import { type ProcessGroup, sleep, spawnProcessGroup } from "./support/process-group";
 import { rawRequest } from "./support/raw-http";
 
 const root = join(import.meta.dirname, "..", "..");
 const devScript = join(root, "scripts", "dev.mjs");
+
+/** `npm run dev` as package.json spells it, run with this Node: the words after `node`. */
+function npmRunDev(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: { dev: string } };
+  const [command, ...args] = scripts.dev.split(" ");
+  expect(command).toBe("node");
+  return args;
+}
+
+/** Starts `npm run dev -- ...args` and waits until /health answers; the caller stops it. */
+async function startDev(args: string[]): Promise<{ child: ProcessGroup; baseUrl: string; port: number }> {
+  const port = await freePort();
+  const child = spawnProcessGroup([...npmRunDev(), "--ip", "127.0.0.1", "--port", String(port), ...args], {
+    cwd: root,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_ENV: "" }
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exited()) throw new Error(`npm run dev exited:\n${child.output()}`);
+    const health = await fetch(`${baseUrl}/health`).catch(() => undefined);
+    if (health?.ok) {
+      expect(await health.json()).toEqual({ status: "ok" });
+      return { child, baseUrl, port };
+    }
+    if (Date.now() > deadline) {
+      await child.stop();
+      throw new Error(`npm run dev did not answer on ${baseUrl}:\n${child.output()}`);
+    }
+    await sleep(250);
+  }
+}
 
 describe("parseDevArgs", () => {
   it("defaults to 127.0.0.1:8787, no inspector, no persistence directory", () => {
@@ -74,30 +106,34 @@ describe("npm run dev", () => {
     const dir = mkdtempSync(join(tmpdir(), "dev-script-"));
     const envFile = join(dir, "test.env");
     writeFileSync(envFile, `SHARED_SECRET=${"d".repeat(64)}\nGOOGLE_API_KEY=dev-script-test\n`);
-    const port = await freePort();
-    const child = spawnProcessGroup(
-      [devScript, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", join(dir, "state"), "--env-file", envFile],
-      {
-        cwd: root,
-        env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_ENV: "" }
-      }
-    );
-    const baseUrl = `http://127.0.0.1:${port}`;
+    const { child, baseUrl, port } = await startDev(["--persist-to", join(dir, "state"), "--env-file", envFile]);
     try {
-      const deadline = Date.now() + 90_000;
-      for (;;) {
-        if (child.exited()) throw new Error(`npm run dev exited:\n${child.output()}`);
-        const health = await fetch(`${baseUrl}/health`).catch(() => undefined);
-        if (health?.ok) {
-          expect(await health.json()).toEqual({ status: "ok" });
-          break;
-        }
-        if (Date.now() > deadline) throw new Error(`npm run dev did not answer on ${baseUrl}:\n${child.output()}`);
-        await sleep(250);
-      }
       expect(child.output()).toContain(`Gemini video MCP server: ${baseUrl}`);
       const rebound = await rawRequest(baseUrl, { path: "/health", headers: { Host: `evil.example:${port}` } });
       expect(rebound.status).toBe(403);
+    } finally {
+      await child.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("writes a fresh secret to an --env-file that does not exist yet, and serves with it", { timeout: 120_000 }, async () => {
+    // Node itself reads `--env-file` anywhere on its command line, even after
+    // the script, and exits 9 when the file is missing, unless `--` ends its
+    // own options: the dev script must get to create the file first.
+    const dir = mkdtempSync(join(tmpdir(), "dev-script-"));
+    const envFile = join(dir, "new.env");
+    expect(existsSync(envFile)).toBe(false);
+    const { child, baseUrl } = await startDev(["--persist-to", join(dir, "state"), "--env-file", envFile]);
+    try {
+      const secret = /^SHARED_SECRET=([0-9a-f]{64})$/m.exec(readFileSync(envFile, "utf8"))?.[1];
+      expect(secret).toBeDefined();
+      const list = await fetch(`${baseUrl}/rpc`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${secret}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" })
+      });
+      expect(list.status).toBe(200);
     } finally {
       await child.stop();
       rmSync(dir, { recursive: true, force: true });
