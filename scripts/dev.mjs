@@ -36,7 +36,7 @@ if (!isLoopbackAddress(options.ip)) {
   );
 }
 const server = await serve({ ...options, watch: true });
-console.log(connectionHints(server.url, vars.SHARED_SECRET));
+console.log(connectionHints(server.url, varsFile));
 console.log("Press Ctrl+C to stop.");
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.once(signal, () => {

@@ -11,6 +11,7 @@ import {
   type GoogleGenAI,
   type VideoMetadata
 } from "@google/genai";
+import { seconds, StallWatchdog, type StallLimit, type StallLimits } from "../http/stall-watchdog";
 import type { MediaResolution as Resolution } from "../jobs/job";
 import { describeBlockReason, describeFinishReason, isNormalFinish } from "./finish-reasons";
 import { toTokenUsage, type TokenUsage } from "./usage";
@@ -41,6 +42,21 @@ const GEMINI_RESOLUTION: Record<Resolution, MediaResolution> = {
   medium: MediaResolution.MEDIA_RESOLUTION_MEDIUM,
   high: MediaResolution.MEDIA_RESOLUTION_HIGH
 };
+
+/** How long Gemini may go without sending a piece of its answer, and take in all. */
+export const ANSWER_STALL_LIMITS: StallLimits = { idleMs: 10 * 60_000, totalMs: 30 * 60_000 };
+
+/** Raised when Gemini's streamed answer stalls or runs past its time; not retried. */
+export class AnswerStalledError extends Error {
+  constructor(limit: StallLimit, limits: StallLimits) {
+    super(
+      limit === "idleMs"
+        ? `Gemini sent nothing for ${seconds(limits.idleMs)} while answering, so the request was stopped. Try again, or ask about a shorter clip (startOffset/endOffset).`
+        : `Gemini's answer took longer than ${seconds(limits.totalMs)}, so the request was stopped. Ask for a shorter answer, or about a shorter clip (startOffset/endOffset).`
+    );
+    this.name = "AnswerStalledError";
+  }
+}
 
 /** Raised when Gemini answered but gave no usable text (blocked, safety, recitation). */
 export class NoAnswerError extends Error {
@@ -112,20 +128,39 @@ export function generateContentRequestBody(question: VideoQuestion): {
 export async function askGeminiAboutVideo(
   ai: GoogleGenAI,
   question: VideoQuestion,
-  options: { signal?: AbortSignal; onText?: (textSoFar: string) => Promise<void> | void } = {}
+  options: {
+    signal?: AbortSignal;
+    onText?: (textSoFar: string) => Promise<void> | void;
+    /** Default ANSWER_STALL_LIMITS. */
+    stallLimits?: StallLimits;
+  } = {}
 ): Promise<VideoAnswer> {
-  const stream = await ai.models.generateContentStream(videoRequest(question, options.signal));
+  const limits = options.stallLimits ?? ANSWER_STALL_LIMITS;
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const watchdog = new StallWatchdog(limits, (limit) => new AnswerStalledError(limit, limits), Date.now());
   let text = "";
   let finishReason: string | undefined;
   let usage: GenerateContentResponseUsageMetadata | undefined;
   let blockReason: string | undefined;
-  for await (const chunk of stream) {
-    text += chunk.text ?? "";
-    const reason: unknown = chunk.candidates?.[0]?.finishReason;
-    if (typeof reason === "string") finishReason = reason;
-    usage = chunk.usageMetadata ?? usage;
-    blockReason = chunk.promptFeedback?.blockReason ?? blockReason;
-    await options.onText?.(text);
+  try {
+    const stream = await watchdog.read(ai.models.generateContentStream(videoRequest(question, signal)));
+    const chunks = stream[Symbol.asyncIterator]();
+    for (;;) {
+      const { done, value: chunk } = await watchdog.read(chunks.next());
+      if (done) break;
+      text += chunk.text ?? "";
+      const reason: unknown = chunk.candidates?.[0]?.finishReason;
+      if (typeof reason === "string") finishReason = reason;
+      usage = chunk.usageMetadata ?? usage;
+      blockReason = chunk.promptFeedback?.blockReason ?? blockReason;
+      await options.onText?.(text);
+    }
+  } catch (error) {
+    if (error instanceof AnswerStalledError) stop.abort(error);
+    throw error;
+  } finally {
+    watchdog.stop();
   }
   if (blockReason) throw new NoAnswerError(describeBlockReason(blockReason));
   if (text.length === 0) {

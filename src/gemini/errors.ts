@@ -17,7 +17,9 @@ const EXPLAINED_ERRORS = new Set([
   "VideoUrlError",
   "GeminiFileError",
   "AnswerFormatError",
-  "ContextLimitError"
+  "ContextLimitError",
+  "AnswerStalledError",
+  "GeminiTimeoutError"
 ]);
 
 const GONE_FILE_HINT =

@@ -23,6 +23,14 @@ export class GeminiHttpError extends Error {
   }
 }
 
+/** A Gemini endpoint the SDK does not cover (uploads) that did not answer in time; retried like a 5xx. */
+export class GeminiTimeoutError extends Error {
+  constructor(what: string, timeoutMs: number) {
+    super(`${what}: Gemini did not answer within ${Math.round(timeoutMs / 1000)} s.`);
+    this.name = "GeminiTimeoutError";
+  }
+}
+
 interface ErrorDetail {
   "@type"?: string;
   retryDelay?: string;
@@ -66,7 +74,8 @@ export function retryDelayMs(error: unknown, attempt: number): number | undefine
     const delay = retryInfoDelayMs(bodyOf(error)) ?? backoff;
     return delay <= MAX_RETRY_DELAY_MS ? delay : undefined;
   }
-  if ((status !== undefined && status >= 500) || (status === undefined && isNetworkError(error))) return backoff;
+  const transient = error instanceof GeminiTimeoutError || (status === undefined && isNetworkError(error));
+  if ((status !== undefined && status >= 500) || transient) return backoff;
   return undefined;
 }
 

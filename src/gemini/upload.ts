@@ -4,9 +4,11 @@
  * @module
  */
 import { GEMINI_API_VERSION, type FetchLike } from "./client";
-import { GeminiHttpError } from "./retry";
+import { GeminiHttpError, GeminiTimeoutError } from "./retry";
 
 export const UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024;
+/** Longest a request of the upload protocol (an 8 MiB chunk included) may wait for Gemini's answer. */
+export const UPLOAD_REQUEST_TIMEOUT_MS = 5 * 60_000;
 export const GOOGLE_BASE_URL = "https://generativelanguage.googleapis.com";
 
 export interface UploadTarget {
@@ -14,6 +16,8 @@ export interface UploadTarget {
   /** `GEMINI_BASE_URL`, when set; upload URLs are pointed at its host too. */
   baseUrl: string | undefined;
   fetch: FetchLike;
+  /** Default UPLOAD_REQUEST_TIMEOUT_MS. */
+  requestTimeoutMs?: number;
 }
 
 /** The `file` resource as the Files API returns it. */
@@ -34,6 +38,30 @@ async function expectOk(response: Response, what: string): Promise<void> {
   if (!response.ok) throw new GeminiHttpError(response.status, await response.text(), what);
 }
 
+/** One request of the upload protocol, answered within the target's time limit or failed with `GeminiTimeoutError`. */
+async function send(target: UploadTarget, url: string, init: RequestInit, what: string): Promise<Response> {
+  const timeoutMs = target.requestTimeoutMs ?? UPLOAD_REQUEST_TIMEOUT_MS;
+  const timer = new AbortController();
+  let timeout: ReturnType<typeof setTimeout> | undefined;
+  // Raced as well as signalled, so a fetch that ignores its signal cannot hang the job either.
+  const timedOut = new Promise<never>((_, reject) => {
+    timeout = setTimeout(() => {
+      timer.abort();
+      reject(new GeminiTimeoutError(what, timeoutMs));
+    }, timeoutMs);
+  });
+  const caller = init.signal ?? undefined;
+  try {
+    const signal = caller ? AbortSignal.any([caller, timer.signal]) : timer.signal;
+    return await Promise.race([target.fetch(url, { ...init, signal }), timedOut]);
+  } catch (error) {
+    if (timer.signal.aborted && !caller?.aborted) throw new GeminiTimeoutError(what, timeoutMs);
+    throw error;
+  } finally {
+    clearTimeout(timeout);
+  }
+}
+
 /** Like the SDK: behind a gateway or fake, upload URLs use the base URL's host. */
 function rebase(uploadUrl: string, baseUrl: string | undefined): string {
   if (!baseUrl) return uploadUrl;
@@ -51,19 +79,24 @@ export async function startUpload(
   signal?: AbortSignal
 ): Promise<string> {
   const base = (target.baseUrl ?? GOOGLE_BASE_URL).replace(/\/+$/, "");
-  const response = await target.fetch(`${base}/upload/${GEMINI_API_VERSION}/files`, {
-    method: "POST",
-    headers: {
-      "x-goog-api-key": target.apiKey,
-      "Content-Type": "application/json",
-      "X-Goog-Upload-Protocol": "resumable",
-      "X-Goog-Upload-Command": "start",
-      "X-Goog-Upload-Header-Content-Type": file.mimeType,
-      ...(file.totalBytes !== null ? { "X-Goog-Upload-Header-Content-Length": String(file.totalBytes) } : {})
+  const response = await send(
+    target,
+    `${base}/upload/${GEMINI_API_VERSION}/files`,
+    {
+      method: "POST",
+      headers: {
+        "x-goog-api-key": target.apiKey,
+        "Content-Type": "application/json",
+        "X-Goog-Upload-Protocol": "resumable",
+        "X-Goog-Upload-Command": "start",
+        "X-Goog-Upload-Header-Content-Type": file.mimeType,
+        ...(file.totalBytes !== null ? { "X-Goog-Upload-Header-Content-Length": String(file.totalBytes) } : {})
+      },
+      body: JSON.stringify({ file: { displayName: file.displayName } }),
+      ...(signal ? { signal } : {})
     },
-    body: JSON.stringify({ file: { displayName: file.displayName } }),
-    ...(signal ? { signal } : {})
-  });
+    "Starting the upload"
+  );
   await expectOk(response, "Starting the upload");
   await response.body?.cancel();
   const uploadUrl = response.headers.get("x-goog-upload-url");
@@ -80,17 +113,23 @@ export async function uploadChunk(
   finalize: boolean,
   signal?: AbortSignal
 ): Promise<ChunkResult> {
-  const response = await target.fetch(uploadUrl, {
-    method: "POST",
-    headers: {
-      "x-goog-api-key": target.apiKey,
-      "X-Goog-Upload-Command": finalize ? "upload, finalize" : "upload",
-      "X-Goog-Upload-Offset": String(offset)
+  const what = `Uploading bytes ${offset}-${offset + bytes.byteLength}`;
+  const response = await send(
+    target,
+    uploadUrl,
+    {
+      method: "POST",
+      headers: {
+        "x-goog-api-key": target.apiKey,
+        "X-Goog-Upload-Command": finalize ? "upload, finalize" : "upload",
+        "X-Goog-Upload-Offset": String(offset)
+      },
+      body: bytes,
+      ...(signal ? { signal } : {})
     },
-    body: bytes,
-    ...(signal ? { signal } : {})
-  });
-  await expectOk(response, `Uploading bytes ${offset}-${offset + bytes.byteLength}`);
+    what
+  );
+  await expectOk(response, what);
   const status = response.headers.get("x-goog-upload-status") ?? "active";
   // Always consume the body, so no response is left holding the connection.
   const text = await response.text();
@@ -104,11 +143,16 @@ export async function uploadChunk(
 
 /** How many bytes the upload session has; used to resume after a restart. */
 export async function queryUpload(target: UploadTarget, uploadUrl: string, signal?: AbortSignal): Promise<number> {
-  const response = await target.fetch(uploadUrl, {
-    method: "POST",
-    headers: { "x-goog-api-key": target.apiKey, "X-Goog-Upload-Command": "query" },
-    ...(signal ? { signal } : {})
-  });
+  const response = await send(
+    target,
+    uploadUrl,
+    {
+      method: "POST",
+      headers: { "x-goog-api-key": target.apiKey, "X-Goog-Upload-Command": "query" },
+      ...(signal ? { signal } : {})
+    },
+    "Querying the upload"
+  );
   await expectOk(response, "Querying the upload");
   await response.body?.cancel();
   return Number(response.headers.get("x-goog-upload-size-received") ?? 0);

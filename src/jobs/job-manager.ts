@@ -26,7 +26,7 @@ import { createGeminiClient, type FetchLike } from "../gemini/client";
 import { deleteGeminiFile } from "../gemini/delete-file";
 import { matchYouTube } from "../gemini/youtube";
 import type { AlarmScheduler } from "../scheduler";
-import type { SourceTimeouts } from "../video/transfer-watchdog";
+import type { SourceTimeouts } from "../video/source";
 import { checkVideoUrl, VideoUrlError } from "../video/url-guard";
 import { isFinal, type AnalysisInput, type Job, type JobState } from "./job";
 import { JobStop } from "./job-stop";

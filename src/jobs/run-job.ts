@@ -29,7 +29,7 @@ import { videoMimeType } from "../video/mime";
 import { toGeminiOffset } from "../video/offset";
 import { ChunkReader, openVideoSource, tooLarge, VideoSourceError } from "../video/source";
 import { isRetryableSourceError } from "../video/source-error";
-import type { SourceTimeouts } from "../video/transfer-watchdog";
+import type { SourceTimeouts } from "../video/source";
 import { VideoUrlError } from "../video/url-guard";
 import { isFinal, type Job, type JobDetails } from "./job";
 import { jobOwnerSession } from "./job-routing";

@@ -5,12 +5,17 @@
  */
 import type { FetchLike } from "../gemini/client";
 import { errorText, VideoSourceError } from "./source-error";
-import { TransferWatchdog, type SourceTimeouts } from "./transfer-watchdog";
+import { seconds, StallWatchdog, type StallLimit, type StallLimits } from "../http/stall-watchdog";
 import { checkVideoUrl } from "./url-guard";
 
 export { VideoSourceError } from "./source-error";
 
 export const MAX_REDIRECTS = 5;
+
+export interface SourceTimeouts extends StallLimits {
+  /** From sending the request to the response's headers. */
+  connectMs: number;
+}
 /** Size of the read-ahead that tells whether a full chunk was the last. */
 const LOOKAHEAD_BYTES = 64 * 1024;
 
@@ -23,7 +28,7 @@ export interface OpenedSource {
   /** The byte the body starts at: `offset` when the range was honoured, else 0. */
   startsAt: number;
   /** Guards reads of the body against the idle and total limits; stop it when done. */
-  watchdog: TransferWatchdog;
+  watchdog: StallWatchdog;
 }
 
 export interface OpenOptions {
@@ -78,15 +83,23 @@ export async function openVideoSource(rawUrl: string, options: OpenOptions): Pro
       contentType: response.headers.get("Content-Type"),
       totalBytes,
       startsAt: response.status === 206 ? offset : 0,
-      watchdog: new TransferWatchdog(url.host, options.timeouts, startedAt)
+      watchdog: new StallWatchdog(options.timeouts, (limit) => sourceStalled(url.host, limit, options.timeouts), startedAt)
     };
   }
+}
+
+function sourceStalled(host: string, limit: StallLimit, timeouts: SourceTimeouts): VideoSourceError {
+  return new VideoSourceError(
+    limit === "totalMs"
+      ? `The download from ${host} took longer than ${seconds(timeouts.totalMs)} (SOURCE_TOTAL_TIMEOUT_SECONDS), so it was stopped. Use a faster host or a smaller file.`
+      : `${host} sent no data for ${seconds(timeouts.idleMs)} (SOURCE_IDLE_TIMEOUT_SECONDS), so the download was stopped. Check that the host serves the file, or try again later.`
+  );
 }
 
 /** One hop: the response's headers within `connectMs`, or a `VideoSourceError` naming the host. */
 async function fetchWithin(url: URL, offset: number, options: OpenOptions): Promise<Response> {
   const timedOut = new VideoSourceError(
-    `${url.host} did not answer within ${Math.round(options.timeouts.connectMs / 1000)} s (SOURCE_CONNECT_TIMEOUT_SECONDS). Check the URL, or try again later.`
+    `${url.host} did not answer within ${seconds(options.timeouts.connectMs)} (SOURCE_CONNECT_TIMEOUT_SECONDS). Check the URL, or try again later.`
   );
   const connect = new AbortController();
   const timer = setTimeout(() => connect.abort(timedOut), options.timeouts.connectMs);

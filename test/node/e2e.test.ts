@@ -16,38 +16,26 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { createParser } from "eventsource-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeGemini } from "../support/fake-gemini";
-import { FakeVideoHost, videoCrc } from "../support/fake-video";
-import { serveOnLoopback, type LoopbackServer } from "./support/node-server";
-import { startDevServer, type DevServer } from "./support/dev-server";
+import type { FakeGemini } from "../support/fake-gemini";
+import { videoCrc, type FakeVideoHost } from "../support/fake-video";
+import type { DevServer } from "./support/dev-server";
+import { startStack, type Stack } from "./support/stack";
 import { rawRequest } from "./support/raw-http";
 
-const fake = new FakeGemini();
+let fake: FakeGemini;
 let videos: FakeVideoHost;
-let videoServer: LoopbackServer;
-let gemini: LoopbackServer;
 let server: DevServer;
+let stack: Stack;
 let mcpRemoteConfigDir: string;
 
 beforeAll(async () => {
-  gemini = await serveOnLoopback((request) => fake.handle(request));
-  videoServer = await serveOnLoopback((request) => videos.handle(request));
-  videos = new FakeVideoHost(videoServer.url);
-  server = await startDevServer({
-    GOOGLE_API_KEY: "e2e-google-api-key",
-    GEMINI_BASE_URL: gemini.url,
-    GEMINI_MODEL: "gemini-e2e",
-    PING_INTERVAL_SECONDS: "1",
-    ALLOW_PRIVATE_VIDEO_URLS: "true"
-  });
+  stack = await startStack({ PING_INTERVAL_SECONDS: "1" });
+  ({ gemini: fake, videos, server } = stack);
   mcpRemoteConfigDir = mkdtempSync(join(tmpdir(), "mcp-remote-"));
 });
 
 afterAll(async () => {
-  if (process.env.E2E_DEBUG) console.log(server?.output());
-  await server?.stop();
-  await gemini?.close();
-  await videoServer?.close();
+  await stack?.stop();
   if (mcpRemoteConfigDir) rmSync(mcpRemoteConfigDir, { recursive: true, force: true });
 });
 

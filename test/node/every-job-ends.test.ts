@@ -10,45 +10,35 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeGemini } from "../support/fake-gemini";
-import { FakeVideoHost, videoCrc, type FakeVideo } from "../support/fake-video";
-import { startDevServer, type DevServer } from "./support/dev-server";
-import { serveOnLoopback, type LoopbackServer } from "./support/node-server";
+import type { FakeGemini } from "../support/fake-gemini";
+import { videoCrc, type FakeVideo, type FakeVideoHost } from "../support/fake-video";
+import type { DevServer } from "./support/dev-server";
 import { sleep } from "./support/process-group";
+import { startStack, type Stack } from "./support/stack";
 
 const BUDGET_SECONDS = 4;
 const SOURCE_IDLE_SECONDS = 3;
 const SOURCE_TOTAL_SECONDS = 8;
 const MiB = 1024 * 1024;
 
-const fake = new FakeGemini();
+let fake: FakeGemini;
 let videos: FakeVideoHost;
-let gemini: LoopbackServer;
-let videoServer: LoopbackServer;
 let server: DevServer;
+let stack: Stack;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  gemini = await serveOnLoopback((request) => fake.handle(request));
-  videoServer = await serveOnLoopback((request) => videos.handle(request));
-  videos = new FakeVideoHost(videoServer.url);
-  server = await startDevServer({
-    GOOGLE_API_KEY: "e2e-google-api-key",
-    GEMINI_BASE_URL: gemini.url,
-    GEMINI_MODEL: "gemini-e2e",
-    ALLOW_PRIVATE_VIDEO_URLS: "true",
+  stack = await startStack({
     TOOL_CALL_BUDGET_SECONDS: String(BUDGET_SECONDS),
     SOURCE_IDLE_TIMEOUT_SECONDS: String(SOURCE_IDLE_SECONDS),
     SOURCE_TOTAL_TIMEOUT_SECONDS: String(SOURCE_TOTAL_SECONDS)
   });
+  ({ gemini: fake, videos, server } = stack);
 });
 
 afterAll(async () => {
   for (const client of clients) await client.close().catch(() => {});
-  if (process.env.E2E_DEBUG) console.log(server?.output());
-  await server?.stop();
-  await gemini?.close();
-  await videoServer?.close();
+  await stack?.stop();
 });
 
 async function connect(): Promise<Client> {
