@@ -7,7 +7,9 @@ import type { SessionDO } from "./session-do";
 /** What `wrangler.toml`, `.dev.vars` and `wrangler secret put` provide. */
 export interface Env {
   SESSIONS: DurableObjectNamespace<SessionDO>;
-  /** 64-character bearer secret; required for every authed route. */
+  /** OAuth clients, grants and tokens (hashed), consent transactions and the consent throttle. */
+  OAUTH_KV: KVNamespace;
+  /** 64-character bearer secret; required for every authed route, and what the owner consents to OAuth clients with. */
   SHARED_SECRET?: string;
   /** Gemini API key; without it analyses fail with a clear tool error. */
   GOOGLE_API_KEY?: string;

@@ -1,6 +1,7 @@
 declare namespace Cloudflare {
   interface Env {
     SESSIONS: DurableObjectNamespace<import("../../src/session-do").SessionDO>;
+    OAUTH_KV: KVNamespace;
     SHARED_SECRET?: string;
     GOOGLE_API_KEY?: string;
     GEMINI_BASE_URL?: string;
