@@ -67,6 +67,7 @@ function failure(error: unknown): Response {
 
 /** The consent page for `authRequest`, with a fresh handle; `headers` are added (cookies of a used handle). */
 async function showConsent(
+  stack: OAuthStack,
   oauth: OAuthHelpers,
   authRequest: AuthRequest,
   status = 200,
@@ -78,7 +79,7 @@ async function showConsent(
   for (const [name, value] of consent.headers) {
     if (name.toLowerCase() === "set-cookie") headers.append(name, value);
   }
-  return html(status, consentPage(details, consent.handle, problem), headers);
+  return html(status, consentPage(new URL(stack.origin).host, details, consent.handle, problem), headers);
 }
 
 async function showRequest(stack: OAuthStack, request: Request, env: Env): Promise<Response> {
@@ -96,7 +97,7 @@ async function showRequest(stack: OAuthStack, request: Request, env: Env): Promi
   if (!authRequest.state) {
     return redirect(authorizationErrorRedirect(authRequest, "invalid_request", "state is required"));
   }
-  return showConsent(oauth, authRequest);
+  return showConsent(stack, oauth, authRequest);
 }
 
 function plural(seconds: number): string {
@@ -127,14 +128,14 @@ async function decide(stack: OAuthStack, request: Request, env: Env): Promise<Re
     if (wait > 0) {
       approved.headers.set("Retry-After", String(wait));
       const problem = { message: `Too many wrong secrets from your address: wait ${plural(wait)}, then try again.` };
-      return showConsent(oauth, approved.request, 429, problem, approved.headers);
+      return showConsent(stack, oauth, approved.request, 429, problem, approved.headers);
     }
     const secret = configuredSecret(env.SHARED_SECRET);
     if (secret === undefined || !timingSafeEqualStrings(form.get("secret") ?? "", secret)) {
       const delay = await recordFailure(env.OAUTH_KV, address);
       approved.headers.set("Retry-After", String(delay));
       const problem = { message: `That is not this server's secret. You can try again in ${plural(delay)}.` };
-      return showConsent(oauth, approved.request, 403, problem, approved.headers);
+      return showConsent(stack, oauth, approved.request, 403, problem, approved.headers);
     }
     await clearFailures(env.OAUTH_KV, address);
     const { redirectTo } = await oauth.completeAuthorization({

@@ -70,7 +70,7 @@ function document(title: string, body: string, styleNonce: string): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <meta name="robots" content="noindex">
 <title>${escapeHtml(title)}</title>
 <style nonce="${styleNonce}">${STYLE}</style>
@@ -101,12 +101,17 @@ function originOf(redirectUri: string): string | undefined {
 }
 
 /**
- * The consent page for one authorization request: who asks (and whether
- * that is verified), where the access goes, what it allows and for how
+ * The consent page for one authorization request: which server (`server`,
+ * its host), who asks (and whether that is verified), where the access goes, what it allows and for how
  * long, the secret field, and Allow and Deny. `handle` is the single-use
  * transaction handle bound to the request and to this browser.
  */
-export function consentPage(details: ConsentDescription, handle: string, problem?: ConsentProblem): { html: string; csp: string } {
+export function consentPage(
+  server: string,
+  details: ConsentDescription,
+  handle: string,
+  problem?: ConsentProblem
+): { html: string; csp: string } {
   const styleNonce = nonce();
   const name = escapeHtml(details.clientName);
   const who = details.clientDomain
@@ -123,6 +128,8 @@ export function consentPage(details: ConsentDescription, handle: string, problem
 <p>${who}</p>
 ${local}
 <dl>
+<dt>Server</dt>
+<dd>${escapeHtml(server)}</dd>
 <dt>Access goes to</dt>
 <dd><strong>${escapeHtml(details.redirectHost)}</strong></dd>
 <dt>It will be able to</dt>
@@ -131,10 +138,11 @@ ${local}
 <li>see and cancel the analyses of any session it knows the id of</li>
 </ul></dd>
 <dt>For how long</dt>
-<dd>Access tokens last ${duration(ACCESS_TOKEN_TTL_SECONDS)} and are renewed for up to ${duration(REFRESH_TOKEN_TTL_SECONDS)}, until you deny it, revoke it, or change the server's secret.</dd>
+<dd>Access tokens last ${duration(ACCESS_TOKEN_TTL_SECONDS)} and are renewed for up to ${duration(REFRESH_TOKEN_TTL_SECONDS)}, until the app's access is revoked or the server's secret changes.</dd>
 </dl>
 <form method="post" action="/authorize">
 <input type="hidden" name="handle" value="${escapeHtml(handle)}">
+<input type="text" name="username" value="owner" autocomplete="username" hidden readonly>
 <label for="secret">Server secret</label>
 <input id="secret" name="secret" type="password" autocomplete="current-password" required autofocus aria-describedby="${describedBy}"${problem ? ' aria-invalid="true"' : ""}>
 <p class="muted" id="secret-help">The <code>SHARED_SECRET</code> of this deployment: only its owner can allow access. It is checked here and kept nowhere.</p>
