@@ -134,6 +134,17 @@ async function checkGrantOnRefresh(options: TokenExchangeCallbackOptions<Env>): 
   }
 }
 
+/**
+ * True under the `global_fetch_strictly_public` compatibility flag
+ * (wrangler.toml). The library fetches client metadata documents only with
+ * it; without it (`scripts/serve.mjs --without-strict-public-fetch`) a URL
+ * `client_id` is an unknown client, never fetched.
+ */
+function fetchesAreStrictlyPublic(): boolean {
+  const runtime = (globalThis as { Cloudflare?: { compatibilityFlags?: Record<string, boolean> } }).Cloudflare;
+  return runtime?.compatibilityFlags?.global_fetch_strictly_public === true;
+}
+
 /** The stack of `origin`; null when the library refuses it as an issuer (plain http off loopback). */
 function buildStack(origin: string): OAuthStack | null {
   try {
@@ -155,9 +166,8 @@ function newStack(origin: string): OAuthStack {
     accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTTL: REFRESH_TOKEN_TTL_SECONDS,
     clientRegistrationTTL: CLIENT_REGISTRATION_TTL_SECONDS,
-    // Effective only with the global_fetch_strictly_public flag (wrangler.toml);
     // client-id-guard.ts refuses metadata URLs on private addresses first.
-    clientIdMetadataDocumentEnabled: true,
+    clientIdMetadataDocumentEnabled: fetchesAreStrictlyPublic(),
     tokenExchangeCallback: checkGrantOnRefresh,
     onError: ({ status, code, internal }) => {
       // The description can quote client input; the code and the library's reason cannot.
