@@ -44,6 +44,7 @@ const PUBLIC_PATHS = new Set(["/health"]);
 interface FrontPolicy {
   cors: Cors;
   loopbackOnly: boolean;
+  publicOrigin: string | undefined;
 }
 
 const policyByEnv = new WeakMap<Env, FrontPolicy>();
@@ -51,8 +52,8 @@ const policyByEnv = new WeakMap<Env, FrontPolicy>();
 function policyFor(env: Env): FrontPolicy {
   let policy = policyByEnv.get(env);
   if (!policy) {
-    const { allowedOrigins, loopbackOnly } = readConfig(env);
-    policy = { cors: createCors(allowedOrigins), loopbackOnly };
+    const { allowedOrigins, loopbackOnly, publicOrigin } = readConfig(env);
+    policy = { cors: createCors(allowedOrigins), loopbackOnly, publicOrigin };
     policyByEnv.set(env, policy);
   }
   return policy;
@@ -172,12 +173,29 @@ async function dispatch(request: Request, env: Env, cors: Cors): Promise<Respons
   return handle();
 }
 
+/**
+ * A request that names `PUBLIC_URL`'s host (a tunnel to a local server) as
+ * a request to `PUBLIC_URL`: under `wrangler dev` its URL says `http:`
+ * whatever scheme the tunnel was reached with. Null for any other request.
+ */
+function throughPublicUrl(request: Request, publicOrigin: string | undefined): Request | null {
+  if (publicOrigin === undefined) return null;
+  const url = new URL(request.url);
+  const publicUrl = new URL(publicOrigin);
+  const host = request.headers.get("Host") ?? url.host;
+  if (host.toLowerCase() !== publicUrl.host || url.host !== publicUrl.host) return null;
+  return new Request(new URL(`${url.pathname}${url.search}`, publicOrigin), request);
+}
+
 export default {
-  async fetch(request: Request, env: Env): Promise<Response> {
-    const { cors, loopbackOnly } = policyFor(env);
+  async fetch(incoming: Request, env: Env): Promise<Response> {
+    const { cors, loopbackOnly, publicOrigin } = policyFor(env);
+    const viaPublicUrl = throughPublicUrl(incoming, publicOrigin);
+    const request = viaPublicUrl ?? incoming;
     const errorFormat = errorFormatFor(new URL(request.url).pathname);
-    // Before CORS, so a rebinding page gets no CORS headers either.
-    const wrongHost = loopbackOnly ? hostRefusal(request) : undefined;
+    // Before CORS, so a rebinding page gets no CORS headers either. PUBLIC_URL's
+    // host is the operator's own name for this server, not a rebinding page's.
+    const wrongHost = loopbackOnly && !viaPublicUrl ? hostRefusal(request) : undefined;
     if (wrongHost) return wrongHost.getResponse(errorFormat);
     const preflight = cors.preflight(request);
     if (preflight) return preflight;
