@@ -24,7 +24,11 @@ export function connectionHints(baseUrl, varsFile) {
     `  curl -X POST ${baseUrl}/rpc -H "Authorization: Bearer $SECRET" -H "Content-Type: application/json" \\`,
     `    -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'`,
     "",
-    "Claude Desktop (claude_desktop_config.json; put the secret in place of <SHARED_SECRET>):",
+    "Claude Desktop and claude.ai (Settings > Connectors > Add custom connector, then sign in with the secret):",
+    "  Claude reaches connectors from Anthropic's cloud, so it needs a public https URL: deploy (npm run deploy),",
+    `  or run a tunnel to ${baseUrl}, set PUBLIC_URL=<its https URL> in ${varsFile}, restart, and add <PUBLIC_URL>/mcp.`,
+    "",
+    "Claude Desktop through mcp-remote (claude_desktop_config.json; put the secret in place of <SHARED_SECRET>):",
     JSON.stringify(desktop, null, 2)
       .split("\n")
       .map((line) => `  ${line}`)
@@ -32,6 +36,7 @@ export function connectionHints(baseUrl, varsFile) {
     "",
     "Claude Code (with $SECRET set as above):",
     `  claude mcp add --transport http gemini-video ${baseUrl}/mcp --header "Authorization: Bearer $SECRET"`,
+    "  or leave the header out and sign in with OAuth: /mcp in Claude Code, then Authenticate.",
     "",
     "MCP Inspector:",
     `  npx @modelcontextprotocol/inspector  (Transport: Streamable HTTP, URL: ${baseUrl}/mcp, header Authorization: Bearer <SHARED_SECRET>)`,

@@ -16,13 +16,21 @@
  * and a loopback server must refuse requests that name another host
  * (DNS-rebinding protection, src/http/host-check.ts).
  *
+ * `--without-strict-public-fetch` runs it without wrangler.toml's
+ * `global_fetch_strictly_public` compatibility flag. Deployed, that flag sends
+ * every fetch out as a public one, and the OAuth library offers Client ID
+ * Metadata Documents only with it; newer runtimes also refuse loopback
+ * fetches under it, which local fakes need. The tests use this to check the
+ * server both ways.
+ *
  *   node scripts/serve.mjs [--ip 127.0.0.1] [--port 8787] [--env-file F]
  *                          [--persist-to DIR] [--inspector] [--watch]
+ *                          [--without-strict-public-fetch]
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { unstable_startWorker } from "wrangler";
+import { unstable_readConfig, unstable_startWorker } from "wrangler";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -35,9 +43,22 @@ export function isLoopbackAddress(ip) {
  * Starts the Worker; resolves once it answers, with its URL and a stop
  * function. `inspector`: false, true (the default port) or a port number.
  */
-export async function serve({ ip = "127.0.0.1", port = 8787, envFile, persistTo, inspector = false, watch = false }) {
+export async function serve({
+  ip = "127.0.0.1",
+  port = 8787,
+  envFile,
+  persistTo,
+  inspector = false,
+  watch = false,
+  strictPublicFetch = true
+}) {
+  const config = join(root, "wrangler.toml");
+  const compatibilityFlags = strictPublicFetch
+    ? undefined
+    : unstable_readConfig({ config }).compatibility_flags.filter((flag) => flag !== "global_fetch_strictly_public");
   const worker = await unstable_startWorker({
-    config: join(root, "wrangler.toml"),
+    config,
+    ...(compatibilityFlags ? { compatibilityFlags } : {}),
     ...(envFile ? { envFiles: [envFile] } : {}),
     bindings: { LOOPBACK_ONLY: { type: "plain_text", value: String(isLoopbackAddress(ip)) } },
     dev: {
@@ -59,7 +80,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       "env-file": { type: "string" },
       "persist-to": { type: "string" },
       inspector: { type: "boolean", default: false },
-      watch: { type: "boolean", default: false }
+      watch: { type: "boolean", default: false },
+      "without-strict-public-fetch": { type: "boolean", default: false }
     }
   });
   const server = await serve({
@@ -68,7 +90,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     envFile: values["env-file"],
     persistTo: values["persist-to"],
     inspector: values.inspector,
-    watch: values.watch
+    watch: values.watch,
+    strictPublicFetch: !values["without-strict-public-fetch"]
   });
   console.log(`Ready on ${server.url}`);
   for (const signal of ["SIGINT", "SIGTERM"]) {

@@ -12,7 +12,7 @@ declare global {
      * `npm run types`; `npm run check` fails when it is stale.
      */
     interface Env {
-      /** 64-character bearer secret; required for every authed route. */
+      /** 64-character bearer secret; required for every authed route, and what the owner consents to OAuth clients with. */
       SHARED_SECRET?: string;
       /** Gemini API key; without it analyses fail with a clear tool error. */
       GOOGLE_API_KEY?: string;
@@ -25,6 +25,12 @@ declare global {
       ALLOWED_ORIGINS?: string;
       /** `true` when the server listens on loopback only: requests must name a loopback host (`npm run dev` sets it). */
       LOOPBACK_ONLY?: string;
+      /**
+       * The public https URL a local server is reached at through a tunnel
+       * (`https://abc.trycloudflare.com`): requests naming its host are taken as
+       * requests to it (OAuth's issuer and resource), past the loopback Host check.
+       */
+      PUBLIC_URL?: string;
       ALLOW_PRIVATE_VIDEO_URLS?: string;
       MAX_VIDEO_BYTES?: string;
       /** How long a blocking tool call waits before answering "still running" with its job id. */
@@ -66,6 +72,8 @@ export interface Config {
   /** `*`, or the listed origins; empty for the default policy (loopback origins). */
   allowedOrigins: "*" | string[];
   loopbackOnly: boolean;
+  /** `PUBLIC_URL`'s origin; undefined when unset or not an http(s) URL. */
+  publicOrigin: string | undefined;
   allowPrivateVideoUrls: boolean;
   maxVideoBytes: number;
   toolCallBudgetMs: number;
@@ -80,6 +88,17 @@ function positiveNumber(raw: string | undefined, fallback: number): number {
 function nonEmpty(raw: string | undefined): string | undefined {
   const trimmed = raw?.trim();
   return trimmed ? trimmed : undefined;
+}
+
+function httpOrigin(raw: string | undefined): string | undefined {
+  const text = nonEmpty(raw);
+  if (text === undefined) return undefined;
+  try {
+    const url = new URL(text);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads the configuration; bad numbers fall back to their defaults. */
@@ -98,6 +117,7 @@ export function readConfig(env: Env): Config {
     sessionTtlMs: positiveNumber(env.SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS) * 1000,
     allowedOrigins: origins.includes("*") ? "*" : origins,
     loopbackOnly: env.LOOPBACK_ONLY?.trim().toLowerCase() === "true",
+    publicOrigin: httpOrigin(env.PUBLIC_URL),
     allowPrivateVideoUrls: env.ALLOW_PRIVATE_VIDEO_URLS?.trim().toLowerCase() === "true",
     maxVideoBytes: positiveNumber(env.MAX_VIDEO_BYTES, DEFAULT_MAX_VIDEO_BYTES),
     toolCallBudgetMs: positiveNumber(env.TOOL_CALL_BUDGET_SECONDS, DEFAULT_TOOL_CALL_BUDGET_SECONDS) * 1000,

@@ -1,7 +1,8 @@
 /**
- * The front Worker: the Host check, the origin policy and CORS, bearer auth
- * and routing. It holds no state; every session request is forwarded to that
- * session's `SessionDO`.
+ * The front Worker: the Host check, the origin policy and CORS, auth (the
+ * static secret or an OAuth access token), the OAuth routes, and routing. It
+ * holds no state of its own; every session request is forwarded to that
+ * session's `SessionDO`, OAuth grants live in the `OAUTH_KV` namespace.
  * @module
  */
 import { readConfig, type Env } from "./config";
@@ -10,6 +11,8 @@ import { checkDeclaredLength, readBodyBytes } from "./http/body";
 import { createCors, type Cors } from "./http/cors";
 import { errorFormatFor, HttpError, internalError, unknownSessionError } from "./http/errors";
 import { hostRefusal } from "./http/host-check";
+import { isOAuthPath, serveOAuth } from "./oauth/routes";
+import { authenticate, oauthStackFor } from "./oauth/server";
 import { isSessionId, newSessionId, parseEventId } from "./session-id";
 import { toSessionRequest, type SessionRoute } from "./session-request";
 import { answerStateless, statelessRequest } from "./stateless-rpc";
@@ -41,6 +44,7 @@ const PUBLIC_PATHS = new Set(["/health"]);
 interface FrontPolicy {
   cors: Cors;
   loopbackOnly: boolean;
+  publicOrigin: string | undefined;
 }
 
 const policyByEnv = new WeakMap<Env, FrontPolicy>();
@@ -48,8 +52,8 @@ const policyByEnv = new WeakMap<Env, FrontPolicy>();
 function policyFor(env: Env): FrontPolicy {
   let policy = policyByEnv.get(env);
   if (!policy) {
-    const { allowedOrigins, loopbackOnly } = readConfig(env);
-    policy = { cors: createCors(allowedOrigins), loopbackOnly };
+    const { allowedOrigins, loopbackOnly, publicOrigin } = readConfig(env);
+    policy = { cors: createCors(allowedOrigins), loopbackOnly, publicOrigin };
     policyByEnv.set(env, policy);
   }
   return policy;
@@ -133,11 +137,18 @@ function forward(request: Request, env: Env, route: SessionRoute): Promise<Respo
 }
 
 async function dispatch(request: Request, env: Env, cors: Cors): Promise<Response> {
-  const { pathname } = new URL(request.url);
+  const url = new URL(request.url);
+  const { pathname } = url;
   // A browser page from an origin the policy does not allow (a hostile site)
   // is refused outright; clients that send no Origin pass.
   if (!cors.allowsOrigin(request)) {
     throw new HttpError(403, "origin_not_allowed", "This Origin is not allowed; see ALLOWED_ORIGINS.");
+  }
+  // OAuth is offered over https and on loopback (see oauthStackFor); elsewhere only the secret works.
+  const oauth = oauthStackFor(url);
+  if (oauth && isOAuthPath(pathname)) {
+    checkDeclaredLength(request);
+    return serveOAuth(oauth, request, env);
   }
   const route = ROUTES[pathname];
   if (!route) throw new HttpError(404, "not_found", `No route for ${pathname}`);
@@ -146,17 +157,39 @@ async function dispatch(request: Request, env: Env, cors: Cors): Promise<Respons
       Allow: [...route.methods, "OPTIONS"].join(", ")
     });
   }
-  if (!PUBLIC_PATHS.has(pathname)) requireBearer(request, env.SHARED_SECRET);
-  checkDeclaredLength(request);
-  return route.handle(request, env);
+  const handle = () => {
+    checkDeclaredLength(request);
+    return route.handle(request, env);
+  };
+  if (PUBLIC_PATHS.has(pathname)) return handle();
+  if (oauth) return authenticate(oauth, request, env, handle);
+  requireBearer(request, env.SHARED_SECRET);
+  return handle();
+}
+
+/**
+ * A request that names `PUBLIC_URL`'s host (a tunnel to a local server) as
+ * a request to `PUBLIC_URL`: under `wrangler dev` its URL says `http:`
+ * whatever scheme the tunnel was reached with. Null for any other request.
+ */
+function throughPublicUrl(request: Request, publicOrigin: string | undefined): Request | null {
+  if (publicOrigin === undefined) return null;
+  const url = new URL(request.url);
+  const publicUrl = new URL(publicOrigin);
+  const host = request.headers.get("Host") ?? url.host;
+  if (host.toLowerCase() !== publicUrl.host || url.host !== publicUrl.host) return null;
+  return new Request(new URL(`${url.pathname}${url.search}`, publicOrigin), request);
 }
 
 export default {
-  async fetch(request: Request, env: Env): Promise<Response> {
-    const { cors, loopbackOnly } = policyFor(env);
+  async fetch(incoming: Request, env: Env): Promise<Response> {
+    const { cors, loopbackOnly, publicOrigin } = policyFor(env);
+    const viaPublicUrl = throughPublicUrl(incoming, publicOrigin);
+    const request = viaPublicUrl ?? incoming;
     const errorFormat = errorFormatFor(new URL(request.url).pathname);
-    // Before CORS, so a rebinding page gets no CORS headers either.
-    const wrongHost = loopbackOnly ? hostRefusal(request) : undefined;
+    // Before CORS, so a rebinding page gets no CORS headers either. PUBLIC_URL's
+    // host is the operator's own name for this server, not a rebinding page's.
+    const wrongHost = loopbackOnly && !viaPublicUrl ? hostRefusal(request) : undefined;
     if (wrongHost) return wrongHost.getResponse(errorFormat);
     const preflight = cors.preflight(request);
     if (preflight) return preflight;

@@ -27,20 +27,32 @@ export function timingSafeEqualStrings(a: string, b: string): boolean {
 }
 
 /**
+ * The server's secret when it is exactly 64 characters; undefined otherwise,
+ * and then every authenticated request is refused. A misconfigured secret is
+ * logged once, by length only.
+ */
+export function configuredSecret(secret: string | undefined): string | undefined {
+  if (secret !== undefined && secret.length === SHARED_SECRET_LENGTH) return secret;
+  if (!misconfigurationLogged) {
+    misconfigurationLogged = true;
+    console.error(
+      secret === undefined
+        ? "SHARED_SECRET is not set: every authenticated request is refused. Run `npm run dev` to create .dev.vars, or `wrangler secret put SHARED_SECRET`."
+        : `SHARED_SECRET is ${secret.length} characters, not ${SHARED_SECRET_LENGTH}: every authenticated request is refused. Generate one with \`openssl rand -hex 32\`.`
+    );
+  }
+  return undefined;
+}
+
+/**
  * Throws a 401 `HttpError` unless the request carries `Authorization: Bearer
- * <secret>` and the server's secret is exactly 64 characters. A misconfigured
- * secret is logged once, by length only.
+ * <secret>` and the server's secret is exactly 64 characters. Used where
+ * OAuth is not offered (a plain-http origin that is not loopback); elsewhere
+ * the OAuth resource server (src/oauth/resource.ts) takes the secret too.
  */
 export function requireBearer(request: Request, secret: string | undefined): void {
-  if (secret === undefined || secret.length !== SHARED_SECRET_LENGTH) {
-    if (!misconfigurationLogged) {
-      misconfigurationLogged = true;
-      console.error(
-        secret === undefined
-          ? "SHARED_SECRET is not set: every authenticated request is refused. Run `npm run dev` to create .dev.vars, or `wrangler secret put SHARED_SECRET`."
-          : `SHARED_SECRET is ${secret.length} characters, not ${SHARED_SECRET_LENGTH}: every authenticated request is refused. Generate one with \`openssl rand -hex 32\`.`
-      );
-    }
+  const expected = configuredSecret(secret);
+  if (expected === undefined) {
     throw unauthorized("The server is not configured for authentication.");
   }
   const header = request.headers.get("Authorization");
@@ -51,7 +63,7 @@ export function requireBearer(request: Request, secret: string | undefined): voi
   if (!match?.[1]) {
     throw unauthorized("The Authorization header must use the Bearer scheme: `Bearer <SHARED_SECRET>`.");
   }
-  if (!timingSafeEqualStrings(match[1], secret)) {
+  if (!timingSafeEqualStrings(match[1], expected)) {
     throw unauthorized("Invalid bearer token.");
   }
 }

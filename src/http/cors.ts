@@ -7,7 +7,8 @@ import { isLoopbackOrigin } from "./loopback";
 
 const ALLOW_HEADERS = "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID";
 const ALLOW_METHODS = "GET, POST, DELETE, OPTIONS";
-const EXPOSE_HEADERS = "Mcp-Session-Id";
+/** WWW-Authenticate: browser MCP clients read the OAuth challenge (resource_metadata, scope) from it. */
+const EXPOSE_HEADERS = "Mcp-Session-Id, WWW-Authenticate";
 const MAX_AGE_SECONDS = "86400";
 
 export interface Cors {
@@ -80,8 +81,10 @@ export function createCors(allowedOrigins: "*" | readonly string[]): Cors {
     apply(request, response) {
       const merged = new Response(response.body, response);
       for (const [name, value] of headersFor(request)) {
-        if (name.toLowerCase() === "vary") merged.headers.append(name, value);
-        else merged.headers.set(name, value);
+        if (name.toLowerCase() !== "vary") merged.headers.set(name, value);
+        else if (!(merged.headers.get("Vary") ?? "").split(",").some((item) => item.trim().toLowerCase() === "origin")) {
+          merged.headers.append(name, value);
+        }
       }
       return merged;
     }

@@ -78,7 +78,7 @@ function isPrivateName(name: string): boolean {
 }
 
 /** True when `hostname` (as `URL.hostname` gives it) names a loopback, private or metadata address. */
-function isPrivateHost(hostname: string): boolean {
+export function isPrivateHost(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/\.+$/, "");
   if (host.startsWith("[")) {
     const bytes = parseIpv6(host);

@@ -32,7 +32,7 @@ describe("CORS", () => {
       expect(response.headers.get("Access-Control-Allow-Origin")).toBe(INSPECTOR);
       expect(response.headers.get("Access-Control-Allow-Headers")).toBe(ALLOW_HEADERS);
       expect(response.headers.get("Access-Control-Allow-Methods")).toContain("POST");
-      expect(response.headers.get("Access-Control-Expose-Headers")).toBe("Mcp-Session-Id");
+      expect(response.headers.get("Access-Control-Expose-Headers")).toBe("Mcp-Session-Id, WWW-Authenticate");
       expect(response.headers.get("Access-Control-Max-Age")).toBe("86400");
       expect(response.headers.get("Vary")).toContain("Origin");
       expect(response.headers.get("Access-Control-Allow-Credentials")).toBeNull();
@@ -45,7 +45,7 @@ describe("CORS", () => {
     const refused = await call("/rpc", { method: "POST", headers: { Origin: INSPECTOR } });
     expect(refused.status).toBe(401);
     expect(refused.headers.get("Access-Control-Allow-Origin")).toBe(INSPECTOR);
-    expect(refused.headers.get("Access-Control-Expose-Headers")).toBe("Mcp-Session-Id");
+    expect(refused.headers.get("Access-Control-Expose-Headers")).toBe("Mcp-Session-Id, WWW-Authenticate");
   });
 
   it("exposes Mcp-Session-Id on the SSE stream", async () => {

@@ -110,3 +110,29 @@ describe("Host check on a server that listens on loopback", () => {
     expect(response.status).toBe(200);
   });
 });
+
+describe("PUBLIC_URL: a local server reached through a tunnel", () => {
+  const tunneled = { ...env, LOOPBACK_ONLY: "true", PUBLIC_URL: "https://abc.tunnel.example/" };
+
+  it("takes a request naming the tunnel's host as a request to PUBLIC_URL: OAuth's issuer is the https origin", async () => {
+    const response = await worker.fetch(reaching("abc.tunnel.example", "/.well-known/oauth-authorization-server"), tunneled);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      issuer: "https://abc.tunnel.example",
+      authorization_endpoint: "https://abc.tunnel.example/authorize"
+    });
+    const challenge = await worker.fetch(reaching("abc.tunnel.example", "/mcp", { method: "POST", body: PING }), tunneled);
+    expect(challenge.status).toBe(401);
+    expect(challenge.headers.get("WWW-Authenticate")).toContain(
+      'resource_metadata="https://abc.tunnel.example/.well-known/oauth-protected-resource"'
+    );
+    const ok = await worker.fetch(rpcPing("abc.tunnel.example"), tunneled);
+    expect(ok.status).toBe(200);
+  });
+
+  it("still refuses other hosts, and answers loopback ones", async () => {
+    await expectJsonRpcRefusal(await worker.fetch(rpcPing("evil.example"), tunneled), 403, "host_not_allowed");
+    await expectJsonRpcRefusal(await worker.fetch(rpcPing("abc.tunnel.example.evil.example"), tunneled), 403, "host_not_allowed");
+    expect((await worker.fetch(rpcPing("127.0.0.1:8787"), tunneled)).status).toBe(200);
+  });
+});

@@ -24,7 +24,12 @@ export interface DevServer {
 
 const READY_TIMEOUT_MS = 90_000;
 
-export async function startDevServer(vars: Record<string, string>): Promise<DevServer> {
+export interface DevServerOptions {
+  /** Without wrangler.toml's global_fetch_strictly_public flag (see scripts/serve.mjs). */
+  withoutStrictPublicFetch?: boolean;
+}
+
+export async function startDevServer(vars: Record<string, string>, options: DevServerOptions = {}): Promise<DevServer> {
   const secret = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
   const dir = mkdtempSync(join(tmpdir(), "gemini-video-mcp-e2e-"));
   const envFile = join(dir, "test.env");
@@ -48,7 +53,8 @@ export async function startDevServer(vars: Record<string, string>): Promise<DevS
         "--env-file",
         envFile,
         "--persist-to",
-        join(dir, "state")
+        join(dir, "state"),
+        ...(options.withoutStrictPublicFetch ? ["--without-strict-public-fetch"] : [])
       ],
       { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_ENV: "" } }
     );

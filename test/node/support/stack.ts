@@ -5,7 +5,7 @@
  */
 import { FakeGemini } from "../../support/fake-gemini";
 import { FakeVideoHost } from "../../support/fake-video";
-import { startDevServer, type DevServer } from "./dev-server";
+import { startDevServer, type DevServer, type DevServerOptions } from "./dev-server";
 import { serveOnLoopback } from "./node-server";
 
 export interface Stack {
@@ -17,7 +17,7 @@ export interface Stack {
 }
 
 /** The fakes and the server; `vars` are added to (or override) the server's settings. */
-export async function startStack(vars: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(vars: Record<string, string> = {}, options: DevServerOptions = {}): Promise<Stack> {
   const gemini = new FakeGemini();
   let videos: FakeVideoHost | undefined;
   const geminiServer = await serveOnLoopback((request) => gemini.handle(request));
@@ -29,13 +29,16 @@ export async function startStack(vars: Record<string, string> = {}): Promise<Sta
   };
   let server: DevServer;
   try {
-    server = await startDevServer({
-      GOOGLE_API_KEY: "e2e-google-api-key",
-      GEMINI_BASE_URL: geminiServer.url,
-      GEMINI_MODEL: "gemini-e2e",
-      ALLOW_PRIVATE_VIDEO_URLS: "true",
-      ...vars
-    });
+    server = await startDevServer(
+      {
+        GOOGLE_API_KEY: "e2e-google-api-key",
+        GEMINI_BASE_URL: geminiServer.url,
+        GEMINI_MODEL: "gemini-e2e",
+        ALLOW_PRIVATE_VIDEO_URLS: "true",
+        ...vars
+      },
+      options
+    );
   } catch (error) {
     await closeFakes();
     throw error;

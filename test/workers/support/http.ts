@@ -9,7 +9,8 @@ import type { SseStream } from "../../../src/transport/sse-stream";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { TEST_SHARED_SECRET } from "../../constants";
 
-export const BASE_URL = "http://mcp.test";
+/** https, so the requests meet OAuth as a deployed server offers it (plain http off loopback takes only the secret). */
+export const BASE_URL = "https://mcp.test";
 export const AUTH = { Authorization: `Bearer ${TEST_SHARED_SECRET}` };
 
 /** Sends a request through the front Worker (`exports.default.fetch`). */

@@ -1,0 +1,53 @@
+/**
+ * The OAuth routes of the front Worker: the two metadata documents, the
+ * token endpoint (token, refresh, revocation), dynamic client registration
+ * and the consent page. All but `/authorize` are the library's.
+ * @module
+ */
+import type { Env } from "../config";
+import { authorize } from "./authorize";
+import { clientIdRefusal, tokenRequestClientId } from "./client-id-guard";
+import {
+  AUTHORIZATION_SERVER_METADATA_PATH,
+  AUTHORIZE_PATH,
+  PROTECTED_RESOURCE_METADATA_PATH,
+  REGISTER_PATH,
+  TOKEN_PATH,
+  type OAuthStack
+} from "./server";
+
+/** True for a path the OAuth routes answer (the protected-resource document has path-suffixed variants). */
+export function isOAuthPath(pathname: string): boolean {
+  return (
+    pathname === AUTHORIZE_PATH ||
+    pathname === TOKEN_PATH ||
+    pathname === REGISTER_PATH ||
+    pathname === AUTHORIZATION_SERVER_METADATA_PATH ||
+    pathname.startsWith(`${AUTHORIZATION_SERVER_METADATA_PATH}/`) ||
+    pathname === PROTECTED_RESOURCE_METADATA_PATH ||
+    pathname.startsWith(`${PROTECTED_RESOURCE_METADATA_PATH}/`)
+  );
+}
+
+/** RFC 6749 §5.2: an unknown or refused client at the token endpoint. */
+function invalidClient(description: string): Response {
+  return Response.json(
+    { error: "invalid_client", error_description: description },
+    { status: 401, headers: { "Cache-Control": "no-store" } }
+  );
+}
+
+/** Answers a request on an OAuth path (see `isOAuthPath`). */
+export async function serveOAuth(stack: OAuthStack, request: Request, env: Env): Promise<Response> {
+  const { pathname } = new URL(request.url);
+  if (pathname === AUTHORIZE_PATH) return authorize(stack, request, env);
+  if (pathname.startsWith(PROTECTED_RESOURCE_METADATA_PATH)) {
+    // The resource server answers only its own document's URL (404 for the rest).
+    return stack.resourceServer.fetch(request, env, {} as ExecutionContext);
+  }
+  if (pathname === TOKEN_PATH && request.method === "POST") {
+    const refused = clientIdRefusal(await tokenRequestClientId(request));
+    if (refused) return invalidClient(refused);
+  }
+  return stack.authorizationServer.fetch(request, env, {} as ExecutionContext);
+}
