@@ -49,6 +49,27 @@ export function sampleProcesses(pids: number[]): ProcessSample {
   return { rssBytes, openFiles };
 }
 
+/** Open files of each of `pids`, in order (0 for one that is gone). */
+export function openFilesEach(pids: number[]): number[] {
+  return pids.map((pid) => {
+    try {
+      return readdirSync(`/proc/${pid}/fd`).length;
+    } catch {
+      return 0;
+    }
+  });
+}
+
+/** The soft limit on open files of `pid` (its `ulimit -n`), or undefined when unknown. */
+export function openFileLimit(pid: number): number | undefined {
+  try {
+    const match = /^Max open files\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/limits`, "utf8"));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Samples `pids` every `intervalMs` until stopped; keeps the peaks. */
 export function watchProcesses(pids: number[], intervalMs = 100) {
   const sampleProcess = () => sampleProcesses(pids);
