@@ -37,14 +37,27 @@ export interface ProcessSample {
   openFiles: number;
 }
 
-/** RSS and open files, summed over `pids`. */
+/** True while `pid` runs. */
+export function isRunning(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+/** RSS and open files, summed over those of `pids` that still run. */
 export function sampleProcesses(pids: number[]): ProcessSample {
   let rssBytes = 0;
   let openFiles = 0;
   for (const pid of pids) {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    rssBytes += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-    openFiles += readdirSync(`/proc/${pid}/fd`).length;
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      rssBytes += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+      openFiles += readdirSync(`/proc/${pid}/fd`).length;
+    } catch {
+      // Gone: it counts for nothing (the caller can ask isRunning).
+    }
   }
   return { rssBytes, openFiles };
 }

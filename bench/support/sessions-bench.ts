@@ -6,7 +6,7 @@
  * and `npm run bench`. The server must ping every `pingSeconds`.
  */
 import { request as httpRequest } from "node:http";
-import { findWorkerd, openFileLimit, openFilesEach, sampleProcesses } from "./processes";
+import { findWorkerd, isRunning, openFileLimit, openFilesEach, sampleProcesses } from "./processes";
 import type { BenchServer } from "./upload-bench";
 
 const OPEN_TIMEOUT_MS = 120_000;
@@ -30,6 +30,8 @@ export interface SessionsRow {
   /** Open files of the busiest workerd process while the sessions were held, and its limit. */
   "workerd files": number;
   "files limit": number;
+  /** workerd processes that exited during the row (a crash). */
+  "workerd exited": number;
 }
 
 /** Opens GET /sse on its own connection; resolves once the endpoint event arrived. */
@@ -83,9 +85,10 @@ export async function runSessionsBench(
   options: { counts: number[]; holdSeconds: number; pingSeconds: number; onFailures?: (first: string) => void }
 ): Promise<SessionsRow[]> {
   const { holdSeconds, pingSeconds } = options;
-  const workerd = findWorkerd(server.pid);
   const rows: SessionsRow[] = [];
   for (const count of options.counts) {
+    // Found again for every row: wrangler restarts a runtime that crashed.
+    const workerd = findWorkerd(server.pid);
     const before = sampleProcesses(workerd);
     const started = performance.now();
     const streams: Stream[] = [];
@@ -122,11 +125,12 @@ export async function runSessionsBench(
       "RSS per session KB": Number(((during.rssBytes - before.rssBytes) / Math.max(1, streams.length) / 1024).toFixed(1)),
       "workerd RSS MB": Number((during.rssBytes / 1_000_000).toFixed(1)),
       "workerd files": Math.max(...files),
-      "files limit": (busiest === undefined ? undefined : openFileLimit(busiest)) ?? 0
+      "files limit": (busiest === undefined ? undefined : openFileLimit(busiest)) ?? 0,
+      "workerd exited": workerd.filter((pid) => !isRunning(pid)).length
     };
     rows.push(row);
     console.log(row, failures.slice(0, 1));
-    if (failures.length > 0) options.onFailures?.(failures[0]!);
+    if (failures.length > 0 || row["workerd exited"] > 0) options.onFailures?.(failures[0] ?? "a workerd process exited");
     if (count !== options.counts.at(-1)) await new Promise((resolve) => setTimeout(resolve, 3_000));
   }
   return rows;
