@@ -26,7 +26,14 @@ try {
     counts,
     holdSeconds,
     pingSeconds: PING_SECONDS,
-    onFailures: () => console.log(`Server output (tail):\n${server.output().slice(-3000)}`)
+    onFailures: () => {
+      const log = server
+        .output()
+        .split("\n")
+        .filter((line) => !line.includes("[wrangler:info]"))
+        .join("\n");
+      console.log(`Server output without request lines (tail):\n${log.slice(-4000)}`);
+    }
   });
   console.log(`\nSessions benchmark (ping every ${PING_SECONDS} s, held ${holdSeconds} s):`);
   console.table(results);

@@ -18,6 +18,17 @@ interface Sleeper {
   resolve(): void;
 }
 
+/**
+ * The next deadline of a timer that is due every `periodMs` and was due at
+ * `due`: a firing that comes late does not push the ones after it back (so
+ * the period holds however busy the object is), and one that comes more
+ * than a period late skips what it missed instead of firing in a burst.
+ */
+export function nextPeriodicDeadline(due: number, now: number, periodMs: number): number {
+  const next = due + periodMs;
+  return next > now ? next : now + periodMs;
+}
+
 export class AlarmScheduler {
   private readonly deadlines = new Map<string, number>();
   private readonly sleepers = new Set<Sleeper>();

@@ -27,7 +27,7 @@ import { JobManager } from "./jobs/job-manager";
 import { routeJobs } from "./jobs/job-routing";
 import { JobStore } from "./jobs/job-store";
 import { VideoFiles } from "./jobs/video-files";
-import { AlarmScheduler } from "./scheduler";
+import { AlarmScheduler, nextPeriodicDeadline } from "./scheduler";
 import { eventId, parseEventId } from "./session-id";
 import { EVENT_LOG_LIMIT, SessionStore } from "./session-store";
 import type { ToolDeps } from "./tools";
@@ -65,6 +65,8 @@ export class SessionDO extends DurableObject<Env> {
   private mcp: Promise<SessionMcp> | undefined;
   private http: Promise<StreamableHttpSession> | undefined;
   private jobManager: JobManager | undefined;
+  /** When the current ping deadline is due (pings keep to their period from it). */
+  private pingDueAt: number | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -144,11 +146,20 @@ export class SessionDO extends DurableObject<Env> {
     else await this.scheduler.set(EXPIRY, expiresAt);
   }
 
+  /**
+   * Pings every open stream and sets the next ping a period after this one
+   * was due, not after it ran: with thousands of sessions an alarm runs
+   * tens of milliseconds late, and counting from when it ran let every
+   * stream's pings drift further apart.
+   */
   private async ping(): Promise<void> {
     const now = Date.now();
     const frame = encodeSseEvent({ event: "ping", data: String(now) });
     for (const stream of [...this.streams]) stream.write(frame);
-    if (this.streams.size > 0) await this.scheduler.set(PING, now + this.config.pingIntervalMs);
+    if (this.streams.size > 0) {
+      this.pingDueAt = nextPeriodicDeadline(this.pingDueAt ?? now, now, this.config.pingIntervalMs);
+      await this.scheduler.set(PING, this.pingDueAt);
+    }
   }
 
   /** The session's jobs; created on first use, so a restart can resume them. */
@@ -226,7 +237,8 @@ export class SessionDO extends DurableObject<Env> {
     }
     this.streams.add(stream);
     if (!this.scheduler.has(PING)) {
-      await this.scheduler.set(PING, Date.now() + this.config.pingIntervalMs);
+      this.pingDueAt = Date.now() + this.config.pingIntervalMs;
+      await this.scheduler.set(PING, this.pingDueAt);
     }
     return new Response(stream.body, {
       headers: { ...SSE_HEADERS, "Mcp-Session-Id": this.sessionId }

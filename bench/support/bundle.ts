@@ -6,7 +6,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { spawnProcessGroup } from "../../test/node/support/process-group";
 
@@ -27,10 +27,22 @@ function listFiles(dir: string, prefix = ""): string[] {
   });
 }
 
+/**
+ * wrangler's CLI script, from its package.json's `bin` (its `exports` map
+ * no longer lets `wrangler/bin/wrangler.js` be resolved directly).
+ */
+export function wranglerBin(root: string): string {
+  const manifest = createRequire(join(root, "package.json")).resolve("wrangler/package.json");
+  const { bin } = JSON.parse(readFileSync(manifest, "utf8")) as { bin: Record<string, string> };
+  const script = bin.wrangler;
+  if (!script) throw new Error(`${manifest} names no wrangler bin`);
+  return join(dirname(manifest), script);
+}
+
 export async function measureBundle(root: string): Promise<BundleFigures> {
   const outdir = mkdtempSync(join(tmpdir(), "gemini-video-mcp-bundle-"));
   try {
-    const wrangler = createRequire(join(root, "package.json")).resolve("wrangler/bin/wrangler.js");
+    const wrangler = wranglerBin(root);
     const child = spawnProcessGroup([wrangler, "deploy", "--dry-run", "--outdir", outdir], {
       cwd: root,
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_ENV: "", FORCE_COLOR: "0" }

@@ -8,13 +8,17 @@ import { FakeGemini, type Digest } from "../../test/support/fake-gemini";
 import { FakeVideoHost } from "../../test/support/fake-video";
 import { serveOnLoopback } from "../../test/node/support/node-server";
 
-class Md5Digest implements Digest {
+/** MD5 of the bytes so far; like the tests' CRC-32, it can be read more than once (the fake reads it when it finalizes). */
+export class Md5Digest implements Digest {
   private readonly hash = createHash("md5");
+  private result: string | undefined;
   update(bytes: Uint8Array) {
+    if (this.result !== undefined) throw new Error("Md5Digest: update after digest");
     this.hash.update(bytes);
   }
   digest() {
-    return this.hash.digest("hex");
+    this.result ??= this.hash.digest("hex");
+    return this.result;
   }
 }
 

@@ -37,16 +37,50 @@ export interface ProcessSample {
   openFiles: number;
 }
 
-/** RSS and open files, summed over `pids`. */
+/** True while `pid` runs. */
+export function isRunning(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+/** RSS and open files, summed over those of `pids` that still run. */
 export function sampleProcesses(pids: number[]): ProcessSample {
   let rssBytes = 0;
   let openFiles = 0;
   for (const pid of pids) {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    rssBytes += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-    openFiles += readdirSync(`/proc/${pid}/fd`).length;
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      rssBytes += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+      openFiles += readdirSync(`/proc/${pid}/fd`).length;
+    } catch {
+      // Gone: it counts for nothing (the caller can ask isRunning).
+    }
   }
   return { rssBytes, openFiles };
+}
+
+/** Open files of each of `pids`, in order (0 for one that is gone). */
+export function openFilesEach(pids: number[]): number[] {
+  return pids.map((pid) => {
+    try {
+      return readdirSync(`/proc/${pid}/fd`).length;
+    } catch {
+      return 0;
+    }
+  });
+}
+
+/** The soft limit on open files of `pid` (its `ulimit -n`), or undefined when unknown. */
+export function openFileLimit(pid: number): number | undefined {
+  try {
+    const match = /^Max open files\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/limits`, "utf8"));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Samples `pids` every `intervalMs` until stopped; keeps the peaks. */

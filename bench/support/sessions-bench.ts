@@ -6,7 +6,7 @@
  * and `npm run bench`. The server must ping every `pingSeconds`.
  */
 import { request as httpRequest } from "node:http";
-import { findWorkerd, sampleProcesses } from "./processes";
+import { findWorkerd, isRunning, openFileLimit, openFilesEach, sampleProcesses } from "./processes";
 import type { BenchServer } from "./upload-bench";
 
 const OPEN_TIMEOUT_MS = 120_000;
@@ -27,6 +27,11 @@ export interface SessionsRow {
   "pings delivered %": number;
   "RSS per session KB": number;
   "workerd RSS MB": number;
+  /** Open files of the busiest workerd process while the sessions were held, and its limit. */
+  "workerd files": number;
+  "files limit": number;
+  /** workerd processes that exited during the row (a crash). */
+  "workerd exited": number;
 }
 
 /** Opens GET /sse on its own connection; resolves once the endpoint event arrived. */
@@ -80,9 +85,10 @@ export async function runSessionsBench(
   options: { counts: number[]; holdSeconds: number; pingSeconds: number; onFailures?: (first: string) => void }
 ): Promise<SessionsRow[]> {
   const { holdSeconds, pingSeconds } = options;
-  const workerd = findWorkerd(server.pid);
   const rows: SessionsRow[] = [];
   for (const count of options.counts) {
+    // Found again for every row: wrangler restarts a runtime that crashed.
+    const workerd = findWorkerd(server.pid);
     const before = sampleProcesses(workerd);
     const started = performance.now();
     const streams: Stream[] = [];
@@ -104,6 +110,8 @@ export async function runSessionsBench(
     await new Promise((resolve) => setTimeout(resolve, holdSeconds * 1000));
     const heldSeconds = (performance.now() - holdStarted) / 1000;
     const during = sampleProcesses(workerd);
+    const files = openFilesEach(workerd);
+    const busiest = workerd[files.indexOf(Math.max(...files))];
     const perStream = Math.floor(heldSeconds / pingSeconds);
     const expected = streams.length * perStream;
     const delivered = streams.reduce((sum, stream) => sum + Math.min(stream.pings, perStream), 0);
@@ -115,11 +123,14 @@ export async function runSessionsBench(
       "open s": Number(openSeconds.toFixed(2)),
       "pings delivered %": Number(((100 * delivered) / Math.max(1, expected)).toFixed(2)),
       "RSS per session KB": Number(((during.rssBytes - before.rssBytes) / Math.max(1, streams.length) / 1024).toFixed(1)),
-      "workerd RSS MB": Number((during.rssBytes / 1_000_000).toFixed(1))
+      "workerd RSS MB": Number((during.rssBytes / 1_000_000).toFixed(1)),
+      "workerd files": Math.max(...files),
+      "files limit": (busiest === undefined ? undefined : openFileLimit(busiest)) ?? 0,
+      "workerd exited": workerd.filter((pid) => !isRunning(pid)).length
     };
     rows.push(row);
     console.log(row, failures.slice(0, 1));
-    if (failures.length > 0) options.onFailures?.(failures[0]!);
+    if (failures.length > 0 || row["workerd exited"] > 0) options.onFailures?.(failures[0] ?? "a workerd process exited");
     if (count !== options.counts.at(-1)) await new Promise((resolve) => setTimeout(resolve, 3_000));
   }
   return rows;

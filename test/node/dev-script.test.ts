@@ -21,11 +21,14 @@ function npmRunDev(): string[] {
 }
 
 /** Starts `npm run dev -- ...args` and waits until /health answers; the caller stops it. */
-async function startDev(args: string[]): Promise<{ child: ProcessGroup; baseUrl: string; port: number }> {
+async function startDev(
+  args: string[],
+  env: NodeJS.ProcessEnv = {}
+): Promise<{ child: ProcessGroup; baseUrl: string; port: number }> {
   const port = await freePort();
   const child = spawnProcessGroup([...npmRunDev(), "--ip", "127.0.0.1", "--port", String(port), ...args], {
     cwd: root,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_ENV: "" }
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_ENV: "", ...env }
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
@@ -113,6 +116,35 @@ describe("npm run dev", () => {
       expect(rebound.status).toBe(403);
     } finally {
       await child.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps wrangler's local observability off (a trace store of every request), unless X_LOCAL_OBSERVABILITY asks for it", {
+    timeout: 120_000
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dev-script-"));
+    const envFile = join(dir, "test.env");
+    writeFileSync(envFile, `SHARED_SECRET=${"d".repeat(64)}\n`);
+    const traceStore = (state: string) => existsSync(join(dir, state, "v3", "observability"));
+    try {
+      for (const [state, setting] of [
+        ["off", undefined],
+        ["on", "true"]
+      ] as const) {
+        const { child, baseUrl } = await startDev(
+          ["--persist-to", join(dir, state), "--env-file", envFile],
+          setting === undefined ? { X_LOCAL_OBSERVABILITY: undefined } : { X_LOCAL_OBSERVABILITY: setting }
+        );
+        try {
+          expect((await fetch(`${baseUrl}/health`)).status).toBe(200);
+        } finally {
+          await child.stop();
+        }
+      }
+      expect(traceStore("off")).toBe(false);
+      expect(traceStore("on")).toBe(true);
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { AlarmScheduler } from "../../src/scheduler";
+import { AlarmScheduler, nextPeriodicDeadline } from "../../src/scheduler";
 import { sessionStub } from "./support/http";
 
 const HOUR_MS = 3600_000;
@@ -33,5 +33,16 @@ describe("AlarmScheduler after a restart", () => {
       expect(await state.storage.getAlarm()).toBe(later);
       await state.storage.deleteAlarm();
     });
+  });
+});
+
+describe("nextPeriodicDeadline", () => {
+  it.each([
+    ["on time", 10_000, 15_000],
+    ["early (a test firing the alarm at once)", 9_000, 15_000],
+    ["late by 400 ms: the next keeps the period", 10_400, 15_000],
+    ["late by more than a period: what was missed is skipped", 16_000, 21_000]
+  ])("sets the next deadline of a timer due at 10 s every 5 s that fires %s", (_when, now, next) => {
+    expect(nextPeriodicDeadline(10_000, now, 5_000)).toBe(next);
   });
 });
