@@ -2,7 +2,11 @@
  * What an analysis job is: its input, its stages, and what it has done so far.
  * @module
  */
+import type { AnswerFormat, MediaResolution } from "../analysis/video-options";
 import type { TokenUsage } from "../gemini/usage";
+
+export { ANSWER_FORMATS, MEDIA_RESOLUTIONS } from "../analysis/video-options";
+export type { AnswerFormat, MediaResolution };
 
 /** The stages of a job, in order; the last three are final. */
 export const JOB_STATES = ["queued", "uploading", "processing", "generating", "done", "failed", "cancelled"] as const;
@@ -10,16 +14,9 @@ export type JobState = (typeof JOB_STATES)[number];
 
 export const FINAL_STATES: ReadonlySet<JobState> = new Set(["done", "failed", "cancelled"]);
 
-export const MEDIA_RESOLUTIONS = ["low", "medium", "high"] as const;
-export type MediaResolution = (typeof MEDIA_RESOLUTIONS)[number];
-
 /** Where a job's input token figure came from: Gemini's count, or the published rates when counting failed. */
 export const TOKEN_COUNT_SOURCES = ["countTokens", "estimate"] as const;
 export type TokenCountSource = (typeof TOKEN_COUNT_SOURCES)[number];
-
-/** What shape the answer takes: free text, or JSON checked against a schema. */
-export const ANSWER_FORMATS = ["text", "chapters", "transcript"] as const;
-export type AnswerFormat = (typeof ANSWER_FORMATS)[number];
 
 export interface AnalysisInput {
   /** The URL as the user gave it. */

@@ -13,11 +13,12 @@
  * `VideoFiles`), and deleted otherwise.
  * @module
  */
+import { UserFacingError } from "../errors";
 import { ApiError, type GoogleGenAI } from "@google/genai";
 import { checkAnswer, responseJsonSchema } from "../analysis/formats";
 import type { GeminiSettings } from "../config";
 import { askGeminiAboutVideo, NoAnswerError, type VideoQuestion } from "../gemini/analyze";
-import { createGeminiClient, type FetchLike } from "../gemini/client";
+import { createGeminiClient } from "../gemini/client";
 import { deleteGeminiFile } from "../gemini/delete-file";
 import { describeGeminiError } from "../gemini/errors";
 import { describeFinishReason } from "../gemini/finish-reasons";
@@ -25,6 +26,8 @@ import { prefetchInputTokenLimit } from "../gemini/models";
 import { withRetry, type RetryNotice } from "../gemini/retry";
 import { queryUpload, startUpload, UPLOAD_CHUNK_BYTES, uploadChunk, type UploadTarget } from "../gemini/upload";
 import { matchYouTube } from "../gemini/youtube";
+import type { FetchLike } from "../http/fetch-like";
+import { megabytes } from "../ids/units";
 import { videoMimeType } from "../video/mime";
 import { toGeminiOffset } from "../video/offset";
 import { ChunkReader, openVideoSource, tooLarge, VideoSourceError } from "../video/source";
@@ -32,7 +35,7 @@ import { isRetryableSourceError } from "../video/source-error";
 import type { SourceTimeouts } from "../video/source";
 import { VideoUrlError } from "../video/url-guard";
 import { isFinal, type Job, type JobDetails } from "./job";
-import { jobOwnerSession } from "./job-routing";
+import { jobOwnerSession } from "./job-id";
 import { JobStop } from "./job-stop";
 import type { JobStore, JobUpdate } from "./job-store";
 import { checkInputTokens, ContextLimitError } from "./token-check";
@@ -45,7 +48,7 @@ export const MAX_PROCESSING_MS = 15 * 60_000;
 /** Gemini's words for a file it no longer has: "files/abc is not found", "access the File abc or it may not exist". */
 const MENTIONS_A_FILE = /\bfiles?\b/i;
 
-export class GeminiFileError extends Error {
+export class GeminiFileError extends UserFacingError {
   constructor(message: string) {
     super(message);
     this.name = "GeminiFileError";
@@ -67,8 +70,6 @@ export interface JobContext {
   /** True when an active job other than `exceptJobId` reads the file. */
   fileInUse(fileName: string, exceptJobId: string): boolean;
 }
-
-const megabytes = (bytes: number) => (bytes / 1_000_000).toFixed(1);
 
 /** `"123.4s"` (a protobuf Duration, as in the file's `videoMetadata`) in seconds. */
 function durationSeconds(value: unknown): number | undefined {

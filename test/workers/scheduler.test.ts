@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { AlarmScheduler } from "../../src/scheduler";
+import { AlarmScheduler } from "../../src/session/scheduler";
 import { sessionStub } from "./support/http";
 
 const HOUR_MS = 3600_000;
