@@ -22,7 +22,7 @@ export const LAYERS = [
   { name: "transports and tools", paths: ["transport/", "tools/"] },
   { name: "jobs", paths: ["jobs/"] },
   { name: "gemini, video, analysis", paths: ["gemini/", "video/", "analysis/"] },
-  { name: "http and config", paths: ["http/", "config.ts", "env.ts", "errors.ts", "ids/"] }
+  { name: "http and config", paths: ["http/", "config.ts", "env.ts", "errors.ts", "ids/", "storage/"] }
 ];
 
 /** Siblings in one layer that must not know each other. */
