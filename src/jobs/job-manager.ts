@@ -31,7 +31,7 @@ import type { SourceTimeouts } from "../video/source";
 import { checkVideoUrl, VideoUrlError } from "../video/url-guard";
 import { isFinal, type AnalysisInput, type Job, type JobState } from "./job";
 import { newJobId } from "./job-id";
-import type { JobTimers, Leaving } from "./job-service";
+import type { JobTimers, Leaving, ReleaseFileOptions } from "./job-service";
 import { JobStop } from "./job-stop";
 import type { JobStore, JobUpdate } from "./job-store";
 import { runJob, type JobContext } from "./run-job";
@@ -92,8 +92,7 @@ export class JobManager {
       sourceTimeouts: options.sourceTimeouts,
       sleep: (ms, signal) => options.scheduler.sleep(ms, signal),
       changed: (job) => this.notify(job),
-      fileInUse: (fileName, exceptJobId) =>
-        options.store.active().some((job) => job.id !== exceptJobId && job.fileName === fileName)
+      releaseFile: (fileName, releaseOptions) => this.releaseFile(fileName, releaseOptions)
     };
   }
 
@@ -249,20 +248,29 @@ export class JobManager {
     const parked = this.list().flatMap((job) =>
       job.details.resumable && !job.details.resumedBy && job.fileName ? [job.fileName] : []
     );
-    await this.deleteFiles([...new Set([...kept, ...parked])]);
+    const release = { evenIfKept: true, evenIfInUse: true };
+    await Promise.allSettled([...new Set([...kept, ...parked])].map((fileName) => this.releaseFile(fileName, release)));
   }
 
-  /** Deletes Gemini files and forgets them; without a key (removed since) Gemini expires them in 48 hours. */
-  private async deleteFiles(fileNames: string[]): Promise<void> {
-    if (fileNames.length === 0 || !this.options.gemini.apiKey) return;
+  /**
+   * The one way a job's Gemini file goes: never while another live job reads
+   * it (unless the session ends), never while it is kept for follow-up
+   * questions (unless `evenIfKept`: it is forgotten, then deleted). Without a
+   * key (removed since) nothing is deleted: Gemini expires files in 48 hours.
+   */
+  async releaseFile(
+    fileName: string,
+    { exceptJobId, evenIfKept = false, evenIfInUse = false }: ReleaseFileOptions = {}
+  ): Promise<void> {
+    if (!this.options.gemini.apiKey) return;
+    const inUse = this.options.store.active().some((job) => job.id !== exceptJobId && job.fileName === fileName);
+    if (inUse && !evenIfInUse) return;
+    if (this.options.files.holds(fileName)) {
+      if (!evenIfKept) return;
+      this.options.files.forget(fileName);
+    }
     const ai = createGeminiClient(this.options.gemini, this.options.fetch);
-    const sleep = (ms: number) => this.options.scheduler.sleep(ms);
-    await Promise.allSettled(
-      fileNames.map(async (fileName) => {
-        this.options.files.forget(fileName);
-        await deleteGeminiFile(ai, fileName, sleep);
-      })
-    );
+    await deleteGeminiFile(ai, fileName, (ms) => this.options.scheduler.sleep(ms));
   }
 
   private update(jobId: string, update: JobUpdate): Job {
@@ -288,7 +296,7 @@ export class JobManager {
   /** An explicit cancel of a job stopped for a retry: its upload goes now. */
   private async discard(job: Job): Promise<Job> {
     const updated = this.update(job.id, { details: { ...job.details, resumable: false } });
-    if (job.fileName && !this.context.fileInUse(job.fileName, job.id)) await this.deleteFiles([job.fileName]);
+    if (job.fileName) await this.releaseFile(job.fileName, { exceptJobId: job.id, evenIfKept: true });
     return updated;
   }
 

@@ -30,3 +30,13 @@ export interface JobTimers {
   /** Resolves after `ms`, woken by the alarm; rejects when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
+
+/** When `JobManager.releaseFile` may delete a Gemini file. */
+export interface ReleaseFileOptions {
+  /** The job letting the file go: its own use does not count. */
+  exceptJobId?: string;
+  /** Delete a file kept for follow-up questions too (a cancel, the session's end). */
+  evenIfKept?: boolean;
+  /** Delete it even while a live job reads it: only for the session's end, which ends every job. */
+  evenIfInUse?: boolean;
+}

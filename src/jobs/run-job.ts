@@ -19,7 +19,6 @@ import { checkAnswer, responseJsonSchema } from "../analysis/formats";
 import type { GeminiSettings } from "../config";
 import { askGeminiAboutVideo, NoAnswerError, type VideoQuestion } from "../gemini/analyze";
 import { createGeminiClient } from "../gemini/client";
-import { deleteGeminiFile } from "../gemini/delete-file";
 import { describeGeminiError } from "../gemini/errors";
 import { describeFinishReason } from "../gemini/finish-reasons";
 import { prefetchInputTokenLimit } from "../gemini/models";
@@ -36,6 +35,7 @@ import type { SourceTimeouts } from "../video/source";
 import { VideoUrlError } from "../video/url-guard";
 import { isFinal, type Job, type JobDetails } from "./job";
 import { jobOwnerSession } from "./job-id";
+import type { ReleaseFileOptions } from "./job-service";
 import { JobStop } from "./job-stop";
 import type { JobStore, JobUpdate } from "./job-store";
 import { checkInputTokens, ContextLimitError } from "./token-check";
@@ -67,8 +67,8 @@ export interface JobContext {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Called after every change of the job. */
   changed(job: Job): void;
-  /** True when an active job other than `exceptJobId` reads the file. */
-  fileInUse(fileName: string, exceptJobId: string): boolean;
+  /** Deletes a Gemini file unless another live job reads it (see `JobManager.releaseFile`). */
+  releaseFile(fileName: string, options: ReleaseFileOptions): Promise<void>;
 }
 
 /** `"123.4s"` (a protobuf Duration, as in the file's `videoMetadata`) in seconds. */
@@ -153,9 +153,8 @@ class JobRun {
    */
   private async releaseFile(): Promise<void> {
     const { fileName, details, state } = this.job;
-    if (!fileName || details.resumable || details.reusedFile || this.context.fileInUse(fileName, this.job.id)) return;
-    if (state === "cancelled") this.context.files.forget(fileName);
-    await this.deleteFile(fileName);
+    if (!fileName || details.resumable || details.reusedFile) return;
+    await this.context.releaseFile(fileName, { exceptJobId: this.job.id, evenIfKept: state === "cancelled" });
   }
 
   private async route(): Promise<void> {
@@ -327,7 +326,7 @@ class JobRun {
       durationSeconds: details.durationSeconds ?? null,
       expiresAt: Number.isFinite(expiresAt) ? expiresAt : Date.now() + DEFAULT_FILE_LIFETIME_MS
     });
-    if (replaced && !this.context.fileInUse(replaced.fileName, this.job.id)) void this.deleteFile(replaced.fileName);
+    if (replaced) void this.context.releaseFile(replaced.fileName, { exceptJobId: this.job.id });
   }
 
   /** What generate sends, and what the token count counts. */
@@ -373,12 +372,6 @@ class JobRun {
       { state: "done", text: answer.text, usage: answer.usage ?? null, message: "done" },
       answer.finishReason ? { finishReason: answer.finishReason } : {}
     );
-  }
-
-  /** Deletes a file no one keeps for follow-ups. */
-  private async deleteFile(name: string): Promise<void> {
-    if (this.context.files.holds(name)) return;
-    await deleteGeminiFile(this.ai, name, (ms) => this.context.sleep(ms));
   }
 }
 
