@@ -6,7 +6,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { spawnProcessGroup } from "../../test/node/support/process-group";
 
@@ -30,7 +30,8 @@ function listFiles(dir: string, prefix = ""): string[] {
 export async function measureBundle(root: string): Promise<BundleFigures> {
   const outdir = mkdtempSync(join(tmpdir(), "gemini-video-mcp-bundle-"));
   try {
-    const wrangler = createRequire(join(root, "package.json")).resolve("wrangler/bin/wrangler.js");
+    // wrangler's package.json exports no ./bin path: find the package, then its bin script.
+    const wrangler = join(dirname(createRequire(join(root, "package.json")).resolve("wrangler/package.json")), "bin", "wrangler.js");
     const child = spawnProcessGroup([wrangler, "deploy", "--dry-run", "--outdir", outdir], {
       cwd: root,
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_ENV: "", FORCE_COLOR: "0" }
