@@ -18,7 +18,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ErrorCode, type JSONRPCMessage, type JSONRPCResponse } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, type JSONRPCResponse } from "@modelcontextprotocol/sdk/types.js";
 import { readConfig, type Config } from "./config";
 import type { Env } from "./env";
 import { discardBody, readBodyText } from "./http/body";

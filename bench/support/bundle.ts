@@ -31,7 +31,11 @@ export async function measureBundle(root: string): Promise<BundleFigures> {
   const outdir = mkdtempSync(join(tmpdir(), "gemini-video-mcp-bundle-"));
   try {
     // wrangler's package.json exports no ./bin path: find the package, then its bin script.
-    const wrangler = join(dirname(createRequire(join(root, "package.json")).resolve("wrangler/package.json")), "bin", "wrangler.js");
+    const wrangler = join(
+      dirname(createRequire(join(root, "package.json")).resolve("wrangler/package.json")),
+      "bin",
+      "wrangler.js"
+    );
     const child = spawnProcessGroup([wrangler, "deploy", "--dry-run", "--outdir", outdir], {
       cwd: root,
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_ENV: "", FORCE_COLOR: "0" }
