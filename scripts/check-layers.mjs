@@ -17,11 +17,12 @@ import { parseArgs } from "node:util";
 /** The layers, top first; a file may import its own layer and those below. Paths are relative to src/. */
 export const LAYERS = [
   { name: "worker", paths: ["worker.ts"] },
+  { name: "oauth", paths: ["oauth/"] },
   { name: "session", paths: ["session-do.ts", "stateless-rpc.ts", "mcp-server.ts", "session/"] },
   { name: "transports and tools", paths: ["transport/", "tools/"] },
   { name: "jobs", paths: ["jobs/"] },
   { name: "gemini, video, analysis", paths: ["gemini/", "video/", "analysis/"] },
-  { name: "http and config", paths: ["http/", "config.ts", "env.ts", "ids/"] }
+  { name: "http and config", paths: ["http/", "config.ts", "env.ts", "errors.ts", "ids/", "storage/"] }
 ];
 
 /** Siblings in one layer that must not know each other. */

@@ -1,11 +1,13 @@
 /**
  * `SessionDO`: one Durable Object per MCP session.
  *
- * It holds the session's open SSE streams, runs the session's MCP servers
- * (the seed channels through `SessionTransport`, `/mcp` through the SDK's
- * Streamable HTTP transport), runs the session's analysis jobs, and drives
- * every timer from its one alarm. The front Worker has already authenticated
- * every request and named the session (see `session-request.ts`).
+ * A composition root: it wires the session's parts together and routes its
+ * requests to them: the legacy SSE channel (`transport/legacy-sse.ts`: the
+ * `/sse` streams, replay, broadcast, pings), the MCP servers (the seed
+ * channels through `SessionTransport`, `/mcp` through the SDK's Streamable
+ * HTTP transport), the analysis jobs (`jobs/`), and the one alarm every timer
+ * runs on. The front Worker has already authenticated every request and
+ * named the session (see `session/session-request.ts`).
  *
  * ## Lifecycle
  * A session exists once `GET /sse` created it or an `/mcp` initialize
@@ -16,40 +18,30 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ErrorCode, type JSONRPCMessage, type JSONRPCResponse } from "@modelcontextprotocol/sdk/types.js";
-import { readConfig, type Config, type Env } from "./config";
+import { ErrorCode, type JSONRPCResponse } from "@modelcontextprotocol/sdk/types.js";
+import { readConfig, type Config } from "./config";
+import type { Env } from "./env";
 import { discardBody, readBodyText } from "./http/body";
 import { errorFormatFor, HttpError, unknownSessionError } from "./http/errors";
 import { createMcpServer } from "./mcp-server";
-import { readSessionRoute, type SessionRoute } from "./session-request";
+import { readSessionRoute, type SessionRoute } from "./session/session-request";
 import type { Job } from "./jobs/job";
 import { JobManager } from "./jobs/job-manager";
 import { routeJobs } from "./jobs/job-routing";
 import { JobStore } from "./jobs/job-store";
 import { VideoFiles } from "./jobs/video-files";
-import { AlarmScheduler, nextPeriodicDeadline } from "./scheduler";
-import { eventId, parseEventId } from "./session-id";
-import { EVENT_LOG_LIMIT, SessionStore } from "./session-store";
+import { AlarmScheduler } from "./session/scheduler";
+import { EVENT_LOG_LIMIT, SessionStore } from "./session/session-store";
 import type { ToolDeps } from "./tools";
 import { MAX_WAIT_SECONDS } from "./tools/job-tools";
 import { parseJsonRpcBody, type IncomingItem } from "./transport/jsonrpc";
-import { encodeSseComment, encodeSseEvent } from "./transport/sse";
-import { SseStream } from "./transport/sse-stream";
+import { LegacySseChannel, PING_DEADLINE } from "./transport/legacy-sse";
 import { SessionTransport } from "./transport/session-transport";
 import { SqliteEventStore } from "./transport/event-store";
 import { StreamableHttpSession } from "./transport/streamable-http";
 
-/** The scheduler deadline of the next ping. */
-const PING = "ping";
 /** The scheduler deadline at which an idle session is checked for expiry. */
 const EXPIRY = "expiry";
-
-const SSE_HEADERS = {
-  "Content-Type": "text/event-stream; charset=utf-8",
-  "Cache-Control": "no-cache, no-transform",
-  Connection: "keep-alive",
-  "X-Accel-Buffering": "no"
-};
 
 interface SessionMcp {
   server: McpServer;
@@ -60,19 +52,24 @@ export class SessionDO extends DurableObject<Env> {
   private readonly config: Config;
   private readonly store: SessionStore;
   private readonly scheduler: AlarmScheduler;
-  private readonly streams = new Set<SseStream>();
+  private readonly sse: LegacySseChannel;
   private sessionId = "";
   private mcp: Promise<SessionMcp> | undefined;
   private http: Promise<StreamableHttpSession> | undefined;
   private jobManager: JobManager | undefined;
-  /** When the current ping deadline is due (pings keep to their period from it). */
-  private pingDueAt: number | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = readConfig(env);
     this.store = new SessionStore(ctx.storage);
     this.scheduler = new AlarmScheduler(ctx.storage);
+    this.sse = new LegacySseChannel({
+      sessionId: () => this.sessionId,
+      log: this.store,
+      timer: this.scheduler,
+      pingIntervalMs: this.config.pingIntervalMs,
+      eventLogLimit: EVENT_LOG_LIMIT
+    });
     // A restart interrupted whatever jobs were running: carry on at once, and
     // keep the alarm an earlier instance set (a first request must not push it back).
     void ctx.blockConcurrencyWhile(async () => {
@@ -103,7 +100,7 @@ export class SessionDO extends DurableObject<Env> {
   private async route(route: SessionRoute, request: Request): Promise<Response> {
     switch (route.path) {
       case "/sse":
-        return this.openStream(request.headers.get("Last-Event-ID"));
+        return this.sse.open(request.headers.get("Last-Event-ID"));
       case "/messages":
         return this.postMessages(request);
       case "/rpc":
@@ -121,7 +118,7 @@ export class SessionDO extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     const due = this.scheduler.takeDue();
-    if (due.includes(PING)) await this.ping();
+    if (due.includes(PING_DEADLINE)) await this.sse.ping();
     await this.jobs().heartbeat();
     await this.expireIfIdle();
     await this.scheduler.rearm();
@@ -133,7 +130,7 @@ export class SessionDO extends DurableObject<Env> {
    */
   private async expireIfIdle(): Promise<void> {
     if (this.jobs().busy) return;
-    if (this.streams.size > 0 || (await this.http)?.hasOpenStreams) {
+    if (this.sse.hasOpenStreams || (await this.http)?.hasOpenStreams) {
       // Open streams are activity; look again in a TTL (/mcp streams set no ping deadline).
       await this.scheduler.set(EXPIRY, Date.now() + this.config.sessionTtlMs);
       return;
@@ -144,22 +141,6 @@ export class SessionDO extends DurableObject<Env> {
     const expiresAt = idleSince + this.config.sessionTtlMs;
     if (Date.now() >= expiresAt) await this.endSession();
     else await this.scheduler.set(EXPIRY, expiresAt);
-  }
-
-  /**
-   * Pings every open stream and sets the next ping a period after this one
-   * was due, not after it ran: with thousands of sessions an alarm runs
-   * tens of milliseconds late, and counting from when it ran let every
-   * stream's pings drift further apart.
-   */
-  private async ping(): Promise<void> {
-    const now = Date.now();
-    const frame = encodeSseEvent({ event: "ping", data: String(now) });
-    for (const stream of [...this.streams]) stream.write(frame);
-    if (this.streams.size > 0) {
-      this.pingDueAt = nextPeriodicDeadline(this.pingDueAt ?? now, now, this.config.pingIntervalMs);
-      await this.scheduler.set(PING, this.pingDueAt);
-    }
   }
 
   /** The session's jobs; created on first use, so a restart can resume them. */
@@ -206,52 +187,13 @@ export class SessionDO extends DurableObject<Env> {
     return undefined;
   }
 
-  /**
-   * Opens a stream on the session. With `Last-Event-ID` (one of this
-   * session's event ids), every stored event after it is replayed first; if
-   * some were already trimmed, a `notice` event says so before the replay.
-   */
-  private async openStream(lastEventId: string | null): Promise<Response> {
-    const stream = new SseStream();
-    stream.onclose = () => this.streams.delete(stream);
-    stream.write(encodeSseEvent({ event: "ready", data: JSON.stringify("ok") }));
-    stream.write(encodeSseComment("keep-alive"));
-    stream.write(encodeSseEvent({ event: "endpoint", data: `/messages?sessionId=${this.sessionId}` }));
-    const resumeAfter = lastEventId === null ? undefined : parseEventId(lastEventId);
-    if (resumeAfter && resumeAfter.sessionId === this.sessionId) {
-      const { events, trimmed } = this.store.eventsAfter(resumeAfter.seq);
-      if (trimmed) {
-        stream.write(
-          encodeSseEvent({
-            event: "notice",
-            data: JSON.stringify({
-              type: "events_lost",
-              message: `Some events after ${lastEventId} are no longer stored (the session keeps its newest ${EVENT_LOG_LIMIT}); replaying what is left, then live events.`
-            })
-          })
-        );
-      }
-      for (const event of events) {
-        stream.write(encodeSseEvent({ event: "message", id: eventId(this.sessionId, event.seq), data: event.data }));
-      }
-    }
-    this.streams.add(stream);
-    if (!this.scheduler.has(PING)) {
-      this.pingDueAt = Date.now() + this.config.pingIntervalMs;
-      await this.scheduler.set(PING, this.pingDueAt);
-    }
-    return new Response(stream.body, {
-      headers: { ...SSE_HEADERS, "Mcp-Session-Id": this.sessionId }
-    });
-  }
-
   private async postMessages(request: Request): Promise<Response> {
     const parsed = parseJsonRpcBody(await readBodyText(request));
     if (parsed.kind === "unparseable") return Response.json(parsed.response, { status: 400 });
     const { transport } = await this.connectMcp();
     for (const item of parsed.items) {
       if (item.kind === "message") transport.receiveFromStream(item.message);
-      else this.broadcast(item.response);
+      else this.sse.broadcast(item.response);
     }
     return new Response(null, { status: 202 });
   }
@@ -276,18 +218,6 @@ export class SessionDO extends DurableObject<Env> {
     if ("method" in message && "id" in message) return transport.request(message);
     transport.receiveFromRpc(message);
     return undefined;
-  }
-
-  /**
-   * Stores one message in the session's event log and writes it to every open
-   * stream, with a session-unique event id; a client away at the time gets
-   * it when it reconnects with `Last-Event-ID`.
-   */
-  private broadcast(message: JSONRPCMessage): void {
-    if (!this.store.exists()) return;
-    const data = JSON.stringify(message);
-    const frame = encodeSseEvent({ event: "message", id: eventId(this.sessionId, this.store.appendEvent(data)), data });
-    for (const stream of [...this.streams]) stream.write(frame);
   }
 
   /** The session's Streamable HTTP endpoint, restored from storage after a restart. */
@@ -317,7 +247,7 @@ export class SessionDO extends DurableObject<Env> {
   /** Ends the session for good: jobs cancelled, Gemini files deleted, streams closed, storage and alarm deleted. */
   private async endSession(): Promise<void> {
     await this.jobs().endAll("the session ended");
-    for (const stream of [...this.streams]) stream.close();
+    this.sse.closeAll();
     const [mcp, http] = [this.mcp, this.http];
     this.mcp = undefined;
     this.http = undefined;
@@ -331,7 +261,7 @@ export class SessionDO extends DurableObject<Env> {
   private connectMcp(): Promise<SessionMcp> {
     this.mcp ??= (async () => {
       const server = createMcpServer(this.toolDeps());
-      const transport = new SessionTransport((message) => this.broadcast(message));
+      const transport = new SessionTransport((message) => this.sse.broadcast(message));
       await server.connect(transport);
       return { server, transport };
     })();

@@ -5,7 +5,8 @@
  * session's `SessionDO`, OAuth grants live in the `OAUTH_KV` namespace.
  * @module
  */
-import { readConfig, type Env } from "./config";
+import { readConfig } from "./config";
+import type { Env } from "./env";
 import { requireBearer } from "./http/auth";
 import { checkDeclaredLength, readBodyBytes } from "./http/body";
 import { createCors, type Cors } from "./http/cors";
@@ -13,8 +14,8 @@ import { errorFormatFor, HttpError, internalError, unknownSessionError } from ".
 import { hostRefusal } from "./http/host-check";
 import { isOAuthPath, serveOAuth } from "./oauth/routes";
 import { authenticate, oauthStackFor } from "./oauth/server";
-import { isSessionId, newSessionId, parseEventId } from "./session-id";
-import { toSessionRequest, type SessionRoute } from "./session-request";
+import { isSessionId, newSessionId, parseEventId } from "./ids/session-id";
+import { toSessionRequest, type SessionRoute } from "./session/session-request";
 import { answerStateless, statelessRequest } from "./stateless-rpc";
 
 export { SessionDO } from "./session-do";

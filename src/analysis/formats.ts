@@ -5,8 +5,9 @@
  * that comes back, and is the tool's `outputSchema`.
  * @module
  */
+import { UserFacingError } from "../errors";
 import { z } from "zod";
-import type { AnswerFormat } from "../jobs/job";
+import type { AnswerFormat } from "./video-options";
 
 const timestamp = (what: string) => z.string().describe(`${what}, as MM:SS or H:MM:SS from the start of the video.`);
 
@@ -44,7 +45,7 @@ const SCHEMAS = { chapters: chaptersSchema, transcript: transcriptSchema } as co
 export type StructuredFormat = keyof typeof SCHEMAS;
 
 /** Raised when Gemini's JSON does not follow the format's schema. */
-export class AnswerFormatError extends Error {
+export class AnswerFormatError extends UserFacingError {
   constructor(message: string) {
     super(message);
     this.name = "AnswerFormatError";

@@ -8,7 +8,7 @@
  * arithmetic for what would fit under a model's input limit.
  * @module
  */
-import type { MediaResolution } from "../jobs/job";
+import type { MediaResolution } from "./video-options";
 
 export type ModelFamily = "gemini-3" | "gemini-2.5";
 

@@ -2,6 +2,7 @@
  * Asks Gemini about one video and streams the answer back.
  * @module
  */
+import { UserFacingError } from "../errors";
 import {
   MediaResolution,
   type Content,
@@ -12,7 +13,7 @@ import {
   type VideoMetadata
 } from "@google/genai";
 import { seconds, StallWatchdog, type StallLimit, type StallLimits } from "../http/stall-watchdog";
-import type { MediaResolution as Resolution } from "../jobs/job";
+import type { MediaResolution as Resolution } from "../analysis/video-options";
 import { describeBlockReason, describeFinishReason, isNormalFinish } from "./finish-reasons";
 import { toTokenUsage, type TokenUsage } from "./usage";
 
@@ -47,7 +48,7 @@ const GEMINI_RESOLUTION: Record<Resolution, MediaResolution> = {
 export const ANSWER_STALL_LIMITS: StallLimits = { idleMs: 10 * 60_000, totalMs: 30 * 60_000 };
 
 /** Raised when Gemini's streamed answer stalls or runs past its time; not retried. */
-export class AnswerStalledError extends Error {
+export class AnswerStalledError extends UserFacingError {
   constructor(limit: StallLimit, limits: StallLimits) {
     super(
       limit === "idleMs"
@@ -59,7 +60,7 @@ export class AnswerStalledError extends Error {
 }
 
 /** Raised when Gemini answered but gave no usable text (blocked, safety, recitation). */
-export class NoAnswerError extends Error {
+export class NoAnswerError extends UserFacingError {
   constructor(message: string) {
     super(message);
     this.name = "NoAnswerError";

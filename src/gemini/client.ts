@@ -2,8 +2,10 @@
  * Builds the `@google/genai` client from settings, with an injectable fetch.
  * @module
  */
+import { UserFacingError } from "../errors";
 import { GoogleGenAI } from "@google/genai";
 import type { GeminiSettings } from "../config";
+import type { FetchLike } from "../http/fetch-like";
 
 /**
  * The Gemini API version every call goes to: the SDK's, the resumable upload
@@ -15,10 +17,8 @@ import type { GeminiSettings } from "../config";
  */
 export const GEMINI_API_VERSION = "v1beta";
 
-export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
-
 /** Raised before any network call when no API key is configured. */
-export class MissingApiKeyError extends Error {
+export class MissingApiKeyError extends UserFacingError {
   constructor() {
     super(
       "GOOGLE_API_KEY is not set, so Gemini cannot be called. Add it to .dev.vars for `npm run dev`, or run `wrangler secret put GOOGLE_API_KEY` for a deployed Worker."

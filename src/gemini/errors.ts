@@ -3,24 +3,12 @@
  * @module
  */
 import { ApiError } from "@google/genai";
+import { isUserFacing } from "../errors";
 import { GeminiHttpError, isNetworkError, retryInfoDelayMs } from "./retry";
 
 interface GoogleErrorBody {
   error?: { code?: number; message?: string; status?: string };
 }
-
-/** Errors whose message is already written for the user. */
-const EXPLAINED_ERRORS = new Set([
-  "MissingApiKeyError",
-  "NoAnswerError",
-  "VideoSourceError",
-  "VideoUrlError",
-  "GeminiFileError",
-  "AnswerFormatError",
-  "ContextLimitError",
-  "AnswerStalledError",
-  "GeminiTimeoutError"
-]);
 
 const GONE_FILE_HINT =
   "The uploaded video is gone from Gemini (files expire after 48 hours): ask again with the video URL to upload it anew.";
@@ -76,7 +64,7 @@ export function describeGeminiError(error: unknown): string {
   }
   if (error instanceof Error) {
     if (error.name === "AbortError") return "The Gemini request was cancelled.";
-    if (EXPLAINED_ERRORS.has(error.name)) return error.message;
+    if (isUserFacing(error)) return error.message;
     if (isNetworkError(error)) {
       return `Could not reach the Gemini API (${error.message}). Check GEMINI_BASE_URL and the network, then retry.`;
     }

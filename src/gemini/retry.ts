@@ -3,6 +3,7 @@
  * 5xx and network failures back off exponentially, anything else fails at once.
  * @module
  */
+import { UserFacingError } from "../errors";
 import { ApiError } from "@google/genai";
 
 export const MAX_ATTEMPTS = 5;
@@ -24,7 +25,7 @@ export class GeminiHttpError extends Error {
 }
 
 /** A Gemini endpoint the SDK does not cover (uploads) that did not answer in time; retried like a 5xx. */
-export class GeminiTimeoutError extends Error {
+export class GeminiTimeoutError extends UserFacingError {
   constructor(what: string, timeoutMs: number) {
     super(`${what}: Gemini did not answer within ${Math.round(timeoutMs / 1000)} s.`);
     this.name = "GeminiTimeoutError";

@@ -3,7 +3,8 @@
  * `files.upload` needs the whole file as a Blob; this streams instead.
  * @module
  */
-import { GEMINI_API_VERSION, type FetchLike } from "./client";
+import type { FetchLike } from "../http/fetch-like";
+import { GEMINI_API_VERSION } from "./client";
 import { GeminiHttpError, GeminiTimeoutError } from "./retry";
 
 export const UPLOAD_CHUNK_BYTES = 8 * 1024 * 1024;

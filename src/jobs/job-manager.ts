@@ -21,14 +21,17 @@
  * and deleted when the session ends.
  * @module
  */
+import { UserFacingError } from "../errors";
 import type { GeminiSettings } from "../config";
-import { createGeminiClient, type FetchLike } from "../gemini/client";
+import { createGeminiClient } from "../gemini/client";
 import { deleteGeminiFile } from "../gemini/delete-file";
 import { matchYouTube } from "../gemini/youtube";
-import type { AlarmScheduler } from "../scheduler";
+import type { FetchLike } from "../http/fetch-like";
 import type { SourceTimeouts } from "../video/source";
 import { checkVideoUrl, VideoUrlError } from "../video/url-guard";
 import { isFinal, type AnalysisInput, type Job, type JobState } from "./job";
+import { newJobId } from "./job-id";
+import type { JobTimers, Leaving, ReleaseFileOptions } from "./job-service";
 import { JobStop } from "./job-stop";
 import type { JobStore, JobUpdate } from "./job-store";
 import { runJob, type JobContext } from "./run-job";
@@ -39,7 +42,7 @@ export const JOB_HEARTBEAT_MS = 20_000;
 export const MAX_ACTIVE_JOBS = 4;
 
 /** Raised when a session asks for more analyses than it may run at once. */
-export class JobLimitError extends Error {
+export class JobLimitError extends UserFacingError {
   constructor() {
     super(
       `This session is already running ${MAX_ACTIVE_JOBS} analyses, the most it may run at once. Wait for one to finish (getVideoAnalysis with waitSeconds) or cancel one (cancelVideoAnalysis), then try again.`
@@ -51,15 +54,14 @@ const HEARTBEAT = "jobs";
 
 export type JobListener = (job: Job) => void;
 
-/** How a caller stopped waiting for a job: it ended, the caller cancelled, or the call's time budget ran out. */
-export type Leaving = "finished" | "cancelled" | "timed-out";
+export type { Leaving };
 
 export interface JobManagerOptions {
   /** The session these jobs belong to (known once a request names it). */
   sessionId(): string;
   store: JobStore;
   files: VideoFiles;
-  scheduler: AlarmScheduler;
+  scheduler: JobTimers;
   gemini: GeminiSettings;
   fetch: FetchLike;
   allowPrivateVideoUrls: boolean;
@@ -70,10 +72,6 @@ export interface JobManagerOptions {
 function sameInput(a: AnalysisInput, b: AnalysisInput): boolean {
   const canonical = (input: AnalysisInput) => JSON.stringify(Object.entries(input).sort(([x], [y]) => x.localeCompare(y)));
   return canonical(a) === canonical(b);
-}
-
-function randomHex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 export class JobManager {
@@ -94,8 +92,7 @@ export class JobManager {
       sourceTimeouts: options.sourceTimeouts,
       sleep: (ms, signal) => options.scheduler.sleep(ms, signal),
       changed: (job) => this.notify(job),
-      fileInUse: (fileName, exceptJobId) =>
-        options.store.active().some((job) => job.id !== exceptJobId && job.fileName === fileName)
+      releaseFile: (fileName, releaseOptions) => this.releaseFile(fileName, releaseOptions)
     };
   }
 
@@ -122,7 +119,7 @@ export class JobManager {
     const same = active.find((job) => sameInput(job.input, input));
     if (same) return background ? this.runInBackground(same) : same;
     if (active.length >= MAX_ACTIVE_JOBS) throw new JobLimitError();
-    const created = this.options.store.create(`${this.options.sessionId()}.${randomHex(8)}`, input);
+    const created = this.options.store.create(newJobId(this.options.sessionId()), input);
     const job = this.carryOn(created, background);
     this.launch(job.id);
     return job;
@@ -251,20 +248,29 @@ export class JobManager {
     const parked = this.list().flatMap((job) =>
       job.details.resumable && !job.details.resumedBy && job.fileName ? [job.fileName] : []
     );
-    await this.deleteFiles([...new Set([...kept, ...parked])]);
+    const release = { evenIfKept: true, evenIfInUse: true };
+    await Promise.allSettled([...new Set([...kept, ...parked])].map((fileName) => this.releaseFile(fileName, release)));
   }
 
-  /** Deletes Gemini files and forgets them; without a key (removed since) Gemini expires them in 48 hours. */
-  private async deleteFiles(fileNames: string[]): Promise<void> {
-    if (fileNames.length === 0 || !this.options.gemini.apiKey) return;
+  /**
+   * The one way a job's Gemini file goes: never while another live job reads
+   * it (unless the session ends), never while it is kept for follow-up
+   * questions (unless `evenIfKept`: it is forgotten, then deleted). Without a
+   * key (removed since) nothing is deleted: Gemini expires files in 48 hours.
+   */
+  async releaseFile(
+    fileName: string,
+    { exceptJobId, evenIfKept = false, evenIfInUse = false }: ReleaseFileOptions = {}
+  ): Promise<void> {
+    if (!this.options.gemini.apiKey) return;
+    const inUse = this.options.store.active().some((job) => job.id !== exceptJobId && job.fileName === fileName);
+    if (inUse && !evenIfInUse) return;
+    if (this.options.files.holds(fileName)) {
+      if (!evenIfKept) return;
+      this.options.files.forget(fileName);
+    }
     const ai = createGeminiClient(this.options.gemini, this.options.fetch);
-    const sleep = (ms: number) => this.options.scheduler.sleep(ms);
-    await Promise.allSettled(
-      fileNames.map(async (fileName) => {
-        this.options.files.forget(fileName);
-        await deleteGeminiFile(ai, fileName, sleep);
-      })
-    );
+    await deleteGeminiFile(ai, fileName, (ms) => this.options.scheduler.sleep(ms));
   }
 
   private update(jobId: string, update: JobUpdate): Job {
@@ -290,7 +296,7 @@ export class JobManager {
   /** An explicit cancel of a job stopped for a retry: its upload goes now. */
   private async discard(job: Job): Promise<Job> {
     const updated = this.update(job.id, { details: { ...job.details, resumable: false } });
-    if (job.fileName && !this.context.fileInUse(job.fileName, job.id)) await this.deleteFiles([job.fileName]);
+    if (job.fileName) await this.releaseFile(job.fileName, { exceptJobId: job.id, evenIfKept: true });
     return updated;
   }
 

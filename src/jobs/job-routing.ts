@@ -5,21 +5,15 @@
  * to that session's Durable Object.
  * @module
  */
-import { isSessionId } from "../session-id";
-import type { JobService } from "../tools/deps";
 import type { Job } from "./job";
+import { jobOwnerSession } from "./job-id";
 import type { JobManager } from "./job-manager";
+import type { JobService } from "./job-service";
 
 /** What a session's Durable Object answers for jobs it owns (its RPC methods). */
 export interface JobOwner {
   waitForJob(jobId: string, timeoutMs: number): Promise<Job | undefined>;
   cancelJob(jobId: string, reason?: string): Promise<Job | undefined>;
-}
-
-/** The session that owns `jobId`, or undefined when the id names none. */
-export function jobOwnerSession(jobId: string): string | undefined {
-  const [sessionId] = jobId.split(".", 1);
-  return sessionId !== undefined && isSessionId(sessionId) ? sessionId : undefined;
 }
 
 export function routeJobs(local: JobManager, ownerOf: (sessionId: string) => JobOwner): JobService {

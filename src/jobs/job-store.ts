@@ -11,7 +11,16 @@
  * @module
  */
 import { storedTokenUsage } from "../gemini/usage";
-import { JOB_STATES, type AnalysisInput, type Job, type JobDetails, type JobState } from "./job";
+import { SqlTables, type SqlRow } from "../storage/sql";
+import {
+  IllegalTransitionError,
+  JOB_STATES,
+  statesLeadingTo,
+  type AnalysisInput,
+  type Job,
+  type JobDetails,
+  type JobState
+} from "./job";
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY,
@@ -89,28 +98,27 @@ function fromRow(row: Row): Job {
   };
 }
 
+/** Brings a `jobs` table an earlier version made up to date. */
+function addMissingColumns(sql: SqlStorage): void {
+  const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('jobs')").toArray();
+  if (!columns.some((column) => column.name === "details")) {
+    sql.exec("ALTER TABLE jobs ADD COLUMN details TEXT NOT NULL DEFAULT '{}'");
+  }
+}
+
 export class JobStore {
-  private tableExists = false;
+  private readonly tables: SqlTables;
 
   constructor(
-    private readonly sql: SqlStorage,
+    sql: SqlStorage,
     private readonly now: () => number = Date.now
-  ) {}
-
-  /** Reads find nothing, and write nothing, until the first job is created. */
-  private query<T extends Record<string, SqlStorageValue>>(query: string, ...values: SqlStorageValue[]): T[] {
-    if (!this.tableExists) {
-      this.tableExists = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'").toArray().length > 0;
-      if (this.tableExists) this.addMissingColumns();
-    }
-    return this.tableExists ? this.sql.exec<T>(query, ...values).toArray() : [];
+  ) {
+    this.tables = new SqlTables(sql, { table: "jobs", schema: [SCHEMA], migrate: addMissingColumns });
   }
 
-  private addMissingColumns(): void {
-    const columns = this.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('jobs')").toArray();
-    if (!columns.some((column) => column.name === "details")) {
-      this.sql.exec("ALTER TABLE jobs ADD COLUMN details TEXT NOT NULL DEFAULT '{}'");
-    }
+  /** Reads find nothing, and write nothing, until the first job is created. */
+  private query<T extends SqlRow>(query: string, ...values: SqlStorageValue[]): T[] {
+    return this.tables.query<T>(query, ...values);
   }
 
   private rows(query: string, ...values: SqlStorageValue[]): Row[] {
@@ -118,10 +126,7 @@ export class JobStore {
   }
 
   create(id: string, input: AnalysisInput): Job {
-    if (!this.tableExists) {
-      this.sql.exec(SCHEMA);
-      this.tableExists = true;
-    }
+    this.tables.create();
     const now = this.now();
     this.rows(
       "INSERT INTO jobs (id, input, state, message, created_at, updated_at) VALUES (?, ?, 'queued', 'starting the analysis', ?, ?)",
@@ -145,14 +150,21 @@ export class JobStore {
     const values = entries.map(([field, value]) =>
       (field === "usage" || field === "details") && value !== null ? JSON.stringify(value) : (value as SqlStorageValue)
     );
+    // A state change happens here only, and only along JOB_TRANSITIONS: the row is updated in a legal state or not at all.
+    const to = update.state;
+    const from = to === undefined ? [] : statesLeadingTo(to);
+    const guard = to === undefined ? "" : ` AND state IN (${from.map(() => "?").join(", ")})`;
     const [row] = this.rows(
-      `UPDATE jobs SET ${[...assignments, "updated_at = ?"].join(", ")} WHERE id = ? RETURNING *`,
+      `UPDATE jobs SET ${[...assignments, "updated_at = ?"].join(", ")} WHERE id = ?${guard} RETURNING *`,
       ...values,
       this.now(),
-      id
+      id,
+      ...from
     );
-    if (!row) throw new Error(`No job ${id}`);
-    return fromRow(row);
+    if (row) return fromRow(row);
+    const current = this.get(id);
+    if (!current) throw new Error(`No job ${id}`);
+    throw new IllegalTransitionError(id, current.state, to!);
   }
 
   /** Jobs not yet in a final state, oldest first. */

@@ -2,7 +2,11 @@
  * What an analysis job is: its input, its stages, and what it has done so far.
  * @module
  */
+import type { AnswerFormat, MediaResolution } from "../analysis/video-options";
 import type { TokenUsage } from "../gemini/usage";
+
+export { ANSWER_FORMATS, MEDIA_RESOLUTIONS } from "../analysis/video-options";
+export type { AnswerFormat, MediaResolution };
 
 /** The stages of a job, in order; the last three are final. */
 export const JOB_STATES = ["queued", "uploading", "processing", "generating", "done", "failed", "cancelled"] as const;
@@ -10,16 +14,40 @@ export type JobState = (typeof JOB_STATES)[number];
 
 export const FINAL_STATES: ReadonlySet<JobState> = new Set(["done", "failed", "cancelled"]);
 
-export const MEDIA_RESOLUTIONS = ["low", "medium", "high"] as const;
-export type MediaResolution = (typeof MEDIA_RESOLUTIONS)[number];
+/**
+ * The legal moves between states. A YouTube link or a video uploaded before
+ * goes from queued (or uploading, once the source is recognised) straight to
+ * generating; a job that carries on from a stopped one starts in the stage
+ * that one reached (queued → uploading or processing). Any live job may fail
+ * or be cancelled; a final job never moves again. `JobStore.update` is the
+ * one place a state changes, and it refuses any other move.
+ */
+export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
+  queued: ["uploading", "processing", "generating", "failed", "cancelled"],
+  uploading: ["processing", "generating", "failed", "cancelled"],
+  processing: ["generating", "failed", "cancelled"],
+  generating: ["done", "failed", "cancelled"],
+  done: [],
+  failed: [],
+  cancelled: []
+};
+
+/** The states a job may be in to move to `to` (staying in `to` included). */
+export function statesLeadingTo(to: JobState): JobState[] {
+  return JOB_STATES.filter((from) => from === to || JOB_TRANSITIONS[from].includes(to));
+}
+
+/** A state change the table does not allow: a bug, never a user's doing. */
+export class IllegalTransitionError extends Error {
+  constructor(jobId: string, from: JobState, to: JobState) {
+    super(`Job ${jobId} cannot go from ${from} to ${to}`);
+    this.name = "IllegalTransitionError";
+  }
+}
 
 /** Where a job's input token figure came from: Gemini's count, or the published rates when counting failed. */
 export const TOKEN_COUNT_SOURCES = ["countTokens", "estimate"] as const;
 export type TokenCountSource = (typeof TOKEN_COUNT_SOURCES)[number];
-
-/** What shape the answer takes: free text, or JSON checked against a schema. */
-export const ANSWER_FORMATS = ["text", "chapters", "transcript"] as const;
-export type AnswerFormat = (typeof ANSWER_FORMATS)[number];
 
 export interface AnalysisInput {
   /** The URL as the user gave it. */

@@ -13,18 +13,20 @@
  * `VideoFiles`), and deleted otherwise.
  * @module
  */
+import { UserFacingError } from "../errors";
 import { ApiError, type GoogleGenAI } from "@google/genai";
 import { checkAnswer, responseJsonSchema } from "../analysis/formats";
 import type { GeminiSettings } from "../config";
 import { askGeminiAboutVideo, NoAnswerError, type VideoQuestion } from "../gemini/analyze";
-import { createGeminiClient, type FetchLike } from "../gemini/client";
-import { deleteGeminiFile } from "../gemini/delete-file";
+import { createGeminiClient } from "../gemini/client";
 import { describeGeminiError } from "../gemini/errors";
 import { describeFinishReason } from "../gemini/finish-reasons";
 import { prefetchInputTokenLimit } from "../gemini/models";
 import { withRetry, type RetryNotice } from "../gemini/retry";
 import { queryUpload, startUpload, UPLOAD_CHUNK_BYTES, uploadChunk, type UploadTarget } from "../gemini/upload";
 import { matchYouTube } from "../gemini/youtube";
+import type { FetchLike } from "../http/fetch-like";
+import { megabytes } from "../ids/units";
 import { videoMimeType } from "../video/mime";
 import { toGeminiOffset } from "../video/offset";
 import { ChunkReader, openVideoSource, tooLarge, VideoSourceError } from "../video/source";
@@ -32,7 +34,8 @@ import { isRetryableSourceError } from "../video/source-error";
 import type { SourceTimeouts } from "../video/source";
 import { VideoUrlError } from "../video/url-guard";
 import { isFinal, type Job, type JobDetails } from "./job";
-import { jobOwnerSession } from "./job-routing";
+import { jobOwnerSession } from "./job-id";
+import type { ReleaseFileOptions } from "./job-service";
 import { JobStop } from "./job-stop";
 import type { JobStore, JobUpdate } from "./job-store";
 import { checkInputTokens, ContextLimitError } from "./token-check";
@@ -45,7 +48,7 @@ export const MAX_PROCESSING_MS = 15 * 60_000;
 /** Gemini's words for a file it no longer has: "files/abc is not found", "access the File abc or it may not exist". */
 const MENTIONS_A_FILE = /\bfiles?\b/i;
 
-export class GeminiFileError extends Error {
+export class GeminiFileError extends UserFacingError {
   constructor(message: string) {
     super(message);
     this.name = "GeminiFileError";
@@ -64,11 +67,9 @@ export interface JobContext {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Called after every change of the job. */
   changed(job: Job): void;
-  /** True when an active job other than `exceptJobId` reads the file. */
-  fileInUse(fileName: string, exceptJobId: string): boolean;
+  /** Deletes a Gemini file unless another live job reads it (see `JobManager.releaseFile`). */
+  releaseFile(fileName: string, options: ReleaseFileOptions): Promise<void>;
 }
-
-const megabytes = (bytes: number) => (bytes / 1_000_000).toFixed(1);
 
 /** `"123.4s"` (a protobuf Duration, as in the file's `videoMetadata`) in seconds. */
 function durationSeconds(value: unknown): number | undefined {
@@ -152,9 +153,8 @@ class JobRun {
    */
   private async releaseFile(): Promise<void> {
     const { fileName, details, state } = this.job;
-    if (!fileName || details.resumable || details.reusedFile || this.context.fileInUse(fileName, this.job.id)) return;
-    if (state === "cancelled") this.context.files.forget(fileName);
-    await this.deleteFile(fileName);
+    if (!fileName || details.resumable || details.reusedFile) return;
+    await this.context.releaseFile(fileName, { exceptJobId: this.job.id, evenIfKept: state === "cancelled" });
   }
 
   private async route(): Promise<void> {
@@ -326,7 +326,7 @@ class JobRun {
       durationSeconds: details.durationSeconds ?? null,
       expiresAt: Number.isFinite(expiresAt) ? expiresAt : Date.now() + DEFAULT_FILE_LIFETIME_MS
     });
-    if (replaced && !this.context.fileInUse(replaced.fileName, this.job.id)) void this.deleteFile(replaced.fileName);
+    if (replaced) void this.context.releaseFile(replaced.fileName, { exceptJobId: this.job.id });
   }
 
   /** What generate sends, and what the token count counts. */
@@ -372,12 +372,6 @@ class JobRun {
       { state: "done", text: answer.text, usage: answer.usage ?? null, message: "done" },
       answer.finishReason ? { finishReason: answer.finishReason } : {}
     );
-  }
-
-  /** Deletes a file no one keeps for follow-ups. */
-  private async deleteFile(name: string): Promise<void> {
-    if (this.context.files.holds(name)) return;
-    await deleteGeminiFile(this.ai, name, (ms) => this.context.sleep(ms));
   }
 }
 

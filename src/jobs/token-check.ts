@@ -6,6 +6,7 @@
  * tokens are spent, saying what would fit for that model.
  * @module
  */
+import { UserFacingError } from "../errors";
 import type { GoogleGenAI } from "@google/genai";
 import {
   estimateTextTokens,
@@ -27,7 +28,7 @@ import { formatClock } from "../video/offset";
 import type { AnalysisInput, JobDetails } from "./job";
 
 /** Raised before asking when the video would not fit in the model's context. */
-export class ContextLimitError extends Error {
+export class ContextLimitError extends UserFacingError {
   constructor(message: string) {
     super(message);
     this.name = "ContextLimitError";

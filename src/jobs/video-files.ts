@@ -9,6 +9,7 @@
  * deletes the file (48 hours after upload). The table is made on first use.
  * @module
  */
+import { SqlTables } from "../storage/sql";
 
 /** Files closer than this to Gemini's expiry are not reused. */
 export const REUSE_MARGIN_MS = 30 * 60_000;
@@ -62,17 +63,17 @@ export function sourceTagOf(etag: string | null, totalBytes: number | null): str
 }
 
 export class VideoFiles {
-  private tableExists = false;
+  private readonly tables: SqlTables;
 
   constructor(
-    private readonly sql: SqlStorage,
+    sql: SqlStorage,
     private readonly now: () => number = Date.now
-  ) {}
+  ) {
+    this.tables = new SqlTables(sql, { table: "video_files", schema: [SCHEMA] });
+  }
 
   private rows(query: string, ...values: SqlStorageValue[]): Row[] {
-    this.tableExists ||=
-      this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'video_files'").toArray().length > 0;
-    return this.tableExists ? this.sql.exec<Row>(query, ...values).toArray() : [];
+    return this.tables.query<Row>(query, ...values);
   }
 
   /** The file for `videoUrl` if it has time left to be used. */
@@ -87,10 +88,7 @@ export class VideoFiles {
 
   /** Records the file for its URL; returns the file it replaces, whose Gemini copy is now unused. */
   remember(file: VideoFile): VideoFile | undefined {
-    if (!this.tableExists) {
-      this.sql.exec(SCHEMA);
-      this.tableExists = true;
-    }
+    this.tables.create();
     const [previous] = this.rows(
       "SELECT * FROM video_files WHERE video_url = ? AND file_name != ?",
       file.videoUrl,

@@ -23,7 +23,7 @@ import {
   type AuthRequest,
   type OAuthHelpers
 } from "@cloudflare/workers-oauth-provider";
-import type { Env } from "../config";
+import type { Env } from "../env";
 import { configuredSecret, timingSafeEqualStrings } from "../http/auth";
 import { readBodyText } from "../http/body";
 import { HttpError } from "../http/errors";

@@ -4,7 +4,7 @@
  * and the consent page. All but `/authorize` are the library's.
  * @module
  */
-import type { Env } from "../config";
+import type { Env } from "../env";
 import { authorize } from "./authorize";
 import { clientIdRefusal, tokenRequestClientId } from "./client-id-guard";
 import {

@@ -37,7 +37,7 @@ import {
   type OAuthResourceTokenValidation,
   type TokenExchangeCallbackOptions
 } from "@cloudflare/workers-oauth-provider";
-import type { Env } from "../config";
+import type { Env } from "../env";
 import { configuredSecret, timingSafeEqualStrings } from "../http/auth";
 import { HttpError } from "../http/errors";
 

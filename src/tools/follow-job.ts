@@ -4,7 +4,7 @@
  * @module
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { Leaving } from "../jobs/job-manager";
+import type { Leaving } from "../jobs/job-service";
 import { isFinal, type AnalysisInput, type Job } from "../jobs/job";
 import type { ToolDeps } from "./deps";
 import { createJobProgressReporter, PROGRESS_HEARTBEAT_MS, type ToolExtra } from "./progress";

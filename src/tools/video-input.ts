@@ -3,6 +3,7 @@
  * become an `AnalysisInput`.
  * @module
  */
+import { UserFacingError } from "../errors";
 import { z } from "zod";
 import { MEDIA_RESOLUTIONS, type AnalysisInput, type AnswerFormat } from "../jobs/job";
 import { OFFSET_FORMATS, parseOffset } from "../video/offset";
@@ -18,7 +19,7 @@ export const MAX_OFFSET_SECONDS = 24 * 60 * 60;
 const MODEL_NAME = /^(models\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 /** A tool argument that each field accepted but the combination did not. */
-export class ToolInputError extends Error {
+export class ToolInputError extends UserFacingError {
   constructor(message: string) {
     super(message);
     this.name = "ToolInputError";

@@ -21,6 +21,7 @@
  */
 import type { EventStore } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { SqlTables, type SqlRow } from "../storage/sql";
 
 export const MCP_EVENT_LIMIT = 1000;
 /** The SDK's stream id for the standalone GET stream (`_standaloneSseStreamId`). */
@@ -33,21 +34,20 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS mcp_events (
 )`;
 
 export class SqliteEventStore implements EventStore {
-  private ready = false;
+  private readonly tables: SqlTables;
   /** Request streams that have sent their first event (the newest MCP_EVENT_LIMIT). */
   private readonly usedStreams = new Set<string>();
 
   constructor(
-    private readonly sql: SqlStorage,
+    sql: SqlStorage,
     private readonly sessionId: string
-  ) {}
+  ) {
+    this.tables = new SqlTables(sql, { table: "mcp_events", schema: [SCHEMA] });
+  }
 
-  private exec<T extends Record<string, SqlStorageValue>>(query: string, ...values: SqlStorageValue[]): T[] {
-    if (!this.ready) {
-      this.sql.exec(SCHEMA);
-      this.ready = true;
-    }
-    return this.sql.exec<T>(query, ...values).toArray();
+  private exec<T extends SqlRow>(query: string, ...values: SqlStorageValue[]): T[] {
+    this.tables.create();
+    return this.tables.query<T>(query, ...values);
   }
 
   private seqOf(eventId: string): number | undefined {

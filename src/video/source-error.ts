@@ -2,13 +2,14 @@
  * What went wrong with the video's host, as opposed to Gemini.
  * @module
  */
+import { UserFacingError } from "../errors";
 
 /**
  * A failure of the video source, written for the user. `retryable` marks an
  * interrupted transfer (a dropped connection) that is worth starting again
  * from the last confirmed byte; refusals and timeouts are final.
  */
-export class VideoSourceError extends Error {
+export class VideoSourceError extends UserFacingError {
   readonly retryable: boolean;
 
   constructor(message: string, options: { retryable?: boolean; cause?: unknown } = {}) {

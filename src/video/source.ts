@@ -3,7 +3,8 @@
  * checked, size limits, time limits, and reading in fixed-size chunks.
  * @module
  */
-import type { FetchLike } from "../gemini/client";
+import type { FetchLike } from "../http/fetch-like";
+import { megabytes } from "../ids/units";
 import { errorText, VideoSourceError } from "./source-error";
 import { seconds, StallWatchdog, type StallLimit, type StallLimits } from "../http/stall-watchdog";
 import { checkVideoUrl } from "./url-guard";
@@ -123,8 +124,7 @@ async function fetchWithin(url: URL, offset: number, options: OpenOptions): Prom
 }
 
 export function tooLarge(bytes: number, maxBytes: number): string {
-  const mb = (value: number) => (value / 1_000_000).toFixed(1);
-  return `The video is larger than the limit (${mb(bytes)} MB > ${mb(maxBytes)} MB, MAX_VIDEO_BYTES). Use a shorter or lower-resolution file.`;
+  return `The video is larger than the limit (${megabytes(bytes)} MB > ${megabytes(maxBytes)} MB, MAX_VIDEO_BYTES). Use a shorter or lower-resolution file.`;
 }
 
 /**
@@ -160,7 +160,7 @@ export class ChunkReader {
     } catch (error) {
       await this.cancel();
       if (error instanceof VideoSourceError) throw error;
-      const at = ((this.source.startsAt + this.position) / 1_000_000).toFixed(1);
+      const at = megabytes(this.source.startsAt + this.position);
       throw new VideoSourceError(`The download from ${this.source.url.host} was interrupted at ${at} MB (${errorText(error)}).`, {
         retryable: true,
         cause: error

@@ -10,9 +10,10 @@
  * carry an IPv4 address (mapped, NAT64, 6to4...).
  * @module
  */
+import { UserFacingError } from "../errors";
 import { embeddedIpv4, parseIpv4, parseIpv6 } from "./ip-address";
 
-export class VideoUrlError extends Error {
+export class VideoUrlError extends UserFacingError {
   constructor(message: string) {
     super(message);
     this.name = "VideoUrlError";

@@ -73,4 +73,9 @@ describe("check-layers", () => {
     const root = tree({ ...clean, "misc.ts": "export const misc = 1;\n" });
     expect(layerProblems(root)).toContain("misc.ts: in no layer (add it to LAYERS in scripts/check-layers.mjs)");
   });
+
+  it("passes this project's own src/: npm run check runs the script on it", () => {
+    const src = join(dirname(script), "..", "src");
+    expect(layerProblems(src)).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { env } from "cloudflare:workers";
-import type { Env } from "../../src/config";
+import type { Env } from "../../src/env";
 import worker from "../../src/worker";
 import { TEST_SHARED_SECRET } from "../constants";
 import { call } from "./support/http";

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useFakes } from "./support/fetch-spy";
-import { parseEventId } from "../../src/session-id";
+import { parseEventId } from "../../src/ids/session-id";
 import { AUTH, authed, call, closeStreams, openSession, postJson, SseReader, type OpenSession } from "./support/http";
 import { callTool } from "./support/session-calls";
 import {

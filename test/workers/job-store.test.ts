@@ -1,6 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { IllegalTransitionError, JOB_STATES, JOB_TRANSITIONS } from "../../src/jobs/job";
 import { JobStore } from "../../src/jobs/job-store";
 
 describe("JobStore", () => {
@@ -19,5 +20,30 @@ describe("JobStore", () => {
       expect(store.get("old")).toMatchObject({ state: "done", text: "answer", details: {} });
       expect(store.update("old", { details: { finishReason: "STOP" } }).details).toEqual({ finishReason: "STOP" });
     });
+  });
+
+  it("update moves a job only along JOB_TRANSITIONS: a final job never moves again, and a refused move writes nothing", async () => {
+    const stub = env.SESSIONS.get(env.SESSIONS.idFromName("job-store-transitions"));
+    await runInDurableObject(stub, (_instance, state) => {
+      const store = new JobStore(state.storage.sql);
+      const input = { videoUrl: "https://example.com/v.mp4", prompt: "p", model: "m" };
+      const job = store.create("s.transitions", input);
+      expect(store.update(job.id, { state: "uploading", message: "uploading" }).state).toBe("uploading");
+      expect(store.update(job.id, { state: "uploading", bytesUploaded: 8 }).bytesUploaded).toBe(8);
+      expect(() => store.update(job.id, { state: "done", message: "done" })).toThrow(IllegalTransitionError);
+      expect(store.get(job.id)).toMatchObject({ state: "uploading", message: "uploading" });
+      expect(store.update(job.id, { state: "cancelled", message: "cancelled" }).state).toBe("cancelled");
+      for (const to of JOB_STATES.filter((next) => next !== "cancelled")) {
+        expect(() => store.update(job.id, { state: to })).toThrow(/cannot go from cancelled/);
+      }
+      expect(store.update(job.id, { details: { resumable: true } }).details).toEqual({ resumable: true });
+    });
+  });
+
+  it("JOB_TRANSITIONS leaves no final state and reaches every state from queued", () => {
+    for (const final of ["done", "failed", "cancelled"] as const) expect(JOB_TRANSITIONS[final]).toEqual([]);
+    const reached = new Set<string>(["queued"]);
+    for (const from of JOB_STATES) for (const to of JOB_TRANSITIONS[from]) reached.add(to);
+    expect([...reached].sort()).toEqual([...JOB_STATES].sort());
   });
 });

@@ -1,6 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { AlarmScheduler, nextPeriodicDeadline } from "../../src/scheduler";
+import { AlarmScheduler } from "../../src/session/scheduler";
+import { nextPeriodicDeadline } from "../../src/transport/legacy-sse";
 import { sessionStub } from "./support/http";
 
 const HOUR_MS = 3600_000;

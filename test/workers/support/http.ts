@@ -5,7 +5,7 @@
 import { env, exports } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import type { SessionDO } from "../../../src/session-do";
-import type { SseStream } from "../../../src/transport/sse-stream";
+import type { LegacySseChannel } from "../../../src/transport/legacy-sse";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { TEST_SHARED_SECRET } from "../../constants";
 
@@ -180,7 +180,7 @@ export async function initializeMcpSession(): Promise<string> {
  */
 export async function closeStreams(sessionId: string): Promise<void> {
   await runInDurableObject(sessionStub(sessionId), (instance) => {
-    for (const stream of (instance as unknown as { streams: Set<SseStream> }).streams) stream.close();
+    (instance as unknown as { sse: LegacySseChannel }).sse.closeAll();
   });
 }
 

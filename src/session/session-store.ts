@@ -16,6 +16,7 @@
  */
 
 import { JSONRPCRequestSchema, type JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
+import { SqlTables, type SqlRow } from "../storage/sql";
 
 /** Events kept per session for replay; older ones are trimmed. */
 export const EVENT_LOG_LIMIT = 1000;
@@ -39,39 +40,26 @@ export interface StoredEvent {
   data: string;
 }
 
-export class SqlError extends Error {
-  constructor(
-    readonly query: string,
-    cause: unknown
-  ) {
-    super(`SQL failed: ${query.split("\n")[0]}`, { cause });
-    this.name = "SqlError";
-  }
-}
-
 export class SessionStore {
   private known = false;
+  private readonly tables: SqlTables;
 
-  constructor(private readonly storage: DurableObjectStorage) {}
+  constructor(private readonly storage: DurableObjectStorage) {
+    this.tables = new SqlTables(storage.sql, { table: "session_meta", schema: SCHEMA });
+  }
 
-  private query<T extends Record<string, SqlStorageValue>>(query: string, ...values: SqlStorageValue[]): T[] {
-    try {
-      return this.storage.sql.exec<T>(query, ...values).toArray();
-    } catch (error) {
-      throw new SqlError(query, error);
-    }
+  private query<T extends SqlRow>(query: string, ...values: SqlStorageValue[]): T[] {
+    return this.tables.query<T>(query, ...values);
   }
 
   /** True once `create()` has run in this object (and until `destroy()`). */
   exists(): boolean {
-    this.known ||=
-      this.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'session_meta'").length > 0 &&
-      this.query("SELECT 1 FROM session_meta LIMIT 1").length > 0;
+    this.known ||= this.query("SELECT 1 FROM session_meta LIMIT 1").length > 0;
     return this.known;
   }
 
   create(sessionId: string, now = Date.now()): void {
-    for (const statement of SCHEMA) this.query(statement);
+    this.tables.create();
     this.query("INSERT OR IGNORE INTO session_meta (id, created_at, last_active_at) VALUES (?, ?, ?)", sessionId, now, now);
   }
 
@@ -121,6 +109,7 @@ export class SessionStore {
   /** Deletes the session's storage and alarm. */
   async destroy(): Promise<void> {
     this.known = false;
+    this.tables.forget();
     await this.storage.deleteAlarm();
     await this.storage.deleteAll();
   }

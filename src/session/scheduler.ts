@@ -7,6 +7,21 @@
  * stored alarm as a deadline of its own, so a later, longer deadline (the
  * session's expiry) can never push it back; when it fires, the object's
  * `alarm()` rebuilds what it needs from its tables (see `SessionDO.alarm`).
+ *
+ * ## Why not agents' Lifecycle/Scheduler (yet)
+ * `agents` 0.32 is a dependency and its `Lifecycle` + `Scheduler` are meant
+ * to replace this file, but not as a drop-in, for two reasons read in its
+ * source (dist/lifecycle-*.js, dist/scheduler-*.js):
+ * - Lifecycle's alarm drives only queue rows due at `Date.now()`
+ *   (`queue.due(nowMs)`), where this scheduler takes an alarm that fires as
+ *   "its time has come" (`takeDue`). The workerd tests pass every poll and
+ *   retry wait at once through `runDurableObjectAlarm` (like fake timers);
+ *   on Lifecycle those waits would take their real time (2 s polls, retry
+ *   backoffs of 1 to 30 s), so the suite has to change its clock first.
+ * - `Scheduler.set(when)` keeps whole seconds (`Math.floor(ms / 1e3)`) and
+ *   persists a row per schedule, while these sleeps are in-memory
+ *   millisecond waits a signal can abort; on agents they belong in Tasks'
+ *   `step.sleep`, which comes with moving the runner onto Tasks.
  * @module
  */
 
@@ -16,17 +31,6 @@ const RESTORED = "restored";
 interface Sleeper {
   at: number;
   resolve(): void;
-}
-
-/**
- * The next deadline of a timer that is due every `periodMs` and was due at
- * `due`: a firing that comes late does not push the ones after it back (so
- * the period holds however busy the object is), and one that comes more
- * than a period late skips what it missed instead of firing in a burst.
- */
-export function nextPeriodicDeadline(due: number, now: number, periodMs: number): number {
-  const next = due + periodMs;
-  return next > now ? next : now + periodMs;
 }
 
 export class AlarmScheduler {

@@ -3,12 +3,12 @@
  * event ids built from them.
  * @module
  */
+import { randomHex } from "./random";
 
 const SESSION_ID_PATTERN = /^[0-9a-f]{32}$/;
 
 export function newSessionId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return randomHex(16);
 }
 
 /** True for strings `newSessionId` could have produced. */
