@@ -109,13 +109,16 @@ describe("npm run dev", () => {
     const dir = mkdtempSync(join(tmpdir(), "dev-script-"));
     const envFile = join(dir, "test.env");
     writeFileSync(envFile, `SHARED_SECRET=${"d".repeat(64)}\nGOOGLE_API_KEY=dev-script-test\n`);
-    const { child, baseUrl, port } = await startDev(["--persist-to", join(dir, "state"), "--env-file", envFile]);
     try {
-      expect(child.output()).toContain(`Gemini video MCP server: ${baseUrl}`);
-      const rebound = await rawRequest(baseUrl, { path: "/health", headers: { Host: `evil.example:${port}` } });
-      expect(rebound.status).toBe(403);
+      const { child, baseUrl, port } = await startDev(["--persist-to", join(dir, "state"), "--env-file", envFile]);
+      try {
+        expect(child.output()).toContain(`Gemini video MCP server: ${baseUrl}`);
+        const rebound = await rawRequest(baseUrl, { path: "/health", headers: { Host: `evil.example:${port}` } });
+        expect(rebound.status).toBe(403);
+      } finally {
+        await child.stop();
+      }
     } finally {
-      await child.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -156,18 +159,21 @@ describe("npm run dev", () => {
     const dir = mkdtempSync(join(tmpdir(), "dev-script-"));
     const envFile = join(dir, "new.env");
     expect(existsSync(envFile)).toBe(false);
-    const { child, baseUrl } = await startDev(["--persist-to", join(dir, "state"), "--env-file", envFile]);
     try {
-      const secret = /^SHARED_SECRET=([0-9a-f]{64})$/m.exec(readFileSync(envFile, "utf8"))?.[1];
-      expect(secret).toBeDefined();
-      const list = await fetch(`${baseUrl}/rpc`, {
-        method: "POST",
-        headers: { Authorization: `Bearer ${secret}`, "Content-Type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" })
-      });
-      expect(list.status).toBe(200);
+      const { child, baseUrl } = await startDev(["--persist-to", join(dir, "state"), "--env-file", envFile]);
+      try {
+        const secret = /^SHARED_SECRET=([0-9a-f]{64})$/m.exec(readFileSync(envFile, "utf8"))?.[1];
+        expect(secret).toBeDefined();
+        const list = await fetch(`${baseUrl}/rpc`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${secret}`, "Content-Type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" })
+        });
+        expect(list.status).toBe(200);
+      } finally {
+        await child.stop();
+      }
     } finally {
-      await child.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
