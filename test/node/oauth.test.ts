@@ -67,6 +67,21 @@ function revoke(token: string, clientId: string): Promise<Response> {
 }
 
 /** Registers a client with DCR, as the SDK does; resolves with its id. */
+/** An authorization request for `clientId` to the callback server, with a fixed PKCE S256 challenge. */
+function authorizeUrl(clientId: string, state: string, extra: Record<string, string> = {}): URL {
+  const url = new URL(`${stack.server.baseUrl}/authorize`);
+  url.search = new URLSearchParams({
+    response_type: "code",
+    client_id: clientId,
+    redirect_uri: callback.redirectUri,
+    code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+    code_challenge_method: "S256",
+    state,
+    ...extra
+  }).toString();
+  return url;
+}
+
 async function registerClient(redirectUri: string, origin = stack.server.baseUrl): Promise<string> {
   const response = await fetch(`${origin}/register`, {
     method: "POST",
@@ -134,18 +149,7 @@ describe("the SDK client with only the URL", () => {
 
 describe("the consent page in Chromium", () => {
   async function authorizationUrl(state: string): Promise<string> {
-    const clientId = await registerClient(callback.redirectUri);
-    const url = new URL(`${stack.server.baseUrl}/authorize`);
-    url.search = new URLSearchParams({
-      response_type: "code",
-      client_id: clientId,
-      redirect_uri: callback.redirectUri,
-      code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-      code_challenge_method: "S256",
-      state,
-      scope: "mcp:tools"
-    }).toString();
-    return url.href;
+    return authorizeUrl(await registerClient(callback.redirectUri), state, { scope: "mcp:tools" }).href;
   }
 
   it("refuses a wrong secret on the page, and Allow with the right one completes; a screenshot is kept", async () => {
@@ -268,16 +272,7 @@ describe("refusals in the real runtime", () => {
     const clientDoc = stack.videos.add("/client.json", { size: 10 });
     const requestsBefore = stack.videos.ranges.length;
     for (const clientId of [clientDoc, clientDoc.replace("http:", "https:"), "https://169.254.169.254/client.json"]) {
-      const url = new URL(`${stack.server.baseUrl}/authorize`);
-      url.search = new URLSearchParams({
-        response_type: "code",
-        client_id: clientId,
-        redirect_uri: callback.redirectUri,
-        code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-        code_challenge_method: "S256",
-        state: "s"
-      }).toString();
-      const response = await fetch(url, { redirect: "manual" });
+      const response = await fetch(authorizeUrl(clientId, "s"), { redirect: "manual" });
       expect(response.status, clientId).toBe(400);
       expect(await response.text()).toContain("invalid_client");
     }
