@@ -211,7 +211,7 @@ export class JobManager {
    */
   async cancel(jobId: string, reason = "cancelled by the client"): Promise<Job | undefined> {
     const job = this.get(jobId);
-    if (job?.details.resumable && !job.details.resumedBy) return this.discard(job);
+    if (job?.details.resumable) return this.discard(job);
     if (!job || isFinal(job)) return job;
     return this.stop(jobId, new JobStop(reason, false));
   }
@@ -245,9 +245,7 @@ export class JobManager {
     for (const runner of running) runner.controller.abort(new JobStop(reason, false));
     await Promise.allSettled(running.map((runner) => runner.done));
     const kept = this.options.files.all().map((file) => file.fileName);
-    const parked = this.list().flatMap((job) =>
-      job.details.resumable && !job.details.resumedBy && job.fileName ? [job.fileName] : []
-    );
+    const parked = this.list().flatMap((job) => (job.details.resumable && job.fileName ? [job.fileName] : []));
     const release = { evenIfKept: true, evenIfInUse: true };
     await Promise.allSettled([...new Set([...kept, ...parked])].map((fileName) => this.releaseFile(fileName, release)));
   }
@@ -306,9 +304,7 @@ export class JobManager {
    * file.
    */
   private carryOn(job: Job, background: boolean): Job {
-    const stopped = this.list().find(
-      (earlier) => earlier.details.resumable && !earlier.details.resumedBy && sameInput(earlier.input, job.input)
-    );
+    const stopped = this.list().find((earlier) => earlier.details.resumable && sameInput(earlier.input, job.input));
     const details = { ...(background ? { background } : {}) };
     if (!stopped) return background ? this.options.store.update(job.id, { details }) : job;
     this.options.store.update(stopped.id, { details: { ...stopped.details, resumable: false, resumedBy: job.id } });

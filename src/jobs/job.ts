@@ -97,7 +97,11 @@ export interface JobDetails {
   reusedFile?: boolean;
   /** Runs on whether or not anyone waits for it (startVideoAnalysis, or a call past its budget). */
   background?: boolean;
-  /** Stopped because its last caller left: its upload is kept, and the same request made again carries on from it. */
+  /**
+   * Stopped because its last caller left: its upload is kept, and the same
+   * request made again carries on from it. Cleared once a job has carried on
+   * (see `resumedBy`) or the upload was discarded.
+   */
   resumable?: boolean;
   /** The job that carried on from this one's upload. */
   resumedBy?: string;
