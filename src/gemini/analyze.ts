@@ -12,7 +12,8 @@ import {
   type GoogleGenAI,
   type VideoMetadata
 } from "@google/genai";
-import { seconds, StallWatchdog, type StallLimit, type StallLimits } from "../http/stall-watchdog";
+import { StallWatchdog, type StallLimit, type StallLimits } from "../http/stall-watchdog";
+import { seconds } from "../ids/units";
 import type { MediaResolution as Resolution } from "../analysis/video-options";
 import { describeBlockReason, describeFinishReason, isNormalFinish } from "./finish-reasons";
 import { toTokenUsage, type TokenUsage } from "./usage";

@@ -4,6 +4,7 @@
  * @module
  */
 import { UserFacingError } from "../errors";
+import { seconds } from "../ids/units";
 import { ApiError } from "@google/genai";
 
 export const MAX_ATTEMPTS = 5;
@@ -27,7 +28,7 @@ export class GeminiHttpError extends Error {
 /** A Gemini endpoint the SDK does not cover (uploads) that did not answer in time; retried like a 5xx. */
 export class GeminiTimeoutError extends UserFacingError {
   constructor(what: string, timeoutMs: number) {
-    super(`${what}: Gemini did not answer within ${Math.round(timeoutMs / 1000)} s.`);
+    super(`${what}: Gemini did not answer within ${seconds(timeoutMs)}.`);
     this.name = "GeminiTimeoutError";
   }
 }

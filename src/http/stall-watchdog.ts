@@ -79,8 +79,3 @@ export class StallWatchdog {
     }
   }
 }
-
-/** `"90 s"`, for messages about limits. */
-export function seconds(ms: number): string {
-  return `${Math.round(ms / 1000)} s`;
-}

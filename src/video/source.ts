@@ -6,7 +6,8 @@
 import type { FetchLike } from "../http/fetch-like";
 import { megabytes } from "../ids/units";
 import { errorText, VideoSourceError } from "./source-error";
-import { seconds, StallWatchdog, type StallLimit, type StallLimits } from "../http/stall-watchdog";
+import { StallWatchdog, type StallLimit, type StallLimits } from "../http/stall-watchdog";
+import { seconds } from "../ids/units";
 import { checkVideoUrl } from "./url-guard";
 
 export { VideoSourceError } from "./source-error";
