@@ -21,11 +21,13 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, type JSONRPCResponse } from "@modelcontextprotocol/sdk/types.js";
 import { readConfig, type Config } from "./config";
 import type { Env } from "./env";
+import { UserFacingError } from "./errors";
 import { discardBody, readBodyText } from "./http/body";
 import { errorFormatFor, HttpError, unknownSessionError } from "./http/errors";
 import { createMcpServer } from "./mcp-server";
+import { consoleObject, ConsoleReporter } from "./session/console-reporter";
 import { readSessionRoute, type SessionRoute } from "./session/session-request";
-import type { Job } from "./jobs/job";
+import type { AnalysisInput, Job } from "./jobs/job";
 import { JobManager } from "./jobs/job-manager";
 import { routeJobs } from "./jobs/job-routing";
 import { JobStore } from "./jobs/job-store";
@@ -154,7 +156,8 @@ export class SessionDO extends DurableObject<Env> {
       fetch: (input, init) => fetch(input, init),
       allowPrivateVideoUrls: this.config.allowPrivateVideoUrls,
       maxVideoBytes: this.config.maxVideoBytes,
-      sourceTimeouts: this.config.sourceTimeouts
+      sourceTimeouts: this.config.sourceTimeouts,
+      observer: new ConsoleReporter(() => consoleObject(this.env))
     });
     return this.jobManager;
   }
@@ -175,6 +178,17 @@ export class SessionDO extends DurableObject<Env> {
   /** RPC for `routeJobs`: another session cancels a job this one runs. */
   async cancelJob(jobId: string, reason?: string): Promise<Job | undefined> {
     return this.jobs().cancel(jobId, reason);
+  }
+
+  /** RPC for the console: starts a background analysis here, as a session-less `/rpc` call to `sessionId` would. */
+  async startAnalysis(sessionId: string, input: AnalysisInput): Promise<Job | { refused: string }> {
+    this.sessionId = sessionId;
+    try {
+      return await this.jobs().start(input, { background: true });
+    } catch (error) {
+      if (error instanceof UserFacingError) return { refused: error.message };
+      throw error;
+    }
   }
 
   private enterSession(route: SessionRoute): Response | undefined {

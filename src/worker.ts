@@ -6,6 +6,7 @@
  * @module
  */
 import { readConfig } from "./config";
+import { isConsolePath, serveConsole } from "./console/routes";
 import type { Env } from "./env";
 import { requireBearer } from "./http/auth";
 import { checkDeclaredLength, readBodyBytes } from "./http/body";
@@ -18,6 +19,7 @@ import { isSessionId, newSessionId, parseEventId } from "./ids/session-id";
 import { toSessionRequest, type SessionRoute } from "./session/session-request";
 import { answerStateless, statelessRequest } from "./stateless-rpc";
 
+export { ConsoleDO } from "./console/console-do";
 export { SessionDO } from "./session-do";
 
 interface Route {
@@ -151,6 +153,8 @@ async function dispatch(request: Request, env: Env, cors: Cors): Promise<Respons
     checkDeclaredLength(request);
     return serveOAuth(oauth, request, env);
   }
+  // The console authenticates with its own cookie (src/console/).
+  if (isConsolePath(pathname)) return serveConsole(request, env, readConfig(env).gemini.model);
   const route = ROUTES[pathname];
   if (!route) throw new HttpError(404, "not_found", `No route for ${pathname}`);
   if (!route.methods.includes(request.method)) {

@@ -31,6 +31,7 @@ import type { SourceTimeouts } from "../video/source";
 import { checkVideoUrl, VideoUrlError } from "../video/url-guard";
 import { isFinal, type AnalysisInput, type Job, type JobState } from "./job";
 import { newJobId } from "./job-id";
+import type { JobObserver } from "./job-observer";
 import type { JobTimers, Leaving, ReleaseFileOptions } from "./job-service";
 import { JobStop } from "./job-stop";
 import type { JobStore, JobUpdate } from "./job-store";
@@ -67,6 +68,8 @@ export interface JobManagerOptions {
   allowPrivateVideoUrls: boolean;
   maxVideoBytes: number;
   sourceTimeouts: SourceTimeouts;
+  /** Told of every change of every job. */
+  observer?: JobObserver;
 }
 
 function sameInput(a: AnalysisInput, b: AnalysisInput): boolean {
@@ -121,6 +124,7 @@ export class JobManager {
     if (active.length >= MAX_ACTIVE_JOBS) throw new JobLimitError();
     const created = this.options.store.create(newJobId(this.options.sessionId()), input);
     const job = this.carryOn(created, background);
+    this.notify(job);
     this.launch(job.id);
     return job;
   }
@@ -337,6 +341,7 @@ export class JobManager {
   }
 
   private notify(job: Job): void {
+    this.options.observer?.changed(job);
     for (const listener of [...(this.listeners.get(job.id) ?? [])]) listener(job);
   }
 }

@@ -2,8 +2,8 @@
  * `/authorize`: the owner's consent. GET validates the authorization request
  * with the library (client, exact redirect URI, PKCE S256, resource) and
  * shows the consent page; POST takes the owner's decision. Allow needs
- * `SHARED_SECRET` (constant-time compare, wrong ones slowed down by
- * consent-throttle.ts); Deny sends `access_denied` back to the client.
+ * `SHARED_SECRET` (owner-secret.ts: constant-time compare, wrong ones
+ * slowed down by consent-throttle.ts); Deny sends `access_denied` back to the client.
  *
  * ## CSRF
  *
@@ -24,12 +24,11 @@ import {
   type OAuthHelpers
 } from "@cloudflare/workers-oauth-provider";
 import type { Env } from "../env";
-import { configuredSecret, timingSafeEqualStrings } from "../http/auth";
 import { readBodyText } from "../http/body";
 import { HttpError } from "../http/errors";
 import { clientIdRefusal } from "./client-id-guard";
 import { consentPage, errorPage, type ConsentProblem } from "./consent-page";
-import { clearFailures, clientAddress, recordFailure, waitSeconds } from "./consent-throttle";
+import { checkOwnerSecret } from "./owner-secret";
 import { grantProps, OWNER_USER_ID, TOOLS_SCOPE, type OAuthStack } from "./server";
 
 const PAGE_HEADERS = {
@@ -100,10 +99,6 @@ async function showRequest(stack: OAuthStack, request: Request, env: Env): Promi
   return showConsent(stack, oauth, authRequest);
 }
 
-function plural(seconds: number): string {
-  return seconds === 1 ? "1 second" : `${seconds} seconds`;
-}
-
 async function decide(stack: OAuthStack, request: Request, env: Env): Promise<Response> {
   const origin = request.headers.get("Origin");
   if (origin !== null && origin !== stack.origin) {
@@ -123,27 +118,17 @@ async function decide(stack: OAuthStack, request: Request, env: Env): Promise<Re
     }
     if (decision !== "allow") return html(400, errorPage("invalid_request", "Choose Allow or Deny."));
     const approved = await oauth.approveConsent(request, handle, { scope: [TOOLS_SCOPE] });
-    const address = clientAddress(request);
-    const wait = await waitSeconds(env.OAUTH_KV, address);
-    if (wait > 0) {
-      approved.headers.set("Retry-After", String(wait));
-      const problem = { message: `Too many wrong secrets from your address: wait ${plural(wait)}, then try again.` };
-      return showConsent(stack, oauth, approved.request, 429, problem, approved.headers);
+    const check = await checkOwnerSecret(env, request, form.get("secret") ?? "");
+    if (!check.ok) {
+      approved.headers.set("Retry-After", String(check.retryAfterSeconds));
+      return showConsent(stack, oauth, approved.request, check.status, { message: check.message }, approved.headers);
     }
-    const secret = configuredSecret(env.SHARED_SECRET);
-    if (secret === undefined || !timingSafeEqualStrings(form.get("secret") ?? "", secret)) {
-      const delay = await recordFailure(env.OAUTH_KV, address);
-      approved.headers.set("Retry-After", String(delay));
-      const problem = { message: `That is not this server's secret. You can try again in ${plural(delay)}.` };
-      return showConsent(stack, oauth, approved.request, 403, problem, approved.headers);
-    }
-    await clearFailures(env.OAUTH_KV, address);
     const { redirectTo } = await oauth.completeAuthorization({
       request: approved.request,
       userId: OWNER_USER_ID,
       metadata: {},
       scope: approved.request.scope,
-      props: await grantProps(secret)
+      props: await grantProps(check.secret)
     });
     return redirect(redirectTo, approved.headers);
   } catch (error) {

@@ -1,0 +1,82 @@
+/**
+ * `ConsoleDO`: the deployment's one console object. Session objects report
+ * every job change to it (`record`); it keeps the index of analyses, streams
+ * changes to the console pages that have the list open, and holds the
+ * console's sign-in sessions.
+ *
+ * ## Lifecycle
+ * One object named `CONSOLE_OBJECT_NAME`, living as long as the deployment.
+ * Streams last until their page leaves (a failed write tells); a comment
+ * every `KEEPALIVE_MS` keeps them open through proxies while any is open.
+ * @module
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import type { Job } from "../jobs/job";
+import { encodeSseComment, encodeSseEvent } from "../transport/sse";
+import { SseStream } from "../transport/sse-stream";
+import { AnalysesStore } from "./analyses-store";
+import { toEntry } from "./analysis-entry";
+import { ConsoleSessions } from "./console-sessions";
+
+export const KEEPALIVE_MS = 25_000;
+
+export class ConsoleDO extends DurableObject<Env> {
+  private readonly analyses: AnalysesStore;
+  private readonly sessions: ConsoleSessions;
+  private readonly viewers = new Set<SseStream>();
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.analyses = new AnalysesStore(ctx.storage.sql);
+    this.sessions = new ConsoleSessions(ctx.storage.sql);
+  }
+
+  /** A session object reports a job as it now stands. */
+  async record(job: Job): Promise<void> {
+    if (!this.analyses.record(job)) return;
+    const frame = encodeSseEvent({ event: "analysis", data: JSON.stringify(toEntry(job)) });
+    for (const viewer of this.viewers) viewer.write(frame);
+  }
+
+  async get(id: string): Promise<Job | undefined> {
+    return this.analyses.get(id);
+  }
+
+  async list(): Promise<Job[]> {
+    return this.analyses.list();
+  }
+
+  async createSession(tokenHash: string, expiresAt: number): Promise<void> {
+    this.sessions.create(tokenHash, expiresAt);
+  }
+
+  async isSession(tokenHash: string): Promise<boolean> {
+    return this.sessions.isValid(tokenHash);
+  }
+
+  async endSession(tokenHash: string): Promise<void> {
+    this.sessions.end(tokenHash);
+  }
+
+  /** The list's event stream: every analysis at once (`analyses`), then each change (`analysis`). */
+  override async fetch(): Promise<Response> {
+    const stream = new SseStream();
+    stream.write(encodeSseEvent({ event: "analyses", data: JSON.stringify(this.analyses.list().map(toEntry)) }));
+    this.viewers.add(stream);
+    stream.onclose = () => {
+      this.viewers.delete(stream);
+      if (this.viewers.size === 0) {
+        clearInterval(this.keepAlive);
+        this.keepAlive = undefined;
+      }
+    };
+    this.keepAlive ??= setInterval(() => {
+      for (const viewer of this.viewers) viewer.write(encodeSseComment("keepalive"));
+    }, KEEPALIVE_MS);
+    return new Response(stream.body, {
+      headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no" }
+    });
+  }
+}

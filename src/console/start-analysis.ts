@@ -1,0 +1,76 @@
+/**
+ * The console's form to start an analysis, checked by the tools' own zod
+ * shapes and `toAnalysisInput` (so it gives their messages, field by field),
+ * then started in the background in a session object of its own, as a
+ * session-less `startVideoAnalysis` call would be.
+ * @module
+ */
+import { z } from "zod";
+import type { Env } from "../env";
+import { newSessionId } from "../ids/session-id";
+import type { AnalysisInput } from "../jobs/job";
+import { summaryPrompt } from "../tools/summarize-video";
+import { transcriptPrompt } from "../tools/transcribe-video";
+import { DEFAULT_PROMPT, ToolInputError, toAnalysisInput, videoInputShape } from "../tools/video-input";
+
+export const ANALYSIS_KINDS = ["answer", "chapters", "transcript"] as const;
+
+/** The form as sent: every field a string, empty when left blank. */
+const formSchema = z.object({
+  kind: z.enum(ANALYSIS_KINDS, { error: "kind must be answer, chapters or transcript" }),
+  ...videoInputShape
+});
+
+/** A problem with the form: the field it is about (or none) and the tools' message. */
+export interface FieldProblem {
+  field?: string;
+  message: string;
+}
+
+export type StartResult = { ok: true; jobId: string } | { ok: false; problems: FieldProblem[] };
+
+const NUMBER_FIELDS = new Set(["fps", "maxOutputTokens"]);
+
+/** Blank fields left out, and numbers read as numbers (what is no number stays, for the schema to refuse). */
+function toArguments(form: Record<string, unknown>): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(form)) {
+    if (typeof value === "string" && value.trim() === "") continue;
+    const number = typeof value === "string" && NUMBER_FIELDS.has(name) ? Number(value) : Number.NaN;
+    args[name] = Number.isNaN(number) ? value : number;
+  }
+  return args;
+}
+
+function inputOf(args: z.infer<typeof formSchema>, defaultModel: string): AnalysisInput {
+  const { kind, videoUrl, prompt, ...options } = args;
+  if (kind === "chapters")
+    return toAnalysisInput(videoUrl, summaryPrompt(undefined, prompt), options, { model: defaultModel, format: "chapters" });
+  if (kind === "transcript")
+    return toAnalysisInput(videoUrl, transcriptPrompt(undefined, true), options, { model: defaultModel, format: "transcript" });
+  return toAnalysisInput(videoUrl, prompt ?? DEFAULT_PROMPT, options, { model: defaultModel });
+}
+
+/** Checks the form and starts the analysis; the problems when the tools would refuse it. */
+export async function startAnalysis(env: Env, form: Record<string, unknown>, defaultModel: string): Promise<StartResult> {
+  const parsed = formSchema.safeParse(toArguments(form));
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((issue) => ({
+        ...(typeof issue.path[0] === "string" ? { field: issue.path[0] } : {}),
+        message: issue.message
+      }))
+    };
+  }
+  let input: AnalysisInput;
+  try {
+    input = inputOf(parsed.data, defaultModel);
+  } catch (error) {
+    if (error instanceof ToolInputError) return { ok: false, problems: [{ message: error.message }] };
+    throw error;
+  }
+  const sessionId = newSessionId();
+  const started = await env.SESSIONS.get(env.SESSIONS.idFromName(sessionId)).startAnalysis(sessionId, input);
+  return "refused" in started ? { ok: false, problems: [{ message: started.refused }] } : { ok: true, jobId: started.id };
+}

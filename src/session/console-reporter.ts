@@ -1,0 +1,59 @@
+/**
+ * Reports every job change of a session object to the console's index (the
+ * deployment's one `ConsoleDO`), through the jobs layer's `JobObserver`
+ * port. Changes within a stage are sent at most every `MIN_INTERVAL_MS`
+ * (the last one always arrives); a new stage and the end are sent at once.
+ * What is sent leaves out the resumable upload URL, and the answer until
+ * the job is final.
+ * @module
+ */
+import type { Env } from "../env";
+import { isFinal, type Job } from "../jobs/job";
+import type { JobObserver } from "../jobs/job-observer";
+
+export const MIN_INTERVAL_MS = 500;
+/** The name of the deployment's one console object. */
+export const CONSOLE_OBJECT_NAME = "console";
+
+/** The console object as `wrangler types` types its binding. */
+export type ConsoleStub = ReturnType<Env["CONSOLE"]["get"]>;
+
+/** The deployment's console object. */
+export function consoleObject(env: Env): ConsoleStub {
+  return env.CONSOLE.get(env.CONSOLE.idFromName(CONSOLE_OBJECT_NAME));
+}
+
+/** A job as the console keeps it: no upload URL, and no partial answer. */
+export function reportOf(job: Job): Job {
+  return { ...job, uploadUrl: null, text: isFinal(job) ? job.text : "" };
+}
+
+export class ConsoleReporter implements JobObserver {
+  private readonly sent = new Map<string, { at: number; state: Job["state"] }>();
+  private readonly pending = new Map<string, { job: Job; timer: ReturnType<typeof setTimeout> }>();
+
+  constructor(private readonly index: () => ConsoleStub) {}
+
+  changed(job: Job): void {
+    const last = this.sent.get(job.id);
+    const wait = !last || last.state !== job.state || isFinal(job) ? 0 : last.at + MIN_INTERVAL_MS - Date.now();
+    if (wait <= 0) {
+      this.send(job);
+      return;
+    }
+    const pending = this.pending.get(job.id);
+    if (pending) pending.job = job;
+    else this.pending.set(job.id, { job, timer: setTimeout(() => this.send(this.pending.get(job.id)!.job), wait) });
+  }
+
+  private send(job: Job): void {
+    const pending = this.pending.get(job.id);
+    if (pending) clearTimeout(pending.timer);
+    this.pending.delete(job.id);
+    if (isFinal(job)) this.sent.delete(job.id);
+    else this.sent.set(job.id, { at: Date.now(), state: job.state });
+    this.index()
+      .record(reportOf(job))
+      .catch((error: unknown) => console.error("The console's index missed a job change", error));
+  }
+}
