@@ -1,0 +1,228 @@
+/** The console's views, as lit-html templates of the app's state. */
+import { html, nothing } from "./vendor/lit-html.js";
+import { FINAL_STATES, number, safeHref, secondsOf, TOOL_LABELS, videoAt, when } from "./format.js";
+import { renderMarkdown } from "./markdown.js";
+
+export function headerView(state, actions) {
+  return html`<span class="brand">Gemini video console</span>
+    ${state.signedIn ? html`<button type="button" class="link" @click=${actions.signOut}>Sign out</button>` : nothing}`;
+}
+
+export function signInView(state, actions) {
+  const problem = state.signInProblem;
+  return html`<h1 tabindex="-1">Sign in</h1>
+    <form class="card narrow" @submit=${actions.signIn}>
+      <input type="text" name="username" value="owner" autocomplete="username" hidden readonly>
+      <label for="secret">Server secret</label>
+      <input id="secret" name="secret" type="password" autocomplete="current-password" required
+        aria-describedby=${problem ? "secret-help secret-error" : "secret-help"} aria-invalid=${problem ? "true" : "false"}>
+      <p class="muted" id="secret-help">The <code>SHARED_SECRET</code> of this deployment. It is checked once; the console then keeps you signed in for 12 hours.</p>
+      ${problem ? html`<p class="error" id="secret-error" role="alert">${problem}</p>` : nothing}
+      <button type="submit" class="primary" ?disabled=${state.busy}>Sign in</button>
+    </form>`;
+}
+
+function field(state, name, label, input, help) {
+  const problems = (state.formProblems ?? []).filter((problem) => problem.field === name);
+  const ids = [help ? `${name}-help` : "", problems.length ? `${name}-error` : ""].filter(Boolean).join(" ");
+  return html`<div class="field">
+    <label for=${name}>${label}</label>
+    ${input(ids || nothing, problems.length > 0 ? "true" : "false")}
+    ${help ? html`<p class="muted" id=${`${name}-help`}>${help}</p>` : nothing}
+    ${problems.length ? html`<p class="error" id=${`${name}-error`}>${problems.map((problem) => problem.message).join(" ")}</p>` : nothing}
+  </div>`;
+}
+
+function startForm(state, actions) {
+  const general = (state.formProblems ?? []).filter((problem) => !problem.field);
+  const count = state.formProblems?.length ?? 0;
+  return html`<section class="card" aria-labelledby="start-heading">
+    <h2 id="start-heading">Start an analysis</h2>
+    <form @submit=${actions.start} novalidate>
+      ${
+        count
+          ? html`<div class="error" role="alert" id="form-problems" tabindex="-1">
+            <p>The analysis was not started: ${count === 1 ? "1 problem" : `${count} problems`}.</p>
+            ${general.length ? html`<ul>${general.map((problem) => html`<li>${problem.message}</li>`)}</ul>` : nothing}
+          </div>`
+          : nothing
+      }
+      ${field(state, "videoUrl", "Video URL", (describedBy, invalid) => html`<input id="videoUrl" name="videoUrl" type="url" required inputmode="url" autocomplete="url" aria-describedby=${describedBy} aria-invalid=${invalid}>`, "A YouTube link or a public video file URL.")}
+      ${field(
+        state,
+        "kind",
+        "What to get",
+        (describedBy, invalid) => html`<select id="kind" name="kind" aria-describedby=${describedBy} aria-invalid=${invalid}>
+          <option value="answer">An answer to a prompt (Markdown)</option>
+          <option value="chapters">A summary with chapters</option>
+          <option value="transcript">A transcript with timestamps</option>
+        </select>`
+      )}
+      ${field(state, "prompt", "Prompt", (describedBy, invalid) => html`<textarea id="prompt" name="prompt" rows="3" aria-describedby=${describedBy} aria-invalid=${invalid}></textarea>`, "For an answer: what to ask (default: a timestamped summary). For chapters: what to pay attention to.")}
+      <fieldset>
+        <legend>Video options</legend>
+        <div class="grid">
+          ${field(state, "startOffset", "Clip start", (describedBy, invalid) => html`<input id="startOffset" name="startOffset" aria-describedby=${describedBy} aria-invalid=${invalid}>`, "Seconds or a time: 90, 1m30s, 01:30.")}
+          ${field(state, "endOffset", "Clip end", (describedBy, invalid) => html`<input id="endOffset" name="endOffset" aria-describedby=${describedBy} aria-invalid=${invalid}>`)}
+          ${field(state, "fps", "Frames per second", (describedBy, invalid) => html`<input id="fps" name="fps" inputmode="decimal" aria-describedby=${describedBy} aria-invalid=${invalid}>`, "Default 1.")}
+          ${field(
+            state,
+            "mediaResolution",
+            "Resolution",
+            (
+              describedBy,
+              invalid
+            ) => html`<select id="mediaResolution" name="mediaResolution" aria-describedby=${describedBy} aria-invalid=${invalid}>
+              <option value="">Default</option><option value="low">Low</option><option value="medium">Medium</option><option value="high">High</option>
+            </select>`
+          )}
+          ${field(state, "model", "Model", (describedBy, invalid) => html`<input id="model" name="model" placeholder=${state.defaultModelHint} aria-describedby=${describedBy} aria-invalid=${invalid}>`, "Default: the server's GEMINI_MODEL.")}
+        </div>
+      </fieldset>
+      <button type="submit" class="primary" ?disabled=${state.busy}>Start</button>
+    </form>
+  </section>`;
+}
+
+function progressView(entry) {
+  const id = `progress-${entry.id.replace(/\W/g, "-")}`;
+  return html`<div class="progress">
+    <progress max="100" .value=${entry.percent} aria-labelledby=${id}></progress>
+    <span id=${id} class="stage">${entry.percent}% · ${entry.message}</span>
+  </div>`;
+}
+
+function entryView(entry, actions) {
+  const live = !FINAL_STATES.has(entry.state);
+  return html`<li class="card entry" data-state=${entry.state} data-id=${entry.id}>
+    <div class="entry-head">
+      <a class="video" href=${`#/analyses/${entry.id}`}>${entry.videoUrl}</a>
+      <span class="badge" data-state=${entry.state}>${entry.state}</span>
+    </div>
+    <p class="meta">${TOOL_LABELS[entry.tool] ?? entry.tool} · started ${when(entry.createdAt)}</p>
+    ${progressView(entry)}
+    ${entry.error ? html`<p class="error">${entry.error}</p>` : nothing}
+    ${live ? html`<button type="button" class="secondary" @click=${() => actions.cancel(entry.id)} aria-label=${`Cancel the analysis of ${entry.videoUrl}`}>Cancel</button>` : nothing}
+  </li>`;
+}
+
+export function listView(state, actions) {
+  const entries = [...state.analyses.values()].sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
+  return html`<h1 tabindex="-1">Analyses</h1>
+    ${startForm(state, actions)}
+    <section aria-labelledby="list-heading">
+      <h2 id="list-heading">All analyses <span class="muted">(${entries.length})</span></h2>
+      <p class="muted" role="status">${state.streamStatus}</p>
+      ${entries.length ? html`<ol class="entries">${entries.map((entry) => entryView(entry, actions))}</ol>` : html`<p>No analyses yet.</p>`}
+    </section>`;
+}
+
+function optionsView(record) {
+  const { input } = record;
+  const rows = [
+    ["Tool", TOOL_LABELS[record.tool] ?? record.tool],
+    ["Model", input.model],
+    [
+      "Clip",
+      input.startSeconds !== undefined || input.endSeconds !== undefined
+        ? `${input.startSeconds ?? 0} s to ${input.endSeconds ?? "the end"}${input.endSeconds !== undefined ? " s" : ""}`
+        : undefined
+    ],
+    ["Frames per second", input.fps],
+    ["Resolution", input.mediaResolution],
+    ["Longest answer", input.maxOutputTokens !== undefined ? `${number(input.maxOutputTokens)} tokens` : undefined],
+    ["Follow-up of", input.followUpOf],
+    ["Started", when(record.createdAt)]
+  ].filter(([, value]) => value !== undefined);
+  return html`<dl class="pairs">${rows.map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>`;
+}
+
+function usageView(record) {
+  const usage = record.usage;
+  const rows = [
+    ["Video length", record.durationSeconds !== undefined ? `${Math.round(record.durationSeconds)} s` : undefined],
+    ["Estimated input tokens", record.estimatedTokens !== undefined ? number(record.estimatedTokens) : undefined],
+    ["Counted input tokens", record.countedTokens !== undefined ? number(record.countedTokens) : undefined],
+    [
+      "Checked against",
+      record.tokenCountSource
+        ? `${record.tokenCountSource}${record.inputTokenLimit ? ` (limit ${number(record.inputTokenLimit)})` : ""}`
+        : undefined
+    ],
+    ["Input tokens", usage ? number(usage.inputTokens) : undefined],
+    ["Output tokens", usage ? number(usage.outputTokens) : undefined],
+    ["Thinking tokens", usage ? number(usage.thinkingTokens) : undefined],
+    ["Total tokens", usage ? number(usage.totalTokens) : undefined]
+  ].filter(([, value]) => value !== undefined);
+  if (!rows.length) return nothing;
+  return html`<section class="card" aria-labelledby="usage-heading"><h2 id="usage-heading">Tokens</h2>
+    <dl class="pairs">${rows.map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl></section>`;
+}
+
+function timeLink(videoUrl, timestamp) {
+  const seconds = secondsOf(timestamp);
+  const href = seconds === undefined ? undefined : videoAt(videoUrl, seconds);
+  return href
+    ? html`<a href=${href} target="_blank" rel="noopener noreferrer">${timestamp}</a>`
+    : html`<span>${timestamp ?? ""}</span>`;
+}
+
+function answerView(record) {
+  const answer = record.answer;
+  if (!answer) return record.answerError ? html`<p class="error">${record.answerError}</p>` : nothing;
+  if (answer.kind === "text") {
+    return html`<section class="card" aria-labelledby="answer-heading"><h2 id="answer-heading">Answer</h2>
+      <div class="markdown">${renderMarkdown(answer.text)}</div></section>`;
+  }
+  if (answer.kind === "chapters") {
+    const { chapters } = answer;
+    return html`<section class="card" aria-labelledby="answer-heading"><h2 id="answer-heading">${chapters.title}</h2>
+      <p>${chapters.summary}</p>
+      <h3>Chapters</h3>
+      <ol class="chapters">${chapters.chapters.map(
+        (chapter) =>
+          html`<li>${timeLink(record.videoUrl, chapter.start)}–${chapter.end} <strong>${chapter.title}</strong>: ${chapter.summary}</li>`
+      )}</ol></section>`;
+  }
+  const { transcript } = answer;
+  return html`<section class="card" aria-labelledby="answer-heading"><h2 id="answer-heading">Transcript</h2>
+    <p class="downloads">Download:
+      ${["srt", "vtt", "txt", "json"].map((type) => html` <a href=${`/console/api/analyses/${encodeURIComponent(record.id)}/transcript.${type}`} download>.${type}</a>`)}
+    </p>
+    <p class="muted">Language: ${transcript.language} · ${transcript.segments.length} segments</p>
+    ${
+      transcript.segments.length
+        ? html`<ol class="transcript">${transcript.segments.map(
+            (segment) =>
+              html`<li>${segment.start ? timeLink(record.videoUrl, segment.start) : nothing} <strong>${segment.speaker}</strong> ${segment.text}</li>`
+          )}</ol>`
+        : html`<p>No speech found in the video.</p>`
+    }
+  </section>`;
+}
+
+export function analysisView(state, actions) {
+  const record = state.record;
+  const entry = state.analyses.get(state.route.id) ?? record;
+  if (state.recordProblem) {
+    return html`<p><a href="#/">← All analyses</a></p><h1 tabindex="-1">Analysis</h1><p class="error" role="alert">${state.recordProblem}</p>`;
+  }
+  if (!record || !entry) return html`<p><a href="#/">← All analyses</a></p><h1 tabindex="-1">Analysis</h1><p>Loading…</p>`;
+  const href = safeHref(record.videoUrl);
+  const live = !FINAL_STATES.has(entry.state);
+  return html`<p><a href="#/">← All analyses</a></p>
+    <h1 tabindex="-1">${TOOL_LABELS[record.tool] ?? "Analysis"} of ${href ? html`<a href=${href} target="_blank" rel="noopener noreferrer">${record.videoUrl}</a>` : record.videoUrl}</h1>
+    <section class="card" aria-labelledby="status-heading">
+      <h2 id="status-heading">Status: <span class="badge" data-state=${entry.state}>${entry.state}</span></h2>
+      ${progressView(entry)}
+      ${entry.error ? html`<p class="error">${entry.error}</p>` : nothing}
+      ${live ? html`<button type="button" class="secondary" @click=${() => actions.cancel(entry.id)}>Cancel</button>` : nothing}
+    </section>
+    <section class="card" aria-labelledby="request-heading">
+      <h2 id="request-heading">Request</h2>
+      <p class="prompt">${record.input.prompt}</p>
+      ${optionsView(record)}
+    </section>
+    ${answerView(record)}
+    ${usageView(record)}`;
+}
