@@ -17,6 +17,7 @@ export function connectionHints(baseUrl, varsFile) {
   return [
     "",
     `Gemini video MCP server: ${baseUrl}`,
+    `Console, to watch and start analyses in a browser: ${baseUrl}/ (sign in with the secret below)`,
     "",
     `Try it (the secret is SHARED_SECRET in ${varsFile}):`,
     `  SECRET=$(grep '^SHARED_SECRET=' '${varsFile}' | cut -d= -f2)`,
