@@ -22,6 +22,7 @@ const state = {
 };
 
 let events;
+let placeholderCleared = false;
 
 function routeOf(hash) {
   const match = /^#\/analyses\/([0-9a-f.]+)$/.exec(hash);
@@ -32,6 +33,11 @@ function update(changes, { focusHeading = false } = {}) {
   Object.assign(state, changes);
   render(headerView(state, actions), document.getElementById("header"));
   const main = document.getElementById("main");
+  if (!placeholderCleared) {
+    // lit-html renders beside what is there: the static "Loading…" goes first.
+    main.replaceChildren();
+    placeholderCleared = true;
+  }
   const view =
     state.signedIn === false
       ? signInView

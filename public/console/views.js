@@ -84,7 +84,9 @@ function startForm(state, actions) {
   </section>`;
 }
 
+/** The bar and the stage's message; an analysis that failed or was cancelled shows its message alone. */
 function progressView(entry) {
+  if (entry.state === "failed" || entry.state === "cancelled") return html`<p class="stage">${entry.message}</p>`;
   const id = `progress-${entry.id.replace(/\W/g, "-")}`;
   return html`<div class="progress">
     <progress max="100" .value=${entry.percent} aria-labelledby=${id}></progress>

@@ -1,0 +1,173 @@
+/**
+ * The console end to end: the real server (as `npm run dev` runs it) with the
+ * fake Gemini, driven in headless Chromium like a person would: sign in;
+ * see the tools' validation messages; start a transcript and watch its bar
+ * go through the stages live, without a reload; open it; download its SRT
+ * and parse it; cancel another analysis; sign out. The page makes no request
+ * to any other origin and breaks no rule of its Content-Security-Policy.
+ * Screenshots go to test-results/.
+ */
+import { readFileSync } from "node:fs";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import SrtParser from "srt-parser-2";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, screenshotPath } from "./support/browser";
+import { startStack, type Stack } from "./support/stack";
+
+const MiB = 1024 * 1024;
+const TRANSCRIPT = {
+  language: "en",
+  segments: [
+    { start: "00:00", speaker: "Ada", text: "Welcome to the workshop." },
+    { start: "00:07", speaker: "Grace", text: "Today we build a compiler." },
+    { start: "00:15", speaker: "Ada", text: "Let's begin." }
+  ]
+};
+
+let stack: Stack;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const foreignRequests: string[] = [];
+const pageProblems: string[] = [];
+
+beforeAll(async () => {
+  stack = await startStack();
+  browser = await launchChromium();
+  context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
+  page = await context.newPage();
+  const origin = new URL(stack.server.baseUrl).origin;
+  page.on("request", (request) => {
+    if (new URL(request.url()).origin !== origin) foreignRequests.push(request.url());
+  });
+  page.on("console", (message) => {
+    // Refusals the test asks for (a wrong secret, an invalid form, signed out) are logged as failed loads.
+    if (message.type() === "error" && !/^Failed to load resource: .* status of 4\d\d/.test(message.text())) {
+      pageProblems.push(message.text());
+    }
+  });
+  page.on("pageerror", (error) => pageProblems.push(error.message));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** The list item of the analysis of `videoUrl`. */
+const entryOf = (videoUrl: string) => page.locator("li.entry", { has: page.getByRole("link", { name: videoUrl, exact: true }) });
+
+describe("the console in Chromium", () => {
+  it("signs in, starts, watches, opens, downloads, cancels and signs out", async () => {
+    await page.goto(`${stack.server.baseUrl}/`);
+    await page.getByLabel("Server secret").fill("0".repeat(64));
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("That is not this server's secret");
+    // The throttle holds the next attempt for a second, as on the consent page.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await page.getByLabel("Server secret").fill(stack.server.secret);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Analyses", level: 1 }).waitFor();
+    const cookies = await context.cookies();
+    expect(cookies.find((cookie) => cookie.name === "console")).toMatchObject({ httpOnly: true, sameSite: "Strict" });
+
+    // The tools' own validation messages, next to their fields.
+    await page.getByLabel("Video URL").fill("https://www.youtube.com/watch?v=dQw4w9WgXcQ");
+    await page.getByLabel("Frames per second").fill("30");
+    await page.getByRole("button", { name: "Start" }).click();
+    await expect.poll(() => page.locator("#fps-error").textContent()).toBe("fps must be at most 24");
+    expect(await page.getByLabel("Frames per second").getAttribute("aria-invalid")).toBe("true");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("fps");
+
+    // One analysis that will stay uploading (its host stalls), to cancel later.
+    const stalled = stack.videos.add("/stalled-lecture.mp4", { size: 6 * MiB, stallAfterBytes: 2 * MiB });
+    await page.getByLabel("Video URL").fill(stalled);
+    await page.getByLabel("Frames per second").fill("");
+    await page.getByRole("button", { name: "Start" }).click();
+    await entryOf(stalled).waitFor();
+
+    // A transcript whose every stage lasts long enough to be seen.
+    const talk = stack.videos.add("/workshop-talk.mp4", { size: 3 * MiB, delayMsPerBlock: 25 });
+    stack.gemini.enqueueFiles({ pollsBeforeDone: 1, durationSeconds: 20 });
+    const json = JSON.stringify(TRANSCRIPT);
+    const pieces = Array.from({ length: 8 }, (_, index) =>
+      json.slice((index * json.length) / 8, ((index + 1) * json.length) / 8)
+    );
+    stack.gemini.enqueue({ kind: "answer", chunks: pieces, chunkDelayMs: 400 });
+    await page.evaluate(() => {
+      (window as unknown as { stayed: boolean }).stayed = true;
+    });
+    await page.getByLabel("Video URL").fill(talk);
+    await page.getByLabel("What to get").selectOption("transcript");
+    await page.getByRole("button", { name: "Start" }).click();
+    const entry = entryOf(talk);
+    await entry.waitFor();
+
+    const seen: { state: string; percent: number; stage: string }[] = [];
+    let screenshotTaken = false;
+    for (const deadline = Date.now() + 45_000; Date.now() < deadline; ) {
+      const state = (await entry.getAttribute("data-state")) ?? "";
+      const percent = Number(await entry.locator("progress").evaluate((bar) => (bar as HTMLProgressElement).value));
+      const stage = (await entry.locator(".stage").textContent()) ?? "";
+      if (seen.at(-1)?.stage !== stage) seen.push({ state, percent, stage });
+      if (state === "generating" && !screenshotTaken) {
+        await page.screenshot({ path: screenshotPath("console-list.png"), fullPage: true });
+        screenshotTaken = true;
+      }
+      if (state === "done") break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const states = [...new Set(seen.map((step) => step.state))];
+    expect(states, JSON.stringify(seen)).toEqual(expect.arrayContaining(["uploading", "processing", "generating", "done"]));
+    expect(seen.some((step) => step.stage.includes("Gemini is processing"))).toBe(true);
+    expect(seen.some((step) => /generating: [\d,]+ characters/.test(step.stage))).toBe(true);
+    const percents = seen.map((step) => step.percent);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(percents.at(-1)).toBe(100);
+    // Live: the same page all along, never reloaded.
+    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+
+    // The result.
+    await entry.getByRole("link", { name: talk }).click();
+    await page.getByRole("heading", { name: "Transcript", level: 2 }).waitFor();
+    await expect.poll(() => page.locator("ol.transcript li").count()).toBe(3);
+    const firstTime = page.locator("ol.transcript li a").first();
+    expect(await firstTime.getAttribute("href")).toBe(`${talk}#t=0`);
+    expect(await page.locator("main").textContent()).not.toContain("Loading");
+    await expect.poll(() => page.locator("main").textContent()).toContain("Today we build a compiler.");
+    await page.screenshot({ path: screenshotPath("console-transcript.png"), fullPage: true });
+
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: ".srt" }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^transcript-[0-9a-f]{16}\.srt$/);
+    const srt = readFileSync((await download.path())!, "utf8");
+    const cues = new SrtParser().fromSrt(srt);
+    expect(cues.map((cue) => [cue.startSeconds, cue.endSeconds, cue.text])).toEqual([
+      [0, 7, "Ada: Welcome to the workshop."],
+      [7, 15, "Grace: Today we build a compiler."],
+      [15, 20, "Ada: Let's begin."]
+    ]);
+
+    // Cancel the stalled one from the list.
+    await page.getByRole("link", { name: "← All analyses" }).click();
+    await page.getByRole("heading", { name: "Analyses", level: 1 }).waitFor();
+    await entryOf(stalled)
+      .getByRole("button", { name: `Cancel the analysis of ${stalled}` })
+      .click();
+    await expect.poll(() => entryOf(stalled).getAttribute("data-state"), { timeout: 15_000 }).toBe("cancelled");
+    await expect.poll(() => entryOf(stalled).locator(".error").textContent()).toBe("Cancelled: cancelled from the console");
+
+    // Readable on a phone: nothing wider than the screen.
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.screenshot({ path: screenshotPath("console-phone.png"), fullPage: true });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+
+    // Sign out: the page asks for the secret again, and the cookie no longer opens the API.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("Server secret").waitFor();
+    const me = await context.request.get(`${stack.server.baseUrl}/console/api/me`);
+    expect(me.status()).toBe(401);
+
+    expect(foreignRequests).toEqual([]);
+    expect(pageProblems).toEqual([]);
+  }, 120_000);
+});
