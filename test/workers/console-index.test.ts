@@ -1,0 +1,93 @@
+/**
+ * The console's index (`ConsoleDO`): reports that cross on the way never
+ * move an analysis back, the list is newest first, and only what is stored
+ * reaches the pages' stream. What the index is sent leaves out the upload URL
+ * and any partial answer (`reportOf`).
+ */
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { Job } from "../../src/jobs/job";
+import { reportOf } from "../../src/session/console-reporter";
+import { SseReader } from "./support/http";
+
+let next = 0;
+function job(changes: Partial<Job> = {}): Job {
+  next += 1;
+  const session = next.toString(16).padStart(32, "0");
+  return {
+    id: `${session}.${"0".repeat(16)}`,
+    input: { videoUrl: "https://www.youtube.com/watch?v=dQw4w9WgXcQ", prompt: "What happens?", model: "gemini-test-flash" },
+    state: "queued",
+    message: "queued",
+    createdAt: 1_000 + next,
+    updatedAt: 1_000 + next,
+    bytesUploaded: 0,
+    totalBytes: null,
+    mimeType: null,
+    uploadUrl: null,
+    fileName: null,
+    fileUri: null,
+    text: "",
+    error: null,
+    usage: null,
+    details: {},
+    ...changes
+  };
+}
+
+/** A console object of its own, so these tests see only their own analyses. */
+function index() {
+  return env.CONSOLE.get(env.CONSOLE.idFromName(`index-test-${crypto.randomUUID()}`));
+}
+
+describe("ConsoleDO", () => {
+  it("record ignores a report older than the one stored", async () => {
+    const console = index();
+    const generating = job({ state: "generating", message: "generating", updatedAt: 5_000 });
+    await console.record(generating);
+    await console.record({ ...generating, state: "uploading", message: "uploading 8 / 20 MB", updatedAt: 4_000 });
+    expect(await console.get(generating.id)).toMatchObject({ state: "generating", updatedAt: 5_000 });
+  });
+
+  it("record never moves a final analysis back, whatever its time", async () => {
+    const console = index();
+    const done = job({ state: "done", message: "done", updatedAt: 5_000 });
+    await console.record(done);
+    await console.record({ ...done, state: "generating", updatedAt: 6_000 });
+    expect(await console.get(done.id)).toMatchObject({ state: "done" });
+  });
+
+  it("list is newest first", async () => {
+    const console = index();
+    const [older, newer] = [job(), job()];
+    await console.record(newer!);
+    await console.record(older!);
+    expect((await console.list()).map((entry) => entry.id)).toEqual([newer!.id, older!.id]);
+  });
+
+  it("streams the list at once, then each stored change, and not an ignored one", async () => {
+    const console = index();
+    const first = job({ state: "uploading", updatedAt: 5_000 });
+    await console.record(first);
+    const response = await console.fetch("https://console.internal/events");
+    const reader = new SseReader(response.body!);
+    const opening = await reader.nextEvent();
+    expect(opening.event).toBe("analyses");
+    expect(JSON.parse(opening.data)).toMatchObject([{ id: first.id, state: "uploading" }]);
+    await console.record({ ...first, updatedAt: 4_000, state: "queued" });
+    await console.record({ ...first, updatedAt: 6_000, state: "processing", message: "Gemini is processing the video" });
+    const change = await reader.nextEvent();
+    expect(change.event).toBe("analysis");
+    expect(JSON.parse(change.data)).toMatchObject({ id: first.id, state: "processing", percent: 60 });
+    await reader.cancel();
+  });
+
+  it("reportOf leaves out the upload URL, and the answer until the job is final", () => {
+    const running = job({ state: "generating", uploadUrl: "https://upload.example/session", text: "The video sh" });
+    expect(reportOf(running)).toMatchObject({ uploadUrl: null, text: "" });
+    expect(reportOf({ ...running, state: "done", text: "The video shows a cat." })).toMatchObject({
+      uploadUrl: null,
+      text: "The video shows a cat."
+    });
+  });
+});
