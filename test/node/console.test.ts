@@ -80,11 +80,13 @@ describe("the console in Chromium", () => {
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("fps");
 
     // One analysis that will stay uploading (its host stalls), to cancel later.
-    const stalled = stack.videos.add("/stalled-lecture.mp4", { size: 6 * MiB, stallAfterBytes: 2 * MiB });
+    const stalled = stack.videos.add("/stalled-lecture.mp4", { size: 20 * MiB, stallAfterBytes: 10 * MiB });
     await page.getByLabel("Video URL").fill(stalled);
     await page.getByLabel("Frames per second").fill("");
     await page.getByRole("button", { name: "Start" }).click();
     await entryOf(stalled).waitFor();
+    // Its first 8 MiB chunk reaches Gemini, then the host stalls.
+    await expect.poll(() => entryOf(stalled).locator(".stage").textContent(), { timeout: 15_000 }).toMatch(/uploading 8\.4 \/ 21\.0 MB/);
 
     // A transcript whose every stage lasts long enough to be seen.
     const talk = stack.videos.add("/workshop-talk.mp4", { size: 3 * MiB, delayMsPerBlock: 25 });
@@ -111,7 +113,10 @@ describe("the console in Chromium", () => {
       const stage = (await entry.locator(".stage").textContent()) ?? "";
       if (seen.at(-1)?.stage !== stage) seen.push({ state, percent, stage });
       if (state === "generating" && !screenshotTaken) {
-        await page.screenshot({ path: screenshotPath("console-list.png"), fullPage: true });
+        await page.screenshot({ path: screenshotPath("console-page.png"), fullPage: true });
+        await page.locator("section", { has: page.getByRole("heading", { name: /All analyses/ }) }).screenshot({
+          path: screenshotPath("console-list.png")
+        });
         screenshotTaken = true;
       }
       if (state === "done") break;
