@@ -86,7 +86,9 @@ describe("the console in Chromium", () => {
     await page.getByRole("button", { name: "Start" }).click();
     await entryOf(stalled).waitFor();
     // Its first 8 MiB chunk reaches Gemini, then the host stalls.
-    await expect.poll(() => entryOf(stalled).locator(".stage").textContent(), { timeout: 15_000 }).toMatch(/uploading 8\.4 \/ 21\.0 MB/);
+    await expect
+      .poll(() => entryOf(stalled).locator(".stage").textContent(), { timeout: 15_000 })
+      .toMatch(/uploading 8\.4 \/ 21\.0 MB/);
 
     // A transcript whose every stage lasts long enough to be seen.
     const talk = stack.videos.add("/workshop-talk.mp4", { size: 3 * MiB, delayMsPerBlock: 25 });
