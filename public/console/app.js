@@ -15,6 +15,7 @@ const state = {
   formProblems: undefined,
   analyses: new Map(),
   streamStatus: "",
+  notice: "",
   route: routeOf(location.hash),
   record: undefined,
   recordProblem: undefined,
@@ -139,9 +140,10 @@ const actions = {
     const form = event.target;
     update({ busy: true });
     try {
-      await guarded(() => api.start(Object.fromEntries(new FormData(form))));
+      const fields = Object.fromEntries(new FormData(form));
+      await guarded(() => api.start(fields));
       form.reset();
-      update({ busy: false, formProblems: undefined });
+      update({ busy: false, formProblems: undefined, notice: `Started: ${fields.videoUrl}. It is at the top of the list.` });
     } catch (error) {
       update({ busy: false, formProblems: error.problems?.length ? error.problems : [{ message: error.message }] });
       const first = state.formProblems.find((problem) => problem.field);
@@ -153,7 +155,7 @@ const actions = {
       const entry = await guarded(() => api.cancel(id));
       if (entry) update({ analyses: withEntry(entry) });
     } catch (error) {
-      update({ streamStatus: `Could not cancel: ${error.message}` });
+      update({ notice: `Could not cancel: ${error.message}` });
     }
   }
 };

@@ -80,6 +80,7 @@ function startForm(state, actions) {
         </div>
       </fieldset>
       <button type="submit" class="primary" ?disabled=${state.busy}>Start</button>
+      <p role="status" class="notice">${state.notice}</p>
     </form>
   </section>`;
 }
@@ -215,7 +216,7 @@ export function analysisView(state, actions) {
   return html`<p><a href="#/">← All analyses</a></p>
     <h1 tabindex="-1">${TOOL_LABELS[record.tool] ?? "Analysis"} of ${href ? html`<a href=${href} target="_blank" rel="noopener noreferrer">${record.videoUrl}</a>` : record.videoUrl}</h1>
     <section class="card" aria-labelledby="status-heading">
-      <h2 id="status-heading">Status: <span class="badge" data-state=${entry.state}>${entry.state}</span></h2>
+      <h2 id="status-heading">Status: <span class="badge" data-state=${entry.state} role="status">${entry.state}</span></h2>
       ${progressView(entry)}
       ${entry.error ? html`<p class="error">${entry.error}</p>` : nothing}
       ${live ? html`<button type="button" class="secondary" @click=${() => actions.cancel(entry.id)}>Cancel</button>` : nothing}

@@ -106,6 +106,7 @@ describe("the console in Chromium", () => {
     await page.getByRole("button", { name: "Start" }).click();
     const entry = entryOf(talk);
     await entry.waitFor();
+    await expect.poll(() => page.locator(".notice").textContent()).toBe(`Started: ${talk}. It is at the top of the list.`);
 
     const seen: { state: string; percent: number; stage: string }[] = [];
     let screenshotTaken = false;
