@@ -4,16 +4,23 @@
  * runs it (see `session/console-reporter.ts`).
  *
  * ## Storage layout
- * `console_analyses(id, created_at, updated_at, state, job)`: `job` is the
- * reported job as JSON. A report older than the stored one, or one that
+ * `console_analyses(id, created_at, updated_at, state, percent, job)`: `job`
+ * is the reported job as JSON. A report older than the stored one, or one that
  * would move a final job back, is ignored (reports may cross on the way).
  * @module
  */
-import { isFinal, type Job } from "../jobs/job";
+import { isFinal } from "../jobs/job";
+import type { JobReport } from "../session/console-reporter";
 import { SqlTables } from "../storage/sql";
 
 /** How many analyses the list shows, newest first. */
 export const LIST_LIMIT = 200;
+
+type Row = { percent: number; job: string };
+
+function toReport(row: Row): JobReport {
+  return { job: JSON.parse(row.job), percent: row.percent };
+}
 
 export class AnalysesStore {
   private readonly tables: SqlTables;
@@ -27,6 +34,7 @@ export class AnalysesStore {
           created_at INTEGER NOT NULL,
           updated_at INTEGER NOT NULL,
           state TEXT NOT NULL,
+          percent INTEGER NOT NULL,
           job TEXT NOT NULL
         )`,
         "CREATE INDEX IF NOT EXISTS console_analyses_newest ON console_analyses (created_at DESC)"
@@ -34,32 +42,34 @@ export class AnalysesStore {
     });
   }
 
-  /** Stores `job` unless what is stored is newer or final; true when it was stored. */
-  record(job: Job): boolean {
-    const stored = this.get(job.id);
+  /** Stores the report unless what is stored is newer or final; true when it was stored. */
+  record({ job, percent }: JobReport): boolean {
+    const stored = this.get(job.id)?.job;
     if (stored && (stored.updatedAt > job.updatedAt || (isFinal(stored) && !isFinal(job)))) return false;
     this.tables.create();
     this.tables.query(
-      `INSERT INTO console_analyses (id, created_at, updated_at, state, job) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, state = excluded.state, job = excluded.job`,
+      `INSERT INTO console_analyses (id, created_at, updated_at, state, percent, job) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET
+         updated_at = excluded.updated_at, state = excluded.state, percent = excluded.percent, job = excluded.job`,
       job.id,
       job.createdAt,
       job.updatedAt,
       job.state,
+      percent,
       JSON.stringify(job)
     );
     return true;
   }
 
-  get(id: string): Job | undefined {
-    const [row] = this.tables.query<{ job: string }>("SELECT job FROM console_analyses WHERE id = ?", id);
-    return row ? (JSON.parse(row.job) as Job) : undefined;
+  get(id: string): JobReport | undefined {
+    const [row] = this.tables.query<Row>("SELECT percent, job FROM console_analyses WHERE id = ?", id);
+    return row ? toReport(row) : undefined;
   }
 
   /** The newest `LIST_LIMIT` analyses, newest first. */
-  list(): Job[] {
+  list(): JobReport[] {
     return this.tables
-      .query<{ job: string }>("SELECT job FROM console_analyses ORDER BY created_at DESC, id LIMIT ?", LIST_LIMIT)
-      .map((row) => JSON.parse(row.job) as Job);
+      .query<Row>("SELECT percent, job FROM console_analyses ORDER BY created_at DESC, id LIMIT ?", LIST_LIMIT)
+      .map(toReport);
   }
 }

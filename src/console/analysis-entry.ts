@@ -1,14 +1,14 @@
 /**
  * An analysis as the console shows it: what was asked, where it stands, and
  * what it cost; the full record adds the answer, parsed when it has a
- * format. Made from a job as the console's index keeps it.
+ * format. Made from a job as the console's index keeps it (a `JobReport`).
  * @module
  */
 import { parseStructuredAnswer, type Chapters, type Transcript } from "../analysis/formats";
 import type { TokenUsage } from "../gemini/usage";
 import type { AnalysisInput, Job, JobState } from "../jobs/job";
 import { jobOwnerSession } from "../jobs/job-id";
-import { jobPercent } from "../jobs/progress";
+import type { JobReport } from "../session/console-reporter";
 
 /** The tool whose kind of request this is (every tool but askAboutVideo takes the same options). */
 export type AnalysisTool = "analyzeRemoteVideo" | "summarizeVideo" | "transcribeVideo" | "askAboutVideo";
@@ -55,7 +55,7 @@ export function toolOf(input: AnalysisInput): AnalysisTool {
   return "analyzeRemoteVideo";
 }
 
-export function toEntry(job: Job): AnalysisEntry {
+export function toEntry({ job, percent }: JobReport): AnalysisEntry {
   return {
     id: job.id,
     sessionId: jobOwnerSession(job.id) ?? null,
@@ -63,7 +63,7 @@ export function toEntry(job: Job): AnalysisEntry {
     videoUrl: job.input.videoUrl,
     state: job.state,
     message: job.message,
-    percent: Math.round(jobPercent(job)),
+    percent,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
     error: job.error
@@ -83,11 +83,12 @@ function answerOf(job: Job): Pick<AnalysisRecord, "answer" | "answerError"> {
   }
 }
 
-export function toRecord(job: Job): AnalysisRecord {
+export function toRecord(report: JobReport): AnalysisRecord {
+  const { job } = report;
   const { followUp, ...input } = job.input;
   const { details } = job;
   return {
-    ...toEntry(job),
+    ...toEntry(report),
     input: { ...input, ...(followUp ? { followUpOf: followUp.jobId } : {}) },
     usage: job.usage,
     ...(details.durationSeconds !== undefined ? { durationSeconds: details.durationSeconds } : {}),

@@ -12,7 +12,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import type { Job } from "../jobs/job";
+import type { JobReport } from "../session/console-reporter";
 import { encodeSseComment, encodeSseEvent } from "../transport/sse";
 import { SseStream } from "../transport/sse-stream";
 import { AnalysesStore } from "./analyses-store";
@@ -34,17 +34,17 @@ export class ConsoleDO extends DurableObject<Env> {
   }
 
   /** A session object reports a job as it now stands. */
-  async record(job: Job): Promise<void> {
-    if (!this.analyses.record(job)) return;
-    const frame = encodeSseEvent({ event: "analysis", data: JSON.stringify(toEntry(job)) });
+  async record(report: JobReport): Promise<void> {
+    if (!this.analyses.record(report)) return;
+    const frame = encodeSseEvent({ event: "analysis", data: JSON.stringify(toEntry(report)) });
     for (const viewer of this.viewers) viewer.write(frame);
   }
 
-  async get(id: string): Promise<Job | undefined> {
+  async get(id: string): Promise<JobReport | undefined> {
     return this.analyses.get(id);
   }
 
-  async list(): Promise<Job[]> {
+  async list(): Promise<JobReport[]> {
     return this.analyses.list();
   }
 

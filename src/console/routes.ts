@@ -12,7 +12,7 @@ import { readBodyText } from "../http/body";
 import { HttpError } from "../http/errors";
 import { jobOwnerSession } from "../jobs/job-id";
 import { checkOwnerSecret } from "../oauth/owner-secret";
-import { consoleObject } from "../session/console-reporter";
+import { consoleObject, reportOf } from "../session/console-reporter";
 import { toEntry, toRecord } from "./analysis-entry";
 import { CONSOLE_SESSION_SECONDS, clearCookie, newToken, setCookie, tokenHash, tokenOf } from "./cookie-session";
 import { startAnalysis } from "./start-analysis";
@@ -128,9 +128,10 @@ function notFound(id: string): HttpError {
 }
 
 async function download(env: Env, id: string, type: TranscriptFileType): Promise<Response> {
-  const job = await consoleObject(env).get(id);
-  if (!job) throw notFound(id);
-  const record = toRecord(job);
+  const report = await consoleObject(env).get(id);
+  if (!report) throw notFound(id);
+  const record = toRecord(report);
+  const { job } = report;
   if (record.answer?.kind !== "transcript") {
     throw new HttpError(409, "no_transcript", `Analysis ${id} has no transcript${job.state === "done" ? "" : " yet"}.`);
   }
@@ -149,7 +150,7 @@ async function cancel(env: Env, id: string): Promise<Response> {
   if (!owner || !(await consoleObject(env).get(id))) throw notFound(id);
   const job = await env.SESSIONS.get(env.SESSIONS.idFromName(owner)).cancelJob(id, "cancelled from the console");
   if (!job) throw notFound(id);
-  return json(toEntry(job));
+  return json(toEntry(reportOf(job)));
 }
 
 async function api(request: Request, env: Env, defaultModel: string): Promise<Response> {
@@ -170,9 +171,9 @@ async function api(request: Request, env: Env, defaultModel: string): Promise<Re
   }
   const analysis = ANALYSIS_PATH.exec(pathname);
   if (analysis && request.method === "GET") {
-    const job = await consoleObject(env).get(analysis[1]!);
-    if (!job) throw notFound(analysis[1]!);
-    return json(toRecord(job));
+    const report = await consoleObject(env).get(analysis[1]!);
+    if (!report) throw notFound(analysis[1]!);
+    return json(toRecord(report));
   }
   const cancelled = CANCEL_PATH.exec(pathname);
   if (cancelled && post) return cancel(env, cancelled[1]!);

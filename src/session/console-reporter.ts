@@ -10,6 +10,7 @@
 import type { Env } from "../env";
 import { isFinal, type Job } from "../jobs/job";
 import type { JobObserver } from "../jobs/job-observer";
+import { jobPercent } from "../jobs/progress";
 
 export const MIN_INTERVAL_MS = 500;
 /** The name of the deployment's one console object. */
@@ -23,9 +24,15 @@ export function consoleObject(env: Env): ConsoleStub {
   return env.CONSOLE.get(env.CONSOLE.idFromName(CONSOLE_OBJECT_NAME));
 }
 
-/** A job as the console keeps it: no upload URL, and no partial answer. */
-export function reportOf(job: Job): Job {
-  return { ...job, uploadUrl: null, text: isFinal(job) ? job.text : "" };
+/** What the console is told of a job: the job without its upload URL or a partial answer, and how far it is. */
+export interface JobReport {
+  job: Job;
+  /** 0 to 100, as `notifications/progress` reports it (worked out here, where the partial answer is known). */
+  percent: number;
+}
+
+export function reportOf(job: Job): JobReport {
+  return { job: { ...job, uploadUrl: null, text: isFinal(job) ? job.text : "" }, percent: Math.round(jobPercent(job)) };
 }
 
 export class ConsoleReporter implements JobObserver {

@@ -111,10 +111,14 @@ describe("the console in Chromium", () => {
     const seen: { state: string; percent: number; stage: string }[] = [];
     let screenshotTaken = false;
     for (const deadline = Date.now() + 45_000; Date.now() < deadline; ) {
-      const state = (await entry.getAttribute("data-state")) ?? "";
-      const percent = Number(await entry.locator("progress").evaluate((bar) => (bar as HTMLProgressElement).value));
-      const stage = (await entry.locator(".stage").textContent()) ?? "";
-      if (seen.at(-1)?.stage !== stage) seen.push({ state, percent, stage });
+      // One read of the item, so the three never come from different renders.
+      const { state, percent, stage } = await entry.evaluate((item) => ({
+        state: item.getAttribute("data-state") ?? "",
+        percent: (item.querySelector("progress") as HTMLProgressElement).value,
+        stage: item.querySelector(".stage")?.textContent ?? ""
+      }));
+      const last = seen.at(-1);
+      if (last?.stage !== stage || last.state !== state) seen.push({ state, percent, stage });
       if (state === "generating" && !screenshotTaken) {
         await page.screenshot({ path: screenshotPath("console-page.png"), fullPage: true });
         await page.locator("section", { has: page.getByRole("heading", { name: /All analyses/ }) }).screenshot({
@@ -132,6 +136,9 @@ describe("the console in Chromium", () => {
     const percents = seen.map((step) => step.percent);
     expect(percents).toEqual([...percents].sort((a, b) => a - b));
     expect(percents.at(-1)).toBe(100);
+    // The bar moves while the answer streams in, not only from stage to stage.
+    const generating = seen.filter((step) => step.state === "generating").map((step) => step.percent);
+    expect(new Set(generating).size).toBeGreaterThan(1);
     // Live: the same page all along, never reloaded.
     expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
 

@@ -44,50 +44,54 @@ describe("ConsoleDO", () => {
   it("record ignores a report older than the one stored", async () => {
     const console = index();
     const generating = job({ state: "generating", message: "generating", updatedAt: 5_000 });
-    await console.record(generating);
-    await console.record({ ...generating, state: "uploading", message: "uploading 8 / 20 MB", updatedAt: 4_000 });
-    expect(await console.get(generating.id)).toMatchObject({ state: "generating", updatedAt: 5_000 });
+    await console.record(reportOf(generating));
+    await console.record(reportOf({ ...generating, state: "uploading", message: "uploading 8 / 20 MB", updatedAt: 4_000 }));
+    expect((await console.get(generating.id))?.job).toMatchObject({ state: "generating", updatedAt: 5_000 });
   });
 
   it("record never moves a final analysis back, whatever its time", async () => {
     const console = index();
     const done = job({ state: "done", message: "done", updatedAt: 5_000 });
-    await console.record(done);
-    await console.record({ ...done, state: "generating", updatedAt: 6_000 });
-    expect(await console.get(done.id)).toMatchObject({ state: "done" });
+    await console.record(reportOf(done));
+    await console.record(reportOf({ ...done, state: "generating", updatedAt: 6_000 }));
+    expect((await console.get(done.id))?.job).toMatchObject({ state: "done" });
   });
 
   it("list is newest first", async () => {
     const console = index();
     const [older, newer] = [job(), job()];
-    await console.record(newer!);
-    await console.record(older!);
-    expect((await console.list()).map((entry) => entry.id)).toEqual([newer!.id, older!.id]);
+    await console.record(reportOf(newer!));
+    await console.record(reportOf(older!));
+    expect((await console.list()).map((report) => report.job.id)).toEqual([newer!.id, older!.id]);
   });
 
   it("streams the list at once, then each stored change, and not an ignored one", async () => {
     const console = index();
     const first = job({ state: "uploading", updatedAt: 5_000 });
-    await console.record(first);
+    await console.record(reportOf(first));
     const response = await console.fetch("https://console.internal/events");
     const reader = new SseReader(response.body!);
     const opening = await reader.nextEvent();
     expect(opening.event).toBe("analyses");
     expect(JSON.parse(opening.data)).toMatchObject([{ id: first.id, state: "uploading" }]);
-    await console.record({ ...first, updatedAt: 4_000, state: "queued" });
-    await console.record({ ...first, updatedAt: 6_000, state: "processing", message: "Gemini is processing the video" });
+    await console.record(reportOf({ ...first, updatedAt: 4_000, state: "queued" }));
+    await console.record(
+      reportOf({ ...first, updatedAt: 6_000, state: "processing", message: "Gemini is processing the video" })
+    );
     const change = await reader.nextEvent();
     expect(change.event).toBe("analysis");
     expect(JSON.parse(change.data)).toMatchObject({ id: first.id, state: "processing", percent: 60 });
     await reader.cancel();
   });
 
-  it("reportOf leaves out the upload URL, and the answer until the job is final", () => {
-    const running = job({ state: "generating", uploadUrl: "https://upload.example/session", text: "The video sh" });
-    expect(reportOf(running)).toMatchObject({ uploadUrl: null, text: "" });
-    expect(reportOf({ ...running, state: "done", text: "The video shows a cat." })).toMatchObject({
-      uploadUrl: null,
-      text: "The video shows a cat."
-    });
+  it("reportOf leaves out the upload URL, and the answer until the job is final, but counts it in the percent", () => {
+    const uploaded = { uploadUrl: "https://upload.example/session", fileName: "files/abc" };
+    const started = reportOf(job({ state: "generating", ...uploaded, text: "" }));
+    const running = reportOf(job({ state: "generating", ...uploaded, text: "The video shows ".repeat(100) }));
+    expect(running.job).toMatchObject({ uploadUrl: null, text: "" });
+    expect(started.percent).toBe(70);
+    expect(running.percent).toBeGreaterThan(started.percent);
+    const done = reportOf(job({ state: "done", ...uploaded, text: "The video shows a cat." }));
+    expect(done).toMatchObject({ job: { uploadUrl: null, text: "The video shows a cat." }, percent: 100 });
   });
 });
