@@ -166,7 +166,7 @@ function timeLink(videoUrl, timestamp) {
   const seconds = secondsOf(timestamp);
   const href = seconds === undefined ? undefined : videoAt(videoUrl, seconds);
   return href
-    ? html`<a href=${href} target="_blank" rel="noopener noreferrer">${timestamp}</a>`
+    ? html`<a href=${href} target="_blank" rel="noopener noreferrer" aria-label=${`${timestamp}: watch from here`}>${timestamp}</a>`
     : html`<span>${timestamp ?? ""}</span>`;
 }
 
