@@ -1,5 +1,6 @@
 /** The console's views, as lit-html templates of the app's state. */
 import { html, nothing } from "./vendor/lit-html.js";
+import { api } from "./api.js";
 import { FINAL_STATES, number, safeHref, secondsOf, TOOL_LABELS, videoAt, when } from "./format.js";
 import { renderMarkdown } from "./markdown.js";
 
@@ -190,7 +191,7 @@ function answerView(record) {
   const { transcript } = answer;
   return html`<section class="card" aria-labelledby="answer-heading"><h2 id="answer-heading">Transcript</h2>
     <p class="downloads">Download:
-      ${["srt", "vtt", "txt", "json"].map((type) => html` <a href=${`/console/api/analyses/${encodeURIComponent(record.id)}/transcript.${type}`} download>.${type}</a>`)}
+      ${["srt", "vtt", "txt", "json"].map((type) => html` <a href=${api.downloadUrl(record.id, type)} download>.${type}</a>`)}
     </p>
     <p class="muted">Language: ${transcript.language} · ${transcript.segments.length} segments</p>
     ${

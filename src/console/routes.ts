@@ -8,7 +8,7 @@
  */
 import { TRANSCRIPT_FILE_TYPES, transcriptFile, type TranscriptFileType } from "../analysis/transcript-files";
 import type { Env } from "../env";
-import { readBodyText } from "../http/body";
+import { checkDeclaredLength, readBodyText } from "../http/body";
 import { HttpError } from "../http/errors";
 import { jobOwnerSession } from "../jobs/job-id";
 import { checkOwnerSecret } from "../oauth/owner-secret";
@@ -186,6 +186,7 @@ async function api(request: Request, env: Env, defaultModel: string): Promise<Re
 export async function serveConsole(request: Request, env: Env, defaultModel: string): Promise<Response> {
   const { pathname } = new URL(request.url);
   if (!pathname.startsWith(`${API}/`)) return asset(request, env);
+  checkDeclaredLength(request);
   const response = await api(request, env, defaultModel);
   return withHeaders(response, { "X-Content-Type-Options": "nosniff" });
 }
