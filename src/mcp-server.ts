@@ -2,9 +2,9 @@
  * The MCP server a session runs: identity, capabilities and tools.
  * @module
  */
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ListToolsRequestSchema, type ListToolsResult } from "@modelcontextprotocol/sdk/types.js";
-import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker-provider.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
+import { McpServer } from "@modelcontextprotocol/server";
+import type { ListToolsResult } from "@modelcontextprotocol/server";
 import { registerTools, type JobService, type ToolDeps } from "./tools";
 import { SessionTransport } from "./transport/session-transport";
 
@@ -65,6 +65,6 @@ export function listTools(): Promise<ListToolsResult> {
 
 export function createMcpServer(deps: ToolDeps): McpServer {
   const server = buildMcpServer(deps);
-  server.server.setRequestHandler(ListToolsRequestSchema, () => listTools());
+  server.server.setRequestHandler("tools/list", () => listTools());
   return server;
 }

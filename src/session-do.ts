@@ -17,8 +17,7 @@
  * @module
  */
 import { DurableObject } from "cloudflare:workers";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ErrorCode, type JSONRPCResponse } from "@modelcontextprotocol/sdk/types.js";
+import type { McpServer, JSONRPCResponse } from "@modelcontextprotocol/server";
 import { readConfig, type Config } from "./config";
 import type { Env } from "./env";
 import { discardBody, readBodyText } from "./http/body";
@@ -39,6 +38,7 @@ import { LegacySseChannel, PING_DEADLINE } from "./transport/legacy-sse";
 import { SessionTransport } from "./transport/session-transport";
 import { SqliteEventStore } from "./transport/event-store";
 import { StreamableHttpSession } from "./transport/streamable-http";
+import { ProtocolErrorCode } from "@modelcontextprotocol/server";
 
 /** The scheduler deadline at which an idle session is checked for expiry. */
 const EXPIRY = "expiry";
@@ -208,7 +208,7 @@ export class SessionDO extends DurableObject<Env> {
     if (replies.length === 0) return new Response(null, { status: 202 });
     if (parsed.batch) return Response.json(replies);
     const [item] = parsed.items;
-    const malformed = item?.kind === "rejected" && item.response.error.code === ErrorCode.InvalidRequest;
+    const malformed = item?.kind === "rejected" && item.response.error.code === ProtocolErrorCode.InvalidRequest;
     return Response.json(replies[0], { status: malformed ? 400 : 200 });
   }
 

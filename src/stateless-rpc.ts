@@ -10,7 +10,7 @@
  * any batch, still goes to a Durable Object.
  * @module
  */
-import type { JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCRequest } from "@modelcontextprotocol/server";
 import { listTools } from "./mcp-server";
 import { parseJsonRpcBody } from "./transport/jsonrpc";
 

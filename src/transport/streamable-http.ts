@@ -13,12 +13,9 @@
  *   escapes, as on every stream of this server (see `line-separators.ts`).
  * @module
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import {
-  WebStandardStreamableHTTPServerTransport,
-  type EventStore
-} from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { isJSONRPCRequest, JSONRPCRequestSchema, type JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
+import { JSONRPCRequestSchema } from "@modelcontextprotocol/core";
+import { WebStandardStreamableHTTPServerTransport, isJSONRPCRequest } from "@modelcontextprotocol/server";
+import type { McpServer, EventStore, JSONRPCRequest } from "@modelcontextprotocol/server";
 import { readBodyText } from "../http/body";
 import { invalidParamsError } from "./jsonrpc";
 import { escapeLineSeparatorsStream } from "./line-separators";
