@@ -37,6 +37,7 @@ import { parseJsonRpcBody, type IncomingItem } from "./transport/jsonrpc";
 import { LegacySseChannel, PING_DEADLINE } from "./transport/legacy-sse";
 import { SessionTransport } from "./transport/session-transport";
 import { SqliteEventStore } from "./transport/event-store";
+import { createStatelessHttp, type StatelessHttp } from "./transport/stateless-http";
 import { StreamableHttpSession } from "./transport/streamable-http";
 import { ProtocolErrorCode } from "@modelcontextprotocol/server";
 
@@ -56,6 +57,7 @@ export class SessionDO extends DurableObject<Env> {
   private sessionId = "";
   private mcp: Promise<SessionMcp> | undefined;
   private http: Promise<StreamableHttpSession> | undefined;
+  private stateless: StatelessHttp | undefined;
   private jobManager: JobManager | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -106,6 +108,7 @@ export class SessionDO extends DurableObject<Env> {
       case "/rpc":
         return this.postRpc(request);
       case "/mcp":
+        if (route.mode === "ephemeral") return this.statelessMcp().handle(request);
         return (await this.streamableHttp()).handle(request);
       default:
         return new HttpError(404, "not_found", `No session route ${route.path}`).getResponse("json");
@@ -242,6 +245,12 @@ export class SessionDO extends DurableObject<Env> {
       return session;
     })();
     return this.http;
+  }
+
+  /** 2026-era `/mcp` tool calls: no session, a fresh server per request over this object's jobs. */
+  private statelessMcp(): StatelessHttp {
+    this.stateless ??= createStatelessHttp(() => createMcpServer(this.toolDeps()), this.config.pingIntervalMs);
+    return this.stateless;
   }
 
   /** Ends the session for good: jobs cancelled, Gemini files deleted, streams closed, storage and alarm deleted. */

@@ -13,7 +13,14 @@ import { DEFAULT_PROMPT, toAnalysisInput, videoInputShape } from "./video-input"
 
 export const MAX_WAIT_SECONDS = 300;
 
-const jobIdShape = { jobId: z.string().min(1).describe("The jobId startVideoAnalysis returned.") };
+/**
+ * 2026-era HTTP clients copy the jobId into an `Mcp-Param-JobId` header
+ * (SEP-2243), so what sits in front of the server can route by job without
+ * reading the body; the SDK refuses a header that disagrees with the body.
+ */
+const jobIdShape = {
+  jobId: z.string().min(1).describe("The jobId startVideoAnalysis returned.").meta({ "x-mcp-header": "JobId" })
+};
 
 function snapshotResult(job: Job): CallToolResult {
   const snapshot = toSnapshot(job);

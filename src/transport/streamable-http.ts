@@ -18,7 +18,7 @@ import { WebStandardStreamableHTTPServerTransport, isJSONRPCRequest } from "@mod
 import type { McpServer, EventStore, JSONRPCRequest } from "@modelcontextprotocol/server";
 import { readBodyText } from "../http/body";
 import { invalidParamsError } from "./jsonrpc";
-import { escapeLineSeparatorsStream } from "./line-separators";
+import { withEscapedLineSeparators } from "./line-separators";
 
 export interface StreamableHttpSessionOptions {
   sessionId: string;
@@ -136,11 +136,6 @@ export class StreamableHttpSession {
     });
     return new Response(body, response);
   }
-}
-
-function withEscapedLineSeparators(response: Response): Response {
-  if (!response.body || !response.headers.get("Content-Type")?.startsWith("text/event-stream")) return response;
-  return new Response(response.body.pipeThrough(escapeLineSeparatorsStream()), response);
 }
 
 /**
