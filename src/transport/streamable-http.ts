@@ -9,15 +9,28 @@
  *   "Server not initialized".
  * - A request whose params do not fit its method is answered -32602 (as on
  *   `/rpc`), where the SDK would answer -32603 with a raw schema dump.
+ * - A request whose id is already in use by a request still in flight on the
+ *   session is refused (409, -32600): the SDK keys its reply routing by id,
+ *   so the second would take over the first's reply and the first would
+ *   never be answered.
  * - U+0085, U+2028 and U+2029 in the SDK's SSE frames are written as JSON
  *   escapes, as on every stream of this server (see `line-separators.ts`).
  * @module
  */
 import { JSONRPCRequestSchema } from "@modelcontextprotocol/core";
-import { WebStandardStreamableHTTPServerTransport, isJSONRPCRequest } from "@modelcontextprotocol/server";
-import type { McpServer, EventStore, JSONRPCRequest } from "@modelcontextprotocol/server";
+import {
+  type EventStore,
+  isJSONRPCErrorResponse,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  type JSONRPCRequest,
+  type McpServer,
+  ProtocolErrorCode,
+  type RequestId,
+  WebStandardStreamableHTTPServerTransport
+} from "@modelcontextprotocol/server";
 import { readBodyText } from "../http/body";
-import { invalidParamsError } from "./jsonrpc";
+import { invalidParamsError, jsonRpcError } from "./jsonrpc";
 import { withEscapedLineSeparators } from "./line-separators";
 
 export interface StreamableHttpSessionOptions {
@@ -39,11 +52,19 @@ const MCP_ACCEPT = "application/json, text/event-stream";
 
 export class StreamableHttpSession {
   private openStreams = 0;
+  /** Ids of the requests the server has not answered yet. */
+  private readonly inFlight = new Set<RequestId>();
 
   private constructor(
     private readonly transport: WebStandardStreamableHTTPServerTransport,
     private readonly options: StreamableHttpSessionOptions
-  ) {}
+  ) {
+    const send = transport.send.bind(transport);
+    transport.send = (message, sendOptions) => {
+      if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) this.inFlight.delete(message.id as RequestId);
+      return send(message, sendOptions);
+    };
+  }
 
   static async open(options: StreamableHttpSessionOptions): Promise<StreamableHttpSession> {
     const transport = new WebStandardStreamableHTTPServerTransport({
@@ -89,7 +110,15 @@ export class StreamableHttpSession {
       // Let the SDK answer the unparseable body with its own -32700.
       return this.transport.handleRequest(new Request(request.url, { method: "POST", headers: request.headers, body: text }));
     }
+    const ids = requestIdsOf(parsedBody);
+    const taken = ids.find((id) => this.inFlight.has(id));
+    if (taken !== undefined) return idInUse(taken);
+    for (const id of ids) this.inFlight.add(id);
     const response = await this.transport.handleRequest(request, { parsedBody });
+    // A JSON reply (or a refusal before dispatch) is complete: nothing of it is still in flight.
+    if (!response.headers.get("Content-Type")?.startsWith("text/event-stream")) {
+      for (const id of ids) this.inFlight.delete(id);
+    }
     const initialize = JSONRPCRequestSchema.safeParse(parsedBody);
     if (response.ok && initialize.success && initialize.data.method === "initialize") {
       this.options.onInitialized(initialize.data);
@@ -136,6 +165,21 @@ export class StreamableHttpSession {
     });
     return new Response(body, response);
   }
+}
+
+/** The ids of the requests (not notifications or responses) in a body of one message or a batch. */
+function requestIdsOf(parsedBody: unknown): RequestId[] {
+  const messages: unknown[] = Array.isArray(parsedBody) ? parsedBody : [parsedBody];
+  return messages.filter((message) => isJSONRPCRequest(message)).map((message) => message.id);
+}
+
+function idInUse(id: RequestId): Response {
+  const refusal = jsonRpcError(
+    id,
+    ProtocolErrorCode.InvalidRequest,
+    `Invalid Request: id ${JSON.stringify(id)} is already in use by a request in flight on this session; send each request with an id of its own.`
+  );
+  return Response.json(refusal, { status: 409 });
 }
 
 /**
