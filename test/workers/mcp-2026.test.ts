@@ -3,7 +3,9 @@ import { Client, type Progress, StreamableHTTPClientTransport } from "@modelcont
 import { afterEach, describe, expect, it } from "vitest";
 import worker from "../../src/worker";
 import { useFakeGemini } from "./support/fetch-spy";
-import { AUTH, BASE_URL, initializeMcpSession, postJson } from "./support/http";
+import { runInDurableObject } from "cloudflare:test";
+import type { StreamableHttpSession } from "../../src/transport/streamable-http";
+import { AUTH, BASE_URL, authed, initializeMcpSession, postJson, SseReader, sessionStub } from "./support/http";
 
 const fake = useFakeGemini();
 
@@ -197,5 +199,38 @@ describe("/mcp in the 2025 era", () => {
     expect(firstText).toContain("slow answer");
     const refused = second.status === 409 && secondText.includes('"code":-32600');
     expect(refused || secondText.includes('"tools"')).toBe(true);
+  });
+
+  it("a stream resumed after its request finished replays the result and ends, leaving no open stream", async () => {
+    const sessionId = await initializeMcpSession();
+    const headers = {
+      Accept: "application/json, text/event-stream",
+      "Mcp-Session-Id": sessionId,
+      // 2025-11-25 streams open with a priming event, so the reply comes after it.
+      "MCP-Protocol-Version": "2025-11-25"
+    };
+    const listed = new SseReader((await postJson("/mcp", { jsonrpc: "2.0", id: 3, method: "tools/list" }, headers)).body!);
+    const priming = await listed.nextEvent();
+    expect(priming.data).toBe("");
+    const firstId = priming.id!;
+    await listed.cancel();
+    const resumed = await authed("/mcp", { method: "GET", headers: { ...headers, "Last-Event-ID": firstId } });
+    expect(resumed.status).toBe(200);
+    const replay = new SseReader(resumed.body!);
+    const messages: unknown[] = [];
+    await expect(
+      (async () => {
+        for (;;) {
+          const frame = await replay.nextEvent(["ping"], 5_000);
+          if (frame.data) messages.push(JSON.parse(frame.data));
+        }
+      })()
+    ).rejects.toThrow("SSE stream ended");
+    expect(messages.at(-1)).toMatchObject({ id: 3, result: { tools: expect.any(Array) } });
+    const open = await runInDurableObject(sessionStub(sessionId), async (instance) => {
+      const http = await (instance as unknown as { http: Promise<StreamableHttpSession> }).http;
+      return http.hasOpenStreams;
+    });
+    expect(open).toBe(false);
   });
 });
