@@ -24,6 +24,7 @@ import { discardBody, readBodyText } from "./http/body";
 import { errorFormatFor, HttpError, unknownSessionError } from "./http/errors";
 import { createMcpServer } from "./mcp-server";
 import { readSessionRoute, type SessionRoute } from "./session/session-request";
+import { statelessReply } from "./stateless-rpc";
 import type { Job } from "./jobs/job";
 import { JobManager } from "./jobs/job-manager";
 import { routeJobs } from "./jobs/job-routing";
@@ -238,7 +239,8 @@ export class SessionDO extends DurableObject<Env> {
         onDeleted: () => this.endSession(),
         onStreamClosed: () => {
           if (this.store.exists()) this.store.touch();
-        }
+        },
+        immediateReply: statelessReply
       });
       const stored = this.store.initializeRequest();
       if (stored) await session.restore(stored);

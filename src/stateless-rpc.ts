@@ -12,7 +12,7 @@
  * any batch, still goes to a Durable Object.
  * @module
  */
-import type { JSONRPCRequest } from "@modelcontextprotocol/server";
+import type { JSONRPCRequest, JSONRPCResponse } from "@modelcontextprotocol/server";
 import { createToolDirectory, listTools } from "./mcp-server";
 import { parseJsonRpcBody } from "./transport/jsonrpc";
 import { createStatelessHttp } from "./transport/stateless-http";
@@ -30,10 +30,21 @@ export function statelessRequest(text: string): JSONRPCRequest | undefined {
   return "method" in message && "id" in message && STATELESS_METHODS.has(message.method) ? message : undefined;
 }
 
+/**
+ * The reply to a request for a stateless method, as the session's server
+ * would give it; undefined for any other method.
+ */
+export function statelessReply(message: JSONRPCRequest): Promise<JSONRPCResponse> | undefined {
+  if (!STATELESS_METHODS.has(message.method)) return undefined;
+  return (async () => {
+    const result = message.method === "tools/list" ? await listTools() : {};
+    return { jsonrpc: "2.0", id: message.id, result };
+  })();
+}
+
 /** Answers a request `statelessRequest` accepted, as the Durable Object would. */
 export async function answerStateless(message: JSONRPCRequest): Promise<Response> {
-  const result = message.method === "tools/list" ? await listTools() : {};
-  return Response.json({ jsonrpc: "2.0", id: message.id, result });
+  return Response.json(await statelessReply(message));
 }
 
 /** Directory answers are single JSON bodies: nothing to keep alive. */

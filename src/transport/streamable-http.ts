@@ -9,6 +9,11 @@
  *   "Server not initialized".
  * - A request whose params do not fit its method is answered -32602 (as on
  *   `/rpc`), where the SDK would answer -32603 with a raw schema dump.
+ * - A request whose reply is fixed (`immediateReply`: `tools/list`, `ping`)
+ *   is answered at once as a JSON body, which the spec allows for any POST:
+ *   no stream, so no event for `Last-Event-ID` to store, which would be a
+ *   durable write the reply waits for. Anything unusual about the request
+ *   (headers, params, a batch) leaves it to the SDK, and so to its refusals.
  * - A request whose id is already in use by a request still in flight on the
  *   session is refused (409, -32600): the SDK keys its reply routing by id,
  *   so the second would take over the first's reply and the first would
@@ -24,9 +29,11 @@ import {
   isJSONRPCRequest,
   isJSONRPCResultResponse,
   type JSONRPCRequest,
+  type JSONRPCResponse,
   type McpServer,
   ProtocolErrorCode,
   type RequestId,
+  SUPPORTED_PROTOCOL_VERSIONS,
   WebStandardStreamableHTTPServerTransport
 } from "@modelcontextprotocol/server";
 import { readBodyText } from "../http/body";
@@ -46,12 +53,16 @@ export interface StreamableHttpSessionOptions {
   onDeleted(): Promise<void> | void;
   /** Runs when an SSE response stream of the session ends or its client goes away. */
   onStreamClosed(): void;
+  /** The reply to a request that needs neither the session nor a stream, or undefined. */
+  immediateReply(request: JSONRPCRequest): Promise<JSONRPCResponse> | undefined;
 }
 
 const MCP_ACCEPT = "application/json, text/event-stream";
 
 export class StreamableHttpSession {
   private openStreams = 0;
+  /** True once an initialize request succeeded (or was restored): the SDK dispatches nothing before. */
+  private initialized = false;
   /** Ids of the requests the server has not answered yet. */
   private readonly inFlight = new Set<RequestId>();
 
@@ -88,6 +99,7 @@ export class StreamableHttpSession {
     const response = await this.transport.handleRequest(replay, { parsedBody: initializeRequest });
     await response.text();
     if (!response.ok) throw new Error(`Restoring the MCP session failed with HTTP ${response.status}`);
+    this.initialized = true;
   }
 
   /** True while a client holds an SSE stream of the session open: activity, like an open `/sse` stream. */
@@ -113,6 +125,8 @@ export class StreamableHttpSession {
     const ids = requestIdsOf(parsedBody);
     const taken = ids.find((id) => this.inFlight.has(id));
     if (taken !== undefined) return idInUse(taken);
+    const immediate = await this.immediateReply(request, parsedBody);
+    if (immediate) return immediate;
     for (const id of ids) this.inFlight.add(id);
     const response = await this.transport.handleRequest(request, { parsedBody });
     // A JSON reply (or a refusal before dispatch) is complete: nothing of it is still in flight.
@@ -121,9 +135,22 @@ export class StreamableHttpSession {
     }
     const initialize = JSONRPCRequestSchema.safeParse(parsedBody);
     if (response.ok && initialize.success && initialize.data.method === "initialize") {
+      this.initialized = true;
       this.options.onInitialized(initialize.data);
     }
     return response;
+  }
+
+  /** `immediateReply`'s answer as a JSON body, when the request is one the SDK would simply dispatch. */
+  private async immediateReply(request: Request, parsedBody: unknown): Promise<Response | undefined> {
+    // Only within an initialized session: anything else is the SDK's to refuse.
+    const inSession = this.initialized && request.headers.get("Mcp-Session-Id") === this.options.sessionId;
+    if (!inSession || !isJSONRPCRequest(parsedBody) || !isPlainPost(request.headers) || invalidParamsError(parsedBody)) {
+      return undefined;
+    }
+    const reply = this.options.immediateReply(parsedBody);
+    if (!reply) return undefined;
+    return Response.json(await reply, { headers: { "Mcp-Session-Id": this.options.sessionId } });
   }
 
   async close(): Promise<void> {
@@ -165,6 +192,21 @@ export class StreamableHttpSession {
     });
     return new Response(body, response);
   }
+}
+
+/**
+ * A POST the SDK would dispatch without a refusal: JSON in, both reply forms
+ * accepted, a protocol version it knows (or none, which means its default).
+ */
+function isPlainPost(headers: Headers): boolean {
+  const accept = headers.get("Accept") ?? "";
+  const version = headers.get("MCP-Protocol-Version");
+  return (
+    accept.includes("application/json") &&
+    accept.includes("text/event-stream") &&
+    (headers.get("Content-Type") ?? "").includes("application/json") &&
+    (version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version))
+  );
 }
 
 /** The ids of the requests (not notifications or responses) in a body of one message or a batch. */

@@ -209,7 +209,9 @@ describe("/mcp in the 2025 era", () => {
       // 2025-11-25 streams open with a priming event, so the reply comes after it.
       "MCP-Protocol-Version": "2025-11-25"
     };
-    const listed = new SseReader((await postJson("/mcp", { jsonrpc: "2.0", id: 3, method: "tools/list" }, headers)).body!);
+    // A tool call is answered on a stream (a tools/list reply is a plain JSON body).
+    const listCall = { jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "listVideoAnalyses", arguments: {} } };
+    const listed = new SseReader((await postJson("/mcp", listCall, headers)).body!);
     const priming = await listed.nextEvent();
     expect(priming.data).toBe("");
     const firstId = priming.id!;
@@ -226,11 +228,36 @@ describe("/mcp in the 2025 era", () => {
         }
       })()
     ).rejects.toThrow("SSE stream ended");
-    expect(messages.at(-1)).toMatchObject({ id: 3, result: { tools: expect.any(Array) } });
+    expect(messages.at(-1)).toMatchObject({ id: 3, result: { structuredContent: { jobs: [] } } });
     const open = await runInDurableObject(sessionStub(sessionId), async (instance) => {
       const http = await (instance as unknown as { http: Promise<StreamableHttpSession> }).http;
       return http.hasOpenStreams;
     });
     expect(open).toBe(false);
+  });
+
+  it("answers tools/list in a session at once as a JSON body, storing no event for it", async () => {
+    const sessionId = await initializeMcpSession();
+    const headers = { Accept: "application/json, text/event-stream", "Mcp-Session-Id": sessionId };
+    const events = () =>
+      runInDurableObject(sessionStub(sessionId), (_, state) => {
+        const exists = [...state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name = 'mcp_events'")].length > 0;
+        return exists ? Number([...state.storage.sql.exec("SELECT COUNT(*) AS n FROM mcp_events")][0]?.n) : 0;
+      });
+    const before = await events();
+    const listed = await postJson("/mcp", { jsonrpc: "2.0", id: 4, method: "tools/list" }, headers);
+    expect(listed.headers.get("Content-Type")).toMatch(/^application\/json/);
+    expect(listed.headers.get("Mcp-Session-Id")).toBe(sessionId);
+    expect(await listed.json()).toMatchObject({ id: 4, result: { tools: expect.arrayContaining([expect.anything()]) } });
+    expect(await events()).toBe(before);
+  });
+
+  it("still refuses tools/list before initialize, as the SDK does", async () => {
+    const refused = await postJson(
+      "/mcp",
+      { jsonrpc: "2.0", id: 4, method: "tools/list" },
+      { Accept: "application/json, text/event-stream" }
+    );
+    expect(refused.status).toBe(400);
   });
 });
