@@ -18,8 +18,9 @@
  *   session is refused (409, -32600): the SDK keys its reply routing by id,
  *   so the second would take over the first's reply and the first would
  *   never be answered.
- * - U+0085, U+2028 and U+2029 in the SDK's SSE frames are written as JSON
- *   escapes, as on every stream of this server (see `line-separators.ts`).
+ * - U+0085, U+2028 and U+2029 in the SDK's SSE frames (and in the immediate
+ *   JSON replies) are written as JSON escapes, as on every stream of this
+ *   server (see `line-separators.ts`).
  * @module
  */
 import { JSONRPCRequestSchema } from "@modelcontextprotocol/core";
@@ -38,7 +39,7 @@ import {
 } from "@modelcontextprotocol/server";
 import { readBodyText } from "../http/body";
 import { invalidParamsError, jsonRpcError } from "./jsonrpc";
-import { withEscapedLineSeparators } from "./line-separators";
+import { escapeLineSeparators, withEscapedLineSeparators } from "./line-separators";
 
 export interface StreamableHttpSessionOptions {
   sessionId: string;
@@ -150,7 +151,9 @@ export class StreamableHttpSession {
     }
     const reply = this.options.immediateReply(parsedBody);
     if (!reply) return undefined;
-    return Response.json(await reply, { headers: { "Mcp-Session-Id": this.options.sessionId } });
+    return new Response(escapeLineSeparators(JSON.stringify(await reply)), {
+      headers: { "Content-Type": "application/json", "Mcp-Session-Id": this.options.sessionId }
+    });
   }
 
   async close(): Promise<void> {

@@ -142,6 +142,16 @@ describe("/mcp in the 2026-07-28 era", () => {
     expect(await response.json()).toMatchObject({ id: 8, error: { code: -32602 } });
   });
 
+  it("answers both of two in-flight calls with the same id: each request is its own exchange", async () => {
+    fake.enqueue({ kind: "answer", chunks: ["slow ", "answer"], chunkDelayMs: 300 });
+    const slow = modernPost("tools/call", { name: "analyzeRemoteVideo", arguments: { videoUrl: VIDEO } });
+    const quick = await modernPost("tools/call", { name: "listVideoAnalyses", arguments: {} });
+    expect(await quick.text()).toContain('"jobs"');
+    const slowText = await (await slow).text();
+    expect(slowText).toContain("slow answer");
+    expect(slowText).toContain('"id":7');
+  });
+
   it("answers server/discover with the era's version and the server's capabilities", async () => {
     const response = await modernPost("server/discover", {});
     const body = (await response.json()) as { result: { supportedVersions: string[]; capabilities: object } };
