@@ -55,7 +55,13 @@ export function registerAskAboutVideo(server: McpServer, deps: ToolDeps): void {
         "Asks Gemini another question about a video, named by videoUrl or by the jobId of an earlier analysis. A video uploaded earlier in the session is reused, not uploaded again; with jobId the earlier clip, fps, resolution and model carry over unless given here.",
       inputSchema: z.object({
         videoUrl: videoUrlShape.videoUrl.optional(),
-        jobId: z.string().min(1).optional().describe("An earlier job (from analyzeRemoteVideo, startVideoAnalysis...)."),
+        // Sent as Mcp-Param-JobId by 2026-era HTTP clients, like getVideoAnalysis's jobId.
+        jobId: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("An earlier job (from analyzeRemoteVideo, startVideoAnalysis...).")
+          .meta({ "x-mcp-header": "JobId" }),
         question: promptField("question").describe("What to ask about the video."),
         ...watchOptionsShape
       }),

@@ -112,12 +112,14 @@ describe("/mcp in the 2026-07-28 era", () => {
 
   it("a follow-up names its job by jobId, mirrored in Mcp-Param-JobId", async () => {
     const { client } = await connect("auto");
-    fake.enqueue({ kind: "answer", chunks: ["first"] });
+    fake.enqueue({ kind: "answer", chunks: ["first"] }, { kind: "answer", chunks: ["second"] });
     const first = await client.callTool({ name: "analyzeRemoteVideo", arguments: { videoUrl: VIDEO } });
     const { jobId } = first.structuredContent as { jobId: string };
     const got = await client.callTool({ name: "getVideoAnalysis", arguments: { jobId } });
     expect(got.structuredContent).toMatchObject({ jobId, status: "done" });
     expect(got.content).toEqual([{ type: "text", text: expect.stringContaining("first") }]);
+    const followUp = await client.callTool({ name: "askAboutVideo", arguments: { jobId, question: "And then?" } });
+    expect(followUp.content).toEqual([{ type: "text", text: "second" }]);
   });
 
   it("refuses an Mcp-Method header that disagrees with the body: HTTP 400, -32020", async () => {
