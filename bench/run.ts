@@ -23,7 +23,7 @@ import { measureBundle, type BundleFigures } from "./support/bundle";
 import { startEverythingServer, type AnchorServer } from "./support/everything";
 import { startFakes, type Fakes } from "./support/fakes";
 import { measureSequential, measureThroughput, type LatencyResult, type ThroughputResult } from "./support/load";
-import { keepAliveAgent, openMcpSession, rpcToolsList } from "./support/mcp-http";
+import { keepAliveAgent, modernToolsList, openMcpSession, rpcToolsList } from "./support/mcp-http";
 import { directWorkerUrl } from "./support/processes";
 import { runProgressBench, type ProgressFigures } from "./support/progress-bench";
 import { runSessionsBench, type SessionsRow } from "./support/sessions-bench";
@@ -131,7 +131,12 @@ function ourTargets(server: DevServer, baseUrl: string, via: string): Target[] {
       callers: async (n) => Array.from({ length: n }, () => rpcToolsList(agent, baseUrl, server.secret))
     },
     {
-      label: `ours /mcp (${via})`,
+      label: `ours /mcp 2026 era (${via})`,
+      call: modernToolsList(agent, `${baseUrl}/mcp`, server.secret),
+      callers: async (n) => Array.from({ length: n }, () => modernToolsList(agent, `${baseUrl}/mcp`, server.secret))
+    },
+    {
+      label: `ours /mcp 2025 era (${via})`,
       call: lazySession(() => openMcpSession(agent, `${baseUrl}/mcp`, auth)),
       callers: async (n) =>
         (await Promise.all(Array.from({ length: n }, () => openMcpSession(agent, `${baseUrl}/mcp`, auth)))).map(
@@ -210,10 +215,12 @@ function evaluateTargets(results: Results, anchorLabel: string): NonNullable<Res
     const anchorRate = tools.throughput[anchorLabel]!.requestsPerSecond;
     for (const label of Object.keys(tools.throughput).filter((label) => label.includes("wrangler"))) {
       const rate = tools.throughput[label]!.requestsPerSecond;
+      // The 2026 era's tools/list touches no Durable Object: it is held to twice the anchor.
+      const factor = label.includes("2026") ? 2 : 1;
       targets.push({
-        target: `tools/list throughput ≥ anchor's (${label})`,
+        target: `tools/list throughput ≥ ${factor === 1 ? "anchor's" : `${factor}× anchor's`} (${label})`,
         measured: `${rate.toFixed(0)} vs ${anchorRate.toFixed(0)} req/s (${times(ratio(rate, anchorRate))})`,
-        met: rate >= anchorRate
+        met: rate >= factor * anchorRate
       });
     }
   }

@@ -1,10 +1,11 @@
 /**
- * The MCP server a session runs: identity, capabilities and tools.
+ * The MCP server a session runs: identity, capabilities and tools; and the
+ * tool directory, the same identity answering only `tools/list`, `ping` and
+ * `server/discover`.
  * @module
  */
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ListToolsRequestSchema, type ListToolsResult } from "@modelcontextprotocol/sdk/types.js";
-import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker-provider.js";
+import { type CacheHint, type ListToolsResult, McpServer, Server, type ServerOptions } from "@modelcontextprotocol/server";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
 import { registerTools, type JobService, type ToolDeps } from "./tools";
 import { SessionTransport } from "./transport/session-transport";
 
@@ -14,16 +15,26 @@ export const SERVER_VERSION = "0.1.0";
 const INSTRUCTIONS =
   "Use analyzeRemoteVideo to have Google Gemini watch a video (YouTube link or public video file URL) and answer a prompt about it; it waits and reports progress. summarizeVideo returns timestamped chapters and transcribeVideo the speech by speaker, both as structured output; askAboutVideo asks a follow-up about a video already analysed without uploading it again. Options pick a clip (startOffset/endOffset), fps, mediaResolution and model. Analyses can take minutes: for long videos, startVideoAnalysis returns a jobId at once and getVideoAnalysis (with waitSeconds) collects the answer; cancelVideoAnalysis stops a job.";
 
+/**
+ * The tool list and the server's description change only with a deploy, and
+ * hold nothing about the caller, so shared caches may keep them a while.
+ */
+const LIST_CACHE_HINT: CacheHint = { ttlMs: 5 * 60 * 1000, cacheScope: "public" };
+
+const IDENTITY = { name: SERVER_NAME, version: SERVER_VERSION };
+
+function serverOptions(): ServerOptions {
+  return {
+    capabilities: { tools: {} },
+    instructions: INSTRUCTIONS,
+    // ajv compiles validators with `new Function`, which workerd forbids.
+    jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
+    cacheHints: { "tools/list": LIST_CACHE_HINT, "server/discover": LIST_CACHE_HINT }
+  };
+}
+
 function buildMcpServer(deps: ToolDeps): McpServer {
-  const server = new McpServer(
-    { name: SERVER_NAME, version: SERVER_VERSION },
-    {
-      capabilities: { tools: {} },
-      instructions: INSTRUCTIONS,
-      // ajv compiles validators with `new Function`, which workerd forbids.
-      jsonSchemaValidator: new CfWorkerJsonSchemaValidator()
-    }
-  );
+  const server = new McpServer(IDENTITY, serverOptions());
   registerTools(server, deps);
   return server;
 }
@@ -63,8 +74,19 @@ export function listTools(): Promise<ListToolsResult> {
   return toolList;
 }
 
+/**
+ * A server that lists the tools without registering them: what a 2026-era
+ * `tools/list`, `ping` or `server/discover` needs, cheap enough to build for
+ * each request in the front Worker. Any other method is -32601 here.
+ */
+export function createToolDirectory(): Server {
+  const server = new Server(IDENTITY, serverOptions());
+  server.setRequestHandler("tools/list", () => listTools());
+  return server;
+}
+
 export function createMcpServer(deps: ToolDeps): McpServer {
   const server = buildMcpServer(deps);
-  server.server.setRequestHandler(ListToolsRequestSchema, () => listTools());
+  server.server.setRequestHandler("tools/list", () => listTools());
   return server;
 }

@@ -17,8 +17,7 @@
  * @module
  */
 import { DurableObject } from "cloudflare:workers";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ErrorCode, type JSONRPCResponse } from "@modelcontextprotocol/sdk/types.js";
+import type { McpServer, JSONRPCResponse } from "@modelcontextprotocol/server";
 import { readConfig, type Config } from "./config";
 import type { Env } from "./env";
 import { UserFacingError } from "./errors";
@@ -27,6 +26,7 @@ import { errorFormatFor, HttpError, unknownSessionError } from "./http/errors";
 import { createMcpServer } from "./mcp-server";
 import { consoleObject, ConsoleReporter } from "./session/console-reporter";
 import { readSessionRoute, type SessionRoute } from "./session/session-request";
+import { statelessReply } from "./stateless-rpc";
 import type { AnalysisInput, Job } from "./jobs/job";
 import { JobManager } from "./jobs/job-manager";
 import { routeJobs } from "./jobs/job-routing";
@@ -40,7 +40,9 @@ import { parseJsonRpcBody, type IncomingItem } from "./transport/jsonrpc";
 import { LegacySseChannel, PING_DEADLINE } from "./transport/legacy-sse";
 import { SessionTransport } from "./transport/session-transport";
 import { SqliteEventStore } from "./transport/event-store";
+import { createStatelessHttp, type StatelessHttp } from "./transport/stateless-http";
 import { StreamableHttpSession } from "./transport/streamable-http";
+import { ProtocolErrorCode } from "@modelcontextprotocol/server";
 
 /** The scheduler deadline at which an idle session is checked for expiry. */
 const EXPIRY = "expiry";
@@ -58,6 +60,7 @@ export class SessionDO extends DurableObject<Env> {
   private sessionId = "";
   private mcp: Promise<SessionMcp> | undefined;
   private http: Promise<StreamableHttpSession> | undefined;
+  private stateless: StatelessHttp | undefined;
   private jobManager: JobManager | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -108,6 +111,7 @@ export class SessionDO extends DurableObject<Env> {
       case "/rpc":
         return this.postRpc(request);
       case "/mcp":
+        if (route.mode === "ephemeral") return this.statelessMcp().handle(request);
         return (await this.streamableHttp()).handle(request);
       default:
         return new HttpError(404, "not_found", `No session route ${route.path}`).getResponse("json");
@@ -222,7 +226,7 @@ export class SessionDO extends DurableObject<Env> {
     if (replies.length === 0) return new Response(null, { status: 202 });
     if (parsed.batch) return Response.json(replies);
     const [item] = parsed.items;
-    const malformed = item?.kind === "rejected" && item.response.error.code === ErrorCode.InvalidRequest;
+    const malformed = item?.kind === "rejected" && item.response.error.code === ProtocolErrorCode.InvalidRequest;
     return Response.json(replies[0], { status: malformed ? 400 : 200 });
   }
 
@@ -249,13 +253,20 @@ export class SessionDO extends DurableObject<Env> {
         onDeleted: () => this.endSession(),
         onStreamClosed: () => {
           if (this.store.exists()) this.store.touch();
-        }
+        },
+        immediateReply: statelessReply
       });
       const stored = this.store.initializeRequest();
       if (stored) await session.restore(stored);
       return session;
     })();
     return this.http;
+  }
+
+  /** 2026-era `/mcp` tool calls: no session, a fresh server per request over this object's jobs. */
+  private statelessMcp(): StatelessHttp {
+    this.stateless ??= createStatelessHttp(() => createMcpServer(this.toolDeps()), this.config.pingIntervalMs);
+    return this.stateless;
   }
 
   /** Ends the session for good: jobs cancelled, Gemini files deleted, streams closed, storage and alarm deleted. */

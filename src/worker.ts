@@ -17,7 +17,8 @@ import { isOAuthPath, serveOAuth } from "./oauth/routes";
 import { authenticate, oauthStackFor } from "./oauth/server";
 import { isSessionId, newSessionId, parseEventId } from "./ids/session-id";
 import { toSessionRequest, type SessionRoute } from "./session/session-request";
-import { answerStateless, statelessRequest } from "./stateless-rpc";
+import { answerFromDirectory, answerStateless, statelessRequest } from "./stateless-rpc";
+import { eraOf, methodOf } from "./transport/stateless-http";
 
 export { ConsoleDO } from "./console/console-do";
 export { SessionDO } from "./session-do";
@@ -35,10 +36,7 @@ const ROUTES: Record<string, Route> = {
     handle: (request, env) => forward(request, env, messagesRoute(request))
   },
   "/rpc": { methods: ["POST"], handle: rpc },
-  "/mcp": {
-    methods: ["POST", "GET", "DELETE"],
-    handle: (request, env) => forward(request, env, mcpRoute(request))
-  }
+  "/mcp": { methods: ["POST", "GET", "DELETE"], handle: mcp }
 };
 
 const PUBLIC_PATHS = new Set(["/health"]);
@@ -127,6 +125,33 @@ async function rpc(request: Request, env: Env): Promise<Response> {
   const stateless = statelessRequest(new TextDecoder().decode(body));
   if (stateless) return answerStateless(stateless);
   return forward(new Request(request, { body }), env, route);
+}
+
+/**
+ * `/mcp` serves both eras. 2025: requests with a session id, GET and DELETE,
+ * and session-less POSTs without the 2026 `_meta` envelope (initialize) go to
+ * the session's Durable Object. 2026: a `tools/call` runs in a Durable Object
+ * of its own, as a session-less `/rpc` call does; anything else is answered
+ * here without one.
+ */
+async function mcp(request: Request, env: Env): Promise<Response> {
+  if (request.method !== "POST" || request.headers.has("Mcp-Session-Id")) return forward(request, env, mcpRoute(request));
+  const body = await readBodyBytes(request);
+  const replay = new Request(request, { body });
+  const parsedBody = parseJson(body);
+  if ((await eraOf(replay, parsedBody)) === "2025") return forward(replay, env, mcpRoute(replay));
+  if (methodOf(parsedBody) === "tools/call") {
+    return forward(replay, env, { path: "/mcp", sessionId: newSessionId(), mode: "ephemeral" });
+  }
+  return answerFromDirectory(replay, parsedBody);
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return undefined;
+  }
 }
 
 function mcpRoute(request: Request): SessionRoute {

@@ -109,6 +109,35 @@ export function rpcToolsList(agent: Agent, baseUrl: string, secret: string, sess
   };
 }
 
+/** The 2026-07-28 revision: stateless requests carrying their version and capabilities in `_meta`. */
+const MODERN_VERSION = "2026-07-28";
+
+/** `tools/list` on `/mcp` in the 2026-07-28 era: one POST, no session, the `_meta` envelope and `Mcp-Method`. */
+export function modernToolsList(agent: Agent, mcpUrl: string, secret: string): () => Promise<number> {
+  let nextId = 1;
+  const headers: Record<string, string> = {
+    Authorization: `Bearer ${secret}`,
+    Accept: MCP_ACCEPT,
+    "Content-Type": "application/json",
+    "MCP-Protocol-Version": MODERN_VERSION,
+    "Mcp-Method": "tools/list"
+  };
+  const _meta = {
+    "io.modelcontextprotocol/protocolVersion": MODERN_VERSION,
+    "io.modelcontextprotocol/clientCapabilities": {},
+    "io.modelcontextprotocol/clientInfo": { name: "bench", version: "1.0.0" }
+  };
+  return async () => {
+    const id = nextId++;
+    const reply = await httpRequest(agent, mcpUrl, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ jsonrpc: "2.0", id, method: "tools/list", params: { _meta } })
+    });
+    return expectTools(readJsonRpcReply(reply, id));
+  };
+}
+
 export interface McpSession {
   sessionId: string;
   /** `tools/list` in this session; resolves with the number of tools. */

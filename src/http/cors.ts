@@ -5,7 +5,9 @@
  */
 import { isLoopbackOrigin } from "./loopback";
 
-const ALLOW_HEADERS = "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID";
+/** The 2025 era's headers, then the 2026 era's: `Mcp-Method`, `Mcp-Name` and the tools' `Mcp-Param-*` (jobId). */
+const ALLOW_HEADERS =
+  "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID, Mcp-Method, Mcp-Name, Mcp-Param-JobId";
 const ALLOW_METHODS = "GET, POST, DELETE, OPTIONS";
 /** WWW-Authenticate: browser MCP clients read the OAuth challenge (resource_metadata, scope) from it. */
 const EXPOSE_HEADERS = "Mcp-Session-Id, WWW-Authenticate";

@@ -15,7 +15,8 @@
  * @module
  */
 
-import { JSONRPCRequestSchema, type JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCRequest } from "@modelcontextprotocol/server";
+import { JSONRPCRequestSchema } from "@modelcontextprotocol/core";
 import { SqlTables, type SqlRow } from "../storage/sql";
 
 /** Events kept per session for replay; older ones are trimmed. */

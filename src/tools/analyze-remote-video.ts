@@ -4,8 +4,8 @@
  * still be collected with `getVideoAnalysis`.
  * @module
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import type { McpServer, CallToolResult } from "@modelcontextprotocol/server";
 import type { ToolDeps } from "./deps";
 import { answerWhenDone } from "./follow-job";
 import { answerContent, jobSnapshotShape, toSnapshot } from "./job-snapshot";
@@ -18,14 +18,14 @@ export function registerAnalyzeRemoteVideo(server: McpServer, deps: ToolDeps): v
       title: "Analyze a video with Gemini",
       description:
         "Has Google Gemini watch a video (a YouTube link or a public video file URL) and answer a prompt about it: a summary with timestamps by default. Options pick the model, a clip (startOffset/endOffset), the frame rate, the resolution and the answer's length. Waits for the answer and sends progress notifications (upload, processing, generation) meanwhile; if the analysis outlives the call's time budget, it answers that it is still running, with a jobId whose answer getVideoAnalysis returns later. For very long videos you may prefer startVideoAnalysis + getVideoAnalysis.",
-      inputSchema: videoInputShape,
-      outputSchema: jobSnapshotShape,
+      inputSchema: z.object(videoInputShape),
+      outputSchema: z.object(jobSnapshotShape),
       annotations: { readOnlyHint: true, openWorldHint: true }
     },
-    async ({ videoUrl, prompt, ...options }, extra): Promise<CallToolResult> =>
+    async ({ videoUrl, prompt, ...options }, ctx): Promise<CallToolResult> =>
       answerWhenDone(
         deps,
-        extra,
+        ctx,
         () => toAnalysisInput(videoUrl, prompt ?? DEFAULT_PROMPT, options, { model: deps.defaultModel }),
         { done: (job) => ({ content: answerContent(job), structuredContent: toSnapshot(job) }), running: toSnapshot }
       )

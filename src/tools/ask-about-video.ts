@@ -4,8 +4,7 @@
  * is reused while it lives, so a follow-up costs no second upload.
  * @module
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { McpServer, CallToolResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { isFinal, type AnalysisInput, type Job } from "../jobs/job";
 import { jobPercent } from "../jobs/progress";
@@ -54,16 +53,22 @@ export function registerAskAboutVideo(server: McpServer, deps: ToolDeps): void {
       title: "Ask a follow-up question about a video",
       description:
         "Asks Gemini another question about a video, named by videoUrl or by the jobId of an earlier analysis. A video uploaded earlier in the session is reused, not uploaded again; with jobId the earlier clip, fps, resolution and model carry over unless given here.",
-      inputSchema: {
+      inputSchema: z.object({
         videoUrl: videoUrlShape.videoUrl.optional(),
-        jobId: z.string().min(1).optional().describe("An earlier job (from analyzeRemoteVideo, startVideoAnalysis...)."),
+        // Sent as Mcp-Param-JobId by 2026-era HTTP clients, like getVideoAnalysis's jobId.
+        jobId: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("An earlier job (from analyzeRemoteVideo, startVideoAnalysis...).")
+          .meta({ "x-mcp-header": "JobId" }),
         question: promptField("question").describe("What to ask about the video."),
         ...watchOptionsShape
-      },
-      outputSchema: jobSnapshotShape,
+      }),
+      outputSchema: z.object(jobSnapshotShape),
       annotations: { readOnlyHint: true, openWorldHint: true }
     },
-    async ({ videoUrl, jobId, question, ...given }, extra): Promise<CallToolResult> => {
+    async ({ videoUrl, jobId, question, ...given }, ctx): Promise<CallToolResult> => {
       if ((videoUrl === undefined) === (jobId === undefined)) {
         return toolError(new ToolInputError("Give either videoUrl or jobId (not both)."));
       }
@@ -84,7 +89,7 @@ export function registerAskAboutVideo(server: McpServer, deps: ToolDeps): void {
       const found = earlier;
       return answerWhenDone(
         deps,
-        extra,
+        ctx,
         () =>
           found
             ? followUpOf(found, question, given, deps.defaultModel)

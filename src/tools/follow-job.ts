@@ -3,7 +3,7 @@
  * what every tool that waits for an answer shares.
  * @module
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { Leaving } from "../jobs/job-service";
 import { isFinal, type AnalysisInput, type Job } from "../jobs/job";
 import type { ToolDeps } from "./deps";
@@ -35,7 +35,7 @@ export async function answerWhenDone(
   try {
     job = await follow(deps, await deps.jobs.start(buildInput()), extra);
   } catch (error) {
-    if (extra.signal.aborted) throw error;
+    if (extra.mcpReq.signal.aborted) throw error;
     return toolError(error);
   }
   if (!isFinal(job)) {
@@ -57,7 +57,7 @@ async function follow(deps: ToolDeps, started: Job, extra: ToolExtra): Promise<J
   let job = started;
   const budget = new AbortController();
   const timer = setTimeout(() => budget.abort(), deps.callBudgetMs);
-  const signal = AbortSignal.any([extra.signal, budget.signal]);
+  const signal = AbortSignal.any([extra.mcpReq.signal, budget.signal]);
   const leave = deps.jobs.follow(job.id);
   let leaving: Leaving = "finished";
   const progress = createJobProgressReporter(extra);
@@ -69,9 +69,9 @@ async function follow(deps: ToolDeps, started: Job, extra: ToolExtra): Promise<J
       if (!isFinal(job)) await progress.heartbeat(job);
     }
   } catch (error) {
-    if (!budget.signal.aborted || extra.signal.aborted) {
+    if (!budget.signal.aborted || extra.mcpReq.signal.aborted) {
       void progress.flush(); // drops anything held back
-      if (extra.signal.aborted) leaving = "cancelled";
+      if (extra.mcpReq.signal.aborted) leaving = "cancelled";
       throw error;
     }
     leaving = "timed-out";

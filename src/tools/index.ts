@@ -2,7 +2,7 @@
  * Registers every tool on an `McpServer`, whatever transport it is connected to.
  * @module
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import { registerAnalyzeRemoteVideo } from "./analyze-remote-video";
 import { registerAskAboutVideo } from "./ask-about-video";
 import type { ToolDeps } from "./deps";

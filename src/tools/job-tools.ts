@@ -3,8 +3,7 @@
  * `cancelVideoAnalysis` and `listVideoAnalyses`.
  * @module
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { McpServer, CallToolResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { Job } from "../jobs/job";
 import type { ToolDeps } from "./deps";
@@ -14,7 +13,14 @@ import { DEFAULT_PROMPT, toAnalysisInput, videoInputShape } from "./video-input"
 
 export const MAX_WAIT_SECONDS = 300;
 
-const jobIdShape = { jobId: z.string().min(1).describe("The jobId startVideoAnalysis returned.") };
+/**
+ * 2026-era HTTP clients copy the jobId into an `Mcp-Param-JobId` header
+ * (SEP-2243), so what sits in front of the server can route by job without
+ * reading the body; the SDK refuses a header that disagrees with the body.
+ */
+const jobIdShape = {
+  jobId: z.string().min(1).describe("The jobId startVideoAnalysis returned.").meta({ "x-mcp-header": "JobId" })
+};
 
 function snapshotResult(job: Job): CallToolResult {
   const snapshot = toSnapshot(job);
@@ -34,8 +40,8 @@ export function registerJobTools(server: McpServer, deps: ToolDeps): void {
       title: "Start a video analysis",
       description:
         "Starts the same analysis as analyzeRemoteVideo (same options) in the background and returns a jobId at once. Collect the answer with getVideoAnalysis (it can wait for it).",
-      inputSchema: videoInputShape,
-      outputSchema: jobSnapshotShape,
+      inputSchema: z.object(videoInputShape),
+      outputSchema: z.object(jobSnapshotShape),
       annotations: { readOnlyHint: false, openWorldHint: true }
     },
     async ({ videoUrl, prompt, ...options }) => {
@@ -54,7 +60,7 @@ export function registerJobTools(server: McpServer, deps: ToolDeps): void {
       title: "Get a video analysis",
       description:
         "Status, stage, progress and, once done, the answer of a job started by startVideoAnalysis or analyzeRemoteVideo. With waitSeconds it waits up to that long (within the server's time budget for a call) for the job to finish.",
-      inputSchema: {
+      inputSchema: z.object({
         ...jobIdShape,
         waitSeconds: z
           .number({ error: "waitSeconds must be a finite number" })
@@ -62,13 +68,13 @@ export function registerJobTools(server: McpServer, deps: ToolDeps): void {
           .max(MAX_WAIT_SECONDS, `waitSeconds must be at most ${MAX_WAIT_SECONDS}`)
           .optional()
           .describe(`Wait up to this many seconds (at most ${MAX_WAIT_SECONDS}) for the job to finish. Default 0.`)
-      },
-      outputSchema: jobSnapshotShape,
+      }),
+      outputSchema: z.object(jobSnapshotShape),
       annotations: { readOnlyHint: true }
     },
-    async ({ jobId, waitSeconds }, extra) => {
+    async ({ jobId, waitSeconds }, ctx) => {
       const waitMs = Math.min((waitSeconds ?? 0) * 1000, deps.callBudgetMs);
-      const job = await deps.jobs.wait(jobId, waitMs, extra.signal);
+      const job = await deps.jobs.wait(jobId, waitMs, ctx.mcpReq.signal);
       return job ? snapshotResult(job) : unknownJob(jobId);
     }
   );
@@ -79,8 +85,8 @@ export function registerJobTools(server: McpServer, deps: ToolDeps): void {
       title: "Cancel a video analysis",
       description:
         "Stops a job: the download, upload or generation is aborted and the video uploaded to Gemini for it is deleted (unless another running job reads it).",
-      inputSchema: jobIdShape,
-      outputSchema: jobSnapshotShape,
+      inputSchema: z.object(jobIdShape),
+      outputSchema: z.object(jobSnapshotShape),
       annotations: { destructiveHint: true, idempotentHint: true }
     },
     async ({ jobId }) => {
@@ -95,8 +101,8 @@ export function registerJobTools(server: McpServer, deps: ToolDeps): void {
     {
       title: "List video analyses",
       description: "This session's jobs, newest first (answers abridged; use getVideoAnalysis for the text).",
-      inputSchema: {},
-      outputSchema: { jobs: z.array(z.object(jobSnapshotShape)) },
+      inputSchema: z.object({}),
+      outputSchema: z.object({ jobs: z.array(z.object(jobSnapshotShape)) }),
       annotations: { readOnlyHint: true }
     },
     async () => {

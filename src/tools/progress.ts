@@ -3,12 +3,11 @@
  * caller asked for progress.
  * @module
  */
-import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { ServerContext } from "@modelcontextprotocol/server";
 import type { Job } from "../jobs/job";
 import { jobPercent } from "../jobs/progress";
 
-export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+export type ToolExtra = ServerContext;
 
 /** Minimum gap between two notifications within one stage. */
 export const MIN_PROGRESS_INTERVAL_MS = 100;
@@ -56,7 +55,7 @@ function messageKind(message: string): string {
  * that it strictly rises with every notification, as the spec requires.
  */
 export function createJobProgressReporter(extra: ToolExtra, clock: ReporterClock = SYSTEM_CLOCK): JobProgressReporter {
-  const progressToken = extra._meta?.progressToken;
+  const progressToken = extra.mcpReq._meta?.progressToken;
   const now = () => clock.now();
   let last = -1;
   let lastKind: string | undefined;
@@ -80,7 +79,7 @@ export function createJobProgressReporter(extra: ToolExtra, clock: ReporterClock
     lastKind = messageKind(job.message);
     lastSentAt = now();
     const params = { progressToken, progress: last, total: 100, message };
-    sent = sent.then(() => extra.sendNotification({ method: "notifications/progress", params })).catch(() => {});
+    sent = sent.then(() => extra.mcpReq.notify({ method: "notifications/progress", params })).catch(() => {});
     return sent;
   }
 

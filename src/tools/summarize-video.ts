@@ -3,8 +3,7 @@
  * structured output checked against its schema.
  * @module
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { McpServer, CallToolResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { chaptersSchema, parseStructuredAnswer, renderChapters } from "../analysis/formats";
 import type { ToolDeps } from "./deps";
@@ -30,7 +29,7 @@ export function registerSummarizeVideo(server: McpServer, deps: ToolDeps): void 
       title: "Summarize a video in chapters",
       description:
         "Has Gemini watch a video and return a title, a summary and timestamped chapters, as structured output (checked against its schema) and as text. Same video options as analyzeRemoteVideo.",
-      inputSchema: {
+      inputSchema: z.object({
         ...videoUrlShape,
         maxChapters: z
           .number()
@@ -41,14 +40,14 @@ export function registerSummarizeVideo(server: McpServer, deps: ToolDeps): void 
           .describe("The most chapters to make."),
         focus: promptField("focus").optional().describe("What the summary should pay attention to."),
         ...watchOptionsShape
-      },
-      outputSchema: { ...chaptersSchema.partial().shape, ...jobStatusShape, ...jobMetadataShape },
+      }),
+      outputSchema: z.object({ ...chaptersSchema.partial().shape, ...jobStatusShape, ...jobMetadataShape }),
       annotations: { readOnlyHint: true, openWorldHint: true }
     },
-    async ({ videoUrl, maxChapters, focus, ...options }, extra): Promise<CallToolResult> =>
+    async ({ videoUrl, maxChapters, focus, ...options }, ctx): Promise<CallToolResult> =>
       answerWhenDone(
         deps,
-        extra,
+        ctx,
         () =>
           toAnalysisInput(videoUrl, summaryPrompt(maxChapters, focus), options, {
             model: deps.defaultModel,

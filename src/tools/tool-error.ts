@@ -1,4 +1,4 @@
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 
 /** A tool failure as a result the model can read (`isError: true`), never a stack trace. */
 export function toolError(error: unknown): CallToolResult {

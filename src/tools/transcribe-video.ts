@@ -3,8 +3,7 @@
  * structured output checked against its schema.
  * @module
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { McpServer, CallToolResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { parseStructuredAnswer, renderTranscript, transcriptSchema } from "../analysis/formats";
 import type { ToolDeps } from "./deps";
@@ -29,7 +28,7 @@ export function registerTranscribeVideo(server: McpServer, deps: ToolDeps): void
       title: "Transcribe a video",
       description:
         "Has Gemini transcribe a video's speech verbatim, segment by segment with speakers and (by default) start times, as structured output and as text. Same video options as analyzeRemoteVideo.",
-      inputSchema: {
+      inputSchema: z.object({
         ...videoUrlShape,
         language: z
           .string()
@@ -42,14 +41,14 @@ export function registerTranscribeVideo(server: McpServer, deps: ToolDeps): void
           ),
         timestamps: z.boolean().optional().describe("Start times for each segment (default true)."),
         ...watchOptionsShape
-      },
-      outputSchema: { ...transcriptSchema.partial().shape, ...jobStatusShape, ...jobMetadataShape },
+      }),
+      outputSchema: z.object({ ...transcriptSchema.partial().shape, ...jobStatusShape, ...jobMetadataShape }),
       annotations: { readOnlyHint: true, openWorldHint: true }
     },
-    async ({ videoUrl, language, timestamps, ...options }, extra): Promise<CallToolResult> =>
+    async ({ videoUrl, language, timestamps, ...options }, ctx): Promise<CallToolResult> =>
       answerWhenDone(
         deps,
-        extra,
+        ctx,
         () =>
           toAnalysisInput(videoUrl, transcriptPrompt(language, timestamps ?? true), options, {
             model: deps.defaultModel,

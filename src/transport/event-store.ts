@@ -19,8 +19,7 @@
  * restarts.
  * @module
  */
-import type { EventStore } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { EventStore, JSONRPCMessage } from "@modelcontextprotocol/server";
 import { SqlTables, type SqlRow } from "../storage/sql";
 
 export const MCP_EVENT_LIMIT = 1000;

@@ -4,15 +4,9 @@
  * SDK's; this only checks shapes, with the SDK's own schemas.
  * @module
  */
-import {
-  ClientRequestSchema,
-  ErrorCode,
-  JSONRPCMessageSchema,
-  type JSONRPCErrorResponse,
-  type JSONRPCMessage,
-  type JSONRPCRequest,
-  type RequestId
-} from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCErrorResponse, JSONRPCMessage, JSONRPCRequest, RequestId } from "@modelcontextprotocol/server";
+import { ClientRequestSchema, JSONRPCMessageSchema } from "@modelcontextprotocol/core";
+import { ProtocolErrorCode } from "@modelcontextprotocol/server";
 
 /** One element of a body: a message to deliver, or the error that answers it. */
 export type IncomingItem = { kind: "message"; message: JSONRPCMessage } | { kind: "rejected"; response: JSONRPCErrorResponse };
@@ -56,7 +50,7 @@ export function invalidParamsError(request: JSONRPCRequest): JSONRPCErrorRespons
   if (!check || check.success) return undefined;
   return jsonRpcError(
     request.id,
-    ErrorCode.InvalidParams,
+    ProtocolErrorCode.InvalidParams,
     `Invalid params for ${request.method}: ${describeIssues(check.error.issues)}`
   );
 }
@@ -68,7 +62,7 @@ function classify(value: unknown): IncomingItem {
       kind: "rejected",
       response: jsonRpcError(
         requestIdOf(value),
-        ErrorCode.InvalidRequest,
+        ProtocolErrorCode.InvalidRequest,
         'Invalid Request: expected a JSON-RPC 2.0 request {"jsonrpc": "2.0", "id", "method", "params"?}, a notification or a response'
       )
     };
@@ -91,18 +85,18 @@ export function parseJsonRpcBody(text: string): ParsedBody {
   } catch {
     return {
       kind: "unparseable",
-      response: jsonRpcError(null, ErrorCode.ParseError, "Parse error: the body is not valid JSON")
+      response: jsonRpcError(null, ProtocolErrorCode.ParseError, "Parse error: the body is not valid JSON")
     };
   }
   if (!Array.isArray(value)) return { kind: "parsed", batch: false, items: [classify(value)] };
   if (value.length === 0) {
     return {
       kind: "unparseable",
-      response: jsonRpcError(null, ErrorCode.InvalidRequest, "Invalid Request: empty batch")
+      response: jsonRpcError(null, ProtocolErrorCode.InvalidRequest, "Invalid Request: empty batch")
     };
   }
   if (value.length > MAX_BATCH_SIZE) {
-    return { kind: "unparseable", response: jsonRpcError(null, ErrorCode.InvalidRequest, BATCH_TOO_LARGE) };
+    return { kind: "unparseable", response: jsonRpcError(null, ProtocolErrorCode.InvalidRequest, BATCH_TOO_LARGE) };
   }
   return { kind: "parsed", batch: true, items: value.map(classify) };
 }

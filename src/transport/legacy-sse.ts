@@ -11,7 +11,7 @@
  * re-armed by each ping while a stream is open.
  * @module
  */
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/server";
 import { eventId, parseEventId } from "../ids/session-id";
 import { encodeSseComment, encodeSseEvent } from "./sse";
 import { SseStream } from "./sse-stream";

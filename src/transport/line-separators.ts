@@ -33,3 +33,9 @@ export function escapeLineSeparatorsStream(): TransformStream<Uint8Array, Uint8A
     }
   });
 }
+
+/** An SSE response with its line separators escaped; any other response as it is. */
+export function withEscapedLineSeparators(response: Response): Response {
+  if (!response.body || !response.headers.get("Content-Type")?.startsWith("text/event-stream")) return response;
+  return new Response(response.body.pipeThrough(escapeLineSeparatorsStream()), response);
+}

@@ -13,20 +13,22 @@
  *   (progress, logs, replies to `/messages`) goes to the session's streams.
  * @module
  */
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import {
-  CancelledNotificationSchema,
-  ErrorCode,
-  type JSONRPCMessage,
-  type JSONRPCNotification,
-  type JSONRPCRequest,
-  type JSONRPCResponse,
-  type RequestId
-} from "@modelcontextprotocol/sdk/types.js";
+import { CancelledNotificationSchema } from "@modelcontextprotocol/core";
+import type {
+  Transport,
+  JSONRPCMessage,
+  JSONRPCNotification,
+  JSONRPCRequest,
+  JSONRPCResponse,
+  RequestId
+} from "@modelcontextprotocol/server";
 import { jsonRpcError } from "./jsonrpc";
 
 /** The code LSP uses for a cancelled request; JSON-RPC and MCP define none. */
 export const REQUEST_CANCELLED = -32800;
+
+/** The code the 2025-era SDK gave a request its closed connection left unanswered. */
+const CONNECTION_CLOSED = -32000;
 
 /** Which seed channel a message came in on. */
 export type Channel = "stream" | "rpc";
@@ -62,7 +64,7 @@ export class SessionTransport implements Transport {
 
   async close(): Promise<void> {
     for (const [internalId, request] of this.pending) {
-      request.reply(jsonRpcError(request.callerId, ErrorCode.ConnectionClosed, "The session closed"));
+      request.reply(jsonRpcError(request.callerId, CONNECTION_CLOSED, "The session closed"));
       this.pending.delete(internalId);
     }
     this.internalIdByCaller.clear();

@@ -9,19 +9,37 @@
  *   "Server not initialized".
  * - A request whose params do not fit its method is answered -32602 (as on
  *   `/rpc`), where the SDK would answer -32603 with a raw schema dump.
- * - U+0085, U+2028 and U+2029 in the SDK's SSE frames are written as JSON
- *   escapes, as on every stream of this server (see `line-separators.ts`).
+ * - A request whose reply is fixed (`immediateReply`: `tools/list`, `ping`)
+ *   is answered at once as a JSON body, which the spec allows for any POST:
+ *   no stream, so no event for `Last-Event-ID` to store, which would be a
+ *   durable write the reply waits for. Anything unusual about the request
+ *   (headers, params, a batch) leaves it to the SDK, and so to its refusals.
+ * - A request whose id is already in use by a request still in flight on the
+ *   session is refused (409, -32600): the SDK keys its reply routing by id,
+ *   so the second would take over the first's reply and the first would
+ *   never be answered.
+ * - U+0085, U+2028 and U+2029 in the SDK's SSE frames (and in the immediate
+ *   JSON replies) are written as JSON escapes, as on every stream of this
+ *   server (see `line-separators.ts`).
  * @module
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { JSONRPCRequestSchema } from "@modelcontextprotocol/core";
 import {
-  WebStandardStreamableHTTPServerTransport,
-  type EventStore
-} from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { isJSONRPCRequest, JSONRPCRequestSchema, type JSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
+  type EventStore,
+  isJSONRPCErrorResponse,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  type JSONRPCRequest,
+  type JSONRPCResponse,
+  type McpServer,
+  ProtocolErrorCode,
+  type RequestId,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  WebStandardStreamableHTTPServerTransport
+} from "@modelcontextprotocol/server";
 import { readBodyText } from "../http/body";
-import { invalidParamsError } from "./jsonrpc";
-import { escapeLineSeparatorsStream } from "./line-separators";
+import { invalidParamsError, jsonRpcError } from "./jsonrpc";
+import { escapeLineSeparators, withEscapedLineSeparators } from "./line-separators";
 
 export interface StreamableHttpSessionOptions {
   sessionId: string;
@@ -36,17 +54,29 @@ export interface StreamableHttpSessionOptions {
   onDeleted(): Promise<void> | void;
   /** Runs when an SSE response stream of the session ends or its client goes away. */
   onStreamClosed(): void;
+  /** The reply to a request that needs neither the session nor a stream, or undefined. */
+  immediateReply(request: JSONRPCRequest): Promise<JSONRPCResponse> | undefined;
 }
 
 const MCP_ACCEPT = "application/json, text/event-stream";
 
 export class StreamableHttpSession {
   private openStreams = 0;
+  /** True once an initialize request succeeded (or was restored): the SDK dispatches nothing before. */
+  private initialized = false;
+  /** Ids of the requests the server has not answered yet. */
+  private readonly inFlight = new Set<RequestId>();
 
   private constructor(
     private readonly transport: WebStandardStreamableHTTPServerTransport,
     private readonly options: StreamableHttpSessionOptions
-  ) {}
+  ) {
+    const send = transport.send.bind(transport);
+    transport.send = (message, sendOptions) => {
+      if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) this.inFlight.delete(message.id as RequestId);
+      return send(message, sendOptions);
+    };
+  }
 
   static async open(options: StreamableHttpSessionOptions): Promise<StreamableHttpSession> {
     const transport = new WebStandardStreamableHTTPServerTransport({
@@ -70,6 +100,7 @@ export class StreamableHttpSession {
     const response = await this.transport.handleRequest(replay, { parsedBody: initializeRequest });
     await response.text();
     if (!response.ok) throw new Error(`Restoring the MCP session failed with HTTP ${response.status}`);
+    this.initialized = true;
   }
 
   /** True while a client holds an SSE stream of the session open: activity, like an open `/sse` stream. */
@@ -92,12 +123,37 @@ export class StreamableHttpSession {
       // Let the SDK answer the unparseable body with its own -32700.
       return this.transport.handleRequest(new Request(request.url, { method: "POST", headers: request.headers, body: text }));
     }
+    const ids = requestIdsOf(parsedBody);
+    const taken = ids.find((id) => this.inFlight.has(id));
+    if (taken !== undefined) return idInUse(taken);
+    const immediate = await this.immediateReply(request, parsedBody);
+    if (immediate) return immediate;
+    for (const id of ids) this.inFlight.add(id);
     const response = await this.transport.handleRequest(request, { parsedBody });
+    // A JSON reply (or a refusal before dispatch) is complete: nothing of it is still in flight.
+    if (!response.headers.get("Content-Type")?.startsWith("text/event-stream")) {
+      for (const id of ids) this.inFlight.delete(id);
+    }
     const initialize = JSONRPCRequestSchema.safeParse(parsedBody);
     if (response.ok && initialize.success && initialize.data.method === "initialize") {
+      this.initialized = true;
       this.options.onInitialized(initialize.data);
     }
     return response;
+  }
+
+  /** `immediateReply`'s answer as a JSON body, when the request is one the SDK would simply dispatch. */
+  private async immediateReply(request: Request, parsedBody: unknown): Promise<Response | undefined> {
+    // Only within an initialized session: anything else is the SDK's to refuse.
+    const inSession = this.initialized && request.headers.get("Mcp-Session-Id") === this.options.sessionId;
+    if (!inSession || !isJSONRPCRequest(parsedBody) || !isPlainPost(request.headers) || invalidParamsError(parsedBody)) {
+      return undefined;
+    }
+    const reply = this.options.immediateReply(parsedBody);
+    if (!reply) return undefined;
+    return new Response(escapeLineSeparators(JSON.stringify(await reply)), {
+      headers: { "Content-Type": "application/json", "Mcp-Session-Id": this.options.sessionId }
+    });
   }
 
   async close(): Promise<void> {
@@ -141,9 +197,34 @@ export class StreamableHttpSession {
   }
 }
 
-function withEscapedLineSeparators(response: Response): Response {
-  if (!response.body || !response.headers.get("Content-Type")?.startsWith("text/event-stream")) return response;
-  return new Response(response.body.pipeThrough(escapeLineSeparatorsStream()), response);
+/**
+ * A POST the SDK would dispatch without a refusal: JSON in, both reply forms
+ * accepted, a protocol version it knows (or none, which means its default).
+ */
+function isPlainPost(headers: Headers): boolean {
+  const accept = headers.get("Accept") ?? "";
+  const version = headers.get("MCP-Protocol-Version");
+  return (
+    accept.includes("application/json") &&
+    accept.includes("text/event-stream") &&
+    (headers.get("Content-Type") ?? "").includes("application/json") &&
+    (version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version))
+  );
+}
+
+/** The ids of the requests (not notifications or responses) in a body of one message or a batch. */
+function requestIdsOf(parsedBody: unknown): RequestId[] {
+  const messages: unknown[] = Array.isArray(parsedBody) ? parsedBody : [parsedBody];
+  return messages.filter((message) => isJSONRPCRequest(message)).map((message) => message.id);
+}
+
+function idInUse(id: RequestId): Response {
+  const refusal = jsonRpcError(
+    id,
+    ProtocolErrorCode.InvalidRequest,
+    `Invalid Request: id ${JSON.stringify(id)} is already in use by a request in flight on this session; send each request with an id of its own.`
+  );
+  return Response.json(refusal, { status: 409 });
 }
 
 /**

@@ -10,6 +10,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Client as ClientV2, StreamableHTTPClientTransport as HttpTransportV2 } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -119,6 +120,14 @@ describe("the SDK client with only the URL", () => {
       const result = await client.callTool({ name: "analyzeRemoteVideo", arguments: { videoUrl: YOUTUBE } });
       expect(result.isError).toBeFalsy();
       expect(result.content).toEqual([{ type: "text", text: "A video about cats." }]);
+
+      // The same token serves a 2026-era client: stateless requests through the same auth.
+      const modern = new ClientV2({ name: "e2e-oauth-2026", version: "1.0.0" }, { versionNegotiation: { mode: "auto" } });
+      const bearer = { Authorization: `Bearer ${provider.tokens()!.access_token}` };
+      await modern.connect(new HttpTransportV2(mcpUrl(), { requestInit: { headers: bearer } }));
+      expect(modern.getNegotiatedProtocolVersion()).toBe("2026-07-28");
+      expect((await modern.listTools()).tools.map((tool) => tool.name)).toContain("analyzeRemoteVideo");
+      await modern.close();
 
       // Its access token revoked, the client refreshes on the next 401 and carries on.
       const first = provider.tokens()!;

@@ -4,7 +4,8 @@ import worker from "../../src/worker";
 import { AUTH, authed, call } from "./support/http";
 import { expectJsonRefusal, expectJsonRpcRefusal } from "./support/refusals";
 
-const ALLOW_HEADERS = "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID";
+const ALLOW_HEADERS =
+  "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID, Mcp-Method, Mcp-Name, Mcp-Param-JobId";
 /** The MCP Inspector's own address: a loopback origin, allowed by default. */
 const INSPECTOR = "http://localhost:6274";
 const PING = '{"jsonrpc":"2.0","id":1,"method":"ping"}';

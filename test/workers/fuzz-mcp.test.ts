@@ -15,6 +15,7 @@ import {
   contentTypeHeader,
   echoableId,
   echoableIds,
+  sentIds,
   expectRefusalOnJsonRpcRoute,
   expectJsonRpcServerMessage,
   fc,
@@ -27,6 +28,7 @@ import {
   rawBody,
   readAnswer,
   sessionIdHeader,
+  replyMessages,
   sseMessages,
   watchUnhandledRejections
 } from "./support/fuzz";
@@ -81,13 +83,13 @@ function within<T>(ms: number, work: Promise<T>, what: string): Promise<T> {
 /**
  * Checks the answer to a POST of `value` (undefined when the body was not
  * JSON): a 4xx JSON-RPC refusal, a 202 for notifications and responses only,
- * or an SSE stream that carries a reply to every request in the body.
+ * or a JSON body or an SSE stream that carries a reply to every request in the body.
  */
 async function expectMcpAnswer(response: Response, value: unknown, parsed: boolean): Promise<void> {
   const text = await within(10_000, response.text(), `POST /mcp ${JSON.stringify(value)?.slice(0, 200)}`);
   expect(response.status, text).toBeLessThan(500);
   if (response.status >= 400) {
-    expectRefusalOnJsonRpcRoute(response.status, text);
+    expectRefusalOnJsonRpcRoute(response.status, text, parsed ? sentIds(value) : []);
     // The SDK answers an exception in its POST handler with "Parse error" and the exception, as a string, in data.
     expect(typeof (JSON.parse(text) as { error: { data?: unknown } }).error.data, text).not.toBe("string");
     return;
@@ -100,8 +102,7 @@ async function expectMcpAnswer(response: Response, value: unknown, parsed: boole
     return;
   }
   expect(response.status).toBe(200);
-  expect(response.headers.get("Content-Type")).toMatch(/^text\/event-stream/);
-  const messages = sseMessages(text);
+  const messages = replyMessages(response, text);
   for (const message of messages) expectJsonRpcServerMessage(message, echoableIds(value));
   // MCP forbids reusing an id within a session, so one reply per distinct id is what a client can count on.
   const repliedTo = messages.filter((message) => !("method" in message)).map((message) => JSON.stringify(message.id));
@@ -187,7 +188,7 @@ describe("fuzzing /mcp", () => {
           const text = await within(10_000, readAnswer(response, { standing: h.method === "GET" }), `${h.method} /mcp`);
           expect(response.status, text).toBeLessThan(500);
           if (h.authorization !== AUTH.Authorization) expect(response.status).toBe(401);
-          if (response.status >= 400) expectRefusalOnJsonRpcRoute(response.status, text);
+          if (response.status >= 400) expectRefusalOnJsonRpcRoute(response.status, text, sentIds(JSON.parse(body)));
         }
       )
     );
@@ -201,7 +202,7 @@ describe("fuzzing /mcp", () => {
       body: JSON.stringify({ jsonrpc: "2.0", id: "list", method: "tools/list" })
     });
     expect(listed.status).toBe(200);
-    const [list] = sseMessages(await listed.text()) as { result: { tools: { name: string }[] } }[];
+    const [list] = replyMessages(listed, await listed.text()) as { result: { tools: { name: string }[] } }[];
     expect(list?.result.tools.map((tool) => tool.name)).toContain("analyzeRemoteVideo");
 
     fakes.gemini.reset();

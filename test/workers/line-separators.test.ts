@@ -78,7 +78,7 @@ describe("line separators on the wire", () => {
     }
   });
 
-  it("are escaped in the SDK's /mcp streams, progress tokens included", async () => {
+  it("are escaped in /mcp replies and the SDK's streams, progress tokens included", async () => {
     const sessionId = await initializeMcpSession();
     const headers = { "Mcp-Session-Id": sessionId, Accept: "application/json, text/event-stream" };
     const pinged = await postJson("/mcp", { jsonrpc: "2.0", id: TRICKY, method: "ping" }, headers);
@@ -99,7 +99,9 @@ describe("line separators on the wire", () => {
     const ping = await pinged.text();
     const analysis = await analysed.text();
     for (const text of [ping, analysis]) expect(text).not.toMatch(RAW_SEPARATOR);
-    expect(dataOf(ping)).toContainEqual({ jsonrpc: "2.0", id: TRICKY, result: {} });
+    // A ping in a session is answered at once as a JSON body; a call streams.
+    expect(pinged.headers.get("Content-Type")).toMatch(/^application\/json/);
+    expect(JSON.parse(ping)).toEqual({ jsonrpc: "2.0", id: TRICKY, result: {} });
     const progress = dataOf(analysis).filter((message) => (message as { method?: string }).method === "notifications/progress");
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.every((message) => (message as { params: { progressToken: unknown } }).params.progressToken === TRICKY)).toBe(

@@ -30,8 +30,10 @@ function harness() {
   let timers: { at: number; task: () => void }[] = [];
   const sent: { progress: number; total: number; message: string }[] = [];
   const extra = {
-    _meta: { progressToken: "t" },
-    sendNotification: async (notification: { params: (typeof sent)[number] }) => void sent.push(notification.params)
+    mcpReq: {
+      _meta: { progressToken: "t" },
+      notify: async (notification: { params: (typeof sent)[number] }) => void sent.push(notification.params)
+    }
   } as unknown as ToolExtra;
   const clock: ReporterClock = {
     now: () => now,
@@ -118,7 +120,9 @@ describe("createJobProgressReporter", () => {
 
   it("sends nothing when the caller gave no progress token", async () => {
     let sends = 0;
-    const reporter = createJobProgressReporter({ _meta: {}, sendNotification: async () => void sends++ } as unknown as ToolExtra);
+    const reporter = createJobProgressReporter({
+      mcpReq: { _meta: {}, notify: async () => void sends++ }
+    } as unknown as ToolExtra);
     await reporter.update(job({}));
     await reporter.flush();
     expect(sends).toBe(0);

@@ -113,15 +113,15 @@ export function expectJsonRpcServerMessage(message: Record<string, unknown>, ids
 
 /**
  * An HTTP-level refusal on a JSON-RPC route (`/rpc`, `/messages`, `/mcp`):
- * a 4xx (never 5xx) whose body is a JSON-RPC error with id null, whether
- * this server wrote it or the SDK did.
+ * a 4xx (never 5xx) whose body is a JSON-RPC error with id null or one of
+ * `ids` (the request's own), whether this server wrote it or the SDK did.
  */
-export function expectRefusalOnJsonRpcRoute(status: number, text: string): void {
+export function expectRefusalOnJsonRpcRoute(status: number, text: string, ids: readonly JsonRpcId[] = []): void {
   expect(status, text).toBeGreaterThanOrEqual(400);
   expect(status, text).toBeLessThan(500);
   const body = JSON.parse(text) as { id?: unknown };
-  expectJsonRpcReply(body, []);
-  expect(body.id, text).toBeNull();
+  // Null, or the request's own id where the refusal can name it (as the SDK v2 transport does).
+  expectJsonRpcReply(body, ids);
   expect(text).not.toContain(TEST_SHARED_SECRET);
 }
 
@@ -415,6 +415,15 @@ export function echoableIds(body: unknown): JsonRpcId[] {
   return Array.isArray(body) ? body.map(echoableId) : [echoableId(body)];
 }
 
+/** The ids of a body's messages as sent (any string or number), which an HTTP-level refusal may echo. */
+export function sentIds(body: unknown): JsonRpcId[] {
+  const items: unknown[] = Array.isArray(body) ? body : [body];
+  return items.flatMap((item) => {
+    const id = typeof item === "object" && item !== null && "id" in item ? (item as { id: unknown }).id : undefined;
+    return typeof id === "string" || typeof id === "number" ? [id] : [];
+  });
+}
+
 /** `body` as the server sees it: through JSON, so NaN becomes null, -0 becomes 0 and undefined members vanish. */
 export function asSent(body: unknown): { text: string; value: unknown } {
   const text = JSON.stringify(body) ?? "null";
@@ -538,6 +547,16 @@ export function sseMessages(text: string): Record<string, unknown>[] {
     if (data.trim() !== "") messages.push(JSON.parse(data) as Record<string, unknown>);
   }
   return messages;
+}
+
+/** The JSON-RPC messages of a 200 reply to a POST: its JSON body (one message or a batch), or its SSE events. */
+export function replyMessages(response: Response, text: string): Record<string, unknown>[] {
+  if (response.headers.get("Content-Type")?.startsWith("application/json")) {
+    const value = JSON.parse(text) as Record<string, unknown> | Record<string, unknown>[];
+    return Array.isArray(value) ? value : [value];
+  }
+  expect(response.headers.get("Content-Type")).toMatch(/^text\/event-stream/);
+  return sseMessages(text);
 }
 
 export { fc };
