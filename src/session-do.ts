@@ -5,18 +5,26 @@
  * requests to them: the legacy SSE channel (`transport/legacy-sse.ts`: the
  * `/sse` streams, replay, broadcast, pings), the MCP servers (the seed
  * channels through `SessionTransport`, `/mcp` through the SDK's Streamable
- * HTTP transport), the analysis jobs (`jobs/`), and the one alarm every timer
- * runs on. The front Worker has already authenticated every request and
- * named the session (see `session/session-request.ts`).
+ * HTTP transport), the analysis jobs (`jobs/`), and the timers
+ * (`session/timers.ts`). The front Worker has already authenticated every
+ * request and named the session (see `session/session-request.ts`).
+ *
+ * It installs agents' `Lifecycle` on a plain Durable Object rather than
+ * extending `Agent`: the object routes its own requests to its MCP
+ * transports and needs none of what `Agent` adds (WebSocket connections,
+ * state sync, callable methods, chat); Lifecycle brings the startup and the
+ * durable job queue its timers run on.
  *
  * ## Lifecycle
  * A session exists once `GET /sse` created it or an `/mcp` initialize
  * succeeded. Streams live until their client leaves, which the object learns
- * when a write fails; pings re-arm only while a stream is open. Jobs keep
- * the alarm beating while they run; after a restart the alarm resumes them.
+ * when a write fails; pings re-arm only while a stream is open. Jobs keep a
+ * heartbeat queued while they run; startup (after a restart, on the first
+ * request or alarm) resumes them. Every alarm checks for idle expiry.
  * @module
  */
 import { DurableObject } from "cloudflare:workers";
+import { Lifecycle, type LifecycleJobContext } from "agents/lifecycle";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, type JSONRPCResponse } from "@modelcontextprotocol/sdk/types.js";
 import { readConfig, type Config } from "./config";
@@ -26,12 +34,12 @@ import { errorFormatFor, HttpError, unknownSessionError } from "./http/errors";
 import { createMcpServer } from "./mcp-server";
 import { readSessionRoute, type SessionRoute } from "./session/session-request";
 import type { Job } from "./jobs/job";
-import { JobManager } from "./jobs/job-manager";
+import { JOB_HEARTBEAT, JobManager } from "./jobs/job-manager";
 import { routeJobs } from "./jobs/job-routing";
 import { JobStore } from "./jobs/job-store";
 import { VideoFiles } from "./jobs/video-files";
-import { AlarmScheduler } from "./session/scheduler";
 import { EVENT_LOG_LIMIT, SessionStore } from "./session/session-store";
+import { SessionTimers } from "./session/timers";
 import type { ToolDeps } from "./tools";
 import { MAX_WAIT_SECONDS } from "./tools/job-tools";
 import { parseJsonRpcBody, type IncomingItem } from "./transport/jsonrpc";
@@ -40,7 +48,7 @@ import { SessionTransport } from "./transport/session-transport";
 import { SqliteEventStore } from "./transport/event-store";
 import { StreamableHttpSession } from "./transport/streamable-http";
 
-/** The scheduler deadline at which an idle session is checked for expiry. */
+/** The timer that wakes an idle session to check it for expiry. */
 const EXPIRY = "expiry";
 
 interface SessionMcp {
@@ -49,9 +57,10 @@ interface SessionMcp {
 }
 
 export class SessionDO extends DurableObject<Env> {
+  readonly lifecycle = Lifecycle.install(this);
   private readonly config: Config;
   private readonly store: SessionStore;
-  private readonly scheduler: AlarmScheduler;
+  private readonly timers = new SessionTimers(() => this.lifecycle.jobs);
   private readonly sse: LegacySseChannel;
   private sessionId = "";
   private mcp: Promise<SessionMcp> | undefined;
@@ -62,23 +71,22 @@ export class SessionDO extends DurableObject<Env> {
     super(ctx, env);
     this.config = readConfig(env);
     this.store = new SessionStore(ctx.storage);
-    this.scheduler = new AlarmScheduler(ctx.storage);
     this.sse = new LegacySseChannel({
       sessionId: () => this.sessionId,
       log: this.store,
-      timer: this.scheduler,
+      timer: this.timers,
       pingIntervalMs: this.config.pingIntervalMs,
       eventLogLimit: EVENT_LOG_LIMIT
     });
-    // A restart interrupted whatever jobs were running: carry on at once, and
-    // keep the alarm an earlier instance set (a first request must not push it back).
-    void ctx.blockConcurrencyWhile(async () => {
-      await this.scheduler.restore();
-      await this.jobs().heartbeat();
-    });
   }
 
-  override async fetch(request: Request): Promise<Response> {
+  /** Lifecycle's startup: a restart interrupted whatever jobs were running, so carry on at once. */
+  async onStart(): Promise<void> {
+    await this.jobs().heartbeat();
+  }
+
+  /** Every request, once Lifecycle has started the object. */
+  async onRequest(request: Request): Promise<Response> {
     const route = readSessionRoute(request);
     const refusal = this.enterSession(route);
     if (refusal) {
@@ -87,7 +95,7 @@ export class SessionDO extends DurableObject<Env> {
     }
     if (this.store.exists()) {
       this.store.touch();
-      if (!this.scheduler.has(EXPIRY)) await this.scheduler.set(EXPIRY, Date.now() + this.config.sessionTtlMs);
+      if (!this.timers.has(EXPIRY)) await this.timers.set(EXPIRY, Date.now() + this.config.sessionTtlMs);
     }
     try {
       return await this.route(route, request);
@@ -112,16 +120,20 @@ export class SessionDO extends DurableObject<Env> {
     }
   }
 
+  /** A queued timer came due: a sleeping job wakes, the streams are pinged, the jobs' heartbeat beats. */
+  async onJob({ job }: LifecycleJobContext): Promise<void> {
+    const name = this.timers.due(job);
+    if (name === PING_DEADLINE) await this.sse.ping();
+    else if (name === JOB_HEARTBEAT) await this.jobs().heartbeat();
+  }
+
   /**
-   * Runs whatever is due: wakes sleeping jobs, pings the streams, and resumes
-   * jobs a restart interrupted; then points the alarm at the next deadline.
+   * After the due timers of every alarm (the expiry deadline only wakes the
+   * object for this): a session that ends deletes the queue with its
+   * storage, which no job's own run may do.
    */
-  override async alarm(): Promise<void> {
-    const due = this.scheduler.takeDue();
-    if (due.includes(PING_DEADLINE)) await this.sse.ping();
-    await this.jobs().heartbeat();
+  async onAlarm(): Promise<void> {
     await this.expireIfIdle();
-    await this.scheduler.rearm();
   }
 
   /**
@@ -132,7 +144,7 @@ export class SessionDO extends DurableObject<Env> {
     if (this.jobs().busy) return;
     if (this.sse.hasOpenStreams || (await this.http)?.hasOpenStreams) {
       // Open streams are activity; look again in a TTL (/mcp streams set no ping deadline).
-      await this.scheduler.set(EXPIRY, Date.now() + this.config.sessionTtlMs);
+      await this.timers.set(EXPIRY, Date.now() + this.config.sessionTtlMs);
       return;
     }
     // A session-less /rpc call leaves no session record, only the jobs it started.
@@ -140,7 +152,7 @@ export class SessionDO extends DurableObject<Env> {
     if (idleSince === 0) return;
     const expiresAt = idleSince + this.config.sessionTtlMs;
     if (Date.now() >= expiresAt) await this.endSession();
-    else await this.scheduler.set(EXPIRY, expiresAt);
+    else await this.timers.set(EXPIRY, expiresAt);
   }
 
   /** The session's jobs; created on first use, so a restart can resume them. */
@@ -149,7 +161,7 @@ export class SessionDO extends DurableObject<Env> {
       sessionId: () => this.sessionId,
       store: new JobStore(this.ctx.storage.sql),
       files: new VideoFiles(this.ctx.storage.sql),
-      scheduler: this.scheduler,
+      timers: this.timers,
       gemini: this.config.gemini,
       fetch: (input, init) => fetch(input, init),
       allowPrivateVideoUrls: this.config.allowPrivateVideoUrls,
@@ -169,11 +181,13 @@ export class SessionDO extends DurableObject<Env> {
 
   /** RPC for `routeJobs`: another session asks about a job this one runs. */
   async waitForJob(jobId: string, timeoutMs: number): Promise<Job | undefined> {
+    await this.lifecycle.start();
     return this.jobs().wait(jobId, Math.min(timeoutMs, MAX_WAIT_SECONDS * 1000));
   }
 
   /** RPC for `routeJobs`: another session cancels a job this one runs. */
   async cancelJob(jobId: string, reason?: string): Promise<Job | undefined> {
+    await this.lifecycle.start();
     return this.jobs().cancel(jobId, reason);
   }
 
@@ -244,7 +258,11 @@ export class SessionDO extends DurableObject<Env> {
     return this.http;
   }
 
-  /** Ends the session for good: jobs cancelled, Gemini files deleted, streams closed, storage and alarm deleted. */
+  /**
+   * Ends the session for good: jobs cancelled, Gemini files deleted, streams
+   * closed, storage and alarm deleted. The object's alarms stay off until it
+   * leaves memory (Lifecycle's queue went with the storage).
+   */
   private async endSession(): Promise<void> {
     await this.jobs().endAll("the session ended");
     this.sse.closeAll();
@@ -252,7 +270,8 @@ export class SessionDO extends DurableObject<Env> {
     this.mcp = undefined;
     this.http = undefined;
     this.jobManager = undefined;
-    this.scheduler.reset();
+    this.timers.reset();
+    await this.lifecycle.disableAlarms();
     await this.store.destroy();
     await (await mcp)?.server.close();
     await (await http)?.close();

@@ -5,8 +5,8 @@
  *
  * ## Lifecycle
  * A job runs in the Durable Object's memory while its row says where it is.
- * While any job is active, a heartbeat deadline on the shared alarm keeps the
- * object awake and, after a restart, `resume()` (called from the alarm)
+ * While any job is active, a heartbeat timer keeps waking the object, and
+ * `heartbeat()` (at each beat, and when the object starts after a restart)
  * starts a runner for every active job that has none.
  *
  * ## Callers
@@ -38,6 +38,8 @@ import { runJob, type JobContext } from "./run-job";
 import type { VideoFiles } from "./video-files";
 
 export const JOB_HEARTBEAT_MS = 20_000;
+/** The timer of the heartbeat; the host calls `heartbeat()` when it is due. */
+export const JOB_HEARTBEAT = "jobs";
 /** Analyses one session may run at once; each holds a download, an upload and a Gemini stream. */
 export const MAX_ACTIVE_JOBS = 4;
 
@@ -50,7 +52,6 @@ export class JobLimitError extends UserFacingError {
     this.name = "JobLimitError";
   }
 }
-const HEARTBEAT = "jobs";
 
 export type JobListener = (job: Job) => void;
 
@@ -61,7 +62,7 @@ export interface JobManagerOptions {
   sessionId(): string;
   store: JobStore;
   files: VideoFiles;
-  scheduler: JobTimers;
+  timers: JobTimers;
   gemini: GeminiSettings;
   fetch: FetchLike;
   allowPrivateVideoUrls: boolean;
@@ -90,7 +91,7 @@ export class JobManager {
       allowPrivateVideoUrls: options.allowPrivateVideoUrls,
       maxVideoBytes: options.maxVideoBytes,
       sourceTimeouts: options.sourceTimeouts,
-      sleep: (ms, signal) => options.scheduler.sleep(ms, signal),
+      sleep: (ms, signal) => options.timers.sleep(ms, signal),
       changed: (job) => this.notify(job),
       releaseFile: (fileName, releaseOptions) => this.releaseFile(fileName, releaseOptions)
     };
@@ -194,7 +195,7 @@ export class JobManager {
             if (isFinal(changed)) resolve();
           });
         }),
-        this.options.scheduler.sleep(timeoutMs, timeout.signal)
+        this.options.timers.sleep(timeoutMs, timeout.signal)
       ]);
     } finally {
       unwatch();
@@ -226,7 +227,7 @@ export class JobManager {
   /** For `alarm()`: re-arms the heartbeat while jobs are active. */
   async heartbeat(): Promise<void> {
     this.resume();
-    if (this.runners.size > 0) await this.options.scheduler.set(HEARTBEAT, Date.now() + JOB_HEARTBEAT_MS);
+    if (this.runners.size > 0) await this.options.timers.set(JOB_HEARTBEAT, Date.now() + JOB_HEARTBEAT_MS);
   }
 
   /** True while any job of the session is running. */
@@ -268,7 +269,7 @@ export class JobManager {
       this.options.files.forget(fileName);
     }
     const ai = createGeminiClient(this.options.gemini, this.options.fetch);
-    await deleteGeminiFile(ai, fileName, (ms) => this.options.scheduler.sleep(ms));
+    await deleteGeminiFile(ai, fileName, (ms) => this.options.timers.sleep(ms));
   }
 
   private update(jobId: string, update: JobUpdate): Job {
@@ -328,7 +329,7 @@ export class JobManager {
 
   private launch(jobId: string): void {
     const controller = new AbortController();
-    void this.options.scheduler.set(HEARTBEAT, Date.now() + JOB_HEARTBEAT_MS);
+    void this.options.timers.set(JOB_HEARTBEAT, Date.now() + JOB_HEARTBEAT_MS);
     // Deferred past the current microtasks, so the caller of start() can watch the job's first steps.
     const done = new Promise((resolve) => setTimeout(resolve, 0))
       .then(() => runJob(this.context, jobId, controller.signal))
