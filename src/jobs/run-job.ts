@@ -211,7 +211,60 @@ class JobRun {
    * retried here: no call is ever tried more than MAX_ATTEMPTS times.
    */
   private async upload(): Promise<void> {
+    if (await this.shareUpload()) return;
     await this.retrying("The download was interrupted", () => this.uploadFromCheckpoint(), isRetryableSourceError);
+  }
+
+  /**
+   * A video is uploaded once however many jobs ask about it: while an
+   * earlier live job of the session uploads the same URL, this one waits
+   * for that upload and reads the same file (which is then deleted only
+   * once no live job reads it, see `JobManager.releaseFile`). False when
+   * there is none, or it ended without a file: this job uploads.
+   */
+  private async shareUpload(): Promise<boolean> {
+    if (this.job.uploadUrl) return false;
+    let announced = false;
+    for (;;) {
+      const sibling = this.uploadingSibling();
+      if (!sibling) return false;
+      if (sibling.fileName && sibling.fileUri) {
+        const { durationSeconds, sourceTag } = sibling.details;
+        this.update(
+          {
+            state: "processing",
+            fileName: sibling.fileName,
+            fileUri: sibling.fileUri,
+            mimeType: sibling.mimeType,
+            totalBytes: sibling.totalBytes,
+            bytesUploaded: sibling.bytesUploaded,
+            message: `reading the upload of job ${sibling.id}, which asks about the same video`
+          },
+          {
+            sharedUploadOf: sibling.id,
+            ...(sourceTag !== undefined ? { sourceTag } : {}),
+            ...(durationSeconds !== undefined ? { durationSeconds } : {})
+          }
+        );
+        return true;
+      }
+      if (!announced) this.update({ message: `waiting for job ${sibling.id}, which uploads the same video` });
+      announced = true;
+      await this.context.sleep(FILE_POLL_INTERVAL_MS, this.signal);
+    }
+  }
+
+  /** The earliest live job before this one that uploads (or has uploaded) the same URL itself. */
+  private uploadingSibling(): Job | undefined {
+    const active = this.context.store.active();
+    const earlier = active.slice(0, Math.max(0, active.findIndex((job) => job.id === this.job.id)));
+    return earlier.find(
+      (job) =>
+        job.input.videoUrl === this.job.input.videoUrl &&
+        !job.details.reusedFile &&
+        !job.details.sharedUploadOf &&
+        (job.state === "uploading" || job.fileName !== null)
+    );
   }
 
   private async uploadFromCheckpoint(): Promise<void> {
