@@ -257,7 +257,8 @@ class JobRun {
   /** The earliest live job before this one that uploads (or has uploaded) the same URL itself. */
   private uploadingSibling(): Job | undefined {
     const active = this.context.store.active();
-    const earlier = active.slice(0, Math.max(0, active.findIndex((job) => job.id === this.job.id)));
+    const mine = active.findIndex((job) => job.id === this.job.id);
+    const earlier = mine > 0 ? active.slice(0, mine) : [];
     return earlier.find(
       (job) =>
         job.input.videoUrl === this.job.input.videoUrl &&
