@@ -18,13 +18,14 @@
  * ## Lifecycle
  * A session exists once `GET /sse` created it or an `/mcp` initialize
  * succeeded. Streams live until their client leaves, which the object learns
- * when a write fails; pings re-arm only while a stream is open. Jobs keep a
- * heartbeat queued while they run; startup (after a restart, on the first
- * request or alarm) resumes them. Every alarm checks for idle expiry.
+ * when a write fails; pings re-arm only while a stream is open. Jobs are
+ * Task runs, which Tasks resumes when the object starts after a restart.
+ * Every alarm checks for idle expiry.
  * @module
  */
 import { DurableObject } from "cloudflare:workers";
 import { Lifecycle, type LifecycleJobContext } from "agents/lifecycle";
+import { Tasks, type TaskStep } from "agents/tasks";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, type JSONRPCResponse } from "@modelcontextprotocol/sdk/types.js";
 import { readConfig, type Config } from "./config";
@@ -34,11 +35,12 @@ import { errorFormatFor, HttpError, unknownSessionError } from "./http/errors";
 import { createMcpServer } from "./mcp-server";
 import { readSessionRoute, type SessionRoute } from "./session/session-request";
 import type { Job } from "./jobs/job";
-import { JOB_HEARTBEAT, JobManager } from "./jobs/job-manager";
+import { JobManager } from "./jobs/job-manager";
 import { routeJobs } from "./jobs/job-routing";
 import { JobStore } from "./jobs/job-store";
 import { VideoFiles } from "./jobs/video-files";
 import { EVENT_LOG_LIMIT, SessionStore } from "./session/session-store";
+import { ANALYSIS_TASK, jobRunsOn, type AnalysisTasks } from "./session/job-runs";
 import { SessionTimers } from "./session/timers";
 import type { ToolDeps } from "./tools";
 import { MAX_WAIT_SECONDS } from "./tools/job-tools";
@@ -57,7 +59,13 @@ interface SessionMcp {
 }
 
 export class SessionDO extends DurableObject<Env> {
-  readonly lifecycle = Lifecycle.install(this);
+  /** The analyses' durable runs (see `session/job-runs.ts`). */
+  readonly tasks: AnalysisTasks = new Tasks({
+    definitions: {
+      [ANALYSIS_TASK]: (input: { jobId: string }, step: TaskStep) => this.jobs().runTask(input.jobId, step)
+    }
+  });
+  readonly lifecycle = Lifecycle.install(this).use(this.tasks);
   private readonly config: Config;
   private readonly store: SessionStore;
   private readonly timers = new SessionTimers(() => this.lifecycle.jobs);
@@ -80,9 +88,9 @@ export class SessionDO extends DurableObject<Env> {
     });
   }
 
-  /** Lifecycle's startup: a restart interrupted whatever jobs were running, so carry on at once. */
+  /** Lifecycle's startup, after Tasks resumed the runs a restart interrupted: a run for any active job without one. */
   async onStart(): Promise<void> {
-    await this.jobs().heartbeat();
+    await this.jobs().resume();
   }
 
   /** Every request, once Lifecycle has started the object. */
@@ -93,16 +101,22 @@ export class SessionDO extends DurableObject<Env> {
       await discardBody(request);
       return refusal;
     }
-    if (this.store.exists()) {
-      this.store.touch();
-      if (!this.timers.has(EXPIRY)) await this.timers.set(EXPIRY, Date.now() + this.config.sessionTtlMs);
-    }
+    if (this.store.exists()) this.store.touch();
     try {
       return await this.route(route, request);
     } catch (error) {
       if (error instanceof HttpError) return error.getResponse(errorFormatFor(route.path));
       throw error;
+    } finally {
+      await this.watchForExpiry();
     }
+  }
+
+  /** A session, or the jobs a session-less `/rpc` call started, are looked at for expiry in a TTL at the latest. */
+  private async watchForExpiry(): Promise<void> {
+    // (Nothing to watch once a session ended: its queue went with its storage.)
+    if (!(this.store.exists() || this.jobs().lastActivity() > 0) || this.timers.has(EXPIRY)) return;
+    await this.timers.set(EXPIRY, Date.now() + this.config.sessionTtlMs);
   }
 
   private async route(route: SessionRoute, request: Request): Promise<Response> {
@@ -120,11 +134,9 @@ export class SessionDO extends DurableObject<Env> {
     }
   }
 
-  /** A queued timer came due: a sleeping job wakes, the streams are pinged, the jobs' heartbeat beats. */
+  /** A queued timer came due: a waiting call or retry wakes, or the streams are pinged. */
   async onJob({ job }: LifecycleJobContext): Promise<void> {
-    const name = this.timers.due(job);
-    if (name === PING_DEADLINE) await this.sse.ping();
-    else if (name === JOB_HEARTBEAT) await this.jobs().heartbeat();
+    if (this.timers.due(job) === PING_DEADLINE) await this.sse.ping();
   }
 
   /**
@@ -162,6 +174,7 @@ export class SessionDO extends DurableObject<Env> {
       store: new JobStore(this.ctx.storage.sql),
       files: new VideoFiles(this.ctx.storage.sql),
       timers: this.timers,
+      runs: jobRunsOn(this.tasks),
       gemini: this.config.gemini,
       fetch: (input, init) => fetch(input, init),
       allowPrivateVideoUrls: this.config.allowPrivateVideoUrls,

@@ -1,13 +1,13 @@
 /**
  * The session's timers as jobs on agents' Lifecycle queue: named deadlines
- * (the ping, idle expiry, the jobs' heartbeat) and the sleeps of running
- * jobs (polls, retry backoffs, waits), all on the one alarm Lifecycle
- * derives from its queue.
+ * (the ping, idle expiry) and the in-memory waits of calls and steps (a
+ * blocking call's wait for its job, retry backoffs inside a step), all on
+ * the one alarm Lifecycle derives from its queue, beside the Task runs'.
  *
  * A named deadline is a host job whose id is its name, so setting it again
- * moves it. A sleep is a host job that wakes a promise held in memory; a
+ * moves it. A wait is a host job that wakes a promise held in memory; a
  * restart forgets the promise, and its job then fires into nothing (the
- * jobs carry on from their table, see `JobManager.heartbeat`).
+ * step it belonged to is replayed by Tasks).
  *
  * ## Why host jobs, not agents' `Scheduler`
  * `Scheduler` is a vocabulary over this same queue (each schedule is one

@@ -40,20 +40,36 @@ export function snapshotOf(result: ToolResult): { jobId: string; status: string;
   return result.structuredContent as { jobId: string; status: string; bytesUploaded: number };
 }
 
+/** agents' tables that hold due times (ms): the Lifecycle queue, and Tasks' runs and steps, which it mirrors. */
+const DUE_TIMES = [
+  ["cf_agents_jobs", "time"],
+  ["cf_agents_task_runs", "next_at"],
+  ["cf_agents_task_steps", "next_at"]
+] as const;
+
 /**
  * Time passes for the session's timers up to the next one, which then fires:
  * agents' Lifecycle runs only the queued jobs due at `Date.now()`, so every
- * job in its queue (`cf_agents_jobs`, times in ms) moves earlier by the time
- * left to the first, keeping their order and gaps, and the alarm runs.
- * Resolves with whether an alarm was set.
+ * due time it keeps moves earlier by the time left to the first queued job,
+ * keeping their order and gaps, and the alarm runs. Resolves with whether
+ * an alarm was set.
  */
 export async function runNextTimer(stub: DurableObjectStub): Promise<boolean> {
   await runInDurableObject(stub, (_instance, state) => {
-    const [queue] = state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'cf_agents_jobs'").toArray();
-    if (!queue) return;
-    const [first] = state.storage.sql.exec<{ at: number | null }>("SELECT min(time) AS at FROM cf_agents_jobs").toArray();
+    const sql = state.storage.sql;
+    const tables = new Set(
+      sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .toArray()
+        .map((row) => row.name)
+    );
+    if (!tables.has("cf_agents_jobs")) return;
+    const [first] = sql.exec<{ at: number | null }>("SELECT min(time) AS at FROM cf_agents_jobs").toArray();
     const ahead = (first?.at ?? 0) - Date.now();
-    if (ahead > 0) state.storage.sql.exec("UPDATE cf_agents_jobs SET time = time - ?", ahead);
+    if (ahead <= 0) return;
+    for (const [table, column] of DUE_TIMES) {
+      if (tables.has(table)) sql.exec(`UPDATE ${table} SET ${column} = ${column} - ? WHERE ${column} IS NOT NULL`, ahead);
+    }
   });
   return runDurableObjectAlarm(stub);
 }
