@@ -19,8 +19,9 @@
  * A session exists once `GET /sse` created it or an `/mcp` initialize
  * succeeded. Streams live until their client leaves, which the object learns
  * when a write fails; pings re-arm only while a stream is open. Jobs are
- * Task runs, which Tasks resumes when the object starts after a restart.
- * Every alarm checks for idle expiry.
+ * Task runs, which Tasks resumes when the object starts after a restart;
+ * a heartbeat timer wakes it for that while jobs are active. Every alarm
+ * checks for idle expiry.
  * @module
  */
 import { DurableObject } from "cloudflare:workers";
@@ -35,7 +36,7 @@ import { errorFormatFor, HttpError, unknownSessionError } from "./http/errors";
 import { createMcpServer } from "./mcp-server";
 import { readSessionRoute, type SessionRoute } from "./session/session-request";
 import type { Job } from "./jobs/job";
-import { JobManager } from "./jobs/job-manager";
+import { JOB_HEARTBEAT, JobManager } from "./jobs/job-manager";
 import { routeJobs } from "./jobs/job-routing";
 import { JobStore } from "./jobs/job-store";
 import { VideoFiles } from "./jobs/video-files";
@@ -91,6 +92,7 @@ export class SessionDO extends DurableObject<Env> {
   /** Lifecycle's startup, after Tasks resumed the runs a restart interrupted: a run for any active job without one. */
   async onStart(): Promise<void> {
     await this.jobs().resume();
+    await this.jobs().heartbeat();
   }
 
   /** Every request, once Lifecycle has started the object. */
@@ -134,9 +136,11 @@ export class SessionDO extends DurableObject<Env> {
     }
   }
 
-  /** A queued timer came due: a waiting call or retry wakes, or the streams are pinged. */
+  /** A queued timer came due: a waiting call or retry wakes, the streams are pinged, or the jobs' heartbeat beats. */
   async onJob({ job }: LifecycleJobContext): Promise<void> {
-    if (this.timers.due(job) === PING_DEADLINE) await this.sse.ping();
+    const name = this.timers.due(job);
+    if (name === PING_DEADLINE) await this.sse.ping();
+    else if (name === JOB_HEARTBEAT) await this.jobs().heartbeat();
   }
 
   /**

@@ -6,8 +6,9 @@
  *
  * ## Lifecycle
  * A run survives restarts: Tasks resumes it from its journal when the
- * object starts. `resume()` (at start) gives a run to an active job that
- * has none (one stored by an earlier version, or whose run Tasks gave up).
+ * object starts, which the heartbeat timer makes sure of while jobs are
+ * active. `resume()` (at start) gives a run to an active job that has none
+ * (one stored by an earlier version, or whose run Tasks gave up).
  *
  * ## Callers
  * Blocking tool calls `follow` the job they wait for. When the last caller
@@ -41,6 +42,14 @@ import type { VideoFiles } from "./video-files";
 export const MAX_ACTIVE_JOBS = 4;
 
 /** Raised when a session asks for more analyses than it may run at once. */
+/**
+ * While jobs are active the object is woken every JOB_HEARTBEAT_MS: after a
+ * restart with no request to come, that wake starts it, and Tasks resumes
+ * the runs. The host calls `heartbeat()` when the timer is due.
+ */
+export const JOB_HEARTBEAT = "jobs";
+export const JOB_HEARTBEAT_MS = 20_000;
+
 export class JobLimitError extends UserFacingError {
   constructor() {
     super(
@@ -75,10 +84,9 @@ function sameInput(a: AnalysisInput, b: AnalysisInput): boolean {
 }
 
 /** The idempotency key of a request: identical requests (a client retrying) join one run. */
-async function requestKey(sessionId: string, input: AnalysisInput): Promise<string> {
+async function requestKey(input: AnalysisInput): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical(input)));
-  const hex = [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-  return `${sessionId}:${hex}`;
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 export class JobManager {
@@ -125,7 +133,7 @@ export class JobManager {
       return job !== undefined && sameInput(job.input, input);
     });
     await Promise.allSettled(stopping.map(([, stopped]) => stopped));
-    const key = await requestKey(this.options.sessionId(), input);
+    const key = await requestKey(input);
     const running = await this.options.runs.find(key);
     const same = running === undefined ? undefined : this.get(running);
     if (same && !isFinal(same)) return background ? this.runInBackground(same) : same;
@@ -144,6 +152,7 @@ export class JobManager {
   async runTask(jobId: string, task: TaskStep): Promise<void> {
     // Past the current microtasks, so the caller of start() can watch the job's first steps.
     await new Promise((resolve) => setTimeout(resolve, 0));
+    await this.heartbeat();
     const attempt = runJob(this.context, jobId, task);
     this.attempts.set(jobId, attempt);
     try {
@@ -248,9 +257,14 @@ export class JobManager {
   async resume(): Promise<void> {
     for (const job of this.options.store.active()) {
       if (!(await this.options.runs.isLive(job.id))) {
-        await this.options.runs.start(job.id, await requestKey(this.options.sessionId(), job.input));
+        await this.options.runs.start(job.id, await requestKey(job.input));
       }
     }
+  }
+
+  /** Sets the heartbeat timer while jobs are active (at each beat, at start, as a run starts). */
+  async heartbeat(): Promise<void> {
+    if (this.busy) await this.options.timers.set(JOB_HEARTBEAT, Date.now() + JOB_HEARTBEAT_MS);
   }
 
   /** True while any job of the session is running. */

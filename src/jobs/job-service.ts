@@ -26,6 +26,8 @@ export interface JobService {
 
 /** The timers the jobs wait on, provided by the object that hosts them (its alarm). */
 export interface JobTimers {
+  /** Sets (or moves) the named deadline; the host calls `JobManager.heartbeat()` when `JOB_HEARTBEAT` is due. */
+  set(name: string, at: number): Promise<void>;
   /** Resolves after `ms`, woken by the alarm; rejects when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }

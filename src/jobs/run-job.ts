@@ -127,11 +127,15 @@ class JobRun {
 
   /** The run's steps, from the stage the job is in; a step that fails the job ends the run. */
   async run(): Promise<void> {
-    if (this.job.state === "queued") await this.step("resolve", () => this.route());
-    if (this.job.state === "uploading" && this.job.fileUri === null) await this.step("upload", () => this.upload());
+    if (this.job.state === "queued") await this.step("resolve", STEP_TIMEOUT_MS.resolve, () => this.route());
+    if (this.job.state === "uploading" && this.job.fileUri === null) {
+      await this.step("upload", STEP_TIMEOUT_MS.upload, () => this.upload());
+    }
     if (this.job.state === "processing") await this.waitUntilActive();
-    if (!isFinal(this.job) && this.job.state !== "generating") await this.step("count", () => this.startGenerating());
-    if (this.job.state === "generating") await this.step("generate", () => this.generate());
+    if (!isFinal(this.job) && this.job.state !== "generating") {
+      await this.step("count", STEP_TIMEOUT_MS.count, () => this.startGenerating());
+    }
+    if (this.job.state === "generating") await this.step("generate", STEP_TIMEOUT_MS.generate, () => this.generate());
   }
 
   /**
@@ -140,11 +144,7 @@ class JobRun {
    * null); an abort (the run cancelled, or Tasks' time for the step up) is
    * Tasks' to settle.
    */
-  private step<T extends TaskValue>(
-    name: string,
-    work: () => Promise<T>,
-    timeoutMs = STEP_TIMEOUT_MS[name as keyof typeof STEP_TIMEOUT_MS]
-  ): Promise<T | null> {
+  private step<T extends TaskValue>(name: string, timeoutMs: number, work: () => Promise<T>): Promise<T | null> {
     return this.task.do(name, { timeout: timeoutMs, retries: { limit: 1 } }, async ({ signal }) => {
       this.signal = signal;
       this.job = this.context.store.get(this.job.id)!;
@@ -364,7 +364,7 @@ class JobRun {
   private async waitUntilActive(): Promise<void> {
     const startedAt = await this.task.do("processing-since", () => Date.now());
     for (let poll = 0; ; poll++) {
-      if ((await this.step(`poll:${poll}`, () => this.poll(startedAt), STEP_TIMEOUT_MS.poll)) !== false) return;
+      if ((await this.step(`poll:${poll}`, STEP_TIMEOUT_MS.poll, () => this.poll(startedAt))) !== false) return;
       await this.task.sleep(`wait:${poll}`, FILE_POLL_INTERVAL_MS);
     }
   }

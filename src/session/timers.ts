@@ -1,6 +1,6 @@
 /**
  * The session's timers as jobs on agents' Lifecycle queue: named deadlines
- * (the ping, idle expiry) and the in-memory waits of calls and steps (a
+ * (the ping, idle expiry, the jobs' heartbeat) and the in-memory waits of calls and steps (a
  * blocking call's wait for its job, retry backoffs inside a step), all on
  * the one alarm Lifecycle derives from its queue, beside the Task runs'.
  *
