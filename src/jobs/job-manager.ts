@@ -41,7 +41,6 @@ import type { VideoFiles } from "./video-files";
 /** Analyses one session may run at once; each holds a download, an upload and a Gemini stream. */
 export const MAX_ACTIVE_JOBS = 4;
 
-/** Raised when a session asks for more analyses than it may run at once. */
 /**
  * While jobs are active the object is woken every JOB_HEARTBEAT_MS: after a
  * restart with no request to come, that wake starts it, and Tasks resumes
@@ -50,6 +49,7 @@ export const MAX_ACTIVE_JOBS = 4;
 export const JOB_HEARTBEAT = "jobs";
 export const JOB_HEARTBEAT_MS = 20_000;
 
+/** Raised when a session asks for more analyses than it may run at once. */
 export class JobLimitError extends UserFacingError {
   constructor() {
     super(
