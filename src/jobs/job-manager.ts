@@ -31,7 +31,7 @@ import type { FetchLike } from "../http/fetch-like";
 import type { SourceTimeouts } from "../video/source";
 import { checkVideoUrl, VideoUrlError } from "../video/url-guard";
 import type { TaskStep } from "agents/tasks";
-import { isFinal, type AnalysisInput, type Job, type JobState } from "./job";
+import { isFinal, type AnalysisInput, type Job } from "./job";
 import { newJobId } from "./job-id";
 import type { JobRuns, JobTimers, Leaving, ReleaseFileOptions } from "./job-service";
 import { JobStop } from "./job-stop";
@@ -350,22 +350,21 @@ export class JobManager {
     const details = { ...(background ? { background } : {}) };
     if (!stopped) return background ? this.options.store.update(job.id, { details }) : job;
     this.options.store.update(stopped.id, { details: { ...stopped.details, resumable: false, resumedBy: job.id } });
-    const state: JobState = stopped.fileName ? "processing" : stopped.uploadUrl ? "uploading" : "queued";
-    return this.options.store.update(job.id, {
-      state,
+    const carried = {
       message: `carrying on from job ${stopped.id}`,
       bytesUploaded: stopped.bytesUploaded,
       totalBytes: stopped.totalBytes,
       mimeType: stopped.mimeType,
       uploadUrl: stopped.uploadUrl,
-      fileName: stopped.fileName,
-      fileUri: stopped.fileName ? stopped.fileUri : null,
       details: {
         ...details,
         ...(stopped.details.sourceTag !== undefined ? { sourceTag: stopped.details.sourceTag } : {}),
         ...(stopped.details.durationSeconds !== undefined ? { durationSeconds: stopped.details.durationSeconds } : {})
       }
-    });
+    };
+    const { fileName, fileUri } = stopped;
+    if (fileName && fileUri) return this.options.store.update(job.id, { ...carried, state: "processing", fileName, fileUri });
+    return this.options.store.update(job.id, { ...carried, state: stopped.uploadUrl ? "uploading" : "queued" });
   }
 
   private notify(job: Job): void {

@@ -435,7 +435,7 @@ class JobRun {
     const answer = await this.retrying("Asking Gemini", () => {
       this.signal.throwIfAborted();
       // A restart or a retry cannot continue a half-streamed answer: start it afresh.
-      if (this.job.text) this.update({ text: "", message: "restarting the answer" });
+      if (this.job.state === "generating" && this.job.text) this.update({ text: "", message: "restarting the answer" });
       return askGeminiAboutVideo(this.ai, this.question(), {
         signal: this.signal,
         onText: (text) => {
