@@ -5,18 +5,28 @@
  * requests to them: the legacy SSE channel (`transport/legacy-sse.ts`: the
  * `/sse` streams, replay, broadcast, pings), the MCP servers (the seed
  * channels through `SessionTransport`, `/mcp` through the SDK's Streamable
- * HTTP transport), the analysis jobs (`jobs/`), and the one alarm every timer
- * runs on. The front Worker has already authenticated every request and
- * named the session (see `session/session-request.ts`).
+ * HTTP transport), the analysis jobs (`jobs/`), and the timers
+ * (`session/timers.ts`). The front Worker has already authenticated every
+ * request and named the session (see `session/session-request.ts`).
+ *
+ * It installs agents' `Lifecycle` on a plain Durable Object rather than
+ * extending `Agent`: the object routes its own requests to its MCP
+ * transports and needs none of what `Agent` adds (WebSocket connections,
+ * state sync, callable methods, chat); Lifecycle brings the startup and the
+ * durable job queue its timers run on.
  *
  * ## Lifecycle
  * A session exists once `GET /sse` created it or an `/mcp` initialize
  * succeeded. Streams live until their client leaves, which the object learns
- * when a write fails; pings re-arm only while a stream is open. Jobs keep
- * the alarm beating while they run; after a restart the alarm resumes them.
+ * when a write fails; pings re-arm only while a stream is open. Jobs are
+ * Task runs, which Tasks resumes when the object starts after a restart;
+ * a heartbeat timer wakes it for that while jobs are active. Every alarm
+ * checks for idle expiry.
  * @module
  */
 import { DurableObject } from "cloudflare:workers";
+import { Lifecycle, type LifecycleJobContext } from "agents/lifecycle";
+import { Tasks, type TaskStep } from "agents/tasks";
 import type { McpServer, JSONRPCResponse } from "@modelcontextprotocol/server";
 import { readConfig, type Config } from "./config";
 import type { Env } from "./env";
@@ -28,12 +38,13 @@ import { consoleObject, ConsoleReporter } from "./session/console-reporter";
 import { readSessionRoute, type SessionRoute } from "./session/session-request";
 import { statelessReply } from "./stateless-rpc";
 import type { AnalysisInput, Job } from "./jobs/job";
-import { JobManager } from "./jobs/job-manager";
+import { JOB_HEARTBEAT, JobManager } from "./jobs/job-manager";
 import { routeJobs } from "./jobs/job-routing";
 import { JobStore } from "./jobs/job-store";
 import { VideoFiles } from "./jobs/video-files";
-import { AlarmScheduler } from "./session/scheduler";
 import { EVENT_LOG_LIMIT, SessionStore } from "./session/session-store";
+import { ANALYSIS_TASK, jobRunsOn, type AnalysisTasks } from "./session/job-runs";
+import { SessionTimers } from "./session/timers";
 import type { ToolDeps } from "./tools";
 import { MAX_WAIT_SECONDS } from "./tools/job-tools";
 import { parseJsonRpcBody, type IncomingItem } from "./transport/jsonrpc";
@@ -44,7 +55,7 @@ import { createStatelessHttp, type StatelessHttp } from "./transport/stateless-h
 import { StreamableHttpSession } from "./transport/streamable-http";
 import { ProtocolErrorCode } from "@modelcontextprotocol/server";
 
-/** The scheduler deadline at which an idle session is checked for expiry. */
+/** The timer that wakes an idle session to check it for expiry. */
 const EXPIRY = "expiry";
 
 interface SessionMcp {
@@ -53,9 +64,16 @@ interface SessionMcp {
 }
 
 export class SessionDO extends DurableObject<Env> {
+  /** The analyses' durable runs (see `session/job-runs.ts`). */
+  readonly tasks: AnalysisTasks = new Tasks({
+    definitions: {
+      [ANALYSIS_TASK]: (input: { jobId: string }, step: TaskStep) => this.jobs().runTask(input.jobId, step)
+    }
+  });
+  readonly lifecycle = Lifecycle.install(this).use(this.tasks);
   private readonly config: Config;
   private readonly store: SessionStore;
-  private readonly scheduler: AlarmScheduler;
+  private readonly timers = new SessionTimers(() => this.lifecycle.jobs);
   private readonly sse: LegacySseChannel;
   private sessionId = "";
   private mcp: Promise<SessionMcp> | undefined;
@@ -67,39 +85,45 @@ export class SessionDO extends DurableObject<Env> {
     super(ctx, env);
     this.config = readConfig(env);
     this.store = new SessionStore(ctx.storage);
-    this.scheduler = new AlarmScheduler(ctx.storage);
     this.sse = new LegacySseChannel({
       sessionId: () => this.sessionId,
       log: this.store,
-      timer: this.scheduler,
+      timer: this.timers,
       pingIntervalMs: this.config.pingIntervalMs,
       eventLogLimit: EVENT_LOG_LIMIT
     });
-    // A restart interrupted whatever jobs were running: carry on at once, and
-    // keep the alarm an earlier instance set (a first request must not push it back).
-    void ctx.blockConcurrencyWhile(async () => {
-      await this.scheduler.restore();
-      await this.jobs().heartbeat();
-    });
   }
 
-  override async fetch(request: Request): Promise<Response> {
+  /** Lifecycle's startup, after Tasks resumed the runs a restart interrupted: a run for any active job without one. */
+  async onStart(): Promise<void> {
+    await this.jobs().resume();
+    await this.jobs().heartbeat();
+  }
+
+  /** Every request, once Lifecycle has started the object. */
+  async onRequest(request: Request): Promise<Response> {
     const route = readSessionRoute(request);
     const refusal = this.enterSession(route);
     if (refusal) {
       await discardBody(request);
       return refusal;
     }
-    if (this.store.exists()) {
-      this.store.touch();
-      if (!this.scheduler.has(EXPIRY)) await this.scheduler.set(EXPIRY, Date.now() + this.config.sessionTtlMs);
-    }
+    if (this.store.exists()) this.store.touch();
     try {
       return await this.route(route, request);
     } catch (error) {
       if (error instanceof HttpError) return error.getResponse(errorFormatFor(route.path));
       throw error;
+    } finally {
+      await this.watchForExpiry();
     }
+  }
+
+  /** A session, or the jobs a session-less `/rpc` call started, are looked at for expiry in a TTL at the latest. */
+  private async watchForExpiry(): Promise<void> {
+    // (Nothing to watch once a session ended: its queue went with its storage.)
+    if (!(this.store.exists() || this.jobs().lastActivity() > 0) || this.timers.has(EXPIRY)) return;
+    await this.timers.set(EXPIRY, Date.now() + this.config.sessionTtlMs);
   }
 
   private async route(route: SessionRoute, request: Request): Promise<Response> {
@@ -118,16 +142,20 @@ export class SessionDO extends DurableObject<Env> {
     }
   }
 
+  /** A queued timer came due: a waiting call or retry wakes, the streams are pinged, or the jobs' heartbeat beats. */
+  async onJob({ job }: LifecycleJobContext): Promise<void> {
+    const name = this.timers.due(job);
+    if (name === PING_DEADLINE) await this.sse.ping();
+    else if (name === JOB_HEARTBEAT) await this.jobs().heartbeat();
+  }
+
   /**
-   * Runs whatever is due: wakes sleeping jobs, pings the streams, and resumes
-   * jobs a restart interrupted; then points the alarm at the next deadline.
+   * After the due timers of every alarm (the expiry deadline only wakes the
+   * object for this): a session that ends deletes the queue with its
+   * storage, which no job's own run may do.
    */
-  override async alarm(): Promise<void> {
-    const due = this.scheduler.takeDue();
-    if (due.includes(PING_DEADLINE)) await this.sse.ping();
-    await this.jobs().heartbeat();
+  async onAlarm(): Promise<void> {
     await this.expireIfIdle();
-    await this.scheduler.rearm();
   }
 
   /**
@@ -138,7 +166,7 @@ export class SessionDO extends DurableObject<Env> {
     if (this.jobs().busy) return;
     if (this.sse.hasOpenStreams || (await this.http)?.hasOpenStreams) {
       // Open streams are activity; look again in a TTL (/mcp streams set no ping deadline).
-      await this.scheduler.set(EXPIRY, Date.now() + this.config.sessionTtlMs);
+      await this.timers.set(EXPIRY, Date.now() + this.config.sessionTtlMs);
       return;
     }
     // A session-less /rpc call leaves no session record, only the jobs it started.
@@ -146,7 +174,7 @@ export class SessionDO extends DurableObject<Env> {
     if (idleSince === 0) return;
     const expiresAt = idleSince + this.config.sessionTtlMs;
     if (Date.now() >= expiresAt) await this.endSession();
-    else await this.scheduler.set(EXPIRY, expiresAt);
+    else await this.timers.set(EXPIRY, expiresAt);
   }
 
   /** The session's jobs; created on first use, so a restart can resume them. */
@@ -155,7 +183,8 @@ export class SessionDO extends DurableObject<Env> {
       sessionId: () => this.sessionId,
       store: new JobStore(this.ctx.storage.sql),
       files: new VideoFiles(this.ctx.storage.sql),
-      scheduler: this.scheduler,
+      timers: this.timers,
+      runs: jobRunsOn(this.tasks),
       gemini: this.config.gemini,
       fetch: (input, init) => fetch(input, init),
       allowPrivateVideoUrls: this.config.allowPrivateVideoUrls,
@@ -176,22 +205,27 @@ export class SessionDO extends DurableObject<Env> {
 
   /** RPC for `routeJobs`: another session asks about a job this one runs. */
   async waitForJob(jobId: string, timeoutMs: number): Promise<Job | undefined> {
+    await this.lifecycle.start();
     return this.jobs().wait(jobId, Math.min(timeoutMs, MAX_WAIT_SECONDS * 1000));
   }
 
   /** RPC for `routeJobs`: another session cancels a job this one runs. */
   async cancelJob(jobId: string, reason?: string): Promise<Job | undefined> {
+    await this.lifecycle.start();
     return this.jobs().cancel(jobId, reason);
   }
 
   /** RPC for the console: starts a background analysis here, as a session-less `/rpc` call to `sessionId` would. */
   async startAnalysis(sessionId: string, input: AnalysisInput): Promise<Job | { refused: string }> {
     this.sessionId = sessionId;
+    await this.lifecycle.start();
     try {
       return await this.jobs().start(input, { background: true });
     } catch (error) {
       if (error instanceof UserFacingError) return { refused: error.message };
       throw error;
+    } finally {
+      await this.watchForExpiry();
     }
   }
 
@@ -269,7 +303,11 @@ export class SessionDO extends DurableObject<Env> {
     return this.stateless;
   }
 
-  /** Ends the session for good: jobs cancelled, Gemini files deleted, streams closed, storage and alarm deleted. */
+  /**
+   * Ends the session for good: jobs cancelled, Gemini files deleted, streams
+   * closed, storage and alarm deleted. The object's alarms stay off until it
+   * leaves memory (Lifecycle's queue went with the storage).
+   */
   private async endSession(): Promise<void> {
     await this.jobs().endAll("the session ended");
     this.sse.closeAll();
@@ -277,7 +315,8 @@ export class SessionDO extends DurableObject<Env> {
     this.mcp = undefined;
     this.http = undefined;
     this.jobManager = undefined;
-    this.scheduler.reset();
+    this.timers.reset();
+    await this.lifecycle.disableAlarms();
     await this.store.destroy();
     await (await mcp)?.server.close();
     await (await http)?.close();

@@ -66,7 +66,7 @@ export function toEntry({ job, percent }: JobReport): AnalysisEntry {
     percent,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
-    error: job.error
+    error: job.state === "failed" || job.state === "cancelled" ? job.error : null
   };
 }
 
@@ -90,7 +90,7 @@ export function toRecord(report: JobReport): AnalysisRecord {
   return {
     ...toEntry(report),
     input: { ...input, ...(followUp ? { followUpOf: followUp.jobId } : {}) },
-    usage: job.usage,
+    usage: job.state === "done" ? job.usage : null,
     ...(details.durationSeconds !== undefined ? { durationSeconds: details.durationSeconds } : {}),
     ...(details.estimatedTokens !== undefined ? { estimatedTokens: details.estimatedTokens } : {}),
     ...(details.countedTokens !== undefined ? { countedTokens: details.countedTokens } : {}),

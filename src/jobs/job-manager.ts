@@ -1,13 +1,14 @@
 /**
- * The session's analysis jobs: starts them, runs them in the background,
- * lets callers wait on them and watch their progress, cancels them, and
- * resumes the ones a restart interrupted.
+ * The session's analysis jobs: starts them, lets callers wait on them and
+ * watch their progress, and cancels them. Each job runs as a durable run
+ * (agents Tasks, through the `JobRuns` port; see `run-job.ts` for its
+ * steps), and its row says where it is and what it has done.
  *
  * ## Lifecycle
- * A job runs in the Durable Object's memory while its row says where it is.
- * While any job is active, a heartbeat deadline on the shared alarm keeps the
- * object awake and, after a restart, `resume()` (called from the alarm)
- * starts a runner for every active job that has none.
+ * A run survives restarts: Tasks resumes it from its journal when the
+ * object starts, which the heartbeat timer makes sure of while jobs are
+ * active. `resume()` (at start) gives a run to an active job that has none
+ * (one stored by an earlier version, or whose run Tasks gave up).
  *
  * ## Callers
  * Blocking tool calls `follow` the job they wait for. When the last caller
@@ -29,18 +30,25 @@ import { matchYouTube } from "../gemini/youtube";
 import type { FetchLike } from "../http/fetch-like";
 import type { SourceTimeouts } from "../video/source";
 import { checkVideoUrl, VideoUrlError } from "../video/url-guard";
-import { isFinal, type AnalysisInput, type Job, type JobState } from "./job";
+import type { TaskStep } from "agents/tasks";
+import { isFinal, type AnalysisInput, type Job } from "./job";
 import { newJobId } from "./job-id";
 import type { JobObserver } from "./job-observer";
-import type { JobTimers, Leaving, ReleaseFileOptions } from "./job-service";
+import type { JobRuns, JobTimers, Leaving, ReleaseFileOptions } from "./job-service";
 import { JobStop } from "./job-stop";
 import type { JobStore, JobUpdate } from "./job-store";
-import { runJob, type JobContext } from "./run-job";
+import { endCancelled, runJob, type JobContext } from "./run-job";
 import type { VideoFiles } from "./video-files";
-
-export const JOB_HEARTBEAT_MS = 20_000;
 /** Analyses one session may run at once; each holds a download, an upload and a Gemini stream. */
 export const MAX_ACTIVE_JOBS = 4;
+
+/**
+ * While jobs are active the object is woken every JOB_HEARTBEAT_MS: after a
+ * restart with no request to come, that wake starts it, and Tasks resumes
+ * the runs. The host calls `heartbeat()` when the timer is due.
+ */
+export const JOB_HEARTBEAT = "jobs";
+export const JOB_HEARTBEAT_MS = 20_000;
 
 /** Raised when a session asks for more analyses than it may run at once. */
 export class JobLimitError extends UserFacingError {
@@ -51,7 +59,6 @@ export class JobLimitError extends UserFacingError {
     this.name = "JobLimitError";
   }
 }
-const HEARTBEAT = "jobs";
 
 export type JobListener = (job: Job) => void;
 
@@ -62,7 +69,8 @@ export interface JobManagerOptions {
   sessionId(): string;
   store: JobStore;
   files: VideoFiles;
-  scheduler: JobTimers;
+  timers: JobTimers;
+  runs: JobRuns;
   gemini: GeminiSettings;
   fetch: FetchLike;
   allowPrivateVideoUrls: boolean;
@@ -72,13 +80,23 @@ export interface JobManagerOptions {
   observer?: JobObserver;
 }
 
+const canonical = (input: AnalysisInput) => JSON.stringify(Object.entries(input).sort(([x], [y]) => x.localeCompare(y)));
+
 function sameInput(a: AnalysisInput, b: AnalysisInput): boolean {
-  const canonical = (input: AnalysisInput) => JSON.stringify(Object.entries(input).sort(([x], [y]) => x.localeCompare(y)));
   return canonical(a) === canonical(b);
 }
 
+/** The idempotency key of a request: identical requests (a client retrying) join one run. */
+async function requestKey(input: AnalysisInput): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical(input)));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 export class JobManager {
-  private readonly runners = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
+  /** The attempt of each job's run executing in this object now (none while it sleeps). */
+  private readonly attempts = new Map<string, Promise<void>>();
+  /** Jobs being stopped, until their run has settled. */
+  private readonly stopping = new Map<string, Promise<Job>>();
   /** Blocking calls waiting for each job. */
   private readonly callers = new Map<string, number>();
   private readonly listeners = new Map<string, Set<JobListener>>();
@@ -93,7 +111,7 @@ export class JobManager {
       allowPrivateVideoUrls: options.allowPrivateVideoUrls,
       maxVideoBytes: options.maxVideoBytes,
       sourceTimeouts: options.sourceTimeouts,
-      sleep: (ms, signal) => options.scheduler.sleep(ms, signal),
+      sleep: (ms, signal) => options.timers.sleep(ms, signal),
       changed: (job) => this.notify(job),
       releaseFile: (fileName, releaseOptions) => this.releaseFile(fileName, releaseOptions)
     };
@@ -113,20 +131,39 @@ export class JobManager {
     if (youTube.kind === "not-a-video") throw new VideoUrlError(youTube.reason);
     if (youTube.kind === "not-youtube") checkVideoUrl(input.videoUrl, this.options.allowPrivateVideoUrls);
     // An identical job on its way out (its caller just left) is not joined: it ends first, then is carried on.
-    const stopping = [...this.runners].filter(([jobId, runner]) => {
+    const stopping = [...this.stopping].filter(([jobId]) => {
       const job = this.get(jobId);
-      return runner.controller.signal.aborted && job !== undefined && sameInput(job.input, input);
+      return job !== undefined && sameInput(job.input, input);
     });
-    await Promise.allSettled(stopping.map(([, runner]) => runner.done));
-    const active = this.options.store.active();
-    const same = active.find((job) => sameInput(job.input, input));
-    if (same) return background ? this.runInBackground(same) : same;
-    if (active.length >= MAX_ACTIVE_JOBS) throw new JobLimitError();
+    await Promise.allSettled(stopping.map(([, stopped]) => stopped));
+    const key = await requestKey(input);
+    const running = await this.options.runs.find(key);
+    const same = running === undefined ? undefined : this.get(running);
+    if (same && !isFinal(same)) return background ? this.runInBackground(same) : same;
+    if (this.options.store.active().length >= MAX_ACTIVE_JOBS) throw new JobLimitError();
     const created = this.options.store.create(newJobId(this.options.sessionId()), input);
     const job = this.carryOn(created, background);
     this.notify(job);
-    this.launch(job.id);
-    return job;
+    const runner = await this.options.runs.start(job.id, key);
+    if (runner === job.id) return job;
+    // An identical request started a run in the meantime: this job joins it and ends.
+    this.update(job.id, { state: "cancelled", message: "cancelled", error: `Cancelled: joined job ${runner}` });
+    const joined = this.get(runner)!;
+    return background ? this.runInBackground(joined) : joined;
+  }
+
+  /** The handler of a job's Task run (one attempt: the steps it gets through before it sleeps or ends). */
+  async runTask(jobId: string, task: TaskStep): Promise<void> {
+    // Past the current microtasks, so the caller of start() can watch the job's first steps.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await this.heartbeat();
+    const attempt = runJob(this.context, jobId, task);
+    this.attempts.set(jobId, attempt);
+    try {
+      await attempt;
+    } finally {
+      if (this.attempts.get(jobId) === attempt) this.attempts.delete(jobId);
+    }
   }
 
   /**
@@ -148,7 +185,7 @@ export class JobManager {
       if (!job || isFinal(job)) return;
       if (leaving === "timed-out") this.runInBackground(job);
       else if (leaving === "cancelled" && remaining === 0 && !job.details.background) {
-        this.stop(jobId, new JobStop("the client cancelled the request", true));
+        void this.stop(jobId, new JobStop("the client cancelled the request", true));
       }
     };
   }
@@ -198,7 +235,7 @@ export class JobManager {
             if (isFinal(changed)) resolve();
           });
         }),
-        this.options.scheduler.sleep(timeoutMs, timeout.signal)
+        this.options.timers.sleep(timeoutMs, timeout.signal)
       ]);
     } finally {
       unwatch();
@@ -220,22 +257,23 @@ export class JobManager {
     return this.stop(jobId, new JobStop(reason, false));
   }
 
-  /** Starts a runner for every active job that has none (after a restart). */
-  resume(): void {
+  /** When the object starts: a run for every active job that has none. */
+  async resume(): Promise<void> {
     for (const job of this.options.store.active()) {
-      if (!this.runners.has(job.id)) this.launch(job.id);
+      if (!(await this.options.runs.isLive(job.id))) {
+        await this.options.runs.start(job.id, await requestKey(job.input));
+      }
     }
   }
 
-  /** For `alarm()`: re-arms the heartbeat while jobs are active. */
+  /** Sets the heartbeat timer while jobs are active (at each beat, at start, as a run starts). */
   async heartbeat(): Promise<void> {
-    this.resume();
-    if (this.runners.size > 0) await this.options.scheduler.set(HEARTBEAT, Date.now() + JOB_HEARTBEAT_MS);
+    if (this.busy) await this.options.timers.set(JOB_HEARTBEAT, Date.now() + JOB_HEARTBEAT_MS);
   }
 
   /** True while any job of the session is running. */
   get busy(): boolean {
-    return this.runners.size > 0;
+    return this.options.store.active().length > 0;
   }
 
   /** When a job of the session last changed, or 0. */
@@ -245,9 +283,7 @@ export class JobManager {
 
   /** Cancels every running job, waits for each to end, and deletes the session's kept Gemini files. */
   async endAll(reason: string): Promise<void> {
-    const running = [...this.runners.values()];
-    for (const runner of running) runner.controller.abort(new JobStop(reason, false));
-    await Promise.allSettled(running.map((runner) => runner.done));
+    await Promise.allSettled(this.options.store.active().map((job) => this.stop(job.id, new JobStop(reason, false))));
     const kept = this.options.files.all().map((file) => file.fileName);
     const parked = this.list().flatMap((job) => (job.details.resumable && job.fileName ? [job.fileName] : []));
     const release = { evenIfKept: true, evenIfInUse: true };
@@ -272,7 +308,7 @@ export class JobManager {
       this.options.files.forget(fileName);
     }
     const ai = createGeminiClient(this.options.gemini, this.options.fetch);
-    await deleteGeminiFile(ai, fileName, (ms) => this.options.scheduler.sleep(ms));
+    await deleteGeminiFile(ai, fileName, (ms) => this.options.timers.sleep(ms));
   }
 
   private update(jobId: string, update: JobUpdate): Job {
@@ -285,14 +321,20 @@ export class JobManager {
     return job.details.background ? job : this.update(job.id, { details: { ...job.details, background: true } });
   }
 
-  /** Stops a running job with `reason`; one with no runner (a restart not yet resumed) ends here. */
-  private stop(jobId: string, reason: JobStop): Job {
-    const runner = this.runners.get(jobId);
-    if (runner) {
-      runner.controller.abort(reason);
-      return this.get(jobId)!;
-    }
-    return this.update(jobId, { state: "cancelled", message: "cancelled", error: `Cancelled: ${reason.message}` });
+  /**
+   * Stops a job with `reason` through its run's cancel, and ends it once
+   * the run has settled (a step running now is aborted first).
+   */
+  private stop(jobId: string, reason: JobStop): Promise<Job> {
+    const pending = this.stopping.get(jobId);
+    if (pending) return pending;
+    const stopped = (async () => {
+      await this.options.runs.cancel(jobId, reason.message);
+      await this.attempts.get(jobId)?.catch(() => {});
+      return endCancelled(this.context, jobId, reason);
+    })().finally(() => this.stopping.delete(jobId));
+    this.stopping.set(jobId, stopped);
+    return stopped;
   }
 
   /** An explicit cancel of a job stopped for a retry: its upload goes now. */
@@ -312,32 +354,21 @@ export class JobManager {
     const details = { ...(background ? { background } : {}) };
     if (!stopped) return background ? this.options.store.update(job.id, { details }) : job;
     this.options.store.update(stopped.id, { details: { ...stopped.details, resumable: false, resumedBy: job.id } });
-    const state: JobState = stopped.fileName ? "processing" : stopped.uploadUrl ? "uploading" : "queued";
-    return this.options.store.update(job.id, {
-      state,
+    const carried = {
       message: `carrying on from job ${stopped.id}`,
       bytesUploaded: stopped.bytesUploaded,
       totalBytes: stopped.totalBytes,
       mimeType: stopped.mimeType,
       uploadUrl: stopped.uploadUrl,
-      fileName: stopped.fileName,
-      fileUri: stopped.fileName ? stopped.fileUri : null,
       details: {
         ...details,
         ...(stopped.details.sourceTag !== undefined ? { sourceTag: stopped.details.sourceTag } : {}),
         ...(stopped.details.durationSeconds !== undefined ? { durationSeconds: stopped.details.durationSeconds } : {})
       }
-    });
-  }
-
-  private launch(jobId: string): void {
-    const controller = new AbortController();
-    void this.options.scheduler.set(HEARTBEAT, Date.now() + JOB_HEARTBEAT_MS);
-    // Deferred past the current microtasks, so the caller of start() can watch the job's first steps.
-    const done = new Promise((resolve) => setTimeout(resolve, 0))
-      .then(() => runJob(this.context, jobId, controller.signal))
-      .finally(() => this.runners.delete(jobId));
-    this.runners.set(jobId, { controller, done });
+    };
+    const { fileName, fileUri } = stopped;
+    if (fileName && fileUri) return this.options.store.update(job.id, { ...carried, state: "processing", fileName, fileUri });
+    return this.options.store.update(job.id, { ...carried, state: stopped.uploadUrl ? "uploading" : "queued" });
   }
 
   private notify(job: Job): void {

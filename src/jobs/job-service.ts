@@ -1,7 +1,8 @@
 /**
  * The ports the jobs layer offers and needs, owned here so that the layers
  * above (tools, the session object) import them downward: `JobService` is
- * what the tools call, `JobTimers` is what the jobs need from their host.
+ * what the tools call, `JobTimers` and `JobRuns` are what the jobs need from
+ * their host.
  * @module
  */
 import type { AnalysisInput, Job } from "./job";
@@ -23,12 +24,32 @@ export interface JobService {
   cancel(jobId: string, reason?: string): Promise<Job | undefined>;
 }
 
-/** The timers the jobs run on, provided by the object that hosts them (its alarm). */
+/** The timers the jobs wait on, provided by the object that hosts them (its alarm). */
 export interface JobTimers {
-  /** Sets (or moves) the named deadline; the host calls `JobManager.alarm()` when it is due. */
+  /** Sets (or moves) the named deadline; the host calls `JobManager.heartbeat()` when `JOB_HEARTBEAT` is due. */
   set(name: string, at: number): Promise<void>;
   /** Resolves after `ms`, woken by the alarm; rejects when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * The durable runs the jobs execute on, provided by the object that hosts
+ * them (agents Tasks): one run per job, its id the job's, whose handler
+ * calls `JobManager.runTask`.
+ */
+export interface JobRuns {
+  /**
+   * Starts the run of a stored job. A live run started with the same `key`
+   * (an identical request) is joined instead: resolves with the id of the
+   * job whose run it is.
+   */
+  start(jobId: string, key: string): Promise<string>;
+  /** The job whose live run was started with `key`, if any. */
+  find(key: string): Promise<string | undefined>;
+  /** True while the job's run has not settled. */
+  isLive(jobId: string): Promise<boolean>;
+  /** Cancels the run: a parked one settles at once, a running one's step is aborted. */
+  cancel(jobId: string, reason: string): Promise<void>;
 }
 
 /** When `JobManager.releaseFile` may delete a Gemini file. */

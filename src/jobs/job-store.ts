@@ -19,7 +19,8 @@ import {
   type AnalysisInput,
   type Job,
   type JobDetails,
-  type JobState
+  type JobState,
+  type JobUsage
 } from "./job";
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS jobs (
@@ -73,15 +74,40 @@ const COLUMN_BY_FIELD = {
   error: "error",
   usage: "usage",
   details: "details"
-} as const satisfies Partial<Record<keyof Job, string>>;
+} as const;
 
-export type JobUpdate = Partial<Pick<Job, keyof typeof COLUMN_BY_FIELD>>;
+/** What a job moving into each state brings with it. */
+interface Arrival {
+  queued: object;
+  uploading: object;
+  processing: { fileName: string; fileUri: string };
+  generating: object;
+  done: { text: string; usage: JobUsage | null };
+  failed: { error: string };
+  cancelled: { error: string };
+}
+
+/** Fields any update may change. */
+type Changes = Partial<{
+  message: string;
+  bytesUploaded: number;
+  totalBytes: number | null;
+  mimeType: string | null;
+  uploadUrl: string | null;
+  fileName: string | null;
+  fileUri: string | null;
+  /** The answer so far (while generating). */
+  text: string;
+  details: JobDetails;
+}>;
+
+/** An update of a job: changed fields, or a move to another state with what that state needs. */
+export type JobUpdate = Changes & ({ state?: undefined } | { [S in JobState]: { state: S } & Arrival[S] }[JobState]);
 
 function fromRow(row: Row): Job {
-  return {
+  const base = {
     id: row.id,
     input: JSON.parse(row.input) as AnalysisInput,
-    state: row.state as JobState,
     message: row.message,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -91,11 +117,30 @@ function fromRow(row: Row): Job {
     uploadUrl: row.upload_url,
     fileName: row.file_name,
     fileUri: row.file_uri,
-    text: row.text,
-    error: row.error,
-    usage: (row.usage && storedTokenUsage(JSON.parse(row.usage))) || null,
     details: JSON.parse(row.details) as JobDetails
   };
+  // The columns a state needs were written by the move into it (see `JobUpdate`).
+  const state = row.state as JobState;
+  switch (state) {
+    case "queued":
+    case "uploading":
+      return { ...base, state };
+    case "processing":
+      return { ...base, state, fileName: row.file_name ?? "", fileUri: row.file_uri ?? "" };
+    case "generating":
+      return { ...base, state, fileUri: row.file_uri ?? "", text: row.text };
+    case "done":
+      return {
+        ...base,
+        state,
+        fileUri: row.file_uri ?? "",
+        text: row.text,
+        usage: (row.usage && storedTokenUsage(JSON.parse(row.usage))) || null
+      };
+    case "failed":
+    case "cancelled":
+      return { ...base, state, error: row.error ?? "" };
+  }
 }
 
 /** Brings a `jobs` table an earlier version made up to date. */
@@ -145,7 +190,10 @@ export class JobStore {
 
   /** Writes the given fields and returns the job as stored. */
   update(id: string, update: JobUpdate): Job {
-    const entries = Object.entries(update) as [keyof JobUpdate, unknown][];
+    const entries = Object.entries(update).filter(([, value]) => value !== undefined) as [
+      keyof typeof COLUMN_BY_FIELD,
+      unknown
+    ][];
     const assignments = entries.map(([field]) => `${COLUMN_BY_FIELD[field]} = ?`);
     const values = entries.map(([field, value]) =>
       (field === "usage" || field === "details") && value !== null ? JSON.stringify(value) : (value as SqlStorageValue)

@@ -95,6 +95,8 @@ export interface JobDetails {
   sourceTag?: string;
   /** True when a file uploaded earlier in the session was used. */
   reusedFile?: boolean;
+  /** The live job whose upload this one reads: two jobs on one source upload it once. */
+  sharedUploadOf?: string;
   /** Runs on whether or not anyone waits for it (startVideoAnalysis, or a call past its budget). */
   background?: boolean;
   /**
@@ -110,11 +112,10 @@ export interface JobDetails {
 /** What the answer cost, in our own shape (mapped from Gemini's `usageMetadata`). */
 export type JobUsage = TokenUsage;
 
-/** A job as stored: every field a restart needs to carry on. */
-export interface Job {
+/** What a job has in every state: every field a restart needs to carry on. */
+interface JobBase {
   id: string;
   input: AnalysisInput;
-  state: JobState;
   /** The latest human-readable progress message. */
   message: string;
   createdAt: number;
@@ -124,18 +125,42 @@ export interface Job {
   /** The source's size, when it said. */
   totalBytes: number | null;
   mimeType: string | null;
-  /** The resumable upload session, while uploading. */
+  /** The resumable upload session until Gemini confirms the file; a job stopped for a retry keeps it. */
   uploadUrl: string | null;
-  /** The Gemini file (`files/...`) once uploaded, or null for YouTube. */
+  /** The Gemini file (`files/...`) once uploaded, or null for YouTube and before the upload. */
   fileName: string | null;
-  /** What Gemini reads: a Files API URI or the canonical YouTube link. */
+  /** What Gemini reads, once known: a Files API URI or the canonical YouTube link. */
   fileUri: string | null;
-  /** The answer so far (while generating) or in full (when done). */
-  text: string;
-  error: string | null;
-  usage: JobUsage | null;
   details: JobDetails;
 }
+
+/** Waiting, uploading, or Gemini processing the upload (which then has its file). */
+export type EarlyJob =
+  | (JobBase & { state: "queued" | "uploading" })
+  | (JobBase & { state: "processing"; fileName: string; fileUri: string });
+
+export interface GeneratingJob extends JobBase {
+  state: "generating";
+  fileUri: string;
+  /** The answer so far. */
+  text: string;
+}
+
+export interface DoneJob extends JobBase {
+  state: "done";
+  fileUri: string;
+  text: string;
+  usage: JobUsage | null;
+}
+
+export interface EndedJob extends JobBase {
+  state: "failed" | "cancelled";
+  /** What went wrong, or why it was cancelled, for the user. */
+  error: string;
+}
+
+/** A job as stored, by state: each state has what it means (see JOB_TRANSITIONS for the moves). */
+export type Job = EarlyJob | GeneratingJob | DoneJob | EndedJob;
 
 export function isFinal(job: Pick<Job, "state">): boolean {
   return FINAL_STATES.has(job.state);

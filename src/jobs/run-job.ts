@@ -1,20 +1,25 @@
 /**
- * Runs one analysis job from whatever stage it is in to a final state,
- * writing a checkpoint at every step so that a restart can carry on:
+ * One analysis job as an agents Task run: named steps, each journaled, from
+ * whatever stage the job's row says it is in to a final state:
  *
- * queued → uploading (stream the source into a resumable Files API upload)
- *        → processing (poll the file until ACTIVE) → generating → done;
- * YouTube links skip straight to generating, and so does a video this
- * session uploaded before (same URL, same ETag or size). Before generating,
- * Gemini counts the request's input tokens (see `checkInputTokens`) and a
- * request over the model's limit is refused. Any failure ends the job as
- * failed with a readable error; an abort ends it as cancelled. An uploaded
- * file is kept for follow-up questions once Gemini has processed it (see
- * `VideoFiles`), and deleted otherwise.
+ * `resolve` (queued → uploading, or a YouTube link or an earlier upload read
+ * as is) → `upload` (stream the source into a resumable Files API upload)
+ * → `poll:N` / `wait:N` (the file until ACTIVE, durable sleeps between)
+ * → `count` (Gemini counts the input tokens, see `checkInputTokens`; a
+ * request over the model's limit is refused) → `generate` → done.
+ *
+ * The row stays the checkpoint inside a step: an interrupted upload asks
+ * Gemini how far it got and carries on from there, never from zero. A step
+ * ends a failing job itself (failed, with a readable error) and returns, so
+ * Tasks' own retries never run: Gemini's calls are retried inside, on
+ * RetryInfo. A cancelled run is ended by `JobManager` (see `endCancelled`).
+ * An uploaded file is kept for follow-up questions once Gemini has
+ * processed it (see `VideoFiles`), and deleted otherwise.
  * @module
  */
 import { UserFacingError } from "../errors";
 import { ApiError, type GoogleGenAI } from "@google/genai";
+import type { TaskStep, TaskValue } from "agents/tasks";
 import { checkAnswer, responseJsonSchema } from "../analysis/formats";
 import type { GeminiSettings } from "../config";
 import { askGeminiAboutVideo, NoAnswerError, type VideoQuestion } from "../gemini/analyze";
@@ -36,7 +41,7 @@ import { VideoUrlError } from "../video/url-guard";
 import { isFinal, type Job, type JobDetails } from "./job";
 import { jobOwnerSession } from "./job-id";
 import type { ReleaseFileOptions } from "./job-service";
-import { JobStop } from "./job-stop";
+import type { JobStop } from "./job-stop";
 import type { JobStore, JobUpdate } from "./job-store";
 import { checkInputTokens, ContextLimitError } from "./token-check";
 import { DEFAULT_FILE_LIFETIME_MS, sourceTagOf, type VideoFile, type VideoFiles } from "./video-files";
@@ -45,6 +50,12 @@ import { DEFAULT_FILE_LIFETIME_MS, sourceTagOf, type VideoFile, type VideoFiles 
 const YOUTUBE_MIME_TYPE = "video/mp4";
 export const FILE_POLL_INTERVAL_MS = 2_000;
 export const MAX_PROCESSING_MS = 15 * 60_000;
+/**
+ * Tasks' limit for one attempt of each step, above the limits the work has
+ * of its own (stalls, `MAX_PROCESSING_MS`, the answer's total time), so that
+ * those end it with a readable error first. Tasks' default is 5 minutes.
+ */
+const STEP_TIMEOUT_MS = { resolve: 60_000, upload: 6 * 3600_000, poll: 5 * 60_000, count: 10 * 60_000, generate: 2 * 3600_000 };
 /** Gemini's words for a file it no longer has: "files/abc is not found", "access the File abc or it may not exist". */
 const MENTIONS_A_FILE = /\bfiles?\b/i;
 
@@ -84,12 +95,14 @@ function retryMessage(what: string, { attempt, delayMs, error }: RetryNotice): s
 class JobRun {
   private job: Job;
   private readonly target: UploadTarget;
+  /** The running step's: aborted when the run is cancelled or the step runs out of time. */
+  private signal = new AbortController().signal;
 
   constructor(
     private readonly context: JobContext,
     jobId: string,
     private readonly ai: GoogleGenAI,
-    private readonly signal: AbortSignal
+    private readonly task: TaskStep
   ) {
     this.job = context.store.get(jobId)!;
     this.target = { apiKey: context.gemini.apiKey!, baseUrl: context.gemini.baseUrl, fetch: context.fetch };
@@ -112,38 +125,51 @@ class JobRun {
     });
   }
 
-  async run(): Promise<Job> {
-    try {
-      if (this.job.state === "queued") await this.route();
-      if (this.job.state === "uploading") await this.upload();
-      if (this.job.state === "processing") await this.waitUntilActive();
-      if (this.job.state === "generating") await this.generate();
-    } catch (error) {
-      if (this.signal.aborted) {
-        const stop: unknown = this.signal.reason;
-        const reason = stop instanceof Error ? stop.message : String(stop ?? "");
-        const resumable =
-          stop instanceof JobStop && stop.keepUpload && (this.job.uploadUrl !== null || this.job.fileName !== null);
-        this.update(
-          { state: "cancelled", message: "cancelled", error: `Cancelled${reason ? `: ${reason}` : ""}` },
-          resumable ? { resumable } : {}
-        );
-      } else {
-        if (
-          this.job.fileName &&
-          error instanceof ApiError &&
-          [403, 404].includes(error.status) &&
-          MENTIONS_A_FILE.test(error.message)
-        ) {
-          // The kept copy is gone or unreadable: the next request uploads afresh.
-          this.context.files.forget(this.job.fileName);
-        }
-        this.update({ state: "failed", message: "failed", error: describeGeminiError(error) });
-      }
-    } finally {
-      if (isFinal(this.job)) await this.releaseFile();
+  /** The run's steps, from the stage the job is in; a step that fails the job ends the run. */
+  async run(): Promise<void> {
+    if (this.job.state === "queued") await this.step("resolve", STEP_TIMEOUT_MS.resolve, () => this.route());
+    if (this.job.state === "uploading" && this.job.fileUri === null) {
+      await this.step("upload", STEP_TIMEOUT_MS.upload, () => this.upload());
     }
-    return this.job;
+    if (this.job.state === "processing") await this.waitUntilActive();
+    if (!isFinal(this.job) && this.job.state !== "generating") {
+      await this.step("count", STEP_TIMEOUT_MS.count, () => this.startGenerating());
+    }
+    if (this.job.state === "generating") await this.step("generate", STEP_TIMEOUT_MS.generate, () => this.generate());
+  }
+
+  /**
+   * One named step of the run: journaled once done, so a replay after a
+   * restart or a sleep skips it. A failure ends the job here (the result is
+   * null); an abort (the run cancelled, or Tasks' time for the step up) is
+   * Tasks' to settle.
+   */
+  private step<T extends TaskValue>(name: string, timeoutMs: number, work: () => Promise<T>): Promise<T | null> {
+    return this.task.do(name, { timeout: timeoutMs, retries: { limit: 1 } }, async ({ signal }) => {
+      this.signal = signal;
+      this.job = this.context.store.get(this.job.id)!;
+      try {
+        return await work();
+      } catch (error) {
+        if (signal.aborted) throw error;
+        await this.fail(error);
+        return null;
+      }
+    });
+  }
+
+  private async fail(error: unknown): Promise<void> {
+    if (
+      this.job.fileName &&
+      error instanceof ApiError &&
+      [403, 404].includes(error.status) &&
+      MENTIONS_A_FILE.test(error.message)
+    ) {
+      // The kept copy is gone or unreadable: the next request uploads afresh.
+      this.context.files.forget(this.job.fileName);
+    }
+    this.update({ state: "failed", message: "failed", error: describeGeminiError(error) });
+    await this.releaseFile();
   }
 
   /**
@@ -152,9 +178,7 @@ class JobRun {
    * otherwise, unless another job reads it.
    */
   private async releaseFile(): Promise<void> {
-    const { fileName, details, state } = this.job;
-    if (!fileName || details.resumable || details.reusedFile) return;
-    await this.context.releaseFile(fileName, { exceptJobId: this.job.id, evenIfKept: state === "cancelled" });
+    await releaseFileOf(this.context, this.job);
   }
 
   private async route(): Promise<void> {
@@ -162,7 +186,6 @@ class JobRun {
     if (youTube.kind === "not-a-video") throw new VideoUrlError(youTube.reason);
     if (youTube.kind === "video") {
       this.update({ fileUri: youTube.url, mimeType: YOUTUBE_MIME_TYPE });
-      await this.startGenerating();
       return;
     }
     // Ready by the time the processed video's tokens are checked against it.
@@ -172,18 +195,18 @@ class JobRun {
     const earlier = this.job.input.followUp;
     const sameSession = earlier !== undefined && jobOwnerSession(earlier.jobId) === jobOwnerSession(this.job.id);
     const released = sameSession && earlier.fileName !== null && !this.context.files.holds(earlier.fileName);
-    if (earlier && !released) await this.reuse(earlier);
+    if (earlier && !released) this.reuse(earlier);
     else this.update({ state: "uploading", message: "downloading the video" });
   }
 
-  private async reuse(
+  /** Reads a file uploaded before as is: the run goes on to `count`. */
+  private reuse(
     file: Pick<VideoFile, "fileUri" | "mimeType"> & { fileName: string | null; durationSeconds?: number | null | undefined }
-  ): Promise<void> {
+  ): void {
     this.update(
       { fileName: file.fileName, fileUri: file.fileUri, mimeType: file.mimeType, message: "reusing the video uploaded earlier" },
       { reusedFile: true, ...(typeof file.durationSeconds === "number" ? { durationSeconds: file.durationSeconds } : {}) }
     );
-    await this.startGenerating();
   }
 
   /**
@@ -211,7 +234,61 @@ class JobRun {
    * retried here: no call is ever tried more than MAX_ATTEMPTS times.
    */
   private async upload(): Promise<void> {
+    if (await this.shareUpload()) return;
     await this.retrying("The download was interrupted", () => this.uploadFromCheckpoint(), isRetryableSourceError);
+  }
+
+  /**
+   * A video is uploaded once however many jobs ask about it: while an
+   * earlier live job of the session uploads the same URL, this one waits
+   * for that upload and reads the same file (which is then deleted only
+   * once no live job reads it, see `JobManager.releaseFile`). False when
+   * there is none, or it ended without a file: this job uploads.
+   */
+  private async shareUpload(): Promise<boolean> {
+    if (this.job.uploadUrl) return false;
+    let announced = false;
+    for (;;) {
+      const sibling = this.uploadingSibling();
+      if (!sibling) return false;
+      if (sibling.fileName && sibling.fileUri) {
+        const { durationSeconds, sourceTag } = sibling.details;
+        this.update(
+          {
+            state: "processing",
+            fileName: sibling.fileName,
+            fileUri: sibling.fileUri,
+            mimeType: sibling.mimeType,
+            totalBytes: sibling.totalBytes,
+            bytesUploaded: sibling.bytesUploaded,
+            message: `reading the upload of job ${sibling.id}, which asks about the same video`
+          },
+          {
+            sharedUploadOf: sibling.id,
+            ...(sourceTag !== undefined ? { sourceTag } : {}),
+            ...(durationSeconds !== undefined ? { durationSeconds } : {})
+          }
+        );
+        return true;
+      }
+      if (!announced) this.update({ message: `waiting for job ${sibling.id}, which uploads the same video` });
+      announced = true;
+      await this.context.sleep(FILE_POLL_INTERVAL_MS, this.signal);
+    }
+  }
+
+  /** The earliest live job before this one that uploads (or has uploaded) the same URL itself. */
+  private uploadingSibling(): Job | undefined {
+    const active = this.context.store.active();
+    const mine = active.findIndex((job) => job.id === this.job.id);
+    const earlier = mine > 0 ? active.slice(0, mine) : [];
+    return earlier.find(
+      (job) =>
+        job.input.videoUrl === this.job.input.videoUrl &&
+        !job.details.reusedFile &&
+        !job.details.sharedUploadOf &&
+        (job.state === "uploading" || job.fileName !== null)
+    );
   }
 
   private async uploadFromCheckpoint(): Promise<void> {
@@ -238,7 +315,7 @@ class JobRun {
         const sourceTag = sourceTagOf(source.response.headers.get("ETag"), totalBytes);
         const kept = this.context.files.usable(this.job.input.videoUrl);
         if (kept && sourceTag !== null && kept.sourceTag === sourceTag) {
-          await this.reuse(kept);
+          this.reuse(kept);
           return;
         }
         const mimeType = videoMimeType(source.contentType, source.url, chunk.bytes);
@@ -283,34 +360,39 @@ class JobRun {
     }
   }
 
+  /** Polls the file until ACTIVE, a durable sleep between polls; returns once it is, or the job failed. */
   private async waitUntilActive(): Promise<void> {
-    const startedAt = Date.now();
-    for (;;) {
-      this.signal.throwIfAborted();
-      const file = await this.retrying("Checking the uploaded file", () =>
-        this.ai.files.get({ name: this.job.fileName!, config: { abortSignal: this.signal } })
-      );
-      if (file.state === "ACTIVE") {
-        const seconds = durationSeconds(file.videoMetadata?.videoDuration);
-        if (seconds !== undefined) this.update({}, { durationSeconds: seconds });
-        this.keep(file.expirationTime);
-        await this.startGenerating();
-        return;
-      }
-      if (file.state === "FAILED") {
-        throw new GeminiFileError(
-          `Gemini could not process the video${file.error?.message ? `: ${file.error.message}` : ""}. Check that it is a playable video file.`
-        );
-      }
-      const elapsedMs = Date.now() - startedAt;
-      if (elapsedMs > MAX_PROCESSING_MS) {
-        throw new GeminiFileError(
-          `Gemini was still processing the video after ${MAX_PROCESSING_MS / 60_000} minutes. Try a shorter or smaller video.`
-        );
-      }
-      this.update({ message: `Gemini is processing the video (${Math.round(elapsedMs / 1000)} s)` });
-      await this.context.sleep(FILE_POLL_INTERVAL_MS, this.signal);
+    const startedAt = await this.task.do("processing-since", () => Date.now());
+    for (let poll = 0; ; poll++) {
+      if ((await this.step(`poll:${poll}`, STEP_TIMEOUT_MS.poll, () => this.poll(startedAt))) !== false) return;
+      await this.task.sleep(`wait:${poll}`, FILE_POLL_INTERVAL_MS);
     }
+  }
+
+  /** True once the file is ACTIVE (and kept), false while Gemini still processes it. */
+  private async poll(startedAt: number): Promise<boolean> {
+    const file = await this.retrying("Checking the uploaded file", () =>
+      this.ai.files.get({ name: this.job.fileName!, config: { abortSignal: this.signal } })
+    );
+    if (file.state === "ACTIVE") {
+      const seconds = durationSeconds(file.videoMetadata?.videoDuration);
+      if (seconds !== undefined) this.update({}, { durationSeconds: seconds });
+      this.keep(file.expirationTime);
+      return true;
+    }
+    if (file.state === "FAILED") {
+      throw new GeminiFileError(
+        `Gemini could not process the video${file.error?.message ? `: ${file.error.message}` : ""}. Check that it is a playable video file.`
+      );
+    }
+    const elapsedMs = Date.now() - startedAt;
+    if (elapsedMs > MAX_PROCESSING_MS) {
+      throw new GeminiFileError(
+        `Gemini was still processing the video after ${MAX_PROCESSING_MS / 60_000} minutes. Try a shorter or smaller video.`
+      );
+    }
+    this.update({ message: `Gemini is processing the video (${Math.round(elapsedMs / 1000)} s)` });
+    return false;
   }
 
   /** Keeps the processed file for follow-ups; the one it replaces is deleted. */
@@ -353,7 +435,7 @@ class JobRun {
     const answer = await this.retrying("Asking Gemini", () => {
       this.signal.throwIfAborted();
       // A restart or a retry cannot continue a half-streamed answer: start it afresh.
-      if (this.job.text) this.update({ text: "", message: "restarting the answer" });
+      if (this.job.state === "generating" && this.job.text) this.update({ text: "", message: "restarting the answer" });
       return askGeminiAboutVideo(this.ai, this.question(), {
         signal: this.signal,
         onText: (text) => {
@@ -375,15 +457,45 @@ class JobRun {
   }
 }
 
-/** Runs the job `jobId` to a final state and returns it. */
-export async function runJob(context: JobContext, jobId: string, signal: AbortSignal): Promise<Job> {
+/**
+ * A finished job's upload: kept when a later job carries on from it, or
+ * when it is kept for follow-ups (unless the job was cancelled); deleted
+ * otherwise, unless another job reads it.
+ */
+async function releaseFileOf(context: JobContext, job: Job): Promise<void> {
+  const { fileName, details, state } = job;
+  if (!fileName || details.resumable || details.reusedFile) return;
+  await context.releaseFile(fileName, { exceptJobId: job.id, evenIfKept: state === "cancelled" });
+}
+
+/** The Task handler's body: runs the job `jobId`'s steps (see the module comment). */
+export async function runJob(context: JobContext, jobId: string, task: TaskStep): Promise<void> {
   let ai: GoogleGenAI;
   try {
     ai = createGeminiClient(context.gemini, context.fetch);
   } catch (error) {
-    const job = context.store.update(jobId, { state: "failed", message: "failed", error: describeGeminiError(error) });
-    context.changed(job);
-    return job;
+    context.changed(context.store.update(jobId, { state: "failed", message: "failed", error: describeGeminiError(error) }));
+    return;
   }
-  return new JobRun(context, jobId, ai, signal).run();
+  await new JobRun(context, jobId, ai, task).run();
+}
+
+/**
+ * Ends a cancelled job once its run has stopped: cancelled, with the
+ * reason; an upload kept for a retry when `stop` says so (the job is then
+ * resumable), deleted otherwise unless another job reads it.
+ */
+export async function endCancelled(context: JobContext, jobId: string, stop: JobStop): Promise<Job> {
+  let job = context.store.get(jobId)!;
+  if (isFinal(job)) return job;
+  const resumable = stop.keepUpload && (job.uploadUrl !== null || job.fileName !== null);
+  job = context.store.update(jobId, {
+    state: "cancelled",
+    message: "cancelled",
+    error: `Cancelled: ${stop.message}`,
+    ...(resumable ? { details: { ...job.details, resumable } } : {})
+  });
+  context.changed(job);
+  await releaseFileOf(context, job);
+  return job;
 }

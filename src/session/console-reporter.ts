@@ -32,7 +32,8 @@ export interface JobReport {
 }
 
 export function reportOf(job: Job): JobReport {
-  return { job: { ...job, uploadUrl: null, text: isFinal(job) ? job.text : "" }, percent: Math.round(jobPercent(job)) };
+  const shared = { ...job, uploadUrl: null };
+  return { job: shared.state === "generating" ? { ...shared, text: "" } : shared, percent: Math.round(jobPercent(job)) };
 }
 
 export class ConsoleReporter implements JobObserver {

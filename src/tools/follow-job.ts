@@ -5,7 +5,7 @@
  */
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { Leaving } from "../jobs/job-service";
-import { isFinal, type AnalysisInput, type Job } from "../jobs/job";
+import { isFinal, type AnalysisInput, type DoneJob, type Job } from "../jobs/job";
 import type { ToolDeps } from "./deps";
 import { createJobProgressReporter, PROGRESS_HEARTBEAT_MS, type ToolExtra } from "./progress";
 import { stillRunningText } from "./still-running";
@@ -13,7 +13,7 @@ import { toolError } from "./tool-error";
 
 /** How a tool shows a job: once done, and while it still runs (structured content and all). */
 export interface JobResults {
-  done(job: Job): CallToolResult;
+  done(job: DoneJob): CallToolResult;
   running(job: Job): Record<string, unknown>;
 }
 
@@ -44,7 +44,7 @@ export async function answerWhenDone(
       structuredContent: results.running(job)
     };
   }
-  if (job.state !== "done") return toolError(new Error(job.error ?? job.message));
+  if (job.state !== "done") return toolError(new Error("error" in job ? job.error : job.message));
   return results.done(job);
 }
 

@@ -7,7 +7,7 @@ import type { CallToolResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { finishNote } from "../gemini/finish-reasons";
 import type { InputModality } from "../gemini/usage";
-import { JOB_STATES, TOKEN_COUNT_SOURCES, type Job } from "../jobs/job";
+import { JOB_STATES, TOKEN_COUNT_SOURCES, type DoneJob, type Job } from "../jobs/job";
 import { jobPercent } from "../jobs/progress";
 
 const tokens = (what: string) => z.number().int().min(0).describe(what);
@@ -105,7 +105,7 @@ export function toMetadata(job: Job): JobMetadata {
     ...(details.tokenCountError ? { tokenCountError: details.tokenCountError } : {}),
     ...(details.inputTokenLimit !== undefined ? { inputTokenLimit: details.inputTokenLimit } : {}),
     ...(details.reusedFile ? { reusedUpload: true } : {}),
-    ...(job.usage ? { usage: job.usage } : {}),
+    ...(job.state === "done" && job.usage ? { usage: job.usage } : {}),
     ...(details.finishReason ? { finishReason: details.finishReason } : {})
   };
 }
@@ -116,7 +116,7 @@ export function answerNote(job: Job): string | undefined {
 }
 
 /** A finished job's answer as tool content: the text, then the note if any. */
-export function answerContent(job: Job, text = job.text): CallToolResult["content"] {
+export function answerContent(job: DoneJob, text = job.text): CallToolResult["content"] {
   const note = answerNote(job);
   return [{ type: "text", text }, ...(note ? [{ type: "text" as const, text: note }] : [])];
 }
@@ -146,7 +146,7 @@ export function toSnapshot(job: Job, { includeText = true } = {}): JobSnapshot {
           }
         }
       : {}),
-    ...(job.error ? { error: job.error } : {})
+    ...("error" in job && job.error ? { error: job.error } : {})
   };
 }
 

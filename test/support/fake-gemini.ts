@@ -70,6 +70,8 @@ export interface FakeUpload {
   declaredBytes: number | null;
   displayName: string | undefined;
   received: number;
+  /** Bytes of every upload request that reached the fake, accepted or refused: `sent - received` is what was sent twice. */
+  sent: number;
   crc: Digest;
   chunkSizes: number[];
   file?: FakeFile;
@@ -281,6 +283,7 @@ export class FakeGemini {
       declaredBytes: declared === null ? null : Number(declared),
       displayName: (body as { file?: { displayName?: string } } | undefined)?.file?.displayName,
       received: 0,
+      sent: 0,
       crc: this.newDigest(),
       chunkSizes: []
     });
@@ -306,6 +309,7 @@ export class FakeGemini {
         }
       });
     }
+    upload.sent += bytes.byteLength;
     const failure = this.uploadFailures.shift();
     if (failure) return errorResponse(failure);
     const offset = Number(request.headers.get("X-Goog-Upload-Offset"));

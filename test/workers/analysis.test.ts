@@ -254,7 +254,32 @@ describe("jobs", () => {
     const upload = onlyUpload();
     expect(upload.received).toBe(video.size);
     expect(upload.crc.digest()).toBe(videoCrc(video));
+    // At most the chunk in flight when the object went away is sent again.
+    expect(upload.sent - upload.received).toBeLessThanOrEqual(CHUNK);
     expect(fakes.videos.ranges.some((range) => range !== null && /^bytes=\d+-$/.test(range) && range !== "bytes=0-")).toBe(true);
+  });
+
+  it("carries on waiting for the file to become ACTIVE after the Durable Object restarts", { timeout: 30_000 }, async () => {
+    fakes.gemini.enqueueFiles({ pollsBeforeDone: 3 });
+    const videoUrl = fakes.videos.add("/restart-processing.mp4", { size: MiB });
+    const sessionId = await openIdleSession();
+    const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl }));
+    await withAlarms(
+      sessionId,
+      pollJob(sessionId, jobId, (job) => job.status === "processing")
+    );
+    fakes.sever();
+    await evictDurableObject(sessionStub(sessionId));
+    const done = await withAlarms(
+      sessionId,
+      pollJob(sessionId, jobId, (job) => job.status === "done")
+    );
+    expect(done.result).toMatchObject({ text: "The video shows a cat at 00:05 and a dog at 01:10." });
+    expect(fakes.gemini.uploads.size).toBe(1);
+    const polls = fakes.gemini.requests.filter(
+      (request) => request.method === "GET" && request.path.startsWith("/v1beta/files/")
+    );
+    expect(polls.length).toBeGreaterThanOrEqual(4);
   });
 
   it("restarts an interrupted answer after the Durable Object restarts", { timeout: 30_000 }, async () => {

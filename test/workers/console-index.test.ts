@@ -11,7 +11,8 @@ import { reportOf } from "../../src/session/console-reporter";
 import { SseReader } from "./support/http";
 
 let next = 0;
-function job(changes: Partial<Job> = {}): Job {
+/** A job in any state, from one flat record of every column (as `JobStore` reads it). */
+function job(changes: Record<string, unknown> = {}): Job {
   next += 1;
   const session = next.toString(16).padStart(32, "0");
   return {
@@ -32,7 +33,7 @@ function job(changes: Partial<Job> = {}): Job {
     usage: null,
     details: {},
     ...changes
-  };
+  } as Job;
 }
 
 /** A console object of its own, so these tests see only their own analyses. */
@@ -45,7 +46,7 @@ describe("ConsoleDO", () => {
     const console = index();
     const generating = job({ state: "generating", message: "generating", updatedAt: 5_000 });
     await console.record(reportOf(generating));
-    await console.record(reportOf({ ...generating, state: "uploading", message: "uploading 8 / 20 MB", updatedAt: 4_000 }));
+    await console.record(reportOf(job({ ...generating, state: "uploading", message: "uploading 8 / 20 MB", updatedAt: 4_000 })));
     expect((await console.get(generating.id))?.job).toMatchObject({ state: "generating", updatedAt: 5_000 });
   });
 
@@ -53,7 +54,7 @@ describe("ConsoleDO", () => {
     const console = index();
     const done = job({ state: "done", message: "done", updatedAt: 5_000 });
     await console.record(reportOf(done));
-    await console.record(reportOf({ ...done, state: "generating", updatedAt: 6_000 }));
+    await console.record(reportOf(job({ ...done, state: "generating", updatedAt: 6_000 })));
     expect((await console.get(done.id))?.job).toMatchObject({ state: "done" });
   });
 
@@ -74,9 +75,9 @@ describe("ConsoleDO", () => {
     const opening = await reader.nextEvent();
     expect(opening.event).toBe("analyses");
     expect(JSON.parse(opening.data)).toMatchObject([{ id: first.id, state: "uploading" }]);
-    await console.record(reportOf({ ...first, updatedAt: 4_000, state: "queued" }));
+    await console.record(reportOf(job({ ...first, updatedAt: 4_000, state: "queued" })));
     await console.record(
-      reportOf({ ...first, updatedAt: 6_000, state: "processing", message: "Gemini is processing the video" })
+      reportOf(job({ ...first, updatedAt: 6_000, state: "processing", message: "Gemini is processing the video" }))
     );
     const change = await reader.nextEvent();
     expect(change.event).toBe("analysis");

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { useFakes } from "./support/fetch-spy";
 import { authed, initializeMcpSession, openIdleSession, postJson } from "./support/http";
 import { expectValidToolResult } from "./support/output-schemas";
-import { callTool, snapshotOf } from "./support/session-calls";
+import { callTool, pollJob, snapshotOf, withAlarms } from "./support/session-calls";
 
 const fakes = useFakes();
 const MiB = 1024 * 1024;
@@ -197,5 +197,35 @@ describe("running analyses per session", () => {
     const accepted = await callTool(sessionId, "startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ", prompt: "Q4" });
     expect(accepted.isError).toBeUndefined();
     for (const job of started.slice(1)) await callTool(sessionId, "getVideoAnalysis", { jobId: job.jobId, waitSeconds: 10 });
+  });
+});
+
+describe("two jobs on one source", () => {
+  it("share one upload, and cancelling one leaves the file to the other while it generates", { timeout: 30_000 }, async () => {
+    const videoUrl = fakes.videos.add("/shared.mp4", { size: 12 * MiB, delayMsPerBlock: 1 });
+    const slowAnswer = (name: string) =>
+      ({ kind: "answer", chunks: Array.from({ length: 30 }, (_, i) => `${name}${i} `), chunkDelayMs: 50 }) as const;
+    fakes.gemini.enqueue(slowAnswer("a"), slowAnswer("b"));
+    const sessionId = await openIdleSession();
+    const first = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl, prompt: "What happens?" }));
+    const second = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl, prompt: "Who is in it?" }));
+    const generating = (job: ReturnType<typeof snapshotOf>) =>
+      job.status === "generating" && String(job.message).startsWith("generating");
+    await withAlarms(sessionId, pollJob(sessionId, first.jobId, generating));
+    await withAlarms(sessionId, pollJob(sessionId, second.jobId, generating));
+    expect(fakes.gemini.uploads.size).toBe(1);
+    const [file] = [...fakes.gemini.files.values()];
+
+    expect((await callTool(sessionId, "cancelVideoAnalysis", { jobId: first.jobId })).structuredContent).toMatchObject({
+      status: "cancelled"
+    });
+    expect(file!.deleted).toBe(false);
+    const done = await withAlarms(
+      sessionId,
+      pollJob(sessionId, second.jobId, (job) => job.status === "done")
+    );
+    expect(done.result).toMatchObject({ text: expect.stringMatching(/29 $/) });
+    expect(file!.deleted).toBe(false);
+    expect(generatedFileUris()).toEqual([file!.uri, file!.uri]);
   });
 });

@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { IllegalTransitionError, JOB_STATES, JOB_TRANSITIONS } from "../../src/jobs/job";
-import { JobStore } from "../../src/jobs/job-store";
+import { JobStore, type JobUpdate } from "../../src/jobs/job-store";
 
 describe("JobStore", () => {
   it("adds the details column to a jobs table made before it existed, keeping its rows", async () => {
@@ -30,11 +30,13 @@ describe("JobStore", () => {
       const job = store.create("s.transitions", input);
       expect(store.update(job.id, { state: "uploading", message: "uploading" }).state).toBe("uploading");
       expect(store.update(job.id, { state: "uploading", bytesUploaded: 8 }).bytesUploaded).toBe(8);
-      expect(() => store.update(job.id, { state: "done", message: "done" })).toThrow(IllegalTransitionError);
+      expect(() => store.update(job.id, { state: "done", message: "done", text: "", usage: null })).toThrow(
+        IllegalTransitionError
+      );
       expect(store.get(job.id)).toMatchObject({ state: "uploading", message: "uploading" });
-      expect(store.update(job.id, { state: "cancelled", message: "cancelled" }).state).toBe("cancelled");
+      expect(store.update(job.id, { state: "cancelled", message: "cancelled", error: "Cancelled" }).state).toBe("cancelled");
       for (const to of JOB_STATES.filter((next) => next !== "cancelled")) {
-        expect(() => store.update(job.id, { state: to })).toThrow(/cannot go from cancelled/);
+        expect(() => store.update(job.id, { state: to } as JobUpdate)).toThrow(/cannot go from cancelled/);
       }
       expect(store.update(job.id, { details: { resumable: true } }).details).toEqual({ resumable: true });
     });

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { Job } from "../../src/jobs/job";
 import { createJobProgressReporter, PROGRESS_HEARTBEAT_MS, type ReporterClock, type ToolExtra } from "../../src/tools/progress";
 
-function job(update: Partial<Job>): Job {
+/** A job in any state, from one flat record of every column (as `JobStore` reads it). */
+function job(update: Record<string, unknown>): Job {
   return {
     id: "s.j",
     input: { videoUrl: "https://example.com/v.mp4", prompt: "p", model: "m" },
@@ -21,7 +22,7 @@ function job(update: Partial<Job>): Job {
     usage: null,
     details: {},
     ...update
-  };
+  } as Job;
 }
 
 /** A reporter on a hand-driven clock: `advance` runs the timers that fall due. */

@@ -1,6 +1,7 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { authed, closeStreams, openSession, sessionStub, SseReader } from "./support/http";
+import { runNextTimer } from "./support/session-calls";
 
 describe("GET /sse", () => {
   it("answers with the SSE headers and a fresh session id", async () => {
@@ -38,7 +39,7 @@ describe("GET /sse", () => {
 
     const firstPingDue = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
     const before = Date.now();
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runNextTimer(stub)).toBe(true);
     for (const sse of [first.sse, second]) {
       const ping = await sse.next();
       expect(ping).toMatchObject({ type: "event", event: "ping" });
@@ -47,7 +48,7 @@ describe("GET /sse", () => {
       expect(sentAt).toBeLessThanOrEqual(Date.now());
     }
     // A period after the ping was due, however early or late its alarm ran
-    // (here early: the test fires it at once).
+    // (here early: the test lets time pass at once).
     const nextAlarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
     expect(nextAlarm).toBe(firstPingDue! + 25_000);
     await first.sse.cancel();
@@ -61,7 +62,7 @@ describe("GET /sse", () => {
     const session = await openSession();
     const stub = sessionStub(session.sessionId);
     await closeStreams(session.sessionId);
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runNextTimer(stub)).toBe(true);
     const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
     // SESSION_TTL_SECONDS (24 h) after the last request, not the next ping in 25 s.
     expect(alarm).toBeGreaterThan(Date.now() + 23 * 60 * 60 * 1000);
@@ -73,7 +74,7 @@ describe("GET /sse", () => {
     await closeStreams(first.sessionId);
     const second = new SseReader((await authed(`/sse?sessionId=${first.sessionId}`)).body!);
     for (let i = 0; i < 3; i++) await second.next();
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runNextTimer(stub)).toBe(true);
     expect(await second.next()).toMatchObject({ type: "event", event: "ping" });
     expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).not.toBeNull();
     await second.cancel();

@@ -1,8 +1,8 @@
 /**
- * Tool calls bound to a session over `/rpc`, and a driver for the session's
- * alarm so that waits (polling, retries) pass at once, like fake timers.
+ * Tool calls bound to a session over `/rpc`, and a clock for the session's
+ * timers so that waits (polling, retries) pass at once, like fake timers.
  */
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { postJson, sessionStub } from "./http";
 import { expectValidToolResult } from "./output-schemas";
 
@@ -40,9 +40,44 @@ export function snapshotOf(result: ToolResult): { jobId: string; status: string;
   return result.structuredContent as { jobId: string; status: string; bytesUploaded: number };
 }
 
+/** agents' tables that hold due times (ms): the Lifecycle queue, and Tasks' runs and steps, which it mirrors. */
+const DUE_TIMES = [
+  ["cf_agents_jobs", "time"],
+  ["cf_agents_task_runs", "next_at"],
+  ["cf_agents_task_steps", "next_at"]
+] as const;
+
 /**
- * Fires the session's alarm every few milliseconds until `work` settles, so
- * alarm-driven sleeps end at once. Bounded in count and time.
+ * Time passes for the session's timers up to the next one, which then fires:
+ * agents' Lifecycle runs only the queued jobs due at `Date.now()`, so every
+ * due time it keeps moves earlier by the time left to the first queued job,
+ * keeping their order and gaps, and the alarm runs. Resolves with whether
+ * an alarm was set.
+ */
+export async function runNextTimer(stub: DurableObjectStub): Promise<boolean> {
+  await runInDurableObject(stub, (_instance, state) => {
+    const sql = state.storage.sql;
+    const tables = new Set(
+      sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .toArray()
+        .map((row) => row.name)
+    );
+    if (!tables.has("cf_agents_jobs")) return;
+    const [first] = sql.exec<{ at: number | null }>("SELECT min(time) AS at FROM cf_agents_jobs").toArray();
+    const ahead = (first?.at ?? 0) - Date.now();
+    if (ahead <= 0) return;
+    for (const [table, column] of DUE_TIMES) {
+      if (tables.has(table)) sql.exec(`UPDATE ${table} SET ${column} = ${column} - ? WHERE ${column} IS NOT NULL`, ahead);
+    }
+  });
+  return runDurableObjectAlarm(stub);
+}
+
+/**
+ * Lets the session's timers come due one after another, every few
+ * milliseconds, until `work` settles, so sleeps on them end at once.
+ * Bounded in count and time.
  */
 export async function withAlarms<T>(sessionId: string, work: Promise<T>, maxMs = 20_000): Promise<T> {
   const stub = sessionStub(sessionId);
@@ -52,7 +87,7 @@ export async function withAlarms<T>(sessionId: string, work: Promise<T>, maxMs =
   });
   const deadline = Date.now() + maxMs;
   while (!settled && Date.now() < deadline) {
-    await runDurableObjectAlarm(stub);
+    await runNextTimer(stub);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return result;
