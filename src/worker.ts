@@ -17,6 +17,7 @@ import { isOAuthPath, serveOAuth } from "./oauth/routes";
 import { authenticate, oauthStackFor } from "./oauth/server";
 import { isSessionId, newSessionId, parseEventId } from "./ids/session-id";
 import { toSessionRequest, type SessionRoute } from "./session/session-request";
+import { sessionForCall } from "./session/source-affinity";
 import { answerFromDirectory, answerStateless, statelessRequest } from "./stateless-rpc";
 import { eraOf, methodOf } from "./transport/stateless-http";
 
@@ -122,9 +123,11 @@ async function rpc(request: Request, env: Env): Promise<Response> {
   const route = rpcRoute(request);
   if (route.mode !== "ephemeral") return forward(request, env, route);
   const body = await readBodyBytes(request);
-  const stateless = statelessRequest(new TextDecoder().decode(body));
+  const text = new TextDecoder().decode(body);
+  const stateless = statelessRequest(text);
   if (stateless) return answerStateless(stateless);
-  return forward(new Request(request, { body }), env, route);
+  const sessionId = await sessionForCall(env.SHARED_SECRET, parseJsonText(text), () => route.sessionId);
+  return forward(new Request(request, { body }), env, { ...route, sessionId });
 }
 
 /**
@@ -141,14 +144,19 @@ async function mcp(request: Request, env: Env): Promise<Response> {
   const parsedBody = parseJson(body);
   if ((await eraOf(replay, parsedBody)) === "2025") return forward(replay, env, mcpRoute(replay));
   if (methodOf(parsedBody) === "tools/call") {
-    return forward(replay, env, { path: "/mcp", sessionId: newSessionId(), mode: "ephemeral" });
+    const sessionId = await sessionForCall(env.SHARED_SECRET, parsedBody, newSessionId);
+    return forward(replay, env, { path: "/mcp", sessionId, mode: "ephemeral" });
   }
   return answerFromDirectory(replay, parsedBody);
 }
 
 function parseJson(bytes: Uint8Array): unknown {
+  return parseJsonText(new TextDecoder().decode(bytes));
+}
+
+function parseJsonText(text: string): unknown {
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return JSON.parse(text);
   } catch {
     return undefined;
   }

@@ -1,0 +1,81 @@
+import { exports } from "cloudflare:workers";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { afterEach, describe, expect, it } from "vitest";
+import { useFakes } from "./support/fetch-spy";
+import { AUTH, BASE_URL, postJson } from "./support/http";
+import { expectValidToolResult } from "./support/output-schemas";
+
+const fakes = useFakes();
+const MiB = 1024 * 1024;
+
+interface ToolResult {
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+/** A session-less `/rpc` call of `tool`, its result checked against the tool's outputSchema. */
+async function rpcCall(tool: string, args: Record<string, unknown>): Promise<ToolResult> {
+  const response = await postJson("/rpc", {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/call",
+    params: { name: tool, arguments: args }
+  });
+  const body = (await response.json()) as { result: ToolResult };
+  await expectValidToolResult(tool, body.result);
+  return body.result;
+}
+
+const clients: Client[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.close();
+});
+
+/** An SDK v2 client in the 2026-07-28 era: every request stateless. */
+async function modernClient(): Promise<Client> {
+  const transport = new StreamableHTTPClientTransport(new URL("/mcp", BASE_URL), {
+    fetch: (input, init) => exports.default.fetch(new Request(input, init)),
+    requestInit: { headers: AUTH }
+  });
+  const client = new Client({ name: "reuse-test", version: "1.0.0" }, { versionNegotiation: { mode: "auto" } });
+  await client.connect(transport);
+  clients.push(client);
+  return client;
+}
+
+describe("session-less calls reuse the upload of the same video", () => {
+  it("two /rpc calls about one 12 MB URL upload it once; the second reads the kept file", async () => {
+    const videoUrl = fakes.videos.add("/twelve.mp4", { size: 12 * MiB, etag: '"v1"' });
+    const first = await rpcCall("analyzeRemoteVideo", { videoUrl });
+    expect(first.structuredContent).toMatchObject({ status: "done" });
+    expect(first.structuredContent).not.toHaveProperty("reusedUpload");
+    const second = await rpcCall("askAboutVideo", { videoUrl, question: "Who speaks?" });
+    expect(second.structuredContent).toMatchObject({ status: "done", reusedUpload: true });
+    expect(fakes.gemini.uploads.size).toBe(1);
+    const [file] = [...fakes.gemini.files.values()];
+    expect(file?.sizeBytes).toBe(String(12 * MiB));
+  });
+
+  it("reuses across eras: a 2026-era tools/call after a /rpc call, and another 2026-era call after that", async () => {
+    const videoUrl = fakes.videos.add("/eras.mp4", { size: 3 * MiB, etag: '"v1"' });
+    await rpcCall("analyzeRemoteVideo", { videoUrl });
+    const client = await modernClient();
+    const modern = await client.callTool({ name: "analyzeRemoteVideo", arguments: { videoUrl } });
+    expect(modern.structuredContent).toMatchObject({ status: "done", reusedUpload: true });
+    const again = await client.callTool({ name: "askAboutVideo", arguments: { videoUrl, question: "Who speaks?" } });
+    expect(again.structuredContent).toMatchObject({ status: "done", reusedUpload: true });
+    expect(fakes.gemini.uploads.size).toBe(1);
+  });
+
+  it("uploads each of two different URLs, and again when the source changed", async () => {
+    const one = fakes.videos.add("/one.mp4", { size: 2 * MiB, etag: '"v1"' });
+    const two = fakes.videos.add("/two.mp4", { size: 2 * MiB, etag: '"v1"' });
+    await rpcCall("analyzeRemoteVideo", { videoUrl: one });
+    await rpcCall("analyzeRemoteVideo", { videoUrl: two });
+    expect(fakes.gemini.uploads.size).toBe(2);
+    fakes.videos.add("/one.mp4", { size: 2 * MiB, etag: '"v2"' });
+    const changed = await rpcCall("analyzeRemoteVideo", { videoUrl: one });
+    expect(changed.structuredContent).not.toHaveProperty("reusedUpload");
+    expect(fakes.gemini.uploads.size).toBe(3);
+  });
+});
