@@ -2,8 +2,11 @@ import { exports } from "cloudflare:workers";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { useFakes } from "./support/fetch-spy";
+import { sourceSessionId } from "../../src/session/source-affinity";
+import { TEST_SHARED_SECRET } from "../constants";
 import { AUTH, BASE_URL, postJson } from "./support/http";
 import { expectValidToolResult } from "./support/output-schemas";
+import { withAlarms } from "./support/session-calls";
 
 const fakes = useFakes();
 const MiB = 1024 * 1024;
@@ -77,5 +80,22 @@ describe("session-less calls reuse the upload of the same video", () => {
     const changed = await rpcCall("analyzeRemoteVideo", { videoUrl: one });
     expect(changed.structuredContent).not.toHaveProperty("reusedUpload");
     expect(fakes.gemini.uploads.size).toBe(3);
+  });
+
+  it("two concurrent calls about one URL, with the same request id, upload it once and each get their own answer", async () => {
+    const videoUrl = fakes.videos.add("/together.mp4", { size: 12 * MiB, delayMsPerBlock: 1 });
+    fakes.gemini.enqueue({ kind: "answer", chunks: ["first answer"] }, { kind: "answer", chunks: ["second answer"] });
+    const objectOfUrl = await sourceSessionId(TEST_SHARED_SECRET, new URL(videoUrl).href);
+    const [first, second] = await withAlarms(
+      objectOfUrl,
+      Promise.all([
+        rpcCall("analyzeRemoteVideo", { videoUrl, prompt: "What happens?" }),
+        new Promise((resolve) => setTimeout(resolve, 50)).then(() =>
+          rpcCall("analyzeRemoteVideo", { videoUrl, prompt: "Who is in it?" })
+        )
+      ])
+    );
+    expect([first.content?.[0]?.text, second.content?.[0]?.text].sort()).toEqual(["first answer", "second answer"]);
+    expect(fakes.gemini.uploads.size).toBe(1);
   });
 });
