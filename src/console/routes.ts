@@ -8,13 +8,14 @@
  */
 import { TRANSCRIPT_FILE_TYPES, transcriptFile, type TranscriptFileType } from "../analysis/transcript-files";
 import type { Env } from "../env";
+import { configuredSecret } from "../http/auth";
 import { checkDeclaredLength, readBodyText } from "../http/body";
 import { HttpError } from "../http/errors";
 import { jobOwnerSession } from "../jobs/job-id";
 import { checkOwnerSecret } from "../oauth/owner-secret";
 import { consoleObject, reportOf } from "../session/console-reporter";
 import { toEntry, toRecord } from "./analysis-entry";
-import { CONSOLE_SESSION_SECONDS, clearCookie, newToken, setCookie, tokenHash, tokenOf } from "./cookie-session";
+import { CONSOLE_SESSION_SECONDS, clearCookie, isIssuedToken, newToken, setCookie, tokenHash, tokenOf } from "./cookie-session";
 import { startAnalysis } from "./start-analysis";
 
 const API = "/console/api";
@@ -77,9 +78,12 @@ function refuseCrossSite(request: Request): void {
   }
 }
 
+/** The sign-in's token hash; a token whose MAC fails never reaches the console object. */
 async function requireSignIn(request: Request, env: Env): Promise<string> {
   const token = tokenOf(request);
-  const hash = token === undefined ? undefined : await tokenHash(token);
+  const secret = configuredSecret(env.SHARED_SECRET);
+  const issued = token !== undefined && secret !== undefined && (await isIssuedToken(secret, token));
+  const hash = issued ? await tokenHash(token) : undefined;
   if (hash === undefined || !(await consoleObject(env).isSession(hash))) {
     throw new HttpError(401, "signed_out", "Sign in to the console with the server's secret.");
   }
@@ -113,7 +117,7 @@ async function signIn(request: Request, env: Env): Promise<Response> {
       "Retry-After": String(check.retryAfterSeconds)
     });
   }
-  const token = newToken();
+  const token = await newToken(check.secret);
   await consoleObject(env).createSession(await tokenHash(token), Date.now() + CONSOLE_SESSION_SECONDS * 1000);
   return json({ signedIn: true }, { headers: { "Set-Cookie": setCookie(request, token) } });
 }

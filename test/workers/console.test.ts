@@ -5,8 +5,10 @@
  * event stream, an analysis's record, transcript downloads, the start form's
  * validation (the tools' own messages), cancel, and sign-out.
  */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { tokenHash } from "../../src/console/cookie-session";
+import { consoleObject } from "../../src/session/console-reporter";
 import { TEST_SHARED_SECRET } from "../constants";
 import { useFakes } from "./support/fetch-spy";
 import { BASE_URL, call, postJson, SseReader } from "./support/http";
@@ -124,7 +126,7 @@ describe("console sign-in", () => {
     const response = await signIn(TEST_SHARED_SECRET);
     expect(response.status).toBe(200);
     const setCookie = response.headers.get("Set-Cookie")!;
-    expect(setCookie).toMatch(/^__Host-console=[0-9a-f]{64}; /);
+    expect(setCookie).toMatch(/^__Host-console=[0-9a-f]{128}; /);
     expect(setCookie).toContain("HttpOnly");
     expect(setCookie).toContain("Secure");
     expect(setCookie).toContain("SameSite=Strict");
@@ -137,7 +139,7 @@ describe("console sign-in", () => {
     const response = await signIn(TEST_SHARED_SECRET, { base });
     expect(response.status).toBe(200);
     const setCookie = response.headers.get("Set-Cookie")!;
-    expect(setCookie).toMatch(/^console=[0-9a-f]{64}; /);
+    expect(setCookie).toMatch(/^console=[0-9a-f]{128}; /);
     expect(setCookie).not.toContain("Secure");
     expect(setCookie).toContain("HttpOnly");
     expect(setCookie).toContain("SameSite=Strict");
@@ -178,6 +180,19 @@ describe("console sign-in", () => {
     expect(out.status).toBe(200);
     expect(out.headers.get("Set-Cookie")).toMatch(/^__Host-console=; .*Max-Age=0/);
     expect((await api("/me", session)).status).toBe(401);
+  });
+
+  it("refuses a token the server did not issue, even one the console object would know", async () => {
+    const issued = (await cookie()).split("=")[1]!;
+    const flipped = issued.slice(0, -1) + (issued.endsWith("0") ? "1" : "0");
+    const random = "0".repeat(64);
+    for (const forged of [random, `${random}${"0".repeat(64)}`, flipped]) {
+      // Its hash stored as a session: only the Worker's MAC check can refuse it.
+      await consoleObject(env).createSession(await tokenHash(forged), Date.now() + 60_000);
+      expect((await api("/me", `__Host-console=${forged}`)).status, forged).toBe(401);
+    }
+    expect((await api("/me", `__Host-console=${issued}`)).status).toBe(200);
+    expect(issued).toMatch(/^[0-9a-f]{128}$/);
   });
 
   it("refuses requests another site makes with the cookie (CSRF)", async () => {
