@@ -154,7 +154,10 @@ async function cancel(env: Env, id: string): Promise<Response> {
   if (!owner || !(await consoleObject(env).get(id))) throw notFound(id);
   const job = await env.SESSIONS.get(env.SESSIONS.idFromName(owner)).cancelJob(id, "cancelled from the console");
   if (!job) throw notFound(id);
-  return json(toEntry(reportOf(job)));
+  // The owner's word is the truth: it repairs an index whose final report was lost.
+  const report = reportOf(job);
+  await consoleObject(env).record(report);
+  return json(toEntry(report));
 }
 
 async function api(request: Request, env: Env, defaultModel: string): Promise<Response> {

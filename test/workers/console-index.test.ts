@@ -7,7 +7,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Job } from "../../src/jobs/job";
-import { reportOf } from "../../src/session/console-reporter";
+import { ConsoleReporter, type ConsoleStub, reportOf } from "../../src/session/console-reporter";
 import { SseReader } from "./support/http";
 
 let next = 0;
@@ -93,5 +93,25 @@ describe("ConsoleDO", () => {
     expect(running.percent).toBeGreaterThan(started.percent);
     const done = reportOf(job({ state: "done", ...uploaded, text: "The video shows a cat." }));
     expect(done).toMatchObject({ job: { uploadUrl: null, text: "The video shows a cat." }, percent: 100 });
+  });
+
+  it("the reporter sends a final report again when the index missed it", async () => {
+    const console = index();
+    const calls: string[] = [];
+    // The index's binding as a lost call looks: the first record never arrives.
+    const lossy = {
+      record(report: ReturnType<typeof reportOf>) {
+        calls.push(report.job.state);
+        return calls.length === 1 ? Promise.reject(new Error("Network connection lost.")) : console.record(report);
+      }
+    } as unknown as ConsoleStub;
+    const done = job({ state: "done", message: "done", text: "A cat." });
+    new ConsoleReporter(() => lossy).changed(done);
+    const deadline = Date.now() + 4_000;
+    while ((await console.get(done.id))?.job.state !== "done") {
+      if (Date.now() > deadline) throw new Error(`the final report never arrived: ${calls.join(", ")}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(calls).toEqual(["done", "done"]);
   });
 });

@@ -5,6 +5,7 @@
  * event stream, an analysis's record, transcript downloads, the start form's
  * validation (the tools' own messages), cancel, and sign-out.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { tokenHash } from "../../src/console/cookie-session";
@@ -70,6 +71,7 @@ interface Entry {
   videoUrl: string;
   percent: number;
   message: string;
+  updatedAt: number;
 }
 
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, maxMs = 15_000): Promise<T> {
@@ -332,6 +334,29 @@ describe("the console's analyses", () => {
       (value) => value.state === "cancelled"
     );
     expect(final.error).toBe("Cancelled: cancelled from the console");
+  });
+
+  it("cancel repairs an index that missed the analysis's final report", async () => {
+    const session = await cookie();
+    const id = await start(session, { kind: "answer", videoUrl: YOUTUBE, prompt: "Who sings?" });
+    const done = await until(
+      () => record(session, id),
+      (value) => value.state === "done"
+    );
+    // What a lost final report leaves: the index still showing the analysis running.
+    await runInDurableObject(consoleObject(env), (_instance, state) => {
+      state.storage.sql.exec(
+        `UPDATE console_analyses SET state = 'generating', updated_at = ?, job = json_set(job, '$.state', 'generating', '$.updatedAt', ?)
+         WHERE id = ?`,
+        done.updatedAt - 1,
+        done.updatedAt - 1,
+        id
+      );
+    });
+    expect((await record(session, id)).state).toBe("generating");
+    const cancelled = await api(`/analyses/${id}/cancel`, session, { method: "POST" });
+    expect(await cancelled.json()).toMatchObject({ id, state: "done" });
+    expect((await record(session, id)).state).toBe("done");
   });
 
   it("answers 404 for an analysis it does not know", async () => {
