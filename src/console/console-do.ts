@@ -11,12 +11,13 @@
  * @module
  */
 import { DurableObject } from "cloudflare:workers";
+import { readConfig } from "../config";
 import type { Env } from "../env";
 import type { JobReport } from "../session/console-reporter";
 import { encodeSseComment, encodeSseEvent } from "../transport/sse";
 import { SseStream } from "../transport/sse-stream";
 import { AnalysesStore } from "./analyses-store";
-import { toEntry } from "./analysis-entry";
+import { type AnalysisEntry, toEntry } from "./analysis-entry";
 import { ConsoleSessions } from "./console-sessions";
 
 export const KEEPALIVE_MS = 25_000;
@@ -29,7 +30,7 @@ export class ConsoleDO extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.analyses = new AnalysesStore(ctx.storage.sql);
+    this.analyses = new AnalysesStore(ctx.storage.sql, readConfig(env).sessionTtlMs);
     this.sessions = new ConsoleSessions(ctx.storage.sql);
   }
 
@@ -44,7 +45,7 @@ export class ConsoleDO extends DurableObject<Env> {
     return this.analyses.get(id);
   }
 
-  async list(): Promise<JobReport[]> {
+  async list(): Promise<AnalysisEntry[]> {
     return this.analyses.list();
   }
 
@@ -63,7 +64,7 @@ export class ConsoleDO extends DurableObject<Env> {
   /** The list's event stream: every analysis at once (`analyses`), then each change (`analysis`). */
   override async fetch(): Promise<Response> {
     const stream = new SseStream();
-    stream.write(encodeSseEvent({ event: "analyses", data: JSON.stringify(this.analyses.list().map(toEntry)) }));
+    stream.write(encodeSseEvent({ event: "analyses", data: JSON.stringify(this.analyses.list()) }));
     this.viewers.add(stream);
     stream.onclose = () => {
       this.viewers.delete(stream);

@@ -170,7 +170,7 @@ async function api(request: Request, env: Env, defaultModel: string): Promise<Re
   if (pathname === `${API}/me` && request.method === "GET") return json({ signedIn: true });
   if (pathname === `${API}/events` && request.method === "GET") return consoleObject(env).fetch(request.url);
   if (pathname === `${API}/analyses`) {
-    if (request.method === "GET") return json((await consoleObject(env).list()).map(toEntry));
+    if (request.method === "GET") return json(await consoleObject(env).list());
     if (post) {
       const started = await startAnalysis(env, await readJson(request), defaultModel);
       return started.ok ? json({ id: started.jobId }, { status: 201 }) : json({ problems: started.problems }, { status: 400 });
