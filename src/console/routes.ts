@@ -15,6 +15,7 @@ import { jobOwnerSession } from "../jobs/job-id";
 import { checkOwnerSecret } from "../oauth/owner-secret";
 import { consoleObject, reportOf } from "../session/console-reporter";
 import { toEntry, toRecord } from "./analysis-entry";
+import { CONSOLE_SESSION_HEADER } from "./console-do";
 import { CONSOLE_SESSION_SECONDS, clearCookie, isIssuedToken, newToken, setCookie, tokenHash, tokenOf } from "./cookie-session";
 import { startAnalysis } from "./start-analysis";
 
@@ -168,7 +169,9 @@ async function api(request: Request, env: Env, defaultModel: string): Promise<Re
   const hash = await requireSignIn(request, env);
   if (pathname === `${API}/sign-out` && post) return signOut(request, env, hash);
   if (pathname === `${API}/me` && request.method === "GET") return json({ signedIn: true });
-  if (pathname === `${API}/events` && request.method === "GET") return consoleObject(env).fetch(request.url);
+  if (pathname === `${API}/events` && request.method === "GET") {
+    return consoleObject(env).fetch(request.url, { headers: { [CONSOLE_SESSION_HEADER]: hash } });
+  }
   if (pathname === `${API}/analyses`) {
     if (request.method === "GET") return json(await consoleObject(env).list());
     if (post) {

@@ -10,6 +10,7 @@ import { DEFAULT_SESSION_TTL_SECONDS } from "../../src/config";
 import { describe, expect, it } from "vitest";
 import type { Job } from "../../src/jobs/job";
 import { PRUNE_BATCH } from "../../src/console/analyses-store";
+import { CONSOLE_SESSION_HEADER } from "../../src/console/console-do";
 import { toEntry } from "../../src/console/analysis-entry";
 import { ConsoleReporter, type ConsoleStub, reportOf } from "../../src/session/console-reporter";
 import { SseReader } from "./support/http";
@@ -46,6 +47,12 @@ function index() {
   return env.CONSOLE.get(env.CONSOLE.idFromName(`index-test-${crypto.randomUUID()}`));
 }
 
+/** The console object's event stream for a sign-in of its own, ending at `expiresAt`. */
+async function signedInStream(console: ReturnType<typeof index>, expiresAt = Date.now() + 60_000, hash = crypto.randomUUID()) {
+  await console.createSession(hash, expiresAt);
+  return console.fetch("https://console.internal/events", { headers: { [CONSOLE_SESSION_HEADER]: hash } });
+}
+
 describe("ConsoleDO", () => {
   it("record ignores a report older than the one stored", async () => {
     const console = index();
@@ -75,7 +82,7 @@ describe("ConsoleDO", () => {
     const console = index();
     const first = job({ state: "uploading", updatedAt: T + 5_000 });
     await console.record(reportOf(first));
-    const response = await console.fetch("https://console.internal/events");
+    const response = await signedInStream(console);
     const reader = new SseReader(response.body!);
     const opening = await reader.nextEvent();
     expect(opening.event).toBe("analyses");
@@ -197,5 +204,36 @@ describe("ConsoleDO", () => {
       );
     });
     expect(await console.list()).toEqual([toEntry(reportOf(followUp))]);
+  });
+
+  it("streams only to a sign-in it holds", async () => {
+    const console = index();
+    expect((await console.fetch("https://console.internal/events")).status).toBe(401);
+    const unknown = await console.fetch("https://console.internal/events", {
+      headers: { [CONSOLE_SESSION_HEADER]: "f".repeat(64) }
+    });
+    expect(unknown.status).toBe(401);
+    expect((await signedInStream(console, Date.now() - 1)).status).toBe(401);
+  });
+
+  it("closes a sign-in's streams when it signs out, and only its own", async () => {
+    const console = index();
+    const [mine, theirs] = [await signedInStream(console, undefined, "a".repeat(64)), await signedInStream(console)];
+    const [myReader, theirReader] = [new SseReader(mine.body!), new SseReader(theirs.body!)];
+    expect((await myReader.nextEvent()).event).toBe("analyses");
+    expect((await theirReader.nextEvent()).event).toBe("analyses");
+    await console.endSession("a".repeat(64));
+    await expect(myReader.next(3_000)).rejects.toThrow("SSE stream ended");
+    const running = job({ state: "uploading" });
+    await console.record(reportOf(running));
+    expect(JSON.parse((await theirReader.nextEvent()).data)).toMatchObject({ id: running.id });
+    await theirReader.cancel();
+  });
+
+  it("ends a stream when its sign-in expires", async () => {
+    const console = index();
+    const reader = new SseReader((await signedInStream(console, Date.now() + 500)).body!);
+    expect((await reader.nextEvent()).event).toBe("analyses");
+    await expect(reader.next(3_000)).rejects.toThrow("SSE stream ended");
   });
 });

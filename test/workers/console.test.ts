@@ -197,6 +197,14 @@ describe("console sign-in", () => {
     expect(issued).toMatch(/^[0-9a-f]{128}$/);
   });
 
+  it("sign-out ends the event stream the sign-in opened", async () => {
+    const session = await cookie();
+    const reader = new SseReader((await api("/events", session)).body!);
+    expect((await reader.nextEvent()).event).toBe("analyses");
+    expect((await api("/sign-out", session, { method: "POST" })).status).toBe(200);
+    await expect(reader.next(3_000)).rejects.toThrow("SSE stream ended");
+  });
+
   it("refuses requests another site makes with the cookie (CSRF)", async () => {
     const session = await cookie();
     const crossOrigin = await api("/analyses", session, { headers: { Origin: "https://evil.example" } });
