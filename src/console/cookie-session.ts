@@ -22,6 +22,12 @@ function isSecure(request: Request): boolean {
   return !(url.protocol === "http:" && isLoopbackHostname(url.hostname));
 }
 
+/** Plain http to a host that is not loopback: the secret would cross the network in clear, and the browser drop the Secure cookie. */
+export function isCleartextOffLoopback(request: Request): boolean {
+  const url = new URL(request.url);
+  return url.protocol === "http:" && !isLoopbackHostname(url.hostname);
+}
+
 function cookieName(request: Request): string {
   return isSecure(request) ? SECURE_NAME : LOOPBACK_NAME;
 }

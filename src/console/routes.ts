@@ -16,7 +16,16 @@ import { checkOwnerSecret } from "../oauth/owner-secret";
 import { consoleObject, reportOf } from "../session/console-reporter";
 import { toEntry, toRecord } from "./analysis-entry";
 import { CONSOLE_SESSION_HEADER } from "./console-do";
-import { CONSOLE_SESSION_SECONDS, clearCookie, isIssuedToken, newToken, setCookie, tokenHash, tokenOf } from "./cookie-session";
+import {
+  CONSOLE_SESSION_SECONDS,
+  clearCookie,
+  isCleartextOffLoopback,
+  isIssuedToken,
+  newToken,
+  setCookie,
+  tokenHash,
+  tokenOf
+} from "./cookie-session";
 import { startAnalysis } from "./start-analysis";
 
 const API = "/console/api";
@@ -111,6 +120,15 @@ async function readJson(request: Request): Promise<Record<string, unknown>> {
 }
 
 async function signIn(request: Request, env: Env): Promise<Response> {
+  if (isCleartextOffLoopback(request)) {
+    const https = new URL("/", request.url);
+    https.protocol = "https:";
+    throw new HttpError(
+      400,
+      "https_required",
+      `Sign in over https (${https.href}): over plain http the secret would cross the network unencrypted.`
+    );
+  }
   const { secret } = await readJson(request);
   const check = await checkOwnerSecret(env, request, typeof secret === "string" ? secret : "");
   if (!check.ok) {

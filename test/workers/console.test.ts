@@ -149,6 +149,17 @@ describe("console sign-in", () => {
     expect(me.status).toBe(200);
   });
 
+  it("refuses a sign-in over plain http to a host that is not loopback, before looking at the secret", async () => {
+    const ip = clientAddress();
+    const response = await signIn(TEST_SHARED_SECRET, { base: "http://mcp.test", ip });
+    expect(response.status).toBe(400);
+    expect(response.headers.get("Set-Cookie")).toBeNull();
+    const { error } = (await response.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe("https_required");
+    expect(error.message).toContain("https://mcp.test/");
+    expect((await signIn(TEST_SHARED_SECRET, { ip })).status).toBe(200);
+  });
+
   it("refuses a wrong secret without a cookie, then throttles that address as the consent page does", async () => {
     const ip = clientAddress();
     const wrong = await signIn("x".repeat(64), { ip });
