@@ -190,7 +190,10 @@ export class SessionDO extends DurableObject<Env> {
       allowPrivateVideoUrls: this.config.allowPrivateVideoUrls,
       maxVideoBytes: this.config.maxVideoBytes,
       sourceTimeouts: this.config.sourceTimeouts,
-      observer: new ConsoleReporter(() => consoleObject(this.env))
+      observer: new ConsoleReporter(
+        () => consoleObject(this.env),
+        (delivery) => this.ctx.waitUntil(delivery)
+      )
     });
     return this.jobManager;
   }

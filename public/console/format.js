@@ -8,7 +8,7 @@ export function secondsOf(timestamp) {
   return parts.reduce((total, part) => total * 60 + Number(part), 0);
 }
 
-/** A link to `seconds` into the video: YouTube's `t=`, or a media fragment for a file. */
+/** A link to `seconds` into the video: YouTube's `t=`, or a media fragment for a file; only ever http(s) (`safeHref`). */
 export function videoAt(videoUrl, seconds) {
   try {
     const url = new URL(videoUrl);
@@ -18,7 +18,7 @@ export function videoAt(videoUrl, seconds) {
     } else {
       url.hash = `t=${whole}`;
     }
-    return url.href;
+    return safeHref(url.href);
   } catch {
     return undefined;
   }
@@ -32,7 +32,7 @@ export function when(epochMs) {
   return new Date(epochMs).toLocaleString();
 }
 
-/** Only http(s) links are ever made from a video URL. */
+/** Only http(s) links are ever made from a video URL: the heading's link and every time link (`videoAt`). */
 export function safeHref(url) {
   return /^https?:\/\//i.test(url) ? url : undefined;
 }

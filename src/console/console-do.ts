@@ -6,30 +6,40 @@
  *
  * ## Lifecycle
  * One object named `CONSOLE_OBJECT_NAME`, living as long as the deployment.
- * Streams last until their page leaves (a failed write tells); a comment
- * every `KEEPALIVE_MS` keeps them open through proxies while any is open.
+ * Each stream belongs to the sign-in that opened it (`CONSOLE_SESSION_HEADER`)
+ * and lasts until its page leaves (a failed write tells), that sign-in signs
+ * out, or it expires; a comment every `KEEPALIVE_MS` keeps them open through
+ * proxies while any is open.
  * @module
  */
 import { DurableObject } from "cloudflare:workers";
+import { readConfig } from "../config";
 import type { Env } from "../env";
 import type { JobReport } from "../session/console-reporter";
 import { encodeSseComment, encodeSseEvent } from "../transport/sse";
 import { SseStream } from "../transport/sse-stream";
 import { AnalysesStore } from "./analyses-store";
-import { toEntry } from "./analysis-entry";
+import { type AnalysisEntry, toEntry } from "./analysis-entry";
 import { ConsoleSessions } from "./console-sessions";
 
 export const KEEPALIVE_MS = 25_000;
+/** The request header the Worker names the stream's sign-in in (its token's hash). */
+export const CONSOLE_SESSION_HEADER = "X-Console-Session";
+
+interface Viewer {
+  tokenHash: string;
+  expiry: ReturnType<typeof setTimeout>;
+}
 
 export class ConsoleDO extends DurableObject<Env> {
   private readonly analyses: AnalysesStore;
   private readonly sessions: ConsoleSessions;
-  private readonly viewers = new Set<SseStream>();
+  private readonly viewers = new Map<SseStream, Viewer>();
   private keepAlive: ReturnType<typeof setInterval> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.analyses = new AnalysesStore(ctx.storage.sql);
+    this.analyses = new AnalysesStore(ctx.storage.sql, readConfig(env).sessionTtlMs);
     this.sessions = new ConsoleSessions(ctx.storage.sql);
   }
 
@@ -37,14 +47,14 @@ export class ConsoleDO extends DurableObject<Env> {
   async record(report: JobReport): Promise<void> {
     if (!this.analyses.record(report)) return;
     const frame = encodeSseEvent({ event: "analysis", data: JSON.stringify(toEntry(report)) });
-    for (const viewer of this.viewers) viewer.write(frame);
+    for (const viewer of this.viewers.keys()) viewer.write(frame);
   }
 
   async get(id: string): Promise<JobReport | undefined> {
     return this.analyses.get(id);
   }
 
-  async list(): Promise<JobReport[]> {
+  async list(): Promise<AnalysisEntry[]> {
     return this.analyses.list();
   }
 
@@ -53,19 +63,28 @@ export class ConsoleDO extends DurableObject<Env> {
   }
 
   async isSession(tokenHash: string): Promise<boolean> {
-    return this.sessions.isValid(tokenHash);
+    return this.sessions.expiresAt(tokenHash) !== undefined;
   }
 
+  /** Ends the sign-in and closes the streams it opened. */
   async endSession(tokenHash: string): Promise<void> {
     this.sessions.end(tokenHash);
+    for (const [stream, viewer] of this.viewers) if (viewer.tokenHash === tokenHash) stream.close();
   }
 
-  /** The list's event stream: every analysis at once (`analyses`), then each change (`analysis`). */
-  override async fetch(): Promise<Response> {
+  /**
+   * The list's event stream for the sign-in `CONSOLE_SESSION_HEADER` names:
+   * every analysis at once (`analyses`), then each change (`analysis`).
+   */
+  override async fetch(request: Request): Promise<Response> {
+    const tokenHash = request.headers.get(CONSOLE_SESSION_HEADER) ?? "";
+    const expiresAt = this.sessions.expiresAt(tokenHash);
+    if (expiresAt === undefined) return new Response(null, { status: 401 });
     const stream = new SseStream();
-    stream.write(encodeSseEvent({ event: "analyses", data: JSON.stringify(this.analyses.list().map(toEntry)) }));
-    this.viewers.add(stream);
+    stream.write(encodeSseEvent({ event: "analyses", data: JSON.stringify(this.analyses.list()) }));
+    this.viewers.set(stream, { tokenHash, expiry: setTimeout(() => stream.close(), expiresAt - Date.now()) });
     stream.onclose = () => {
+      clearTimeout(this.viewers.get(stream)?.expiry);
       this.viewers.delete(stream);
       if (this.viewers.size === 0) {
         clearInterval(this.keepAlive);
@@ -73,7 +92,7 @@ export class ConsoleDO extends DurableObject<Env> {
       }
     };
     this.keepAlive ??= setInterval(() => {
-      for (const viewer of this.viewers) viewer.write(encodeSseComment("keepalive"));
+      for (const viewer of this.viewers.keys()) viewer.write(encodeSseComment("keepalive"));
     }, KEEPALIVE_MS);
     return new Response(stream.body, {
       headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no" }

@@ -25,8 +25,14 @@ export class ConsoleSessions {
     this.tables.query("INSERT INTO console_sessions (token_hash, expires_at) VALUES (?, ?)", tokenHash, expiresAt);
   }
 
-  isValid(tokenHash: string, now = Date.now()): boolean {
-    return this.tables.query("SELECT 1 FROM console_sessions WHERE token_hash = ? AND expires_at > ?", tokenHash, now).length > 0;
+  /** When the sign-in ends; undefined for one that is unknown or over. */
+  expiresAt(tokenHash: string, now = Date.now()): number | undefined {
+    const [row] = this.tables.query<{ expires_at: number }>(
+      "SELECT expires_at FROM console_sessions WHERE token_hash = ? AND expires_at > ?",
+      tokenHash,
+      now
+    );
+    return row?.expires_at;
   }
 
   end(tokenHash: string): void {

@@ -8,13 +8,24 @@
  */
 import { TRANSCRIPT_FILE_TYPES, transcriptFile, type TranscriptFileType } from "../analysis/transcript-files";
 import type { Env } from "../env";
+import { configuredSecret } from "../http/auth";
 import { checkDeclaredLength, readBodyText } from "../http/body";
 import { HttpError } from "../http/errors";
 import { jobOwnerSession } from "../jobs/job-id";
 import { checkOwnerSecret } from "../oauth/owner-secret";
 import { consoleObject, reportOf } from "../session/console-reporter";
 import { toEntry, toRecord } from "./analysis-entry";
-import { CONSOLE_SESSION_SECONDS, clearCookie, newToken, setCookie, tokenHash, tokenOf } from "./cookie-session";
+import { CONSOLE_SESSION_HEADER } from "./console-do";
+import {
+  CONSOLE_SESSION_SECONDS,
+  clearCookie,
+  isCleartextOffLoopback,
+  isIssuedToken,
+  newToken,
+  setCookie,
+  tokenHash,
+  tokenOf
+} from "./cookie-session";
 import { startAnalysis } from "./start-analysis";
 
 const API = "/console/api";
@@ -77,9 +88,12 @@ function refuseCrossSite(request: Request): void {
   }
 }
 
+/** The sign-in's token hash; a token whose MAC fails never reaches the console object. */
 async function requireSignIn(request: Request, env: Env): Promise<string> {
   const token = tokenOf(request);
-  const hash = token === undefined ? undefined : await tokenHash(token);
+  const secret = configuredSecret(env.SHARED_SECRET);
+  const issued = token !== undefined && secret !== undefined && (await isIssuedToken(secret, token));
+  const hash = issued ? await tokenHash(token) : undefined;
   if (hash === undefined || !(await consoleObject(env).isSession(hash))) {
     throw new HttpError(401, "signed_out", "Sign in to the console with the server's secret.");
   }
@@ -106,6 +120,15 @@ async function readJson(request: Request): Promise<Record<string, unknown>> {
 }
 
 async function signIn(request: Request, env: Env): Promise<Response> {
+  if (isCleartextOffLoopback(request)) {
+    const https = new URL("/", request.url);
+    https.protocol = "https:";
+    throw new HttpError(
+      400,
+      "https_required",
+      `Sign in over https (${https.href}): over plain http the secret would cross the network unencrypted.`
+    );
+  }
   const { secret } = await readJson(request);
   const check = await checkOwnerSecret(env, request, typeof secret === "string" ? secret : "");
   if (!check.ok) {
@@ -113,7 +136,7 @@ async function signIn(request: Request, env: Env): Promise<Response> {
       "Retry-After": String(check.retryAfterSeconds)
     });
   }
-  const token = newToken();
+  const token = await newToken(check.secret);
   await consoleObject(env).createSession(await tokenHash(token), Date.now() + CONSOLE_SESSION_SECONDS * 1000);
   return json({ signedIn: true }, { headers: { "Set-Cookie": setCookie(request, token) } });
 }
@@ -150,7 +173,10 @@ async function cancel(env: Env, id: string): Promise<Response> {
   if (!owner || !(await consoleObject(env).get(id))) throw notFound(id);
   const job = await env.SESSIONS.get(env.SESSIONS.idFromName(owner)).cancelJob(id, "cancelled from the console");
   if (!job) throw notFound(id);
-  return json(toEntry(reportOf(job)));
+  // The owner's word is the truth: it repairs an index whose final report was lost.
+  const report = reportOf(job);
+  await consoleObject(env).record(report);
+  return json(toEntry(report));
 }
 
 async function api(request: Request, env: Env, defaultModel: string): Promise<Response> {
@@ -161,9 +187,11 @@ async function api(request: Request, env: Env, defaultModel: string): Promise<Re
   const hash = await requireSignIn(request, env);
   if (pathname === `${API}/sign-out` && post) return signOut(request, env, hash);
   if (pathname === `${API}/me` && request.method === "GET") return json({ signedIn: true });
-  if (pathname === `${API}/events` && request.method === "GET") return consoleObject(env).fetch(request.url);
+  if (pathname === `${API}/events` && request.method === "GET") {
+    return consoleObject(env).fetch(request.url, { headers: { [CONSOLE_SESSION_HEADER]: hash } });
+  }
   if (pathname === `${API}/analyses`) {
-    if (request.method === "GET") return json((await consoleObject(env).list()).map(toEntry));
+    if (request.method === "GET") return json(await consoleObject(env).list());
     if (post) {
       const started = await startAnalysis(env, await readJson(request), defaultModel);
       return started.ok ? json({ id: started.jobId }, { status: 201 }) : json({ problems: started.problems }, { status: 400 });

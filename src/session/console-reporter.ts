@@ -4,7 +4,9 @@
  * port. Changes within a stage are sent at most every `MIN_INTERVAL_MS`
  * (the last one always arrives); a new stage and the end are sent at once.
  * What is sent leaves out the resumable upload URL, and the answer until
- * the job is final.
+ * the job is final. A final report the index did not take is sent again
+ * after each of `FINAL_RETRY_DELAYS_MS` (a later change repairs a lost
+ * earlier one; nothing follows the end).
  * @module
  */
 import type { Env } from "../env";
@@ -13,6 +15,8 @@ import type { JobObserver } from "../jobs/job-observer";
 import { jobPercent } from "../jobs/progress";
 
 export const MIN_INTERVAL_MS = 500;
+/** Waits before each new attempt at a final report; about a minute in all. */
+export const FINAL_RETRY_DELAYS_MS: readonly number[] = [1_000, 4_000, 15_000, 40_000];
 /** The name of the deployment's one console object. */
 export const CONSOLE_OBJECT_NAME = "console";
 
@@ -40,7 +44,11 @@ export class ConsoleReporter implements JobObserver {
   private readonly sent = new Map<string, { at: number; state: Job["state"] }>();
   private readonly pending = new Map<string, { job: Job; timer: ReturnType<typeof setTimeout> }>();
 
-  constructor(private readonly index: () => ConsoleStub) {}
+  /** `keepAlive` is given each delivery still retrying (the object's `ctx.waitUntil`). */
+  constructor(
+    private readonly index: () => ConsoleStub,
+    private readonly keepAlive: (delivery: Promise<void>) => void = () => {}
+  ) {}
 
   changed(job: Job): void {
     const last = this.sent.get(job.id);
@@ -60,8 +68,22 @@ export class ConsoleReporter implements JobObserver {
     this.pending.delete(job.id);
     if (isFinal(job)) this.sent.delete(job.id);
     else this.sent.set(job.id, { at: Date.now(), state: job.state });
-    this.index()
-      .record(reportOf(job))
-      .catch((error: unknown) => console.error("The console's index missed a job change", error));
+    this.keepAlive(this.deliver(reportOf(job), isFinal(job) ? FINAL_RETRY_DELAYS_MS : []));
+  }
+
+  private async deliver(report: JobReport, retryDelaysMs: readonly number[]): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.index().record(report);
+        return;
+      } catch (error) {
+        const delay = retryDelaysMs[attempt];
+        if (delay === undefined) {
+          console.error("The console's index missed a job change", error);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 }

@@ -5,8 +5,11 @@
  * event stream, an analysis's record, transcript downloads, the start form's
  * validation (the tools' own messages), cancel, and sign-out.
  */
-import { exports } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { tokenHash } from "../../src/console/cookie-session";
+import { consoleObject } from "../../src/session/console-reporter";
 import { TEST_SHARED_SECRET } from "../constants";
 import { useFakes } from "./support/fetch-spy";
 import { BASE_URL, call, postJson, SseReader } from "./support/http";
@@ -68,6 +71,7 @@ interface Entry {
   videoUrl: string;
   percent: number;
   message: string;
+  updatedAt: number;
 }
 
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, maxMs = 15_000): Promise<T> {
@@ -124,7 +128,7 @@ describe("console sign-in", () => {
     const response = await signIn(TEST_SHARED_SECRET);
     expect(response.status).toBe(200);
     const setCookie = response.headers.get("Set-Cookie")!;
-    expect(setCookie).toMatch(/^__Host-console=[0-9a-f]{64}; /);
+    expect(setCookie).toMatch(/^__Host-console=[0-9a-f]{128}; /);
     expect(setCookie).toContain("HttpOnly");
     expect(setCookie).toContain("Secure");
     expect(setCookie).toContain("SameSite=Strict");
@@ -137,12 +141,23 @@ describe("console sign-in", () => {
     const response = await signIn(TEST_SHARED_SECRET, { base });
     expect(response.status).toBe(200);
     const setCookie = response.headers.get("Set-Cookie")!;
-    expect(setCookie).toMatch(/^console=[0-9a-f]{64}; /);
+    expect(setCookie).toMatch(/^console=[0-9a-f]{128}; /);
     expect(setCookie).not.toContain("Secure");
     expect(setCookie).toContain("HttpOnly");
     expect(setCookie).toContain("SameSite=Strict");
     const me = await consoleCall("/console/api/me", { base, headers: { Cookie: setCookie.split(";")[0]! } });
     expect(me.status).toBe(200);
+  });
+
+  it("refuses a sign-in over plain http to a host that is not loopback, before looking at the secret", async () => {
+    const ip = clientAddress();
+    const response = await signIn(TEST_SHARED_SECRET, { base: "http://mcp.test", ip });
+    expect(response.status).toBe(400);
+    expect(response.headers.get("Set-Cookie")).toBeNull();
+    const { error } = (await response.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe("https_required");
+    expect(error.message).toContain("https://mcp.test/");
+    expect((await signIn(TEST_SHARED_SECRET, { ip })).status).toBe(200);
   });
 
   it("refuses a wrong secret without a cookie, then throttles that address as the consent page does", async () => {
@@ -178,6 +193,27 @@ describe("console sign-in", () => {
     expect(out.status).toBe(200);
     expect(out.headers.get("Set-Cookie")).toMatch(/^__Host-console=; .*Max-Age=0/);
     expect((await api("/me", session)).status).toBe(401);
+  });
+
+  it("refuses a token the server did not issue, even one the console object would know", async () => {
+    const issued = (await cookie()).split("=")[1]!;
+    const flipped = issued.slice(0, -1) + (issued.endsWith("0") ? "1" : "0");
+    const random = "0".repeat(64);
+    for (const forged of [random, `${random}${"0".repeat(64)}`, flipped]) {
+      // Its hash stored as a session: only the Worker's MAC check can refuse it.
+      await consoleObject(env).createSession(await tokenHash(forged), Date.now() + 60_000);
+      expect((await api("/me", `__Host-console=${forged}`)).status, forged).toBe(401);
+    }
+    expect((await api("/me", `__Host-console=${issued}`)).status).toBe(200);
+    expect(issued).toMatch(/^[0-9a-f]{128}$/);
+  });
+
+  it("sign-out ends the event stream the sign-in opened", async () => {
+    const session = await cookie();
+    const reader = new SseReader((await api("/events", session)).body!);
+    expect((await reader.nextEvent()).event).toBe("analyses");
+    expect((await api("/sign-out", session, { method: "POST" })).status).toBe(200);
+    await expect(reader.next(3_000)).rejects.toThrow("SSE stream ended");
   });
 
   it("refuses requests another site makes with the cookie (CSRF)", async () => {
@@ -317,6 +353,29 @@ describe("the console's analyses", () => {
       (value) => value.state === "cancelled"
     );
     expect(final.error).toBe("Cancelled: cancelled from the console");
+  });
+
+  it("cancel repairs an index that missed the analysis's final report", async () => {
+    const session = await cookie();
+    const id = await start(session, { kind: "answer", videoUrl: YOUTUBE, prompt: "Who sings?" });
+    const done = await until(
+      () => record(session, id),
+      (value) => value.state === "done"
+    );
+    // What a lost final report leaves: the index still showing the analysis running.
+    await runInDurableObject(consoleObject(env), (_instance, state) => {
+      state.storage.sql.exec(
+        `UPDATE console_analyses SET state = 'generating', updated_at = ?, job = json_set(job, '$.state', 'generating', '$.updatedAt', ?)
+         WHERE id = ?`,
+        done.updatedAt - 1,
+        done.updatedAt - 1,
+        id
+      );
+    });
+    expect((await record(session, id)).state).toBe("generating");
+    const cancelled = await api(`/analyses/${id}/cancel`, session, { method: "POST" });
+    expect(await cancelled.json()).toMatchObject({ id, state: "done" });
+    expect((await record(session, id)).state).toBe("done");
   });
 
   it("answers 404 for an analysis it does not know", async () => {

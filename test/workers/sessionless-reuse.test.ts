@@ -12,6 +12,7 @@ const fakes = useFakes();
 const MiB = 1024 * 1024;
 
 interface ToolResult {
+  content?: { text: string }[];
   structuredContent?: Record<string, unknown>;
   isError?: boolean;
 }
