@@ -23,7 +23,7 @@ import type { Env } from "./env";
 import { UserFacingError } from "./errors";
 import { discardBody, readBodyText } from "./http/body";
 import { errorFormatFor, HttpError, unknownSessionError } from "./http/errors";
-import { createMcpServer } from "./mcp-server";
+import { createMcpServer, createTaskServer } from "./mcp-server";
 import { consoleObject, ConsoleReporter } from "./session/console-reporter";
 import { readSessionRoute, type SessionRoute } from "./session/session-request";
 import { statelessReply } from "./stateless-rpc";
@@ -34,6 +34,8 @@ import { JobStore } from "./jobs/job-store";
 import { VideoFiles } from "./jobs/video-files";
 import { AlarmScheduler } from "./session/scheduler";
 import { EVENT_LOG_LIMIT, SessionStore } from "./session/session-store";
+import { TaskStore } from "./tasks/task-store";
+import { isTaskMethod, runsAsTask } from "./tasks/task-routing";
 import type { ToolDeps } from "./tools";
 import { MAX_WAIT_SECONDS } from "./tools/job-tools";
 import { parseJsonRpcBody, type IncomingItem } from "./transport/jsonrpc";
@@ -52,6 +54,14 @@ interface SessionMcp {
   transport: SessionTransport;
 }
 
+function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export class SessionDO extends DurableObject<Env> {
   private readonly config: Config;
   private readonly store: SessionStore;
@@ -61,6 +71,7 @@ export class SessionDO extends DurableObject<Env> {
   private mcp: Promise<SessionMcp> | undefined;
   private http: Promise<StreamableHttpSession> | undefined;
   private stateless: StatelessHttp | undefined;
+  private tasks: StatelessHttp | undefined;
   private jobManager: JobManager | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -111,7 +122,7 @@ export class SessionDO extends DurableObject<Env> {
       case "/rpc":
         return this.postRpc(request);
       case "/mcp":
-        if (route.mode === "ephemeral") return this.statelessMcp().handle(request);
+        if (route.mode === "ephemeral") return this.modernMcp(request);
         return (await this.streamableHttp()).handle(request);
       default:
         return new HttpError(404, "not_found", `No session route ${route.path}`).getResponse("json");
@@ -263,10 +274,32 @@ export class SessionDO extends DurableObject<Env> {
     return this.http;
   }
 
-  /** 2026-era `/mcp` tool calls: no session, a fresh server per request over this object's jobs. */
+  /**
+   * 2026-era `/mcp` requests: no session, a fresh server per request over
+   * this object's jobs. A `tools/call` that becomes a task, and `tasks/*`,
+   * go to the task server; any other tool call blocks with progress.
+   */
+  private async modernMcp(request: Request): Promise<Response> {
+    const text = await readBodyText(request);
+    const replay = new Request(request, { body: text });
+    const parsedBody = parseJsonText(text);
+    if (runsAsTask(parsedBody) || isTaskMethod(parsedBody)) return this.taskHttp().handle(replay, parsedBody);
+    return this.statelessMcp().handle(replay, parsedBody);
+  }
+
   private statelessMcp(): StatelessHttp {
     this.stateless ??= createStatelessHttp(() => createMcpServer(this.toolDeps()), this.config.pingIntervalMs);
     return this.stateless;
+  }
+
+  /** Task answers are single JSON bodies: nothing to keep alive. Tasks live as long as an idle session (SESSION_TTL_SECONDS), so the object outlives them. */
+  private taskHttp(): StatelessHttp {
+    this.tasks ??= createStatelessHttp(
+      () =>
+        createTaskServer({ tools: this.toolDeps(), store: new TaskStore(this.ctx.storage.sql), ttlMs: this.config.sessionTtlMs }),
+      0
+    );
+    return this.tasks;
   }
 
   /** Ends the session for good: jobs cancelled, Gemini files deleted, streams closed, storage and alarm deleted. */

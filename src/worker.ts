@@ -18,6 +18,7 @@ import { authenticate, oauthStackFor } from "./oauth/server";
 import { isSessionId, newSessionId, parseEventId } from "./ids/session-id";
 import { toSessionRequest, type SessionRoute } from "./session/session-request";
 import { answerFromDirectory, answerStateless, statelessRequest } from "./stateless-rpc";
+import { isTaskMethod, taskOwnerOf } from "./tasks/task-routing";
 import { eraOf, methodOf } from "./transport/stateless-http";
 
 export { ConsoleDO } from "./console/console-do";
@@ -131,8 +132,8 @@ async function rpc(request: Request, env: Env): Promise<Response> {
  * `/mcp` serves both eras. 2025: requests with a session id, GET and DELETE,
  * and session-less POSTs without the 2026 `_meta` envelope (initialize) go to
  * the session's Durable Object. 2026: a `tools/call` runs in a Durable Object
- * of its own, as a session-less `/rpc` call does; anything else is answered
- * here without one.
+ * of its own, as a session-less `/rpc` call does; `tasks/*` go to the object
+ * the task id names; anything else is answered here without one.
  */
 async function mcp(request: Request, env: Env): Promise<Response> {
   if (request.method !== "POST" || request.headers.has("Mcp-Session-Id")) return forward(request, env, mcpRoute(request));
@@ -143,6 +144,9 @@ async function mcp(request: Request, env: Env): Promise<Response> {
   if (methodOf(parsedBody) === "tools/call") {
     return forward(replay, env, { path: "/mcp", sessionId: newSessionId(), mode: "ephemeral" });
   }
+  // A task lives in the object its id names; an id that names none is refused by the directory.
+  const taskOwner = isTaskMethod(parsedBody) ? taskOwnerOf(parsedBody) : undefined;
+  if (taskOwner) return forward(replay, env, { path: "/mcp", sessionId: taskOwner, mode: "ephemeral" });
   return answerFromDirectory(replay, parsedBody);
 }
 
