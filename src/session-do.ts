@@ -22,6 +22,7 @@ import { readConfig, type Config } from "./config";
 import type { Env } from "./env";
 import { UserFacingError } from "./errors";
 import { discardBody, readBodyText } from "./http/body";
+import { sessionIds } from "./ids/signed-session-id";
 import { errorFormatFor, HttpError, unknownSessionError } from "./http/errors";
 import { createMcpServer, createTaskServer } from "./mcp-server";
 import { consoleObject, ConsoleReporter } from "./session/console-reporter";
@@ -29,7 +30,7 @@ import { readSessionRoute, type SessionRoute } from "./session/session-request";
 import { statelessReply } from "./stateless-rpc";
 import type { AnalysisInput, Job } from "./jobs/job";
 import { JobManager } from "./jobs/job-manager";
-import { routeJobs } from "./jobs/job-routing";
+import { type JobOwner, routeJobs } from "./jobs/job-routing";
 import { JobStore } from "./jobs/job-store";
 import { VideoFiles } from "./jobs/video-files";
 import { AlarmScheduler } from "./session/scheduler";
@@ -179,9 +180,24 @@ export class SessionDO extends DurableObject<Env> {
 
   private toolDeps(): ToolDeps {
     return {
-      jobs: routeJobs(this.jobs(), (sessionId) => this.env.SESSIONS.get(this.env.SESSIONS.idFromName(sessionId))),
+      jobs: routeJobs(this.jobs(), (sessionId) => this.jobOwner(sessionId)),
       defaultModel: this.config.gemini.model,
       callBudgetMs: this.config.toolCallBudgetMs
+    };
+  }
+
+  /**
+   * The session a job id names, asked only once the id proves to be one this
+   * server issued: a forged or mistyped job id makes no Durable Object.
+   */
+  private jobOwner(sessionId: string): JobOwner {
+    const owner = async () =>
+      (await sessionIds(this.env.SHARED_SECRET).verify(sessionId))
+        ? this.env.SESSIONS.get(this.env.SESSIONS.idFromName(sessionId))
+        : undefined;
+    return {
+      waitForJob: async (jobId, timeoutMs) => (await owner())?.waitForJob(jobId, timeoutMs),
+      cancelJob: async (jobId, reason) => (await owner())?.cancelJob(jobId, reason)
     };
   }
 
