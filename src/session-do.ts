@@ -28,7 +28,10 @@ import { createMcpServer, createTaskServer } from "./mcp-server";
 import { consoleObject, ConsoleReporter } from "./session/console-reporter";
 import { readSessionRoute, type SessionRoute } from "./session/session-request";
 import { statelessReply } from "./stateless-rpc";
-import type { AnalysisInput, Job } from "./jobs/job";
+import { DEPLOYMENT_OWNER } from "./admission/admission-do";
+import { admitJobs } from "./admission/admitted-jobs";
+import { isFinal, type AnalysisInput, type Job } from "./jobs/job";
+import type { JobService } from "./jobs/job-service";
 import { JobManager } from "./jobs/job-manager";
 import { type JobOwner, routeJobs } from "./jobs/job-routing";
 import { JobStore } from "./jobs/job-store";
@@ -178,9 +181,21 @@ export class SessionDO extends DurableObject<Env> {
     return this.jobManager;
   }
 
+  /** The session's jobs as callers start them: each takes one of the owner's slots first. */
+  private admittedJobs(): JobService {
+    return admitJobs(
+      routeJobs(this.jobs(), (sessionId) => this.jobOwner(sessionId)),
+      {
+        admission: () => this.env.ADMISSION.get(this.env.ADMISSION.idFromName(DEPLOYMENT_OWNER)),
+        limit: this.config.maxConcurrentAnalyses,
+        sessionId: () => this.sessionId
+      }
+    );
+  }
+
   private toolDeps(): ToolDeps {
     return {
-      jobs: routeJobs(this.jobs(), (sessionId) => this.jobOwner(sessionId)),
+      jobs: this.admittedJobs(),
       defaultModel: this.config.gemini.model,
       callBudgetMs: this.config.toolCallBudgetMs
     };
@@ -201,6 +216,12 @@ export class SessionDO extends DurableObject<Env> {
     };
   }
 
+  /** RPC for `AdmissionDO`: whether a job holding one of the owner's slots still runs. */
+  async isJobActive(jobId: string): Promise<boolean> {
+    const job = this.jobs().get(jobId);
+    return job !== undefined && !isFinal(job);
+  }
+
   /** RPC for `routeJobs`: another session asks about a job this one runs. */
   async waitForJob(jobId: string, timeoutMs: number): Promise<Job | undefined> {
     return this.jobs().wait(jobId, Math.min(timeoutMs, MAX_WAIT_SECONDS * 1000));
@@ -215,7 +236,7 @@ export class SessionDO extends DurableObject<Env> {
   async startAnalysis(sessionId: string, input: AnalysisInput): Promise<Job | { refused: string }> {
     this.sessionId = sessionId;
     try {
-      return await this.jobs().start(input, { background: true });
+      return await this.admittedJobs().start(input, { background: true });
     } catch (error) {
       if (error instanceof UserFacingError) return { refused: error.message };
       throw error;

@@ -24,6 +24,7 @@ import { TOOLS_NAMING_A_JOB } from "./tools";
 import { isTaskMethod, taskOwnerOf } from "./tasks/task-routing";
 import { eraOf, methodOf } from "./transport/stateless-http";
 
+export { AdmissionDO } from "./admission/admission-do";
 export { ConsoleDO } from "./console/console-do";
 export { SessionDO } from "./session-do";
 
