@@ -19,7 +19,7 @@ export const LAYERS = [
   { name: "worker", paths: ["worker.ts"] },
   { name: "console", paths: ["console/"] },
   { name: "oauth", paths: ["oauth/"] },
-  { name: "session", paths: ["session-do.ts", "stateless-rpc.ts", "mcp-server.ts", "session/"] },
+  { name: "session", paths: ["session-do.ts", "stateless-rpc.ts", "mcp-server.ts", "session/", "tasks/", "admission/"] },
   { name: "transports and tools", paths: ["transport/", "tools/"] },
   { name: "jobs", paths: ["jobs/"] },
   { name: "gemini, video, analysis", paths: ["gemini/", "video/", "analysis/"] },

@@ -12,6 +12,8 @@ export const DEFAULT_MAX_VIDEO_BYTES = 2 * 1024 ** 3;
 export const SHARED_SECRET_LENGTH = 64;
 /** Under the 300 s after which Claude's connectors give up on a tool call. */
 export const DEFAULT_TOOL_CALL_BUDGET_SECONDS = 240;
+/** Analyses the owner may have running at once, across sessions, session-less calls and tasks. */
+export const DEFAULT_MAX_CONCURRENT_ANALYSES = 8;
 export const DEFAULT_SOURCE_CONNECT_TIMEOUT_SECONDS = 30;
 export const DEFAULT_SOURCE_IDLE_TIMEOUT_SECONDS = 60;
 export const DEFAULT_SOURCE_TOTAL_TIMEOUT_SECONDS = 2 * 60 * 60;
@@ -35,6 +37,7 @@ export interface Config {
   allowPrivateVideoUrls: boolean;
   maxVideoBytes: number;
   toolCallBudgetMs: number;
+  maxConcurrentAnalyses: number;
   sourceTimeouts: { connectMs: number; idleMs: number; totalMs: number };
 }
 
@@ -79,6 +82,7 @@ export function readConfig(env: Env): Config {
     allowPrivateVideoUrls: env.ALLOW_PRIVATE_VIDEO_URLS?.trim().toLowerCase() === "true",
     maxVideoBytes: positiveNumber(env.MAX_VIDEO_BYTES, DEFAULT_MAX_VIDEO_BYTES),
     toolCallBudgetMs: positiveNumber(env.TOOL_CALL_BUDGET_SECONDS, DEFAULT_TOOL_CALL_BUDGET_SECONDS) * 1000,
+    maxConcurrentAnalyses: Math.max(1, Math.floor(positiveNumber(env.MAX_CONCURRENT_ANALYSES, DEFAULT_MAX_CONCURRENT_ANALYSES))),
     sourceTimeouts: {
       connectMs: positiveNumber(env.SOURCE_CONNECT_TIMEOUT_SECONDS, DEFAULT_SOURCE_CONNECT_TIMEOUT_SECONDS) * 1000,
       idleMs: positiveNumber(env.SOURCE_IDLE_TIMEOUT_SECONDS, DEFAULT_SOURCE_IDLE_TIMEOUT_SECONDS) * 1000,

@@ -36,6 +36,8 @@ declare global {
       PUBLIC_URL?: string;
       ALLOW_PRIVATE_VIDEO_URLS?: string;
       MAX_VIDEO_BYTES?: string;
+      /** Analyses the owner may have running at once across sessions, session-less calls and tasks (default 8). */
+      MAX_CONCURRENT_ANALYSES?: string;
       /** How long a blocking tool call waits before answering "still running" with its job id. */
       TOOL_CALL_BUDGET_SECONDS?: string;
       /** Limits on downloading a video: until the host answers, between bytes, and in all. */

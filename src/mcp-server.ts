@@ -1,11 +1,12 @@
 /**
- * The MCP server a session runs: identity, capabilities and tools; and the
- * tool directory, the same identity answering only `tools/list`, `ping` and
- * `server/discover`.
+ * The MCP server a session runs: identity, capabilities and tools; the
+ * tool directory, the same identity answering only `tools/list`, `ping`,
+ * `server/discover` (and refusing unknown tasks); and the task server.
  * @module
  */
 import { type CacheHint, type ListToolsResult, McpServer, Server, type ServerOptions } from "@modelcontextprotocol/server";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
+import { registerTaskMethods, TASKS_EXTENSION, type TaskHost } from "./tasks/task-methods";
 import { registerTools, type JobService, type ToolDeps } from "./tools";
 import { SessionTransport } from "./transport/session-transport";
 
@@ -23,9 +24,10 @@ const LIST_CACHE_HINT: CacheHint = { ttlMs: 5 * 60 * 1000, cacheScope: "public" 
 
 const IDENTITY = { name: SERVER_NAME, version: SERVER_VERSION };
 
-function serverOptions(): ServerOptions {
+/** The 2026 era offers the tasks extension; a 2025 session has no task methods. */
+function serverOptions(era: "2025" | "2026" = "2025"): ServerOptions {
   return {
-    capabilities: { tools: {} },
+    capabilities: era === "2026" ? { tools: {}, extensions: { [TASKS_EXTENSION]: {} } } : { tools: {} },
     instructions: INSTRUCTIONS,
     // ajv compiles validators with `new Function`, which workerd forbids.
     jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
@@ -52,6 +54,26 @@ const NO_JOBS: JobService = {
   follow: noJobs,
   cancel: noJobs
 };
+
+/** Jobs where nothing is found: for a call naming a job id this server never issued. */
+const UNKNOWN_JOBS: JobService = {
+  start: noJobs,
+  get: () => undefined,
+  list: () => [],
+  watch: () => () => {},
+  wait: async () => undefined,
+  follow: () => () => {},
+  cancel: async () => undefined
+};
+
+/**
+ * The tools over jobs where nothing is found: a call naming a job id this
+ * server never issued is checked and answered as usual ("No job …") in the
+ * front Worker, with no Durable Object made for the id.
+ */
+export function createUnknownJobServer(): McpServer {
+  return createMcpServer({ jobs: UNKNOWN_JOBS, defaultModel: "", callBudgetMs: 0 });
+}
 
 let toolList: Promise<ListToolsResult> | undefined;
 
@@ -80,8 +102,16 @@ export function listTools(): Promise<ListToolsResult> {
  * each request in the front Worker. Any other method is -32601 here.
  */
 export function createToolDirectory(): Server {
-  const server = new Server(IDENTITY, serverOptions());
+  const server = new Server(IDENTITY, serverOptions("2026"));
   server.setRequestHandler("tools/list", () => listTools());
+  registerTaskMethods(server, undefined);
+  return server;
+}
+
+/** The server for 2026-era requests about tasks in a session object: a `tools/call` that becomes a task, and `tasks/*`. */
+export function createTaskServer(host: TaskHost): Server {
+  const server = new Server(IDENTITY, serverOptions("2026"));
+  registerTaskMethods(server, host);
   return server;
 }
 

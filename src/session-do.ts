@@ -32,19 +32,25 @@ import { readConfig, type Config } from "./config";
 import type { Env } from "./env";
 import { UserFacingError } from "./errors";
 import { discardBody, readBodyText } from "./http/body";
+import { sessionIds } from "./ids/signed-session-id";
 import { errorFormatFor, HttpError, unknownSessionError } from "./http/errors";
-import { createMcpServer } from "./mcp-server";
+import { createMcpServer, createTaskServer } from "./mcp-server";
 import { consoleObject, ConsoleReporter } from "./session/console-reporter";
 import { readSessionRoute, type SessionRoute } from "./session/session-request";
 import { statelessReply } from "./stateless-rpc";
-import type { AnalysisInput, Job } from "./jobs/job";
+import { DEPLOYMENT_OWNER } from "./admission/admission-do";
+import { admitJobs } from "./admission/admitted-jobs";
+import { isFinal, type AnalysisInput, type Job } from "./jobs/job";
+import type { JobService } from "./jobs/job-service";
 import { JOB_HEARTBEAT, JobManager } from "./jobs/job-manager";
-import { routeJobs } from "./jobs/job-routing";
+import { type JobOwner, routeJobs } from "./jobs/job-routing";
 import { JobStore } from "./jobs/job-store";
 import { VideoFiles } from "./jobs/video-files";
 import { EVENT_LOG_LIMIT, SessionStore } from "./session/session-store";
 import { ANALYSIS_TASK, jobRunsOn, type AnalysisTasks } from "./session/job-runs";
 import { SessionTimers } from "./session/timers";
+import { TaskStore } from "./tasks/task-store";
+import { isTaskMethod, runsAsTask } from "./tasks/task-routing";
 import type { ToolDeps } from "./tools";
 import { MAX_WAIT_SECONDS } from "./tools/job-tools";
 import { parseJsonRpcBody, type IncomingItem } from "./transport/jsonrpc";
@@ -63,6 +69,14 @@ interface SessionMcp {
   transport: SessionTransport;
 }
 
+function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export class SessionDO extends DurableObject<Env> {
   /** The analyses' durable runs (see `session/job-runs.ts`). */
   readonly tasks: AnalysisTasks = new Tasks({
@@ -79,6 +93,7 @@ export class SessionDO extends DurableObject<Env> {
   private mcp: Promise<SessionMcp> | undefined;
   private http: Promise<StreamableHttpSession> | undefined;
   private stateless: StatelessHttp | undefined;
+  private taskEndpoint: StatelessHttp | undefined;
   private jobManager: JobManager | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -135,7 +150,7 @@ export class SessionDO extends DurableObject<Env> {
       case "/rpc":
         return this.postRpc(request);
       case "/mcp":
-        if (route.mode === "ephemeral") return this.statelessMcp().handle(request);
+        if (route.mode === "ephemeral") return this.modernMcp(request);
         return (await this.streamableHttp()).handle(request);
       default:
         return new HttpError(404, "not_found", `No session route ${route.path}`).getResponse("json");
@@ -198,12 +213,45 @@ export class SessionDO extends DurableObject<Env> {
     return this.jobManager;
   }
 
+  /** The session's jobs as callers start them: each takes one of the owner's slots first. */
+  private admittedJobs(): JobService {
+    return admitJobs(
+      routeJobs(this.jobs(), (sessionId) => this.jobOwner(sessionId)),
+      {
+        admission: () => this.env.ADMISSION.get(this.env.ADMISSION.idFromName(DEPLOYMENT_OWNER)),
+        limit: this.config.maxConcurrentAnalyses,
+        sessionId: () => this.sessionId
+      }
+    );
+  }
+
   private toolDeps(): ToolDeps {
     return {
-      jobs: routeJobs(this.jobs(), (sessionId) => this.env.SESSIONS.get(this.env.SESSIONS.idFromName(sessionId))),
+      jobs: this.admittedJobs(),
       defaultModel: this.config.gemini.model,
       callBudgetMs: this.config.toolCallBudgetMs
     };
+  }
+
+  /**
+   * The session a job id names, asked only once the id proves to be one this
+   * server issued: a forged or mistyped job id makes no Durable Object.
+   */
+  private jobOwner(sessionId: string): JobOwner {
+    const owner = async () =>
+      (await sessionIds(this.env.SHARED_SECRET).verify(sessionId))
+        ? this.env.SESSIONS.get(this.env.SESSIONS.idFromName(sessionId))
+        : undefined;
+    return {
+      waitForJob: async (jobId, timeoutMs) => (await owner())?.waitForJob(jobId, timeoutMs),
+      cancelJob: async (jobId, reason) => (await owner())?.cancelJob(jobId, reason)
+    };
+  }
+
+  /** RPC for `AdmissionDO`: whether a job holding one of the owner's slots still runs. */
+  async isJobActive(jobId: string): Promise<boolean> {
+    const job = this.jobs().get(jobId);
+    return job !== undefined && !isFinal(job);
   }
 
   /** RPC for `routeJobs`: another session asks about a job this one runs. */
@@ -223,7 +271,7 @@ export class SessionDO extends DurableObject<Env> {
     this.sessionId = sessionId;
     await this.lifecycle.start();
     try {
-      return await this.jobs().start(input, { background: true });
+      return await this.admittedJobs().start(input, { background: true });
     } catch (error) {
       if (error instanceof UserFacingError) return { refused: error.message };
       throw error;
@@ -300,10 +348,32 @@ export class SessionDO extends DurableObject<Env> {
     return this.http;
   }
 
-  /** 2026-era `/mcp` tool calls: no session, a fresh server per request over this object's jobs. */
+  /**
+   * 2026-era `/mcp` requests: no session, a fresh server per request over
+   * this object's jobs. A `tools/call` that becomes a task, and `tasks/*`,
+   * go to the task server; any other tool call blocks with progress.
+   */
+  private async modernMcp(request: Request): Promise<Response> {
+    const text = await readBodyText(request);
+    const replay = new Request(request, { body: text });
+    const parsedBody = parseJsonText(text);
+    if (runsAsTask(parsedBody) || isTaskMethod(parsedBody)) return this.taskHttp().handle(replay, parsedBody);
+    return this.statelessMcp().handle(replay, parsedBody);
+  }
+
   private statelessMcp(): StatelessHttp {
     this.stateless ??= createStatelessHttp(() => createMcpServer(this.toolDeps()), this.config.pingIntervalMs);
     return this.stateless;
+  }
+
+  /** Task answers are single JSON bodies: nothing to keep alive. Tasks live as long as an idle session (SESSION_TTL_SECONDS), so the object outlives them. */
+  private taskHttp(): StatelessHttp {
+    this.taskEndpoint ??= createStatelessHttp(
+      () =>
+        createTaskServer({ tools: this.toolDeps(), store: new TaskStore(this.ctx.storage.sql), ttlMs: this.config.sessionTtlMs }),
+      0
+    );
+    return this.taskEndpoint;
   }
 
   /**

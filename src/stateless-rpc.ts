@@ -13,7 +13,8 @@
  * @module
  */
 import type { JSONRPCRequest, JSONRPCResponse } from "@modelcontextprotocol/server";
-import { createToolDirectory, listTools } from "./mcp-server";
+import { createToolDirectory, createUnknownJobServer, listTools } from "./mcp-server";
+import { SessionTransport } from "./transport/session-transport";
 import { parseJsonRpcBody } from "./transport/jsonrpc";
 import { createStatelessHttp } from "./transport/stateless-http";
 
@@ -53,4 +54,18 @@ const directory = createStatelessHttp(() => createToolDirectory(), 0);
 /** Answers a 2026-era `/mcp` request that runs no tool, without any Durable Object. */
 export function answerFromDirectory(request: Request, parsedBody: unknown): Promise<Response> {
   return directory.handle(request, parsedBody);
+}
+
+const unknownJobs = createStatelessHttp(() => createUnknownJobServer(), 0);
+
+/**
+ * Answers a call that names a job id this server never issued, in the front
+ * Worker: a 2026-era `/mcp` request (`parsedBody` given) through the SDK's
+ * checks, a session-less `/rpc` request as its session would.
+ */
+export async function answerUnknownJob(request: Request, parsedBody: unknown, era: "rpc" | "2026"): Promise<Response> {
+  if (era === "2026") return unknownJobs.handle(request, parsedBody);
+  const transport = new SessionTransport(() => {});
+  await createUnknownJobServer().connect(transport);
+  return Response.json(await transport.request(parsedBody as JSONRPCRequest));
 }

@@ -15,12 +15,17 @@ import { errorFormatFor, HttpError, internalError, unknownSessionError } from ".
 import { hostRefusal } from "./http/host-check";
 import { isOAuthPath, serveOAuth } from "./oauth/routes";
 import { authenticate, oauthStackFor } from "./oauth/server";
-import { isSessionId, newSessionId, parseEventId } from "./ids/session-id";
+import { parseEventId } from "./ids/session-id";
+import { sessionIds, type SessionIds } from "./ids/signed-session-id";
+import { jobOwnerSession } from "./jobs/job-id";
 import { toSessionRequest, type SessionRoute } from "./session/session-request";
 import { sessionForCall } from "./session/source-affinity";
-import { answerFromDirectory, answerStateless, statelessRequest } from "./stateless-rpc";
+import { answerFromDirectory, answerStateless, answerUnknownJob, statelessRequest } from "./stateless-rpc";
+import { TOOLS_NAMING_A_JOB } from "./tools";
+import { isTaskMethod, taskOwnerOf } from "./tasks/task-routing";
 import { eraOf, methodOf } from "./transport/stateless-http";
 
+export { AdmissionDO } from "./admission/admission-do";
 export { ConsoleDO } from "./console/console-do";
 export { SessionDO } from "./session-do";
 
@@ -31,10 +36,10 @@ interface Route {
 
 const ROUTES: Record<string, Route> = {
   "/health": { methods: ["GET", "HEAD"], handle: health },
-  "/sse": { methods: ["GET"], handle: (request, env) => forward(request, env, sseRoute(request)) },
+  "/sse": { methods: ["GET"], handle: async (request, env) => forward(request, env, await sseRoute(request, idsOf(env))) },
   "/messages": {
     methods: ["POST"],
-    handle: (request, env) => forward(request, env, messagesRoute(request))
+    handle: async (request, env) => forward(request, env, await messagesRoute(request, idsOf(env)))
   },
   "/rpc": { methods: ["POST"], handle: rpc },
   "/mcp": { methods: ["POST", "GET", "DELETE"], handle: mcp }
@@ -70,8 +75,13 @@ function sessionParam(request: Request): string | null {
   return new URL(request.url).searchParams.get("sessionId");
 }
 
-function attach(path: string, sessionId: string): SessionRoute {
-  if (!isSessionId(sessionId)) throw unknownSessionError();
+function idsOf(env: Env): SessionIds {
+  return sessionIds(env.SHARED_SECRET);
+}
+
+/** A session the client names; one this server did not issue is unknown here, and no object is made for it. */
+async function attach(path: string, sessionId: string, ids: SessionIds): Promise<SessionRoute> {
+  if (!(await ids.verify(sessionId))) throw unknownSessionError();
   return { path, sessionId, mode: "attach" };
 }
 
@@ -80,10 +90,10 @@ function attach(path: string, sessionId: string): SessionRoute {
  * session. A `Last-Event-ID` that is no event id of ours is a 400: silently
  * opening a new session would look like a resume that lost everything.
  */
-function sseRoute(request: Request): SessionRoute {
+async function sseRoute(request: Request, ids: SessionIds): Promise<SessionRoute> {
   const resumeAfter = lastEventIdOf(request);
   const sessionId = sessionParam(request) ?? resumeAfter?.sessionId ?? null;
-  return sessionId === null ? { path: "/sse", sessionId: newSessionId(), mode: "create" } : attach("/sse", sessionId);
+  return sessionId === null ? { path: "/sse", sessionId: await ids.issue(), mode: "create" } : attach("/sse", sessionId, ids);
 }
 
 /** The event a `Last-Event-ID` header names; undefined when there is none (or it is empty). */
@@ -101,7 +111,7 @@ function lastEventIdOf(request: Request): { sessionId: string; seq: number } | u
   return named;
 }
 
-function messagesRoute(request: Request): SessionRoute {
+function messagesRoute(request: Request, ids: SessionIds): Promise<SessionRoute> {
   const sessionId = sessionParam(request);
   if (sessionId === null) {
     throw new HttpError(
@@ -110,42 +120,76 @@ function messagesRoute(request: Request): SessionRoute {
       "POST /messages needs ?sessionId=<id>, as given by the endpoint event of GET /sse."
     );
   }
-  return attach("/messages", sessionId);
+  return attach("/messages", sessionId, ids);
 }
 
-function rpcRoute(request: Request): SessionRoute {
+async function rpcRoute(request: Request, ids: SessionIds): Promise<SessionRoute> {
   const sessionId = request.headers.get("Mcp-Session-Id") ?? sessionParam(request);
-  return sessionId === null ? { path: "/rpc", sessionId: newSessionId(), mode: "ephemeral" } : attach("/rpc", sessionId);
+  return sessionId === null ? { path: "/rpc", sessionId: await ids.issue(), mode: "ephemeral" } : attach("/rpc", sessionId, ids);
 }
 
-/** Session-less `tools/list` and `ping` are answered here; the rest goes to a Durable Object. */
+/**
+ * Session-less `tools/list` and `ping` are answered here, and so is a call
+ * naming a job id this server did not issue; the rest goes to a Durable Object.
+ */
 async function rpc(request: Request, env: Env): Promise<Response> {
-  const route = rpcRoute(request);
+  const ids = idsOf(env);
+  const route = await rpcRoute(request, ids);
   if (route.mode !== "ephemeral") return forward(request, env, route);
   const body = await readBodyBytes(request);
   const text = new TextDecoder().decode(body);
   const stateless = statelessRequest(text);
   if (stateless) return answerStateless(stateless);
-  const sessionId = await sessionForCall(env.SHARED_SECRET, parseJsonText(text), () => route.sessionId);
+  const parsedBody = parseJsonText(text);
+  if (await namesUnknownJob(parsedBody, ids)) return answerUnknownJob(request, parsedBody, "rpc");
+  const sessionId = await sessionForCall(ids, parsedBody, () => route.sessionId);
   return forward(new Request(request, { body }), env, { ...route, sessionId });
+}
+
+/**
+ * True for a single tool call whose `jobId` names no session this server
+ * issued (forged, mistyped, or made before ids were signed): it is answered
+ * in the front Worker, so no Durable Object is made for it.
+ */
+async function namesUnknownJob(parsedBody: unknown, ids: SessionIds): Promise<boolean> {
+  if (typeof parsedBody !== "object" || parsedBody === null || Array.isArray(parsedBody)) return false;
+  const { method, id, params } = parsedBody as {
+    method?: unknown;
+    id?: unknown;
+    params?: { name?: unknown; arguments?: { jobId?: unknown } };
+  };
+  const jobId = params?.arguments?.jobId;
+  if (method !== "tools/call" || id === undefined || typeof params?.name !== "string" || typeof jobId !== "string") return false;
+  if (!TOOLS_NAMING_A_JOB.has(params.name)) return false;
+  const owner = jobOwnerSession(jobId);
+  return !owner || !(await ids.verify(owner));
 }
 
 /**
  * `/mcp` serves both eras. 2025: requests with a session id, GET and DELETE,
  * and session-less POSTs without the 2026 `_meta` envelope (initialize) go to
  * the session's Durable Object. 2026: a `tools/call` runs in a Durable Object
- * of its own, as a session-less `/rpc` call does; anything else is answered
- * here without one.
+ * of its own, as a session-less `/rpc` call does; `tasks/*` go to the object
+ * the task id names; anything else is answered here without one.
  */
 async function mcp(request: Request, env: Env): Promise<Response> {
-  if (request.method !== "POST" || request.headers.has("Mcp-Session-Id")) return forward(request, env, mcpRoute(request));
+  const ids = idsOf(env);
+  if (request.method !== "POST" || request.headers.has("Mcp-Session-Id")) {
+    return forward(request, env, await mcpRoute(request, ids));
+  }
   const body = await readBodyBytes(request);
   const replay = new Request(request, { body });
   const parsedBody = parseJson(body);
-  if ((await eraOf(replay, parsedBody)) === "2025") return forward(replay, env, mcpRoute(replay));
+  if ((await eraOf(replay, parsedBody)) === "2025") return forward(replay, env, await mcpRoute(replay, ids));
   if (methodOf(parsedBody) === "tools/call") {
-    const sessionId = await sessionForCall(env.SHARED_SECRET, parsedBody, newSessionId);
+    if (await namesUnknownJob(parsedBody, ids)) return answerUnknownJob(replay, parsedBody, "2026");
+    const sessionId = await sessionForCall(ids, parsedBody, () => ids.issue());
     return forward(replay, env, { path: "/mcp", sessionId, mode: "ephemeral" });
+  }
+  // A task lives in the object its id names; an id this server did not issue is refused by the directory.
+  const taskOwner = isTaskMethod(parsedBody) ? taskOwnerOf(parsedBody) : undefined;
+  if (taskOwner && (await ids.verify(taskOwner))) {
+    return forward(replay, env, { path: "/mcp", sessionId: taskOwner, mode: "ephemeral" });
   }
   return answerFromDirectory(replay, parsedBody);
 }
@@ -162,9 +206,9 @@ function parseJsonText(text: string): unknown {
   }
 }
 
-function mcpRoute(request: Request): SessionRoute {
+async function mcpRoute(request: Request, ids: SessionIds): Promise<SessionRoute> {
   const sessionId = request.headers.get("Mcp-Session-Id");
-  return sessionId === null ? { path: "/mcp", sessionId: newSessionId(), mode: "handshake" } : attach("/mcp", sessionId);
+  return sessionId === null ? { path: "/mcp", sessionId: await ids.issue(), mode: "handshake" } : attach("/mcp", sessionId, ids);
 }
 
 function forward(request: Request, env: Env, route: SessionRoute): Promise<Response> {

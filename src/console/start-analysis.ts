@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import type { Env } from "../env";
-import { newSessionId } from "../ids/session-id";
+import { sessionIds } from "../ids/signed-session-id";
 import type { AnalysisInput } from "../jobs/job";
 import { summaryPrompt } from "../tools/summarize-video";
 import { transcriptPrompt } from "../tools/transcribe-video";
@@ -70,7 +70,7 @@ export async function startAnalysis(env: Env, form: Record<string, unknown>, def
     if (error instanceof ToolInputError) return { ok: false, problems: [{ message: error.message }] };
     throw error;
   }
-  const sessionId = newSessionId();
+  const sessionId = await sessionIds(env.SHARED_SECRET).issue();
   const started = await env.SESSIONS.get(env.SESSIONS.idFromName(sessionId)).startAnalysis(sessionId, input);
   return "refused" in started ? { ok: false, problems: [{ message: started.refused }] } : { ok: true, jobId: started.id };
 }

@@ -1,17 +1,12 @@
 /**
- * Session ids (128 random bits as 32 lowercase hex characters) and the SSE
- * event ids built from them.
+ * The shape of session ids (32 lowercase hex characters; `signed-session-id.ts`
+ * issues and checks them) and the SSE event ids built from them.
  * @module
  */
-import { randomHex } from "./random";
 
 const SESSION_ID_PATTERN = /^[0-9a-f]{32}$/;
 
-export function newSessionId(): string {
-  return randomHex(16);
-}
-
-/** True for strings `newSessionId` could have produced. */
+/** True for strings shaped like a session id (whether this server issued it is `SessionIds.verify`). */
 export function isSessionId(value: string): boolean {
   return SESSION_ID_PATTERN.test(value);
 }

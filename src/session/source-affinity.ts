@@ -7,14 +7,15 @@
  * object this module names after the video's URL, the second call finds the
  * file the first one kept (`jobs/video-files.ts` checks the source is
  * unchanged: same ETag, or size). YouTube links are not uploaded (Gemini
- * reads them itself), so their calls keep a fresh object each. The name is
- * an HMAC of the URL under the shared secret: knowing a URL is not enough
- * to name, and so attach to, its object.
+ * reads them itself), so their calls keep a fresh object each. The object's
+ * session id is signed like any other (`SessionIds.named`): knowing a URL
+ * is not enough to name, and so attach to, its object.
  * @module
  */
 import { matchYouTube } from "../gemini/youtube";
+import type { SessionIds } from "../ids/signed-session-id";
 
-const LABEL = "gemini-video-mcp/video-source\n";
+const LABEL = "video-source\n";
 
 /**
  * The `videoUrl` argument of a single `tools/call` request, canonicalised,
@@ -30,19 +31,15 @@ export function videoUrlOfCall(message: unknown): string | undefined {
 }
 
 /** The session id of the object that runs session-less analyses of `videoUrl`. */
-export async function sourceSessionId(secret: string, videoUrl: string): Promise<string> {
-  const encoder = new TextEncoder();
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(LABEL + videoUrl)));
-  // 128 bits as 32 hex characters: the shape of every other session id.
-  return Array.from(mac.subarray(0, 16), (byte) => byte.toString(16).padStart(2, "0")).join("");
+export function sourceSessionId(ids: SessionIds, videoUrl: string): Promise<string> {
+  return ids.named(LABEL + videoUrl);
 }
 
 /**
  * Where a session-less request goes: the video's object for a call naming a
- * `videoUrl`, or `fallback` (a fresh session id) for anything else.
+ * `videoUrl` to upload, or `fallback` (a fresh session) for anything else.
  */
-export async function sessionForCall(secret: string | undefined, message: unknown, fallback: () => string): Promise<string> {
+export function sessionForCall(ids: SessionIds, message: unknown, fallback: () => Promise<string> | string): Promise<string> {
   const videoUrl = videoUrlOfCall(message);
-  return secret && videoUrl ? sourceSessionId(secret, videoUrl) : fallback();
+  return Promise.resolve(videoUrl ? sourceSessionId(ids, videoUrl) : fallback());
 }

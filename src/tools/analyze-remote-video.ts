@@ -7,9 +7,23 @@
 import { z } from "zod";
 import type { McpServer, CallToolResult } from "@modelcontextprotocol/server";
 import type { ToolDeps } from "./deps";
-import { answerWhenDone } from "./follow-job";
+import { answerWhenDone, type JobResults } from "./follow-job";
 import { answerContent, jobSnapshotShape, toSnapshot } from "./job-snapshot";
+import { taskable } from "./taskable";
 import { DEFAULT_PROMPT, toAnalysisInput, videoInputShape } from "./video-input";
+
+const inputSchema = z.object(videoInputShape);
+
+function analysis({ videoUrl, prompt, ...options }: z.infer<typeof inputSchema>, deps: ToolDeps) {
+  return toAnalysisInput(videoUrl, prompt ?? DEFAULT_PROMPT, options, { model: deps.defaultModel });
+}
+
+const results: JobResults = {
+  done: (job) => ({ content: answerContent(job), structuredContent: toSnapshot(job) }),
+  running: toSnapshot
+};
+
+export const analyzeRemoteVideoTask = taskable("analyzeRemoteVideo", inputSchema, analysis, results);
 
 export function registerAnalyzeRemoteVideo(server: McpServer, deps: ToolDeps): void {
   server.registerTool(
@@ -18,16 +32,10 @@ export function registerAnalyzeRemoteVideo(server: McpServer, deps: ToolDeps): v
       title: "Analyze a video with Gemini",
       description:
         "Has Google Gemini watch a video (a YouTube link or a public video file URL) and answer a prompt about it: a summary with timestamps by default. Options pick the model, a clip (startOffset/endOffset), the frame rate, the resolution and the answer's length. Waits for the answer and sends progress notifications (upload, processing, generation) meanwhile; if the analysis outlives the call's time budget, it answers that it is still running, with a jobId whose answer getVideoAnalysis returns later. For very long videos you may prefer startVideoAnalysis + getVideoAnalysis.",
-      inputSchema: z.object(videoInputShape),
+      inputSchema,
       outputSchema: z.object(jobSnapshotShape),
       annotations: { readOnlyHint: true, openWorldHint: true }
     },
-    async ({ videoUrl, prompt, ...options }, ctx): Promise<CallToolResult> =>
-      answerWhenDone(
-        deps,
-        ctx,
-        () => toAnalysisInput(videoUrl, prompt ?? DEFAULT_PROMPT, options, { model: deps.defaultModel }),
-        { done: (job) => ({ content: answerContent(job), structuredContent: toSnapshot(job) }), running: toSnapshot }
-      )
+    async (args, ctx): Promise<CallToolResult> => answerWhenDone(deps, ctx, () => analysis(args, deps), results)
   );
 }

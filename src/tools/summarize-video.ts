@@ -7,8 +7,9 @@ import type { McpServer, CallToolResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { chaptersSchema, parseStructuredAnswer, renderChapters } from "../analysis/formats";
 import type { ToolDeps } from "./deps";
-import { answerWhenDone } from "./follow-job";
+import { answerWhenDone, type JobResults } from "./follow-job";
 import { answerContent, jobMetadataShape, jobStatusShape, toMetadata, toStatus } from "./job-snapshot";
+import { taskable } from "./taskable";
 import { promptField, toAnalysisInput, videoUrlShape, watchOptionsShape } from "./video-input";
 
 export const MAX_CHAPTERS = 100;
@@ -22,6 +23,39 @@ export function summaryPrompt(maxChapters: number | undefined, focus: string | u
   ].join(" ");
 }
 
+const inputSchema = z.object({
+  ...videoUrlShape,
+  maxChapters: z
+    .number()
+    .int("maxChapters must be a whole number")
+    .min(1, "maxChapters must be at least 1")
+    .max(MAX_CHAPTERS, `maxChapters must be at most ${MAX_CHAPTERS}`)
+    .optional()
+    .describe("The most chapters to make."),
+  focus: promptField("focus").optional().describe("What the summary should pay attention to."),
+  ...watchOptionsShape
+});
+
+function analysis({ videoUrl, maxChapters, focus, ...options }: z.infer<typeof inputSchema>, deps: ToolDeps) {
+  return toAnalysisInput(videoUrl, summaryPrompt(maxChapters, focus), options, {
+    model: deps.defaultModel,
+    format: "chapters"
+  });
+}
+
+const results: JobResults = {
+  running: (job) => ({ ...toStatus(job), ...toMetadata(job) }),
+  done: (job) => {
+    const chapters = parseStructuredAnswer("chapters", job.text);
+    return {
+      content: answerContent(job, renderChapters(chapters)),
+      structuredContent: { ...chapters, ...toStatus(job), ...toMetadata(job) }
+    };
+  }
+};
+
+export const summarizeVideoTask = taskable("summarizeVideo", inputSchema, analysis, results);
+
 export function registerSummarizeVideo(server: McpServer, deps: ToolDeps): void {
   server.registerTool(
     "summarizeVideo",
@@ -29,40 +63,10 @@ export function registerSummarizeVideo(server: McpServer, deps: ToolDeps): void 
       title: "Summarize a video in chapters",
       description:
         "Has Gemini watch a video and return a title, a summary and timestamped chapters, as structured output (checked against its schema) and as text. Same video options as analyzeRemoteVideo.",
-      inputSchema: z.object({
-        ...videoUrlShape,
-        maxChapters: z
-          .number()
-          .int("maxChapters must be a whole number")
-          .min(1, "maxChapters must be at least 1")
-          .max(MAX_CHAPTERS, `maxChapters must be at most ${MAX_CHAPTERS}`)
-          .optional()
-          .describe("The most chapters to make."),
-        focus: promptField("focus").optional().describe("What the summary should pay attention to."),
-        ...watchOptionsShape
-      }),
+      inputSchema,
       outputSchema: z.object({ ...chaptersSchema.partial().shape, ...jobStatusShape, ...jobMetadataShape }),
       annotations: { readOnlyHint: true, openWorldHint: true }
     },
-    async ({ videoUrl, maxChapters, focus, ...options }, ctx): Promise<CallToolResult> =>
-      answerWhenDone(
-        deps,
-        ctx,
-        () =>
-          toAnalysisInput(videoUrl, summaryPrompt(maxChapters, focus), options, {
-            model: deps.defaultModel,
-            format: "chapters"
-          }),
-        {
-          running: (job) => ({ ...toStatus(job), ...toMetadata(job) }),
-          done: (job) => {
-            const chapters = parseStructuredAnswer("chapters", job.text);
-            return {
-              content: answerContent(job, renderChapters(chapters)),
-              structuredContent: { ...chapters, ...toStatus(job), ...toMetadata(job) }
-            };
-          }
-        }
-      )
+    async (args, ctx): Promise<CallToolResult> => answerWhenDone(deps, ctx, () => analysis(args, deps), results)
   );
 }

@@ -7,8 +7,9 @@ import type { McpServer, CallToolResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { parseStructuredAnswer, renderTranscript, transcriptSchema } from "../analysis/formats";
 import type { ToolDeps } from "./deps";
-import { answerWhenDone } from "./follow-job";
+import { answerWhenDone, type JobResults } from "./follow-job";
 import { answerContent, jobMetadataShape, jobStatusShape, toMetadata, toStatus } from "./job-snapshot";
+import { taskable } from "./taskable";
 import { toAnalysisInput, videoUrlShape, watchOptionsShape } from "./video-input";
 
 export function transcriptPrompt(language: string | undefined, timestamps: boolean): string {
@@ -21,6 +22,42 @@ export function transcriptPrompt(language: string | undefined, timestamps: boole
   ].join(" ");
 }
 
+const inputSchema = z.object({
+  ...videoUrlShape,
+  language: z
+    .string()
+    .trim()
+    .min(1, "language must not be empty")
+    .max(64, "language must be at most 64 characters")
+    .optional()
+    .describe(
+      "The language to write the transcript in, e.g. English or ja (translating if needed). Default: the language spoken."
+    ),
+  timestamps: z.boolean().optional().describe("Start times for each segment (default true)."),
+  ...watchOptionsShape
+});
+
+function analysis({ videoUrl, language, timestamps, ...options }: z.infer<typeof inputSchema>, deps: ToolDeps) {
+  return toAnalysisInput(videoUrl, transcriptPrompt(language, timestamps ?? true), options, {
+    model: deps.defaultModel,
+    format: "transcript"
+  });
+}
+
+const results: JobResults = {
+  running: (job) => ({ ...toStatus(job), ...toMetadata(job) }),
+  done: (job) => {
+    const transcript = parseStructuredAnswer("transcript", job.text);
+    const text = transcript.segments.length > 0 ? renderTranscript(transcript) : "No speech found in the video.";
+    return {
+      content: answerContent(job, text),
+      structuredContent: { ...transcript, ...toStatus(job), ...toMetadata(job) }
+    };
+  }
+};
+
+export const transcribeVideoTask = taskable("transcribeVideo", inputSchema, analysis, results);
+
 export function registerTranscribeVideo(server: McpServer, deps: ToolDeps): void {
   server.registerTool(
     "transcribeVideo",
@@ -28,43 +65,10 @@ export function registerTranscribeVideo(server: McpServer, deps: ToolDeps): void
       title: "Transcribe a video",
       description:
         "Has Gemini transcribe a video's speech verbatim, segment by segment with speakers and (by default) start times, as structured output and as text. Same video options as analyzeRemoteVideo.",
-      inputSchema: z.object({
-        ...videoUrlShape,
-        language: z
-          .string()
-          .trim()
-          .min(1, "language must not be empty")
-          .max(64, "language must be at most 64 characters")
-          .optional()
-          .describe(
-            "The language to write the transcript in, e.g. English or ja (translating if needed). Default: the language spoken."
-          ),
-        timestamps: z.boolean().optional().describe("Start times for each segment (default true)."),
-        ...watchOptionsShape
-      }),
+      inputSchema,
       outputSchema: z.object({ ...transcriptSchema.partial().shape, ...jobStatusShape, ...jobMetadataShape }),
       annotations: { readOnlyHint: true, openWorldHint: true }
     },
-    async ({ videoUrl, language, timestamps, ...options }, ctx): Promise<CallToolResult> =>
-      answerWhenDone(
-        deps,
-        ctx,
-        () =>
-          toAnalysisInput(videoUrl, transcriptPrompt(language, timestamps ?? true), options, {
-            model: deps.defaultModel,
-            format: "transcript"
-          }),
-        {
-          running: (job) => ({ ...toStatus(job), ...toMetadata(job) }),
-          done: (job) => {
-            const transcript = parseStructuredAnswer("transcript", job.text);
-            const text = transcript.segments.length > 0 ? renderTranscript(transcript) : "No speech found in the video.";
-            return {
-              content: answerContent(job, text),
-              structuredContent: { ...transcript, ...toStatus(job), ...toMetadata(job) }
-            };
-          }
-        }
-      )
+    async (args, ctx): Promise<CallToolResult> => answerWhenDone(deps, ctx, () => analysis(args, deps), results)
   );
 }

@@ -2,6 +2,7 @@ import { exports } from "cloudflare:workers";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { useFakes } from "./support/fetch-spy";
+import { sessionIds } from "../../src/ids/signed-session-id";
 import { sourceSessionId } from "../../src/session/source-affinity";
 import { TEST_SHARED_SECRET } from "../constants";
 import { AUTH, BASE_URL, postJson } from "./support/http";
@@ -86,7 +87,7 @@ describe("session-less calls reuse the upload of the same video", () => {
   it("two concurrent calls about one URL, with the same request id, upload it once and each get their own answer", async () => {
     const videoUrl = fakes.videos.add("/together.mp4", { size: 12 * MiB, delayMsPerBlock: 1 });
     fakes.gemini.enqueue({ kind: "answer", chunks: ["first answer"] }, { kind: "answer", chunks: ["second answer"] });
-    const objectOfUrl = await sourceSessionId(TEST_SHARED_SECRET, new URL(videoUrl).href);
+    const objectOfUrl = await sourceSessionId(sessionIds(TEST_SHARED_SECRET), new URL(videoUrl).href);
     const [first, second] = await withAlarms(
       objectOfUrl,
       Promise.all([

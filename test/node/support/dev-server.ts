@@ -13,6 +13,8 @@ import { sleep, spawnProcessGroup } from "./process-group";
 export interface DevServer {
   baseUrl: string;
   secret: string;
+  /** Where the server keeps its state (`--persist-to`): Durable Objects' SQLite files under `v3/do/`. */
+  stateDir: string;
   /** The wrangler process (its process group holds workerd). */
   pid: number;
   /** The last 64 KiB of what the server printed. */
@@ -87,6 +89,7 @@ export async function startDevServer(vars: Record<string, string>, options: DevS
   return {
     baseUrl,
     secret,
+    stateDir: join(dir, "state"),
     get pid() {
       return child.pid;
     },
