@@ -1,7 +1,7 @@
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { Client, type Progress, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { afterEach, describe, expect, it } from "vitest";
-import worker from "../../src/worker";
+import { countingWorker } from "./support/counting-worker";
 import { useFakeGemini } from "./support/fetch-spy";
 import { runInDurableObject } from "cloudflare:test";
 import type { StreamableHttpSession } from "../../src/transport/streamable-http";
@@ -16,28 +16,6 @@ const ENVELOPE = {
   "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" }
 };
 const VIDEO = "https://youtu.be/dQw4w9WgXcQ";
-
-/** The Worker with a `SESSIONS` binding that counts the Durable Objects it is asked for. */
-function countingWorker(): { fetch: typeof fetch; objects: () => number } {
-  let objects = 0;
-  const sessions = new Proxy(env.SESSIONS, {
-    get(target, key, receiver) {
-      if (key === "get") {
-        return (...args: Parameters<typeof target.get>) => {
-          objects += 1;
-          return target.get(...args);
-        };
-      }
-      const value = Reflect.get(target, key, receiver);
-      return typeof value === "function" ? value.bind(target) : value;
-    }
-  });
-  const counted = { ...env, SESSIONS: sessions };
-  return {
-    fetch: (input, init) => worker.fetch(new Request(input, init), counted),
-    objects: () => objects
-  };
-}
 
 /** The SDK v2 client; `auto` negotiates the newest era the server speaks, `legacy` is the 2025 handshake. */
 async function connect(

@@ -1,40 +1,23 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sessionIds } from "../../src/ids/signed-session-id";
-import worker from "../../src/worker";
 import { TEST_SHARED_SECRET } from "../constants";
+import { countingWorker } from "./support/counting-worker";
 import { AUTH, BASE_URL } from "./support/http";
 
-/** The Worker, counting the Durable Objects it asks for. */
-function countingWorker(): {
+/** The Worker, counting the Durable Objects it asks for, and a POST through it. */
+function countingPoster(): {
   post: (path: string, body: unknown, headers?: Record<string, string>) => Promise<Response>;
   objects: () => number;
 } {
-  let objects = 0;
-  const sessions = new Proxy(env.SESSIONS, {
-    get(target, key, receiver) {
-      if (key === "get") {
-        return (...args: Parameters<typeof target.get>) => {
-          objects += 1;
-          return target.get(...args);
-        };
-      }
-      const value = Reflect.get(target, key, receiver);
-      return typeof value === "function" ? value.bind(target) : value;
-    }
-  });
-  const counted = { ...env, SESSIONS: sessions };
+  const counting = countingWorker();
   return {
     post: (path, body, headers = {}) =>
-      worker.fetch(
-        new Request(new URL(path, BASE_URL), {
-          method: "POST",
-          headers: { ...AUTH, "Content-Type": "application/json", Accept: "application/json, text/event-stream", ...headers },
-          body: JSON.stringify(body)
-        }),
-        counted
-      ),
-    objects: () => objects
+      counting.fetch(new URL(path, BASE_URL), {
+        method: "POST",
+        headers: { ...AUTH, "Content-Type": "application/json", Accept: "application/json, text/event-stream", ...headers },
+        body: JSON.stringify(body)
+      }),
+    objects: counting.objects
   };
 }
 
@@ -65,7 +48,7 @@ describe("signed session ids", () => {
   });
 
   it("a session-less /rpc call naming a job this server never issued is answered 'No job' with no Durable Object", async () => {
-    const counting = countingWorker();
+    const counting = countingPoster();
     const response = await counting.post("/rpc", {
       jsonrpc: "2.0",
       id: 1,
@@ -79,7 +62,7 @@ describe("signed session ids", () => {
   });
 
   it("a 2026-era call naming an unissued job, and tasks/get of an unissued task, make no Durable Object", async () => {
-    const counting = countingWorker();
+    const counting = countingPoster();
     const call = await counting.post(
       "/mcp",
       {
@@ -103,7 +86,7 @@ describe("signed session ids", () => {
   });
 
   it("a session id this server never issued is an unknown session, with no Durable Object", async () => {
-    const counting = countingWorker();
+    const counting = countingPoster();
     const response = await counting.post(
       "/mcp",
       { jsonrpc: "2.0", id: 4, method: "ping" },

@@ -1,9 +1,8 @@
-import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import worker from "../../src/worker";
 import { connectTaskClient, MODERN, type TaskClient } from "../support/task-client";
 import { useFakes } from "./support/fetch-spy";
+import { countingWorker } from "./support/counting-worker";
 import { AUTH, BASE_URL, sessionStub } from "./support/http";
 
 const fakes = useFakes();
@@ -11,31 +10,12 @@ const VIDEO = "https://youtu.be/dQw4w9WgXcQ";
 const TASKS = "io.modelcontextprotocol/tasks";
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** The Worker, counting the Durable Objects it asks for. */
-function countingFetch(): { fetch: typeof fetch; objects: () => number } {
-  let objects = 0;
-  const sessions = new Proxy(env.SESSIONS, {
-    get(target, key, receiver) {
-      if (key === "get") {
-        return (...args: Parameters<typeof target.get>) => {
-          objects += 1;
-          return target.get(...args);
-        };
-      }
-      const value = Reflect.get(target, key, receiver);
-      return typeof value === "function" ? value.bind(target) : value;
-    }
-  });
-  const counted = { ...env, SESSIONS: sessions };
-  return { fetch: (input, init) => worker.fetch(new Request(input, init), counted), objects: () => objects };
-}
-
 const open: TaskClient[] = [];
 afterEach(async () => {
   for (const client of open.splice(0)) await client.close();
 });
 
-async function connect(fetcher = countingFetch().fetch): Promise<TaskClient> {
+async function connect(fetcher = countingWorker().fetch): Promise<TaskClient> {
   const client = await connectTaskClient(new URL("/mcp", BASE_URL), fetcher, AUTH);
   open.push(client);
   return client;
@@ -153,7 +133,7 @@ describe("the tasks extension (io.modelcontextprotocol/tasks)", () => {
   });
 
   it("tasks/get of an unknown task is -32602; a malformed id is refused without any Durable Object", async () => {
-    const counting = countingFetch();
+    const counting = countingWorker();
     const client = await connect(counting.fetch);
     const unknown = await send(client, request("tasks/get", { taskId: `${"c".repeat(32)}.${"d".repeat(16)}` }));
     expect(unknown.error).toMatchObject({ code: -32602, message: expect.stringContaining("No task") });
