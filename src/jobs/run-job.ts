@@ -312,7 +312,7 @@ class JobRun {
       let chunk = await reader.next();
       if (!chunk) throw new VideoSourceError("The video URL returned no data.");
       if (!uploadUrl) {
-        const sourceTag = sourceTagOf(source.response.headers.get("ETag"), totalBytes);
+        const sourceTag = sourceTagOf(source.response.headers, totalBytes);
         const kept = this.context.files.usable(this.job.input.videoUrl);
         if (kept && sourceTag !== null && kept.sourceTag === sourceTag) {
           this.reuse(kept);

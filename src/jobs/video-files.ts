@@ -4,9 +4,10 @@
  * upload the same video twice.
  *
  * ## Storage layout
- * `video_files`: one row per video URL; `source_tag` is the source's ETag, or
- * its size when it sent none, as seen at upload; `expires_at` is when Gemini
- * deletes the file (48 hours after upload). The table is made on first use.
+ * `video_files`: one row per video URL; `source_tag` is how the source is
+ * recognised again (`sourceTagOf`: its ETag, or Last-Modified and size, or
+ * size); `expires_at` is when Gemini deletes the file (48 hours after
+ * upload). The table is made on first use.
  * @module
  */
 import { SqlTables } from "../storage/sql";
@@ -56,9 +57,15 @@ const fromRow = (row: Row): VideoFile => ({
   expiresAt: row.expires_at
 });
 
-/** How a source is recognised again: its ETag, else its size. */
-export function sourceTagOf(etag: string | null, totalBytes: number | null): string | null {
+/**
+ * How a source is recognised again: its ETag; else its Last-Modified date
+ * and size; else its size alone.
+ */
+export function sourceTagOf(headers: Headers, totalBytes: number | null): string | null {
+  const etag = headers.get("ETag");
   if (etag) return `etag:${etag}`;
+  const lastModified = headers.get("Last-Modified");
+  if (lastModified && totalBytes !== null) return `modified:${lastModified};size:${totalBytes}`;
   return totalBytes !== null ? `size:${totalBytes}` : null;
 }
 

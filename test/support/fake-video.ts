@@ -21,6 +21,8 @@ export interface FakeVideo {
   header?: Uint8Array;
   /** Sent as the `ETag` header. */
   etag?: string;
+  /** Sent as the `Last-Modified` header. */
+  lastModified?: string;
   /** Never answers (no headers): a host that accepts the connection and hangs. */
   neverAnswers?: boolean;
   /** Sends this many bytes, then nothing more, without closing. */
@@ -96,6 +98,7 @@ export class FakeVideoHost {
     if (video.contentType !== null) headers.set("Content-Type", video.contentType ?? "video/mp4");
     if (video.sendLength !== false) headers.set("Content-Length", String(video.size - start));
     if (video.etag) headers.set("ETag", video.etag);
+    if (video.lastModified) headers.set("Last-Modified", video.lastModified);
     if (start > 0) headers.set("Content-Range", `bytes ${start}-${video.size - 1}/${video.size}`);
     let position = start;
     const body = new ReadableStream({

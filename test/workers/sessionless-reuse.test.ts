@@ -84,6 +84,18 @@ describe("session-less calls reuse the upload of the same video", () => {
     expect(fakes.gemini.uploads.size).toBe(3);
   });
 
+  it("without an ETag, recognises the source by Last-Modified and size: reused while both hold, uploaded again when the date moves", async () => {
+    const path = "/dated.mp4";
+    const videoUrl = fakes.videos.add(path, { size: 2 * MiB, lastModified: "Sun, 01 Nov 2026 10:00:00 GMT" });
+    await rpcCall("analyzeRemoteVideo", { videoUrl });
+    const same = await rpcCall("analyzeRemoteVideo", { videoUrl, prompt: "Again?" });
+    expect(same.structuredContent).toMatchObject({ status: "done", reusedUpload: true });
+    fakes.videos.add(path, { size: 2 * MiB, lastModified: "Sun, 29 Nov 2026 09:00:00 GMT" });
+    const moved = await rpcCall("analyzeRemoteVideo", { videoUrl, prompt: "And now?" });
+    expect(moved.structuredContent).not.toHaveProperty("reusedUpload");
+    expect(fakes.gemini.uploads.size).toBe(2);
+  });
+
   it("two concurrent calls about one URL, with the same request id, upload it once and each get their own answer", async () => {
     const videoUrl = fakes.videos.add("/together.mp4", { size: 12 * MiB, delayMsPerBlock: 1 });
     fakes.gemini.enqueue({ kind: "answer", chunks: ["first answer"] }, { kind: "answer", chunks: ["second answer"] });
