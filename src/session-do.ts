@@ -45,9 +45,11 @@ import type { JobService } from "./jobs/job-service";
 import { JOB_HEARTBEAT, JobManager } from "./jobs/job-manager";
 import { type JobOwner, routeJobs } from "./jobs/job-routing";
 import { JobStore } from "./jobs/job-store";
-import { VideoFiles } from "./jobs/video-files";
+import { UploadRegistry } from "./jobs/upload-registry";
+import { type VideoFile, VideoFiles } from "./jobs/video-files";
 import { EVENT_LOG_LIMIT, SessionStore } from "./session/session-store";
 import { ANALYSIS_TASK, jobRunsOn, type AnalysisTasks } from "./session/job-runs";
+import { sharedUploads } from "./session/shared-uploads";
 import { SessionTimers } from "./session/timers";
 import { TaskStore } from "./tasks/task-store";
 import { isTaskMethod, runsAsTask } from "./tasks/task-routing";
@@ -87,6 +89,8 @@ export class SessionDO extends DurableObject<Env> {
   readonly lifecycle = Lifecycle.install(this).use(this.tasks);
   private readonly config: Config;
   private readonly store: SessionStore;
+  /** The register of uploads of the video this object is named after, if it is one (see `jobs/upload-registry.ts`). */
+  private readonly uploads: UploadRegistry;
   private readonly timers = new SessionTimers(() => this.lifecycle.jobs);
   private readonly sse: LegacySseChannel;
   private sessionId = "";
@@ -100,6 +104,7 @@ export class SessionDO extends DurableObject<Env> {
     super(ctx, env);
     this.config = readConfig(env);
     this.store = new SessionStore(ctx.storage);
+    this.uploads = new UploadRegistry(ctx.storage.sql);
     this.sse = new LegacySseChannel({
       sessionId: () => this.sessionId,
       log: this.store,
@@ -137,7 +142,8 @@ export class SessionDO extends DurableObject<Env> {
   /** A session, or the jobs a session-less `/rpc` call started, are looked at for expiry in a TTL at the latest. */
   private async watchForExpiry(): Promise<void> {
     // (Nothing to watch once a session ended: its queue went with its storage.)
-    if (!(this.store.exists() || this.jobs().lastActivity() > 0) || this.timers.has(EXPIRY)) return;
+    const active = this.store.exists() || this.jobs().lastActivity() > 0 || this.uploads.lastUsed() > 0;
+    if (!active || this.timers.has(EXPIRY)) return;
     await this.timers.set(EXPIRY, Date.now() + this.config.sessionTtlMs);
   }
 
@@ -185,7 +191,11 @@ export class SessionDO extends DurableObject<Env> {
       return;
     }
     // A session-less /rpc call leaves no session record, only the jobs it started.
-    const idleSince = Math.max(this.store.exists() ? this.store.lastActiveAt() : 0, this.jobs().lastActivity());
+    const idleSince = Math.max(
+      this.store.exists() ? this.store.lastActiveAt() : 0,
+      this.jobs().lastActivity(),
+      this.uploads.lastUsed()
+    );
     if (idleSince === 0) return;
     const expiresAt = idleSince + this.config.sessionTtlMs;
     if (Date.now() >= expiresAt) await this.endSession();
@@ -198,6 +208,13 @@ export class SessionDO extends DurableObject<Env> {
       sessionId: () => this.sessionId,
       store: new JobStore(this.ctx.storage.sql),
       files: new VideoFiles(this.ctx.storage.sql),
+      shared: sharedUploads({
+        ids: sessionIds(this.env.SHARED_SECRET),
+        self: this.ctx.id.toString(),
+        isSelf: (sessionId) => this.env.SESSIONS.idFromName(sessionId).equals(this.ctx.id),
+        local: this.uploads,
+        objectOf: (sessionId) => this.env.SESSIONS.get(this.env.SESSIONS.idFromName(sessionId))
+      }),
       timers: this.timers,
       runs: jobRunsOn(this.tasks),
       gemini: this.config.gemini,
@@ -246,6 +263,34 @@ export class SessionDO extends DurableObject<Env> {
       waitForJob: async (jobId, timeoutMs) => (await owner())?.waitForJob(jobId, timeoutMs),
       cancelJob: async (jobId, reason) => (await owner())?.cancelJob(jobId, reason)
     };
+  }
+
+  /** RPC for `SharedUploads`: a file another object kept for this video, which `reader` may read. */
+  async findUpload(videoUrl: string, sourceTag: string, reader: string): Promise<VideoFile | undefined> {
+    return this.registerCall(() => this.uploads.find(videoUrl, sourceTag, reader));
+  }
+
+  /** RPC for `SharedUploads`: `owner` keeps a file of this video that others may read. */
+  async offerUpload(file: VideoFile, owner: string): Promise<void> {
+    await this.registerCall(() => this.uploads.offer(file, owner));
+  }
+
+  /** RPC for `SharedUploads`: `owner` ends; true when this object keeps its file on, because another read it. */
+  async handOverUpload(fileName: string, owner: string): Promise<boolean> {
+    return this.registerCall(() => this.uploads.handOver(fileName, owner));
+  }
+
+  /** RPC for `SharedUploads`: the file is gone. */
+  async withdrawUpload(fileName: string): Promise<void> {
+    await this.registerCall(() => this.uploads.withdraw(fileName));
+  }
+
+  /** A change to the register is activity: the object ends a SESSION_TTL_SECONDS after the last one. */
+  private async registerCall<T>(change: () => T): Promise<T> {
+    await this.lifecycle.start();
+    const result = change();
+    await this.watchForExpiry();
+    return result;
   }
 
   /** RPC for `AdmissionDO`: whether a job holding one of the owner's slots still runs. */
@@ -383,6 +428,8 @@ export class SessionDO extends DurableObject<Env> {
    */
   private async endSession(): Promise<void> {
     await this.jobs().endAll("the session ended");
+    const release = { evenIfKept: true, evenIfInUse: true };
+    await Promise.allSettled(this.uploads.adopted().map((file) => this.jobs().releaseFile(file.fileName, release)));
     this.sse.closeAll();
     const [mcp, http] = [this.mcp, this.http];
     this.mcp = undefined;
@@ -391,6 +438,7 @@ export class SessionDO extends DurableObject<Env> {
     this.timers.reset();
     await this.lifecycle.disableAlarms();
     await this.store.destroy();
+    this.uploads.forget();
     await (await mcp)?.server.close();
     await (await http)?.close();
   }

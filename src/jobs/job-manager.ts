@@ -38,7 +38,8 @@ import type { JobRuns, JobTimers, Leaving, ReleaseFileOptions } from "./job-serv
 import { JobStop } from "./job-stop";
 import type { JobStore, JobUpdate } from "./job-store";
 import { endCancelled, runJob, type JobContext } from "./run-job";
-import type { VideoFiles } from "./video-files";
+import type { SharedUploads } from "./shared-uploads";
+import type { VideoFile, VideoFiles } from "./video-files";
 /** Analyses one session may run at once; each holds a download, an upload and a Gemini stream. */
 export const MAX_ACTIVE_JOBS = 4;
 
@@ -69,6 +70,8 @@ export interface JobManagerOptions {
   sessionId(): string;
   store: JobStore;
   files: VideoFiles;
+  /** Uploads other objects kept, and where this one's kept uploads are offered. */
+  shared: SharedUploads;
   timers: JobTimers;
   runs: JobRuns;
   gemini: GeminiSettings;
@@ -106,6 +109,7 @@ export class JobManager {
     this.context = {
       store: options.store,
       files: options.files,
+      shared: options.shared,
       gemini: options.gemini,
       fetch: options.fetch,
       allowPrivateVideoUrls: options.allowPrivateVideoUrls,
@@ -281,10 +285,14 @@ export class JobManager {
     return this.options.store.latestUpdate();
   }
 
-  /** Cancels every running job, waits for each to end, and deletes the session's kept Gemini files. */
+  /**
+   * Cancels every running job, waits for each to end, and deletes the
+   * session's kept Gemini files, but for those another object has read:
+   * their video's object keeps them on (`SharedUploads.handOver`).
+   */
   async endAll(reason: string): Promise<void> {
     await Promise.allSettled(this.options.store.active().map((job) => this.stop(job.id, new JobStop(reason, false))));
-    const kept = this.options.files.all().map((file) => file.fileName);
+    const kept = (await Promise.all(this.options.files.all().map((file) => this.handOver(file)))).flat();
     const parked = this.list().flatMap((job) => (job.details.resumable && job.fileName ? [job.fileName] : []));
     const release = { evenIfKept: true, evenIfInUse: true };
     await Promise.allSettled([...new Set([...kept, ...parked])].map((fileName) => this.releaseFile(fileName, release)));
@@ -303,12 +311,22 @@ export class JobManager {
     if (!this.options.gemini.apiKey) return;
     const inUse = this.options.store.active().some((job) => job.id !== exceptJobId && job.fileName === fileName);
     if (inUse && !evenIfInUse) return;
-    if (this.options.files.holds(fileName)) {
+    const kept = this.options.files.byFileName(fileName);
+    if (kept) {
       if (!evenIfKept) return;
       this.options.files.forget(fileName);
+      await this.options.shared.withdraw(kept.videoUrl, fileName).catch(() => {});
     }
     const ai = createGeminiClient(this.options.gemini, this.options.fetch);
     await deleteGeminiFile(ai, fileName, (ms) => this.options.timers.sleep(ms));
+  }
+
+  /** A kept file at the session's end: forgotten here when its video's object takes it over, else returned to be deleted. */
+  private async handOver(file: VideoFile): Promise<string[]> {
+    const takenOver = await this.options.shared.handOver(file).catch(() => false);
+    if (!takenOver) return [file.fileName];
+    this.options.files.forget(file.fileName);
+    return [];
   }
 
   private update(jobId: string, update: JobUpdate): Job {

@@ -44,6 +44,7 @@ import type { ReleaseFileOptions } from "./job-service";
 import type { JobStop } from "./job-stop";
 import type { JobStore, JobUpdate } from "./job-store";
 import { checkInputTokens, ContextLimitError } from "./token-check";
+import type { SharedUploads } from "./shared-uploads";
 import { DEFAULT_FILE_LIFETIME_MS, sourceTagOf, type VideoFile, type VideoFiles } from "./video-files";
 
 /** Gemini accepts YouTube links as `fileData` with a video MIME type. */
@@ -69,6 +70,7 @@ export class GeminiFileError extends UserFacingError {
 export interface JobContext {
   store: JobStore;
   files: VideoFiles;
+  shared: SharedUploads;
   gemini: GeminiSettings;
   fetch: FetchLike;
   allowPrivateVideoUrls: boolean;
@@ -167,6 +169,7 @@ class JobRun {
     ) {
       // The kept copy is gone or unreadable: the next request uploads afresh.
       this.context.files.forget(this.job.fileName);
+      await this.context.shared.withdraw(this.job.input.videoUrl, this.job.fileName).catch(() => {});
     }
     this.update({ state: "failed", message: "failed", error: describeGeminiError(error) });
     await this.releaseFile();
@@ -318,6 +321,11 @@ class JobRun {
           this.reuse(kept);
           return;
         }
+        const shared = sourceTag === null ? undefined : await this.context.shared.find(this.job.input.videoUrl, sourceTag);
+        if (shared) {
+          this.reuse(shared);
+          return;
+        }
         const mimeType = videoMimeType(source.contentType, source.url, chunk.bytes);
         if (!mimeType) {
           throw new VideoSourceError(
@@ -377,7 +385,7 @@ class JobRun {
     if (file.state === "ACTIVE") {
       const seconds = durationSeconds(file.videoMetadata?.videoDuration);
       if (seconds !== undefined) this.update({}, { durationSeconds: seconds });
-      this.keep(file.expirationTime);
+      await this.keep(file.expirationTime);
       return true;
     }
     if (file.state === "FAILED") {
@@ -395,11 +403,14 @@ class JobRun {
     return false;
   }
 
-  /** Keeps the processed file for follow-ups; the one it replaces is deleted. */
-  private keep(expirationTime: string | undefined): void {
+  /**
+   * Keeps the processed file for follow-ups, and offers it to other objects
+   * asking about the same video; the one it replaces is deleted.
+   */
+  private async keep(expirationTime: string | undefined): Promise<void> {
     const { fileName, fileUri, mimeType, details, input } = this.job;
     const expiresAt = expirationTime ? Date.parse(expirationTime) : Number.NaN;
-    const replaced = this.context.files.remember({
+    const file = {
       videoUrl: input.videoUrl,
       sourceTag: details.sourceTag ?? null,
       fileName: fileName!,
@@ -407,8 +418,13 @@ class JobRun {
       mimeType: mimeType!,
       durationSeconds: details.durationSeconds ?? null,
       expiresAt: Number.isFinite(expiresAt) ? expiresAt : Date.now() + DEFAULT_FILE_LIFETIME_MS
-    });
-    if (replaced) void this.context.releaseFile(replaced.fileName, { exceptJobId: this.job.id });
+    };
+    const replaced = this.context.files.remember(file);
+    if (replaced) {
+      await this.context.shared.withdraw(replaced.videoUrl, replaced.fileName).catch(() => {});
+      void this.context.releaseFile(replaced.fileName, { exceptJobId: this.job.id });
+    }
+    await this.context.shared.offer(file).catch(() => {});
   }
 
   /** What generate sends, and what the token count counts. */

@@ -119,6 +119,12 @@ export class VideoFiles {
     return this.rows("SELECT * FROM video_files WHERE file_name = ? LIMIT 1", fileName).length > 0;
   }
 
+  /** The kept file called `fileName`, if it is one. */
+  byFileName(fileName: string): VideoFile | undefined {
+    const [row] = this.rows("SELECT * FROM video_files WHERE file_name = ? LIMIT 1", fileName);
+    return row ? fromRow(row) : undefined;
+  }
+
   forget(fileName: string): void {
     this.rows("DELETE FROM video_files WHERE file_name = ?", fileName);
   }

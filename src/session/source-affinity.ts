@@ -6,7 +6,9 @@
  * each time, asking twice about the same URL uploaded it twice. Sent to the
  * object this module names after the video's URL, the second call finds the
  * file the first one kept (`jobs/video-files.ts` checks the source is
- * unchanged: same ETag, or size). YouTube links are not uploaded (Gemini
+ * unchanged). The same object keeps the register of the video's uploads
+ * (`jobs/upload-registry.ts`), through which sessions share them too.
+ * YouTube links are not uploaded (Gemini
  * reads them itself), so their calls keep a fresh object each. The object's
  * session id is signed like any other (`SessionIds.named`): knowing a URL
  * is not enough to name, and so attach to, its object.

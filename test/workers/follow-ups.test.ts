@@ -103,13 +103,6 @@ describe("follow-up questions", () => {
     expect([...fakes.gemini.files.values()][0]?.deleted).toBe(false);
   });
 
-  it("does not reuse a file across sessions by URL", async () => {
-    const videoUrl = fakes.videos.add("/shared.mp4", { size: MiB });
-    await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl });
-    await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl });
-    expect(fakes.gemini.uploads.size).toBe(2);
-  });
-
   it("joins the running job when a client repeats the same request (a retry after a timeout)", async () => {
     fakes.gemini.enqueue({ kind: "answer", chunks: ["slow ", "answer"], chunkDelayMs: 300 });
     const videoUrl = fakes.videos.add("/retry.mp4", { size: MiB });

@@ -1,0 +1,141 @@
+/**
+ * The register of shared uploads that the object named after a video keeps
+ * (`SharedUploads` is how jobs reach it): which file, kept by which object,
+ * holds that video now, and whether anyone else has read it.
+ *
+ * An upload stays its uploader's: it goes when its session ends, as it
+ * always did, unless another object read it; then this object adopts it
+ * (`owner_session` NULL) and it goes when this object ends, a
+ * SESSION_TTL_SECONDS after the video was last asked about.
+ *
+ * ## Storage layout
+ * `shared_uploads`: one row per video URL; `owner_session` is the object
+ * that keeps the file (NULL once adopted here); `borrowed` is 1 once another
+ * object found it; `used_at` is when it was last offered or found. The
+ * table is made on first write.
+ * @module
+ */
+import { SqlTables } from "../storage/sql";
+import { REUSE_MARGIN_MS, type VideoFile } from "./video-files";
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS shared_uploads (
+  video_url TEXT PRIMARY KEY,
+  source_tag TEXT,
+  file_name TEXT NOT NULL,
+  file_uri TEXT NOT NULL,
+  mime_type TEXT NOT NULL,
+  duration_seconds REAL,
+  expires_at INTEGER NOT NULL,
+  owner_session TEXT,
+  borrowed INTEGER NOT NULL,
+  used_at INTEGER NOT NULL
+)`;
+
+type Row = {
+  video_url: string;
+  source_tag: string | null;
+  file_name: string;
+  file_uri: string;
+  mime_type: string;
+  duration_seconds: number | null;
+  expires_at: number;
+  owner_session: string | null;
+  borrowed: number;
+  used_at: number;
+};
+
+const fromRow = (row: Row): VideoFile => ({
+  videoUrl: row.video_url,
+  sourceTag: row.source_tag,
+  fileName: row.file_name,
+  fileUri: row.file_uri,
+  mimeType: row.mime_type,
+  durationSeconds: row.duration_seconds,
+  expiresAt: row.expires_at
+});
+
+export class UploadRegistry {
+  private readonly tables: SqlTables;
+
+  constructor(
+    sql: SqlStorage,
+    private readonly now: () => number = Date.now
+  ) {
+    this.tables = new SqlTables(sql, { table: "shared_uploads", schema: [SCHEMA] });
+  }
+
+  private rows(query: string, ...values: SqlStorageValue[]): Row[] {
+    return this.tables.query<Row>(query, ...values);
+  }
+
+  /** The file for `videoUrl` from the source `sourceTag` names, with time left; `reader` is marked as having read it. */
+  find(videoUrl: string, sourceTag: string, reader: string): VideoFile | undefined {
+    const [row] = this.rows(
+      "SELECT * FROM shared_uploads WHERE video_url = ? AND source_tag = ? AND expires_at > ?",
+      videoUrl,
+      sourceTag,
+      this.now() + REUSE_MARGIN_MS
+    );
+    if (!row) return undefined;
+    const borrowed = row.borrowed === 1 || row.owner_session !== reader;
+    this.rows("UPDATE shared_uploads SET borrowed = ?, used_at = ? WHERE video_url = ?", borrowed ? 1 : 0, this.now(), videoUrl);
+    return fromRow(row);
+  }
+
+  /** Registers `file`, kept by `owner`, unless another file for its URL is registered and still usable. */
+  offer(file: VideoFile, owner: string): void {
+    const [current] = this.rows(
+      "SELECT * FROM shared_uploads WHERE video_url = ? AND file_name != ? AND expires_at > ?",
+      file.videoUrl,
+      file.fileName,
+      this.now() + REUSE_MARGIN_MS
+    );
+    if (current) return;
+    this.tables.create();
+    this.rows(
+      `INSERT OR REPLACE INTO shared_uploads (video_url, source_tag, file_name, file_uri, mime_type, duration_seconds, expires_at, owner_session, borrowed, used_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+      file.videoUrl,
+      file.sourceTag,
+      file.fileName,
+      file.fileUri,
+      file.mimeType,
+      file.durationSeconds,
+      file.expiresAt,
+      owner,
+      this.now()
+    );
+  }
+
+  /** The end of `owner`, which kept `fileName`: adopted here (true) when another read it, else forgotten (false). */
+  handOver(fileName: string, owner: string): boolean {
+    const [row] = this.rows("SELECT * FROM shared_uploads WHERE file_name = ? AND owner_session = ?", fileName, owner);
+    if (!row) return false;
+    if (row.borrowed === 1) {
+      this.rows("UPDATE shared_uploads SET owner_session = NULL WHERE file_name = ?", fileName);
+      return true;
+    }
+    this.withdraw(fileName);
+    return false;
+  }
+
+  withdraw(fileName: string): void {
+    this.rows("DELETE FROM shared_uploads WHERE file_name = ?", fileName);
+  }
+
+  /** The files adopted here: deleted when this object ends. */
+  adopted(): VideoFile[] {
+    return this.rows("SELECT * FROM shared_uploads WHERE owner_session IS NULL").map(fromRow);
+  }
+
+  /** For an object whose storage was deleted: the table is gone. */
+  forget(): void {
+    this.tables.forget();
+  }
+
+  /** When a video was last offered or found here, or 0. */
+  lastUsed(): number {
+    const [row] = this.tables.query<{ used_at: number | null }>("SELECT MAX(used_at) AS used_at FROM shared_uploads");
+    return row?.used_at ?? 0;
+  }
+}
