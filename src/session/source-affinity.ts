@@ -8,10 +8,10 @@
  * file the first one kept (`jobs/video-files.ts` checks the source is
  * unchanged). The same object keeps the register of the video's uploads
  * (`jobs/upload-registry.ts`), through which sessions share them too.
- * YouTube links are not uploaded (Gemini
- * reads them itself), so their calls keep a fresh object each. The object's
- * session id is signed like any other (`SessionIds.named`): knowing a URL
- * is not enough to name, and so attach to, its object.
+ * YouTube links are not uploaded (Gemini reads them itself), so their calls
+ * keep a fresh object each. The object's session id is signed like any
+ * other (`SessionIds.named`): knowing a URL is not enough to name, and so
+ * attach to, its object.
  * @module
  */
 import { matchYouTube } from "../gemini/youtube";
