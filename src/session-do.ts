@@ -267,6 +267,7 @@ export class SessionDO extends DurableObject<Env> {
 
   /** RPC for `SharedUploads`: a file another object kept for this video, which `reader` may read. */
   async findUpload(videoUrl: string, sourceTag: string, reader: string): Promise<VideoFile | undefined> {
+    if (!this.uploads.exists()) return undefined;
     return this.registerCall(() => this.uploads.find(videoUrl, sourceTag, reader));
   }
 
@@ -277,12 +278,14 @@ export class SessionDO extends DurableObject<Env> {
 
   /** RPC for `SharedUploads`: `owner` ends; true when this object keeps its file on, because another read it. */
   async handOverUpload(fileName: string, owner: string): Promise<boolean> {
+    // An object that never registered (or has ended) stays without storage.
+    if (!this.uploads.exists()) return false;
     return this.registerCall(() => this.uploads.handOver(fileName, owner));
   }
 
   /** RPC for `SharedUploads`: the file is gone. */
   async withdrawUpload(fileName: string): Promise<void> {
-    await this.registerCall(() => this.uploads.withdraw(fileName));
+    if (this.uploads.exists()) this.uploads.withdraw(fileName);
   }
 
   /** A change to the register is activity: the object ends a SESSION_TTL_SECONDS after the last one. */
@@ -428,8 +431,11 @@ export class SessionDO extends DurableObject<Env> {
    */
   private async endSession(): Promise<void> {
     await this.jobs().endAll("the session ended");
+    // Out of the register first, so nobody is handed a file being deleted.
+    const adopted = this.uploads.adopted();
+    for (const file of adopted) this.uploads.withdraw(file.fileName);
     const release = { evenIfKept: true, evenIfInUse: true };
-    await Promise.allSettled(this.uploads.adopted().map((file) => this.jobs().releaseFile(file.fileName, release)));
+    await Promise.allSettled(adopted.map((file) => this.jobs().releaseFile(file.fileName, release)));
     this.sse.closeAll();
     const [mcp, http] = [this.mcp, this.http];
     this.mcp = undefined;

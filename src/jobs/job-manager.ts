@@ -39,7 +39,7 @@ import { JobStop } from "./job-stop";
 import type { JobStore, JobUpdate } from "./job-store";
 import { endCancelled, runJob, type JobContext } from "./run-job";
 import type { SharedUploads } from "./shared-uploads";
-import type { VideoFile, VideoFiles } from "./video-files";
+import type { VideoFiles } from "./video-files";
 /** Analyses one session may run at once; each holds a download, an upload and a Gemini stream. */
 export const MAX_ACTIVE_JOBS = 4;
 
@@ -288,11 +288,11 @@ export class JobManager {
   /**
    * Cancels every running job, waits for each to end, and deletes the
    * session's kept Gemini files, but for those another object has read:
-   * their video's object keeps them on (`SharedUploads.handOver`).
+   * their video's object keeps them on (see `releaseFile`).
    */
   async endAll(reason: string): Promise<void> {
     await Promise.allSettled(this.options.store.active().map((job) => this.stop(job.id, new JobStop(reason, false))));
-    const kept = (await Promise.all(this.options.files.all().map((file) => this.handOver(file)))).flat();
+    const kept = this.options.files.all().map((file) => file.fileName);
     const parked = this.list().flatMap((job) => (job.details.resumable && job.fileName ? [job.fileName] : []));
     const release = { evenIfKept: true, evenIfInUse: true };
     await Promise.allSettled([...new Set([...kept, ...parked])].map((fileName) => this.releaseFile(fileName, release)));
@@ -301,7 +301,8 @@ export class JobManager {
   /**
    * The one way a job's Gemini file goes: never while another live job reads
    * it (unless the session ends), never while it is kept for follow-up
-   * questions (unless `evenIfKept`: it is forgotten, then deleted). Without a
+   * questions (unless `evenIfKept`: it is forgotten, then deleted), never
+   * when another object read it (`SharedUploads.handOver`). Without a
    * key (removed since) nothing is deleted: Gemini expires files in 48 hours.
    */
   async releaseFile(
@@ -315,18 +316,11 @@ export class JobManager {
     if (kept) {
       if (!evenIfKept) return;
       this.options.files.forget(fileName);
-      await this.options.shared.withdraw(kept.videoUrl, fileName).catch(() => {});
+      // Another object read it (or it is another's): its video's object keeps it on.
+      if (await this.options.shared.handOver(kept).catch(() => false)) return;
     }
     const ai = createGeminiClient(this.options.gemini, this.options.fetch);
     await deleteGeminiFile(ai, fileName, (ms) => this.options.timers.sleep(ms));
-  }
-
-  /** A kept file at the session's end: forgotten here when its video's object takes it over, else returned to be deleted. */
-  private async handOver(file: VideoFile): Promise<string[]> {
-    const takenOver = await this.options.shared.handOver(file).catch(() => false);
-    if (!takenOver) return [file.fileName];
-    this.options.files.forget(file.fileName);
-    return [];
   }
 
   private update(jobId: string, update: JobUpdate): Job {

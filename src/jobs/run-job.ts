@@ -321,8 +321,13 @@ class JobRun {
           this.reuse(kept);
           return;
         }
-        const shared = sourceTag === null ? undefined : await this.context.shared.find(this.job.input.videoUrl, sourceTag);
+        const shared =
+          sourceTag === null
+            ? undefined
+            : await this.context.shared.find(this.job.input.videoUrl, sourceTag).catch(() => undefined);
         if (shared) {
+          // Kept here too, for follow-ups; the object that keeps it decides when it goes.
+          await this.remember(shared);
           this.reuse(shared);
           return;
         }
@@ -419,12 +424,16 @@ class JobRun {
       durationSeconds: details.durationSeconds ?? null,
       expiresAt: Number.isFinite(expiresAt) ? expiresAt : Date.now() + DEFAULT_FILE_LIFETIME_MS
     };
-    const replaced = this.context.files.remember(file);
-    if (replaced) {
-      await this.context.shared.withdraw(replaced.videoUrl, replaced.fileName).catch(() => {});
-      void this.context.releaseFile(replaced.fileName, { exceptJobId: this.job.id });
-    }
+    await this.remember(file);
     await this.context.shared.offer(file).catch(() => {});
+  }
+
+  /** Keeps `file` for its URL; the file it replaces goes, unless another object read it. */
+  private async remember(file: VideoFile): Promise<void> {
+    const replaced = this.context.files.remember(file);
+    if (!replaced) return;
+    if (await this.context.shared.handOver(replaced).catch(() => false)) return;
+    void this.context.releaseFile(replaced.fileName, { exceptJobId: this.job.id });
   }
 
   /** What generate sends, and what the token count counts. */

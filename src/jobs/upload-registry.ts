@@ -82,15 +82,23 @@ export class UploadRegistry {
     return fromRow(row);
   }
 
-  /** Registers `file`, kept by `owner`, unless another file for its URL is registered and still usable. */
+  /**
+   * Registers `file`, kept by `owner`, unless a file for its URL is
+   * registered and still usable (the same file offered again keeps its
+   * owner and readers).
+   */
   offer(file: VideoFile, owner: string): void {
     const [current] = this.rows(
-      "SELECT * FROM shared_uploads WHERE video_url = ? AND file_name != ? AND expires_at > ?",
+      "SELECT * FROM shared_uploads WHERE video_url = ? AND (file_name = ? OR expires_at > ?)",
       file.videoUrl,
       file.fileName,
       this.now() + REUSE_MARGIN_MS
     );
-    if (current) return;
+    if (current) {
+      if (current.file_name === file.fileName)
+        this.rows("UPDATE shared_uploads SET used_at = ? WHERE video_url = ?", this.now(), file.videoUrl);
+      return;
+    }
     this.tables.create();
     this.rows(
       `INSERT OR REPLACE INTO shared_uploads (video_url, source_tag, file_name, file_uri, mime_type, duration_seconds, expires_at, owner_session, borrowed, used_at)
@@ -107,10 +115,15 @@ export class UploadRegistry {
     );
   }
 
-  /** The end of `owner`, which kept `fileName`: adopted here (true) when another read it, else forgotten (false). */
+  /**
+   * `owner` lets `fileName` go: true when it must not delete it (another
+   * read it, so it is adopted here; or it is another's, or adopted already),
+   * false when it may (nobody else read it; it is forgotten here).
+   */
   handOver(fileName: string, owner: string): boolean {
-    const [row] = this.rows("SELECT * FROM shared_uploads WHERE file_name = ? AND owner_session = ?", fileName, owner);
+    const [row] = this.rows("SELECT * FROM shared_uploads WHERE file_name = ?", fileName);
     if (!row) return false;
+    if (row.owner_session !== owner) return true;
     if (row.borrowed === 1) {
       this.rows("UPDATE shared_uploads SET owner_session = NULL WHERE file_name = ?", fileName);
       return true;
@@ -126,6 +139,11 @@ export class UploadRegistry {
   /** The files adopted here: deleted when this object ends. */
   adopted(): VideoFile[] {
     return this.rows("SELECT * FROM shared_uploads WHERE owner_session IS NULL").map(fromRow);
+  }
+
+  /** True once anything was ever registered here. */
+  exists(): boolean {
+    return this.tables.exists();
   }
 
   /** For an object whose storage was deleted: the table is gone. */

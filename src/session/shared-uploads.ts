@@ -8,7 +8,7 @@ import type { SessionIds } from "../ids/signed-session-id";
 import type { SharedUploads } from "../jobs/shared-uploads";
 import type { UploadRegistry } from "../jobs/upload-registry";
 import type { VideoFile } from "../jobs/video-files";
-import { sourceSessionId } from "./source-affinity";
+import { canonicalUrl, sourceSessionId } from "./source-affinity";
 
 /** What the object named after a video answers about its uploads (its RPC methods). */
 export interface UploadRegister {
@@ -39,12 +39,14 @@ export function sharedUploads({ ids, self, isSelf, local, objectOf }: SharedUplo
   return {
     async find(videoUrl, sourceTag) {
       const register = await remote(videoUrl);
-      return register ? register.findUpload(videoUrl, sourceTag, self) : local.find(videoUrl, sourceTag, self);
+      const url = canonicalUrl(videoUrl);
+      return register ? register.findUpload(url, sourceTag, self) : local.find(url, sourceTag, self);
     },
     async offer(file) {
       const register = await remote(file.videoUrl);
-      if (register) await register.offerUpload(file, self);
-      else local.offer(file, self);
+      const registered = { ...file, videoUrl: canonicalUrl(file.videoUrl) };
+      if (register) await register.offerUpload(registered, self);
+      else local.offer(registered, self);
     },
     async handOver(file) {
       return (await (await remote(file.videoUrl))?.handOverUpload(file.fileName, self)) ?? false;

@@ -32,9 +32,14 @@ export function videoUrlOfCall(message: unknown): string | undefined {
   return matchYouTube(url).kind === "not-youtube" ? url.href : undefined;
 }
 
-/** The session id of the object that runs session-less analyses of `videoUrl`. */
+/** One spelling of a URL however it was written (scheme and host case, default port, escapes). */
+export function canonicalUrl(url: string): string {
+  return URL.canParse(url) ? new URL(url).href : url;
+}
+
+/** The session id of the object that runs session-less analyses of `videoUrl` and keeps its uploads' register. */
 export function sourceSessionId(ids: SessionIds, videoUrl: string): Promise<string> {
-  return ids.named(LABEL + videoUrl);
+  return ids.named(LABEL + canonicalUrl(videoUrl));
 }
 
 /**

@@ -77,6 +77,34 @@ describe("uploads shared across sessions", () => {
     expect(fakes.gemini.uploads.size).toBe(2);
   });
 
+  it("a file another session read survives its uploader's cancel and end, and the reader goes on with it", async () => {
+    const videoUrl = fakes.videos.add("/borrowed.mp4", { size: 2 * MiB, etag: '"v1"' });
+    fakes.gemini.enqueue(
+      { kind: "answer", chunks: Array.from({ length: 40 }, () => "slow "), chunkDelayMs: 100 },
+      { kind: "answer", chunks: ["read by the second session"] },
+      { kind: "answer", chunks: ["still readable"] }
+    );
+    const uploader = await initializeMcpSession();
+    const { jobId } = snapshotOf(await callTool(uploader, "startVideoAnalysis", { videoUrl }));
+    await withAlarms(
+      uploader,
+      pollJob(uploader, jobId, (job) => job.status === "generating")
+    );
+    const reader = await openIdleSession();
+    // Spelt differently: the same video, the same register.
+    const upperCase = videoUrl.replace(/^http:/, "HTTP:");
+    const read = await callTool(reader, "analyzeRemoteVideo", { videoUrl: upperCase, prompt: "Who speaks?" });
+    expect(read.structuredContent).toMatchObject({ status: "done", reusedUpload: true });
+    const [file] = [...fakes.gemini.files.values()];
+
+    await callTool(uploader, "cancelVideoAnalysis", { jobId });
+    expect((await endSession(uploader)).status).toBe(200);
+    expect(file!.deleted).toBe(false);
+    const followUp = await callTool(reader, "askAboutVideo", { videoUrl: upperCase, question: "And then?" });
+    expect(followUp.structuredContent).toMatchObject({ status: "done", reusedUpload: true });
+    expect(fakes.gemini.uploads.size).toBe(1);
+  });
+
   it("a session-less call reads a session's upload, and a session reads a session-less call's", async () => {
     const fromSession = fakes.videos.add("/from-session.mp4", { size: 2 * MiB, etag: '"v1"' });
     const session = await openIdleSession();
