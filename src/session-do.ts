@@ -273,7 +273,8 @@ export class SessionDO extends DurableObject<Env> {
 
   /** RPC for `SharedUploads`: `owner` keeps a file of this video that others may read. */
   async offerUpload(file: VideoFile, owner: string): Promise<void> {
-    await this.registerCall(() => this.uploads.offer(file, owner));
+    const displaced = await this.registerCall(() => this.uploads.offer(file, owner));
+    if (displaced) await this.jobs().releaseFile(displaced.fileName, { evenIfKept: true });
   }
 
   /** RPC for `SharedUploads`: `owner` ends; true when this object keeps its file on, because another read it. */

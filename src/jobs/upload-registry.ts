@@ -83,22 +83,25 @@ export class UploadRegistry {
   }
 
   /**
-   * Registers `file`, kept by `owner`, unless a file for its URL is
-   * registered and still usable (the same file offered again keeps its
-   * owner and readers).
+   * Registers `file`, kept by `owner`, unless a file of the same version of
+   * its source is registered and still usable (the same file offered again
+   * keeps its owner and readers). A file of a newer version takes the place;
+   * returns the file it displaced when that was adopted here, to be deleted.
    */
-  offer(file: VideoFile, owner: string): void {
+  offer(file: VideoFile, owner: string): VideoFile | undefined {
     const [current] = this.rows(
-      "SELECT * FROM shared_uploads WHERE video_url = ? AND (file_name = ? OR expires_at > ?)",
+      "SELECT * FROM shared_uploads WHERE video_url = ? AND (file_name = ? OR (source_tag IS ? AND expires_at > ?))",
       file.videoUrl,
       file.fileName,
+      file.sourceTag,
       this.now() + REUSE_MARGIN_MS
     );
     if (current) {
       if (current.file_name === file.fileName)
         this.rows("UPDATE shared_uploads SET used_at = ? WHERE video_url = ?", this.now(), file.videoUrl);
-      return;
+      return undefined;
     }
+    const [displaced] = this.rows("SELECT * FROM shared_uploads WHERE video_url = ? AND owner_session IS NULL", file.videoUrl);
     this.tables.create();
     this.rows(
       `INSERT OR REPLACE INTO shared_uploads (video_url, source_tag, file_name, file_uri, mime_type, duration_seconds, expires_at, owner_session, borrowed, used_at)
@@ -113,6 +116,7 @@ export class UploadRegistry {
       owner,
       this.now()
     );
+    return displaced ? fromRow(displaced) : undefined;
   }
 
   /**

@@ -45,6 +45,7 @@ export function sharedUploads({ ids, self, isSelf, local, objectOf }: SharedUplo
     async offer(file) {
       const register = await remote(file.videoUrl);
       const registered = { ...file, videoUrl: canonicalUrl(file.videoUrl) };
+      // An older version adopted by this object itself is left to Gemini's expiry (48 h).
       if (register) await register.offerUpload(registered, self);
       else local.offer(registered, self);
     },

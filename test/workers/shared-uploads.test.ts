@@ -105,6 +105,25 @@ describe("uploads shared across sessions", () => {
     expect(fakes.gemini.uploads.size).toBe(1);
   });
 
+  it("a newer version of the source takes the register's place, and the adopted older file goes", async () => {
+    const path = "/versions.mp4";
+    const videoUrl = fakes.videos.add(path, { size: 2 * MiB, etag: '"v1"' });
+    const first = await initializeMcpSession();
+    await callTool(first, "analyzeRemoteVideo", { videoUrl });
+    await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl, prompt: "Who speaks?" });
+    expect((await endSession(first)).status).toBe(200);
+    const [older] = [...fakes.gemini.files.values()];
+    expect(older!.deleted).toBe(false);
+
+    fakes.videos.add(path, { size: 2 * MiB, etag: '"v2"' });
+    const newer = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl });
+    expect(newer.structuredContent).not.toHaveProperty("reusedUpload");
+    expect(older!.deleted).toBe(true);
+    const latest = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl, prompt: "Again?" });
+    expect(latest.structuredContent).toMatchObject({ status: "done", reusedUpload: true });
+    expect(fakes.gemini.uploads.size).toBe(2);
+  });
+
   it("a session-less call reads a session's upload, and a session reads a session-less call's", async () => {
     const fromSession = fakes.videos.add("/from-session.mp4", { size: 2 * MiB, etag: '"v1"' });
     const session = await openIdleSession();
