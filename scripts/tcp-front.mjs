@@ -16,7 +16,8 @@
  *
  * It implements the controller interface wrangler's DevEnv expects of its
  * proxy (`ready`, `onConfigUpdate`, `onBundleStart`, `onReloadStart`,
- * `onReloadComplete`, `teardown`), passed as `proxyFactory`.
+ * `onReloadComplete`, `teardown`), passed as `proxyFactory`. A listen error
+ * (the port is taken) rejects `ready`, so `serve()` fails with it.
  */
 import { connect, createServer } from "node:net";
 
@@ -37,16 +38,11 @@ function urlHost(hostname) {
 export class TcpFrontController {
   /** Resolves with `{ url }` once the listener is up and the Worker has loaded; read by wrangler's worker object. */
   ready = deferred();
-  #bus;
   #server;
   #sockets = new Set();
   /** The Worker's socket address, or a pending promise while it (re)loads. */
   #target = deferred();
   #listening;
-
-  constructor(bus) {
-    this.#bus = bus;
-  }
 
   onConfigUpdate({ config }) {
     this.#listening ??= this.#listen(config.dev?.server ?? {});
@@ -83,7 +79,6 @@ export class TcpFrontController {
     return new Promise((resolve) => {
       this.#server.once("error", (error) => {
         this.ready.reject(error);
-        this.#bus.dispatch({ type: "error", source: "ProxyController", reason: "Could not listen", cause: error, data: undefined });
       });
       this.#server.listen(port, hostname, () => {
         resolve(new URL(`http://${urlHost(hostname)}:${this.#server.address().port}`));
