@@ -72,7 +72,7 @@ export async function serve({
   // TCP splice instead of wrangler's ProxyWorker (tcp-front.mjs says why).
   const start =
     inspector === false
-      ? (options) => new unstable_DevEnv({ proxyFactory: (devEnv) => new TcpFrontController(devEnv) }).startWorker(options)
+      ? (options) => new unstable_DevEnv({ proxyFactory: () => new TcpFrontController() }).startWorker(options)
       : unstable_startWorker;
   const worker = await start({
     config,

@@ -6,9 +6,10 @@
  * Why: wrangler puts a second workerd in front of the Worker (its
  * ProxyWorker, a Durable Object that re-sends every request with fetch) so
  * it can hold requests while the Worker reloads and attach the DevTools
- * inspector. On a 2-core machine that hop cost 1.4–1.5 ms of CPU per request,
- * more than the Worker's own 1.0 ms for a tools/list (BENCHMARKS.md). A
- * splice costs the kernel's copy and no HTTP parsing; it holds new
+ * inspector. On a 2-core machine that hop cost 1.2–1.5 ms of workerd's CPU
+ * per request, more than the Worker's own 0.8–1.1 ms for a tools/list
+ * (BENCHMARKS.md). A splice parses nothing (0.2–0.3 ms of Node's CPU for a
+ * 57 KB reply); it holds new
  * connections while the Worker reloads, as the ProxyWorker held requests.
  * The Worker sees the request as the client sent it (same Host, same path),
  * as it would deployed. With the inspector on, serve.mjs keeps wrangler's

@@ -21,7 +21,7 @@ import type { StatelessHttp } from "./stateless-http";
 
 /**
  * The request headers the SDK's 2026-era entry reads: the content type (415),
- * `Accept`, and every `Mcp-*` header (version, method and name checks, and
+ * `Accept`, `Last-Event-ID`, and every `Mcp-*` header (version, method and name checks, and
  * `Mcp-Param-*`). Host and Origin are checked by the front Worker before this.
  */
 function headersKey(request: Request): string[] {
