@@ -16,6 +16,10 @@
  * X_LOCAL_OBSERVABILITY is set: it more than doubled the runtime's CPU per
  * request (tools/list: 2.5 ms instead of 1.0 ms, wrangler 4.164).
  *
+ * Without the inspector, requests reach the Worker's workerd through a TCP
+ * splice (tcp-front.mjs) rather than through wrangler's ProxyWorker, a second
+ * workerd that cost more CPU per request than the Worker itself.
+ *
  * It also tells the Worker whether it listens on loopback only
  * (`LOOPBACK_ONLY`): the Worker cannot see the address it was reached on,
  * and a loopback server must refuse requests that name another host
@@ -35,7 +39,8 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { unstable_readConfig, unstable_startWorker } from "wrangler";
+import { unstable_DevEnv, unstable_readConfig, unstable_startWorker } from "wrangler";
+import { TcpFrontController } from "./tcp-front.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -63,7 +68,13 @@ export async function serve({
   const compatibilityFlags = strictPublicFetch
     ? undefined
     : unstable_readConfig({ config }).compatibility_flags.filter((flag) => flag !== "global_fetch_strictly_public");
-  const worker = await unstable_startWorker({
+  // Without the inspector, the Worker's own workerd is reached through a plain
+  // TCP splice instead of wrangler's ProxyWorker (tcp-front.mjs says why).
+  const start =
+    inspector === false
+      ? (options) => new unstable_DevEnv({ proxyFactory: () => new TcpFrontController() }).startWorker(options)
+      : unstable_startWorker;
+  const worker = await start({
     config,
     ...(compatibilityFlags ? { compatibilityFlags } : {}),
     ...(envFile ? { envFiles: [envFile] } : {}),

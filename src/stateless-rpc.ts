@@ -16,6 +16,7 @@ import type { JSONRPCRequest, JSONRPCResponse } from "@modelcontextprotocol/serv
 import { createToolDirectory, createUnknownJobServer, listTools } from "./mcp-server";
 import { SessionTransport } from "./transport/session-transport";
 import { parseJsonRpcBody } from "./transport/jsonrpc";
+import { memoizeReplies } from "./transport/reply-memo";
 import { createStatelessHttp } from "./transport/stateless-http";
 
 /** Methods whose answer depends on no session and changes no state. */
@@ -48,8 +49,11 @@ export async function answerStateless(message: JSONRPCRequest): Promise<Response
   return Response.json(await statelessReply(message));
 }
 
-/** Directory answers are single JSON bodies: nothing to keep alive. */
-const directory = createStatelessHttp(() => createToolDirectory(), 0);
+/**
+ * Directory answers are single JSON bodies (nothing to keep alive) that
+ * depend on the request alone, so repeated ones are answered from memory.
+ */
+const directory = memoizeReplies(createStatelessHttp(() => createToolDirectory(), 0));
 
 /** Answers a 2026-era `/mcp` request that runs no tool, without any Durable Object. */
 export function answerFromDirectory(request: Request, parsedBody: unknown): Promise<Response> {

@@ -156,3 +156,23 @@ export async function directWorkerUrl(rootPid: number, proxyPort: number): Promi
   }
   return null;
 }
+
+/**
+ * CPU seconds (user + system) `pids` have used so far, from /proc/<pid>/stat
+ * (fields 14 and 15, in the kernel's USER_HZ ticks, 100 a second on Linux).
+ * A pid that is gone counts for nothing.
+ */
+export function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      // The command name (field 2) may hold spaces; the fields after it are fixed.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Gone.
+    }
+  }
+  return ticks / 100;
+}

@@ -19,6 +19,15 @@ import type { JSONRPCRequest } from "@modelcontextprotocol/server";
 import { JSONRPCRequestSchema } from "@modelcontextprotocol/core";
 import { SqlTables, type SqlRow } from "../storage/sql";
 
+/**
+ * How stale the stored time of the latest request may be. Every request used
+ * to write it, a durable write each response waited for (about 0.2 ms of
+ * workerd's CPU for an in-session `tools/list`, BENCHMARKS.md); now a request writes
+ * it only when the stored one is at least this old, so a session may expire
+ * up to this much early against SESSION_TTL_SECONDS (a day by default).
+ */
+export const TOUCH_WRITE_INTERVAL_MS = 1000;
+
 /** Events kept per session for replay; older ones are trimmed. */
 export const EVENT_LOG_LIMIT = 1000;
 
@@ -43,6 +52,8 @@ export interface StoredEvent {
 
 export class SessionStore {
   private known = false;
+  /** When this object last wrote `last_active_at`. */
+  private lastTouchWritten = 0;
   private readonly tables: SqlTables;
 
   constructor(private readonly storage: DurableObjectStorage) {
@@ -87,7 +98,9 @@ export class SessionStore {
 
   /** Records a request, for idle expiry. */
   touch(now = Date.now()): void {
+    if (now - this.lastTouchWritten < TOUCH_WRITE_INTERVAL_MS) return;
     this.query("UPDATE session_meta SET last_active_at = ?", now);
+    this.lastTouchWritten = now;
   }
 
   lastActiveAt(): number {
@@ -110,6 +123,7 @@ export class SessionStore {
   /** Deletes the session's storage and alarm. */
   async destroy(): Promise<void> {
     this.known = false;
+    this.lastTouchWritten = 0;
     this.tables.forget();
     await this.storage.deleteAlarm();
     await this.storage.deleteAll();

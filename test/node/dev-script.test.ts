@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error -- plain ESM script without type declarations
 import { parseDevArgs, USAGE } from "../../scripts/dev-args.mjs";
+import { findWorkerd, listeningPorts } from "../../bench/support/processes";
 import { freePort } from "./support/node-server";
 import { type ProcessGroup, sleep, spawnProcessGroup } from "./support/process-group";
 import { rawRequest } from "./support/raw-http";
@@ -115,6 +116,57 @@ describe("npm run dev", () => {
         expect(child.output()).toContain(`Gemini video MCP server: ${baseUrl}`);
         const rebound = await rawRequest(baseUrl, { path: "/health", headers: { Host: `evil.example:${port}` } });
         expect(rebound.status).toBe(403);
+      } finally {
+        await child.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("serves through one workerd: its own process listens and splices into the Worker's workerd (scripts/tcp-front.mjs)", {
+    timeout: 120_000
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dev-script-"));
+    const envFile = join(dir, "test.env");
+    writeFileSync(envFile, `SHARED_SECRET=${"d".repeat(64)}\n`);
+    try {
+      const { child, baseUrl, port } = await startDev(["--persist-to", join(dir, "state"), "--env-file", envFile]);
+      try {
+        const workerd = findWorkerd(child.pid);
+        expect(workerd).toHaveLength(1);
+        expect(listeningPorts(child.pid)).toContain(port);
+        expect(listeningPorts(workerd[0]!)).not.toContain(port);
+        const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(`${baseUrl}/health`)));
+        expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
+      } finally {
+        await child.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps wrangler's proxy with --inspector-port, which serves DevTools there", { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dev-script-"));
+    const envFile = join(dir, "test.env");
+    writeFileSync(envFile, `SHARED_SECRET=${"d".repeat(64)}\n`);
+    const inspectorPort = await freePort();
+    try {
+      const { child } = await startDev([
+        "--persist-to",
+        join(dir, "state"),
+        "--env-file",
+        envFile,
+        "--inspector-port",
+        String(inspectorPort)
+      ]);
+      try {
+        expect(findWorkerd(child.pid)).toHaveLength(2);
+        const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as {
+          webSocketDebuggerUrl?: string;
+        }[];
+        expect(targets.some((target) => target.webSocketDebuggerUrl?.includes(`127.0.0.1:${inspectorPort}`))).toBe(true);
       } finally {
         await child.stop();
       }

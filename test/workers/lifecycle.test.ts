@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { useFakes } from "./support/fetch-spy";
+import { SessionStore, TOUCH_WRITE_INTERVAL_MS } from "../../src/session/session-store";
 import { authed, closeStreams, initializeMcpSession, openSession, postJson, sessionStub } from "./support/http";
 import { expectValidToolResult } from "./support/output-schemas";
 import { callTool, snapshotOf } from "./support/session-calls";
@@ -78,6 +79,24 @@ describe("session expiry", () => {
     expect((await postJson(session.endpoint, { jsonrpc: "2.0", id: 1, method: "ping" })).status).toBe(202);
     const alarm = await runInDurableObject(sessionStub(session.sessionId), (_instance, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
+  });
+
+  it("writes a session's latest request time at most once per TOUCH_WRITE_INTERVAL_MS: no durable write for each request", async () => {
+    const sessionId = await initializeMcpSession();
+    const stored = await runInDurableObject(sessionStub(sessionId), (_instance, state) => {
+      const store = new SessionStore(state.storage);
+      const written = () => Number([...state.storage.sql.exec("SELECT last_active_at AS at FROM session_meta")][0]?.at);
+      const t0 = Date.now() + 60_000;
+      const seen: number[] = [];
+      for (const at of [t0, t0 + TOUCH_WRITE_INTERVAL_MS - 1, t0 + TOUCH_WRITE_INTERVAL_MS, t0 + TOUCH_WRITE_INTERVAL_MS + 1]) {
+        store.touch(at);
+        seen.push(written());
+      }
+      return { seen, lastActiveAt: store.lastActiveAt(), t0 };
+    });
+    const { seen, t0 } = stored;
+    expect(seen).toEqual([t0, t0, t0 + TOUCH_WRITE_INTERVAL_MS, t0 + TOUCH_WRITE_INTERVAL_MS]);
+    expect(stored.lastActiveAt).toBe(t0 + TOUCH_WRITE_INTERVAL_MS);
   });
 
   it("keeps a session with an open stream however long it has been idle", async () => {
