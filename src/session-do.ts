@@ -209,7 +209,7 @@ export class SessionDO extends DurableObject<Env> {
       store: new JobStore(this.ctx.storage.sql),
       files: new VideoFiles(this.ctx.storage.sql),
       shared: sharedUploads({
-        ids: sessionIds(this.env.SHARED_SECRET),
+        ids: () => sessionIds(this.env.SHARED_SECRET),
         self: this.ctx.id.toString(),
         isSelf: (sessionId) => this.env.SESSIONS.idFromName(sessionId).equals(this.ctx.id),
         local: this.uploads,

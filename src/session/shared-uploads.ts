@@ -19,7 +19,8 @@ export interface UploadRegister {
 }
 
 export interface SharedUploadsOptions {
-  ids: SessionIds;
+  /** Made when first needed: an object without SHARED_SECRET still starts. */
+  ids(): SessionIds;
   /** This object, as registers know it (its Durable Object id). */
   self: string;
   /** True when the session id names this object. */
@@ -33,7 +34,7 @@ export interface SharedUploadsOptions {
 export function sharedUploads({ ids, self, isSelf, local, objectOf }: SharedUploadsOptions): SharedUploads {
   /** The register for `videoUrl`: undefined when it is this object's own. */
   const remote = async (videoUrl: string): Promise<UploadRegister | undefined> => {
-    const keeper = await sourceSessionId(ids, videoUrl);
+    const keeper = await sourceSessionId(ids(), videoUrl);
     return isSelf(keeper) ? undefined : objectOf(keeper);
   };
   return {
