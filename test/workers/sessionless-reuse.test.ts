@@ -59,6 +59,10 @@ describe("session-less calls reuse the upload of the same video", () => {
     expect(fakes.gemini.uploads.size).toBe(1);
     const [file] = [...fakes.gemini.files.values()];
     expect(file?.sizeBytes).toBe(String(12 * MiB));
+    // Both ran in the video's own object (a job id starts with its object's session id).
+    const objectOf = (result: ToolResult) => String(result.structuredContent?.jobId).split(".")[0];
+    const videoObject = await sourceSessionId(sessionIds(TEST_SHARED_SECRET), videoUrl);
+    expect([objectOf(first), objectOf(second)]).toEqual([videoObject, videoObject]);
   });
 
   it("reuses across eras: a 2026-era tools/call after a /rpc call, and another 2026-era call after that", async () => {
