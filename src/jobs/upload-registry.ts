@@ -16,7 +16,7 @@
  * @module
  */
 import { SqlTables } from "../storage/sql";
-import { REUSE_MARGIN_MS, type VideoFile } from "./video-files";
+import { REUSE_MARGIN_MS, type VideoFile, type VideoFileRow, videoFileFromRow } from "./video-files";
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS shared_uploads (
   video_url TEXT PRIMARY KEY,
@@ -31,28 +31,11 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS shared_uploads (
   used_at INTEGER NOT NULL
 )`;
 
-type Row = {
-  video_url: string;
-  source_tag: string | null;
-  file_name: string;
-  file_uri: string;
-  mime_type: string;
-  duration_seconds: number | null;
-  expires_at: number;
+type Row = VideoFileRow & {
   owner_session: string | null;
   borrowed: number;
   used_at: number;
 };
-
-const fromRow = (row: Row): VideoFile => ({
-  videoUrl: row.video_url,
-  sourceTag: row.source_tag,
-  fileName: row.file_name,
-  fileUri: row.file_uri,
-  mimeType: row.mime_type,
-  durationSeconds: row.duration_seconds,
-  expiresAt: row.expires_at
-});
 
 export class UploadRegistry {
   private readonly tables: SqlTables;
@@ -79,7 +62,7 @@ export class UploadRegistry {
     if (!row) return undefined;
     const borrowed = row.borrowed === 1 || row.owner_session !== reader;
     this.rows("UPDATE shared_uploads SET borrowed = ?, used_at = ? WHERE video_url = ?", borrowed ? 1 : 0, this.now(), videoUrl);
-    return fromRow(row);
+    return videoFileFromRow(row);
   }
 
   /**
@@ -116,7 +99,7 @@ export class UploadRegistry {
       owner,
       this.now()
     );
-    return displaced ? fromRow(displaced) : undefined;
+    return displaced ? videoFileFromRow(displaced) : undefined;
   }
 
   /**
@@ -142,7 +125,7 @@ export class UploadRegistry {
 
   /** The files adopted here: deleted when this object ends. */
   adopted(): VideoFile[] {
-    return this.rows("SELECT * FROM shared_uploads WHERE owner_session IS NULL").map(fromRow);
+    return this.rows("SELECT * FROM shared_uploads WHERE owner_session IS NULL").map(videoFileFromRow);
   }
 
   /** True once anything was ever registered here. */

@@ -37,7 +37,8 @@ export interface VideoFile {
   expiresAt: number;
 }
 
-type Row = {
+/** A `video_files` row; `upload-registry.ts` keeps the same columns and more. */
+export type VideoFileRow = {
   video_url: string;
   source_tag: string | null;
   file_name: string;
@@ -47,7 +48,7 @@ type Row = {
   expires_at: number;
 };
 
-const fromRow = (row: Row): VideoFile => ({
+export const videoFileFromRow = (row: VideoFileRow): VideoFile => ({
   videoUrl: row.video_url,
   sourceTag: row.source_tag,
   fileName: row.file_name,
@@ -79,8 +80,8 @@ export class VideoFiles {
     this.tables = new SqlTables(sql, { table: "video_files", schema: [SCHEMA] });
   }
 
-  private rows(query: string, ...values: SqlStorageValue[]): Row[] {
-    return this.tables.query<Row>(query, ...values);
+  private rows(query: string, ...values: SqlStorageValue[]): VideoFileRow[] {
+    return this.tables.query<VideoFileRow>(query, ...values);
   }
 
   /** The file for `videoUrl` if it has time left to be used. */
@@ -90,7 +91,7 @@ export class VideoFiles {
       videoUrl,
       this.now() + REUSE_MARGIN_MS
     );
-    return row ? fromRow(row) : undefined;
+    return row ? videoFileFromRow(row) : undefined;
   }
 
   /** Records the file for its URL; returns the file it replaces, whose Gemini copy is now unused. */
@@ -111,18 +112,18 @@ export class VideoFiles {
       file.durationSeconds,
       file.expiresAt
     );
-    return previous ? fromRow(previous) : undefined;
+    return previous ? videoFileFromRow(previous) : undefined;
   }
 
   /** True when `fileName` is kept for reuse (so a finished job must not delete it). */
   holds(fileName: string): boolean {
-    return this.rows("SELECT * FROM video_files WHERE file_name = ? LIMIT 1", fileName).length > 0;
+    return this.byFileName(fileName) !== undefined;
   }
 
   /** The kept file called `fileName`, if it is one. */
   byFileName(fileName: string): VideoFile | undefined {
     const [row] = this.rows("SELECT * FROM video_files WHERE file_name = ? LIMIT 1", fileName);
-    return row ? fromRow(row) : undefined;
+    return row ? videoFileFromRow(row) : undefined;
   }
 
   forget(fileName: string): void {
@@ -130,6 +131,6 @@ export class VideoFiles {
   }
 
   all(): VideoFile[] {
-    return this.rows("SELECT * FROM video_files").map(fromRow);
+    return this.rows("SELECT * FROM video_files").map(videoFileFromRow);
   }
 }

@@ -14,33 +14,23 @@ import { CONSOLE_SESSION_HEADER } from "../../src/console/console-do";
 import { toEntry } from "../../src/console/analysis-entry";
 import { ConsoleReporter, type ConsoleStub, reportOf } from "../../src/session/console-reporter";
 import { SseReader } from "./support/http";
+import { jobRecord } from "./support/job-record";
 
 let next = 0;
 /** Times near now, so pruning (rows ended longer than SESSION_TTL_SECONDS ago) leaves these analyses alone. */
 const T = Date.now();
-/** A job in any state, from one flat record of every column (as `JobStore` reads it). */
 function job(changes: Record<string, unknown> = {}): Job {
   next += 1;
   const session = next.toString(16).padStart(32, "0");
-  return {
+  return jobRecord({
     id: `${session}.${"0".repeat(16)}`,
     input: { videoUrl: "https://www.youtube.com/watch?v=dQw4w9WgXcQ", prompt: "What happens?", model: "gemini-test-flash" },
     state: "queued",
     message: "queued",
     createdAt: T + next,
     updatedAt: T + next,
-    bytesUploaded: 0,
-    totalBytes: null,
-    mimeType: null,
-    uploadUrl: null,
-    fileName: null,
-    fileUri: null,
-    text: "",
-    error: null,
-    usage: null,
-    details: {},
     ...changes
-  } as Job;
+  });
 }
 
 /** A console object of its own, so these tests see only their own analyses. */

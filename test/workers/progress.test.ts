@@ -1,28 +1,20 @@
 import { describe, expect, it } from "vitest";
 import type { Job } from "../../src/jobs/job";
 import { createJobProgressReporter, PROGRESS_HEARTBEAT_MS, type ReporterClock, type ToolExtra } from "../../src/tools/progress";
+import { jobRecord } from "./support/job-record";
 
-/** A job in any state, from one flat record of every column (as `JobStore` reads it). */
 function job(update: Record<string, unknown>): Job {
-  return {
+  return jobRecord({
     id: "s.j",
     input: { videoUrl: "https://example.com/v.mp4", prompt: "p", model: "m" },
     state: "uploading",
     message: "uploading",
     createdAt: 0,
     updatedAt: 0,
-    bytesUploaded: 0,
     totalBytes: 100,
     mimeType: "video/mp4",
-    uploadUrl: null,
-    fileName: null,
-    fileUri: null,
-    text: "",
-    error: null,
-    usage: null,
-    details: {},
     ...update
-  } as Job;
+  });
 }
 
 /** A reporter on a hand-driven clock: `advance` runs the timers that fall due. */
