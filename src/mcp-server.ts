@@ -55,26 +55,6 @@ const NO_JOBS: JobService = {
   cancel: noJobs
 };
 
-/** Jobs where nothing is found: for a call naming a job id this server never issued. */
-const UNKNOWN_JOBS: JobService = {
-  start: noJobs,
-  get: () => undefined,
-  list: () => [],
-  watch: () => () => {},
-  wait: async () => undefined,
-  follow: () => () => {},
-  cancel: async () => undefined
-};
-
-/**
- * The tools over jobs where nothing is found: a call naming a job id this
- * server never issued is checked and answered as usual ("No job …") in the
- * front Worker, with no Durable Object made for the id.
- */
-export function createUnknownJobServer(): McpServer {
-  return createMcpServer({ jobs: UNKNOWN_JOBS, defaultModel: "", callBudgetMs: 0 });
-}
-
 let toolList: Promise<ListToolsResult> | undefined;
 
 /**

@@ -27,7 +27,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { Lifecycle, type LifecycleJobContext } from "agents/lifecycle";
 import { Tasks, type TaskStep } from "agents/tasks";
-import type { McpServer, JSONRPCResponse } from "@modelcontextprotocol/server";
+import type { McpServer } from "@modelcontextprotocol/server";
 import { readConfig, type Config } from "./config";
 import type { Env } from "./env";
 import { UserFacingError } from "./errors";
@@ -55,16 +55,19 @@ import { TaskStore } from "./tasks/task-store";
 import { isTaskMethod, runsAsTask } from "./tasks/task-routing";
 import type { ToolDeps } from "./tools";
 import { MAX_WAIT_SECONDS } from "./tools/job-tools";
-import { parseJsonRpcBody, type IncomingItem } from "./transport/jsonrpc";
+import { parseJsonRpcBody } from "./transport/jsonrpc";
+import { answerRpcBody } from "./transport/rpc-endpoint";
 import { LegacySseChannel, PING_DEADLINE } from "./transport/legacy-sse";
 import { SessionTransport } from "./transport/session-transport";
 import { SqliteEventStore } from "./transport/event-store";
 import { createStatelessHttp, type StatelessHttp } from "./transport/stateless-http";
 import { StreamableHttpSession } from "./transport/streamable-http";
-import { ProtocolErrorCode } from "@modelcontextprotocol/server";
 
 /** The timer that wakes an idle session to check it for expiry. */
 const EXPIRY = "expiry";
+
+/** Any table but the runtime's own (`_cf_*`). */
+const OWN_TABLE = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' LIMIT 1";
 
 interface SessionMcp {
   server: McpServer;
@@ -99,6 +102,7 @@ export class SessionDO extends DurableObject<Env> {
   private stateless: StatelessHttp | undefined;
   private taskEndpoint: StatelessHttp | undefined;
   private jobManager: JobManager | undefined;
+  private ended = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -139,12 +143,20 @@ export class SessionDO extends DurableObject<Env> {
     }
   }
 
-  /** A session, or the jobs a session-less `/rpc` call started, are looked at for expiry in a TTL at the latest. */
+  /**
+   * Any object with storage (once it started, agents' tables at least) looks
+   * at itself for expiry in a TTL at the latest, whatever made it: a session,
+   * the jobs of session-less calls, a video's uploads, or a call that left
+   * nothing of its own. An object that ended stays without alarms while in
+   * memory (its queue went with its storage).
+   */
   private async watchForExpiry(): Promise<void> {
-    // (Nothing to watch once a session ended: its queue went with its storage.)
-    const active = this.store.exists() || this.jobs().lastActivity() > 0 || this.uploads.lastUsed() > 0;
-    if (!active || this.timers.has(EXPIRY)) return;
+    if (this.ended || this.timers.has(EXPIRY) || !this.hasStorage()) return;
     await this.timers.set(EXPIRY, Date.now() + this.config.sessionTtlMs);
+  }
+
+  private hasStorage(): boolean {
+    return this.ctx.storage.sql.exec(OWN_TABLE).toArray().length > 0;
   }
 
   private async route(route: SessionRoute, request: Request): Promise<Response> {
@@ -154,7 +166,7 @@ export class SessionDO extends DurableObject<Env> {
       case "/messages":
         return this.postMessages(request);
       case "/rpc":
-        return this.postRpc(request);
+        return this.postRpc(request, route.mode);
       case "/mcp":
         if (route.mode === "ephemeral") return this.modernMcp(request);
         return (await this.streamableHttp()).handle(request);
@@ -184,19 +196,17 @@ export class SessionDO extends DurableObject<Env> {
    * SESSION_TTL_SECONDS; otherwise sets the deadline to look again.
    */
   private async expireIfIdle(): Promise<void> {
-    if (this.jobs().busy) return;
-    if (this.sse.hasOpenStreams || (await this.http)?.hasOpenStreams) {
-      // Open streams are activity; look again in a TTL (/mcp streams set no ping deadline).
+    if (this.jobs().busy || this.sse.hasOpenStreams || (await this.http)?.hasOpenStreams) {
+      // Running jobs and open streams are activity; look again in a TTL (/mcp streams set no ping deadline).
       await this.timers.set(EXPIRY, Date.now() + this.config.sessionTtlMs);
       return;
     }
-    // A session-less /rpc call leaves no session record, only the jobs it started.
+    // A session-less call leaves no session record, only the jobs it started (or nothing at all).
     const idleSince = Math.max(
       this.store.exists() ? this.store.lastActiveAt() : 0,
       this.jobs().lastActivity(),
       this.uploads.lastUsed()
     );
-    if (idleSince === 0) return;
     const expiresAt = idleSince + this.config.sessionTtlMs;
     if (Date.now() >= expiresAt) await this.endSession();
     else await this.timers.set(EXPIRY, expiresAt);
@@ -290,11 +300,18 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   /** A change to the register is activity: the object ends a SESSION_TTL_SECONDS after the last one. */
-  private async registerCall<T>(change: () => T): Promise<T> {
+  private registerCall<T>(change: () => T): Promise<T> {
+    return this.startedFor(async () => change());
+  }
+
+  /** An RPC that needs the object started (so it has storage), which then watches itself for expiry. */
+  private async startedFor<T>(work: () => Promise<T>): Promise<T> {
     await this.lifecycle.start();
-    const result = change();
-    await this.watchForExpiry();
-    return result;
+    try {
+      return await work();
+    } finally {
+      await this.watchForExpiry();
+    }
   }
 
   /** RPC for `AdmissionDO`: whether a job holding one of the owner's slots still runs. */
@@ -305,14 +322,12 @@ export class SessionDO extends DurableObject<Env> {
 
   /** RPC for `routeJobs`: another session asks about a job this one runs. */
   async waitForJob(jobId: string, timeoutMs: number): Promise<Job | undefined> {
-    await this.lifecycle.start();
-    return this.jobs().wait(jobId, Math.min(timeoutMs, MAX_WAIT_SECONDS * 1000));
+    return this.startedFor(() => this.jobs().wait(jobId, Math.min(timeoutMs, MAX_WAIT_SECONDS * 1000)));
   }
 
   /** RPC for `routeJobs`: another session cancels a job this one runs. */
   async cancelJob(jobId: string, reason?: string): Promise<Job | undefined> {
-    await this.lifecycle.start();
-    return this.jobs().cancel(jobId, reason);
+    return this.startedFor(() => this.jobs().cancel(jobId, reason));
   }
 
   /** RPC for the console: starts a background analysis here, as a session-less `/rpc` call to `sessionId` would. */
@@ -350,26 +365,23 @@ export class SessionDO extends DurableObject<Env> {
     return new Response(null, { status: 202 });
   }
 
-  private async postRpc(request: Request): Promise<Response> {
-    const parsed = parseJsonRpcBody(await readBodyText(request));
-    if (parsed.kind === "unparseable") return Response.json(parsed.response, { status: 400 });
-    const { transport } = await this.connectMcp();
-    const replies = (await Promise.all(parsed.items.map((item) => this.answerRpc(transport, item)))).filter(
-      (reply): reply is JSONRPCResponse => reply !== undefined
-    );
-    if (replies.length === 0) return new Response(null, { status: 202 });
-    if (parsed.batch) return Response.json(replies);
-    const [item] = parsed.items;
-    const malformed = item?.kind === "rejected" && item.response.error.code === ProtocolErrorCode.InvalidRequest;
-    return Response.json(replies[0], { status: malformed ? 400 : 200 });
-  }
-
-  private answerRpc(transport: SessionTransport, item: IncomingItem): Promise<JSONRPCResponse> | undefined {
-    if (item.kind === "rejected") return Promise.resolve(item.response);
-    const { message } = item;
-    if ("method" in message && "id" in message) return transport.request(message);
-    transport.receiveFromRpc(message);
-    return undefined;
+  /**
+   * `/rpc` bound to the session goes through the session's server, so its
+   * progress reaches the session's streams; a session-less call gets a server
+   * of its own, whose progress goes nowhere (it has no stream), whichever
+   * session's object it runs in.
+   */
+  private async postRpc(request: Request, mode: SessionRoute["mode"]): Promise<Response> {
+    const text = await readBodyText(request);
+    if (mode !== "ephemeral") return answerRpcBody(text, (await this.connectMcp()).transport);
+    const server = createMcpServer(this.toolDeps());
+    const transport = new SessionTransport(() => {});
+    await server.connect(transport);
+    try {
+      return await answerRpcBody(text, transport);
+    } finally {
+      await server.close();
+    }
   }
 
   /** The session's Streamable HTTP endpoint, restored from storage after a restart. */
@@ -431,6 +443,7 @@ export class SessionDO extends DurableObject<Env> {
    * leaves memory (Lifecycle's queue went with the storage).
    */
   private async endSession(): Promise<void> {
+    this.ended = true;
     await this.jobs().endAll("the session ended");
     // Out of the register first, so nobody is handed a file being deleted.
     const adopted = this.uploads.adopted();

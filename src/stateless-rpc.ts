@@ -13,11 +13,11 @@
  * @module
  */
 import type { JSONRPCRequest, JSONRPCResponse } from "@modelcontextprotocol/server";
-import { createToolDirectory, createUnknownJobServer, listTools } from "./mcp-server";
-import { SessionTransport } from "./transport/session-transport";
+import { createToolDirectory, listTools } from "./mcp-server";
 import { parseJsonRpcBody } from "./transport/jsonrpc";
 import { memoizeReplies } from "./transport/reply-memo";
 import { createStatelessHttp } from "./transport/stateless-http";
+import { answerBeforeSession } from "./transport/streamable-http";
 
 /** Methods whose answer depends on no session and changes no state. */
 const STATELESS_METHODS = new Set(["tools/list", "ping"]);
@@ -60,16 +60,7 @@ export function answerFromDirectory(request: Request, parsedBody: unknown): Prom
   return directory.handle(request, parsedBody);
 }
 
-const unknownJobs = createStatelessHttp(() => createUnknownJobServer(), 0);
-
-/**
- * Answers a call that names a job id this server never issued, in the front
- * Worker: a 2026-era `/mcp` request (`parsedBody` given) through the SDK's
- * checks, a session-less `/rpc` request as its session would.
- */
-export async function answerUnknownJob(request: Request, parsedBody: unknown, era: "rpc" | "2026"): Promise<Response> {
-  if (era === "2026") return unknownJobs.handle(request, parsedBody);
-  const transport = new SessionTransport(() => {});
-  await createUnknownJobServer().connect(transport);
-  return Response.json(await transport.request(parsedBody as JSONRPCRequest));
+/** Answers a 2025-era `/mcp` request that opens no session (see `answerBeforeSession`), without any Durable Object. */
+export function answerWithoutSession(request: Request, parsedBody: unknown): Promise<Response> {
+  return answerBeforeSession(request, parsedBody, createToolDirectory());
 }

@@ -17,13 +17,13 @@ import { isOAuthPath, serveOAuth } from "./oauth/routes";
 import { authenticate, oauthStackFor } from "./oauth/server";
 import { parseEventId } from "./ids/session-id";
 import { sessionIds, type SessionIds } from "./ids/signed-session-id";
-import { jobOwnerSession } from "./jobs/job-id";
 import { toSessionRequest, type SessionRoute } from "./session/session-request";
-import { sessionForCall } from "./session/source-affinity";
-import { answerFromDirectory, answerStateless, answerUnknownJob, statelessRequest } from "./stateless-rpc";
-import { TOOLS_NAMING_A_JOB } from "./tools";
+import { probeModernCall, probeRpcCall, type ProbeSettings } from "./session/call-probe";
+import { sessionForTarget } from "./session/source-affinity";
+import { answerFromDirectory, answerStateless, answerWithoutSession, statelessRequest } from "./stateless-rpc";
 import { isTaskMethod, taskOwnerOf } from "./tasks/task-routing";
 import { eraOf, methodOf } from "./transport/stateless-http";
+import { opensSession } from "./transport/streamable-http";
 
 export { AdmissionDO } from "./admission/admission-do";
 export { ConsoleDO } from "./console/console-do";
@@ -129,8 +129,9 @@ async function rpcRoute(request: Request, ids: SessionIds): Promise<SessionRoute
 }
 
 /**
- * Session-less `tools/list` and `ping` are answered here, and so is a call
- * naming a job id this server did not issue; the rest goes to a Durable Object.
+ * Session-less `tools/list` and `ping` are answered here, and so is any call
+ * the tools refuse before it reaches for a job (see `session/call-probe.ts`);
+ * the rest goes to the Durable Object the call's job lives in.
  */
 async function rpc(request: Request, env: Env): Promise<Response> {
   const ids = idsOf(env);
@@ -140,50 +141,40 @@ async function rpc(request: Request, env: Env): Promise<Response> {
   const text = new TextDecoder().decode(body);
   const stateless = statelessRequest(text);
   if (stateless) return answerStateless(stateless);
-  const parsedBody = parseJsonText(text);
-  if (await namesUnknownJob(parsedBody, ids)) return answerUnknownJob(request, parsedBody, "rpc");
-  const sessionId = await sessionForCall(ids, parsedBody, () => route.sessionId);
+  const probed = await probeRpcCall(text, parseJsonText(text), probeSettings(env, ids));
+  if ("answer" in probed) return probed.answer;
+  const sessionId = await sessionForTarget(ids, probed.target, () => route.sessionId);
   return forward(new Request(request, { body }), env, { ...route, sessionId });
 }
 
-/**
- * True for a single tool call whose `jobId` names no session this server
- * issued (forged, mistyped, or made before ids were signed): it is answered
- * in the front Worker, so no Durable Object is made for it.
- */
-async function namesUnknownJob(parsedBody: unknown, ids: SessionIds): Promise<boolean> {
-  if (typeof parsedBody !== "object" || parsedBody === null || Array.isArray(parsedBody)) return false;
-  const { method, id, params } = parsedBody as {
-    method?: unknown;
-    id?: unknown;
-    params?: { name?: unknown; arguments?: { jobId?: unknown } };
-  };
-  const jobId = params?.arguments?.jobId;
-  if (method !== "tools/call" || id === undefined || typeof params?.name !== "string" || typeof jobId !== "string") return false;
-  if (!TOOLS_NAMING_A_JOB.has(params.name)) return false;
-  const owner = jobOwnerSession(jobId);
-  return !owner || !(await ids.verify(owner));
+function probeSettings(env: Env, ids: SessionIds): ProbeSettings {
+  const { allowPrivateVideoUrls, gemini } = readConfig(env);
+  return { ids, allowPrivateVideoUrls, defaultModel: gemini.model };
 }
 
 /**
- * `/mcp` serves both eras. 2025: requests with a session id, GET and DELETE,
- * and session-less POSTs without the 2026 `_meta` envelope (initialize) go to
- * the session's Durable Object. 2026: a `tools/call` runs in a Durable Object
- * of its own, as a session-less `/rpc` call does; `tasks/*` go to the object
- * the task id names; anything else is answered here without one.
+ * `/mcp` serves both eras. 2025: requests with a session id, and an
+ * initialize request, go to the session's Durable Object; any other request
+ * without a session id is refused here, as the SDK refuses it. 2026: a `tools/call` is answered or sent on
+ * as a session-less `/rpc` call is; `tasks/*` go to the object the task id
+ * names; anything else is answered here without one.
  */
 async function mcp(request: Request, env: Env): Promise<Response> {
   const ids = idsOf(env);
-  if (request.method !== "POST" || request.headers.has("Mcp-Session-Id")) {
-    return forward(request, env, await mcpRoute(request, ids));
-  }
+  if (request.headers.has("Mcp-Session-Id")) return forward(request, env, await mcpRoute(request, ids));
+  if (request.method !== "POST") return answerWithoutSession(request, undefined);
   const body = await readBodyBytes(request);
   const replay = new Request(request, { body });
   const parsedBody = parseJson(body);
-  if ((await eraOf(replay, parsedBody)) === "2025") return forward(replay, env, await mcpRoute(replay, ids));
+  if ((await eraOf(replay, parsedBody)) === "2025") {
+    return opensSession(parsedBody)
+      ? forward(replay, env, await mcpRoute(replay, ids))
+      : answerWithoutSession(replay, parsedBody);
+  }
   if (methodOf(parsedBody) === "tools/call") {
-    if (await namesUnknownJob(parsedBody, ids)) return answerUnknownJob(replay, parsedBody, "2026");
-    const sessionId = await sessionForCall(ids, parsedBody, () => ids.issue());
+    const probed = await probeModernCall(new Request(request, { body }), parsedBody, probeSettings(env, ids));
+    if ("answer" in probed) return probed.answer;
+    const sessionId = await sessionForTarget(ids, probed.target, () => ids.issue());
     return forward(replay, env, { path: "/mcp", sessionId, mode: "ephemeral" });
   }
   // A task lives in the object its id names; an id this server did not issue is refused by the directory.

@@ -26,10 +26,8 @@ import { UserFacingError } from "../errors";
 import type { GeminiSettings } from "../config";
 import { createGeminiClient } from "../gemini/client";
 import { deleteGeminiFile } from "../gemini/delete-file";
-import { matchYouTube } from "../gemini/youtube";
 import type { FetchLike } from "../http/fetch-like";
 import type { SourceTimeouts } from "../video/source";
-import { checkVideoUrl, VideoUrlError } from "../video/url-guard";
 import type { TaskStep } from "agents/tasks";
 import { isFinal, type AnalysisInput, type Job } from "./job";
 import { newJobId } from "./job-id";
@@ -39,6 +37,7 @@ import { JobStop } from "./job-stop";
 import type { JobStore, JobUpdate } from "./job-store";
 import { endCancelled, runJob, type JobContext } from "./run-job";
 import type { SharedUploads } from "./shared-uploads";
+import { checkVideoSource } from "./source-check";
 import type { VideoFiles } from "./video-files";
 /** Analyses one session may run at once; each holds a download, an upload and a Gemini stream. */
 export const MAX_ACTIVE_JOBS = 4;
@@ -131,9 +130,7 @@ export class JobManager {
    * MAX_ACTIVE_JOBS.
    */
   async start(input: AnalysisInput, { background = false } = {}): Promise<Job> {
-    const youTube = matchYouTube(checkVideoUrl(input.videoUrl, true));
-    if (youTube.kind === "not-a-video") throw new VideoUrlError(youTube.reason);
-    if (youTube.kind === "not-youtube") checkVideoUrl(input.videoUrl, this.options.allowPrivateVideoUrls);
+    checkVideoSource(input.videoUrl, this.options.allowPrivateVideoUrls);
     // An identical job on its way out (its caller just left) is not joined: it ends first, then is carried on.
     const stopping = [...this.stopping].filter(([jobId]) => {
       const job = this.get(jobId);

@@ -14,23 +14,10 @@
  * attach to, its object.
  * @module
  */
-import { matchYouTube } from "../gemini/youtube";
 import type { SessionIds } from "../ids/signed-session-id";
+import type { CallTarget } from "./call-probe";
 
 const LABEL = "video-source\n";
-
-/**
- * The `videoUrl` argument of a single `tools/call` request, canonicalised,
- * when it names a video to upload; undefined for anything else.
- */
-export function videoUrlOfCall(message: unknown): string | undefined {
-  if (typeof message !== "object" || message === null || Array.isArray(message)) return undefined;
-  const { method, params } = message as { method?: unknown; params?: { arguments?: { videoUrl?: unknown } } };
-  const videoUrl = method === "tools/call" ? params?.arguments?.videoUrl : undefined;
-  if (typeof videoUrl !== "string" || !URL.canParse(videoUrl)) return undefined;
-  const url = new URL(videoUrl);
-  return matchYouTube(url).kind === "not-youtube" ? url.href : undefined;
-}
 
 /** One spelling of a URL however it was written (scheme and host case, default port, escapes). */
 export function canonicalUrl(url: string): string {
@@ -43,10 +30,10 @@ export function sourceSessionId(ids: SessionIds, videoUrl: string): Promise<stri
 }
 
 /**
- * Where a session-less request goes: the video's object for a call naming a
- * `videoUrl` to upload, or `fallback` (a fresh session) for anything else.
+ * The session a session-less call runs in: the object that owns the job it
+ * names, the video's object for a video to upload, or a fresh session.
  */
-export function sessionForCall(ids: SessionIds, message: unknown, fallback: () => Promise<string> | string): Promise<string> {
-  const videoUrl = videoUrlOfCall(message);
-  return Promise.resolve(videoUrl ? sourceSessionId(ids, videoUrl) : fallback());
+export function sessionForTarget(ids: SessionIds, target: CallTarget, fresh: () => Promise<string> | string): Promise<string> {
+  if (target.kind === "owner") return Promise.resolve(target.sessionId);
+  return Promise.resolve(target.kind === "video" ? sourceSessionId(ids, target.videoUrl) : fresh());
 }

@@ -31,10 +31,13 @@ import { detailedTaskOf, taskOf } from "./task-view";
 
 export { TASKS_EXTENSION_ID_V2 as TASKS_EXTENSION };
 
+/** Where tasks are kept: the object's `TaskStore`. */
+export type TaskRecords = Pick<TaskStore, "get" | "create">;
+
 /** What the task methods need from the object that holds the tasks. */
 export interface TaskHost {
   tools: ToolDeps;
-  store: TaskStore;
+  store: TaskRecords;
   /** How long a task and its result are kept, from its creation. */
   ttlMs: number;
 }

@@ -12,9 +12,6 @@ import { registerTranscribeVideo } from "./transcribe-video";
 
 export type { JobService, ToolDeps } from "./deps";
 
-/** The tools whose `jobId` argument names a job of another call. */
-export const TOOLS_NAMING_A_JOB: ReadonlySet<string> = new Set(["getVideoAnalysis", "cancelVideoAnalysis", "askAboutVideo"]);
-
 export function registerTools(server: McpServer, deps: ToolDeps): void {
   registerAnalyzeRemoteVideo(server, deps);
   registerAskAboutVideo(server, deps);

@@ -34,12 +34,14 @@ import {
   type McpServer,
   ProtocolErrorCode,
   type RequestId,
+  type Server,
   SUPPORTED_PROTOCOL_VERSIONS,
   WebStandardStreamableHTTPServerTransport
 } from "@modelcontextprotocol/server";
 import { readBodyText } from "../http/body";
 import { invalidParamsError, jsonRpcError } from "./jsonrpc";
 import { escapeLineSeparators, withEscapedLineSeparators } from "./line-separators";
+import { methodOf } from "./stateless-http";
 
 export interface StreamableHttpSessionOptions {
   sessionId: string;
@@ -243,4 +245,28 @@ function refuseInvalidParams(transport: WebStandardStreamableHTTPServerTransport
       transport.onerror?.(error instanceof Error ? error : new Error(String(error)));
     });
   };
+}
+
+/**
+ * A 2025-era `/mcp` request with no session id and no initialize request in
+ * it, answered as a session's transport would before any initialize: the
+ * SDK refuses it (400 "Server not initialized", or its checks of the method,
+ * headers and body), and nothing of it needs a session.
+ */
+export async function answerBeforeSession(request: Request, parsedBody: unknown, server: Server): Promise<Response> {
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: () => crypto.randomUUID() });
+  await server.connect(transport);
+  try {
+    return withEscapedLineSeparators(
+      await transport.handleRequest(request, parsedBody === undefined ? undefined : { parsedBody })
+    );
+  } finally {
+    await server.close();
+  }
+}
+
+/** True when a 2025-era body holds an `initialize` request, the only request that opens a session. */
+export function opensSession(parsedBody: unknown): boolean {
+  const messages: unknown[] = Array.isArray(parsedBody) ? parsedBody : [parsedBody];
+  return messages.some((message) => methodOf(message) === "initialize");
 }

@@ -56,7 +56,7 @@ const modern = (method: string, name: string) => ({
 });
 
 describe("ids this server never issued", () => {
-  it("are refused without a Durable Object, while a session-less call the server runs does make one", async () => {
+  it("are refused without a Durable Object, while a session-less call that starts an analysis does make one", async () => {
     const before = sessionDatabases();
     const rpc = await post("/rpc", {
       jsonrpc: "2.0",
@@ -91,14 +91,15 @@ describe("ids this server never issued", () => {
     await sse.body?.cancel();
     expect(sessionDatabases()).toBe(before);
 
-    // The count does move: a call the server runs session-less gets an object of its own.
-    const listed = await post("/rpc", {
+    // The count does move: a call that starts an analysis gets an object of its own (its video's).
+    const videoUrl = stack.videos.add("/signed-ids.mp4", { size: 64 * 1024 });
+    const started = await post("/rpc", {
       jsonrpc: "2.0",
       id: 5,
       method: "tools/call",
-      params: { name: "listVideoAnalyses", arguments: {} }
+      params: { name: "startVideoAnalysis", arguments: { videoUrl } }
     });
-    expect(await listed.json()).toMatchObject({ result: { structuredContent: { jobs: [] } } });
+    expect(await started.json()).toMatchObject({ result: { structuredContent: { jobId: expect.any(String) } } });
     expect(sessionDatabases()).toBe(before + 1);
   });
 });
