@@ -83,6 +83,8 @@ export interface FileBehavior {
   failWith?: string;
   /** The video's length reported once ACTIVE (default 60 s). */
   durationSeconds?: number;
+  /** How long Gemini keeps the file: its `expirationTime` is this after upload (default 48 h, as Gemini does). */
+  lifetimeMs?: number;
 }
 
 /** A source Gemini names when an answer quotes it. */
@@ -344,7 +346,7 @@ export class FakeGemini {
       sizeBytes: String(upload.received),
       createTime: new Date(now).toISOString(),
       updateTime: new Date(now).toISOString(),
-      expirationTime: new Date(now + FILE_LIFETIME_MS).toISOString(),
+      expirationTime: new Date(now + (behavior.lifetimeMs ?? FILE_LIFETIME_MS)).toISOString(),
       sha256Hash: await sha256Hash(`${upload.crc.digest()}:${upload.received}`),
       state: behavior.pollsBeforeDone > 0 ? "PROCESSING" : behavior.failWith ? "FAILED" : "ACTIVE",
       pollsLeft: behavior.pollsBeforeDone,

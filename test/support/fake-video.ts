@@ -1,7 +1,7 @@
 /**
  * A video host for tests: serves deterministic bytes of any size, with or
  * without Content-Length, with or without Range support, as fast or as slowly
- * as a test needs. `(Request) => Response`, like the fake Gemini.
+ * as a test needs, and redirects. `(Request) => Response`, like the fake Gemini.
  */
 import { Crc32 } from "./crc32";
 
@@ -69,10 +69,20 @@ export function videoCrc(video: FakeVideo): number {
   return crc.digest();
 }
 
+/** A 3xx answer: `location` is sent as is, so it may be relative. */
+export interface FakeRedirect {
+  location: string;
+  /** Default 302. */
+  status?: 301 | 302 | 303 | 307 | 308;
+}
+
 export class FakeVideoHost {
   private readonly videos = new Map<string, FakeVideo>();
+  private readonly redirects = new Map<string, FakeRedirect>();
   /** The `Range` header of every request, in order (null when absent). */
   readonly ranges: (string | null)[] = [];
+  /** The path of every request, in order. */
+  readonly paths: string[] = [];
 
   constructor(readonly origin: string) {}
 
@@ -81,15 +91,26 @@ export class FakeVideoHost {
     return `${this.origin}${path}`;
   }
 
+  /** Answers `path` with a redirect to `redirect.location`; returns the URL to start from. */
+  redirect(path: string, redirect: FakeRedirect): string {
+    this.redirects.set(path, redirect);
+    return `${this.origin}${path}`;
+  }
+
   reset(): void {
     this.videos.clear();
+    this.redirects.clear();
     this.ranges.length = 0;
+    this.paths.length = 0;
   }
 
   async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const video = this.videos.get(url.pathname);
     this.ranges.push(request.headers.get("Range"));
+    this.paths.push(url.pathname);
+    const redirect = this.redirects.get(url.pathname);
+    if (redirect) return new Response(null, { status: redirect.status ?? 302, headers: { Location: redirect.location } });
     if (!video) return new Response("not found", { status: 404 });
     if (video.neverAnswers) return new Promise<Response>(() => {});
     const range = /^bytes=(\d+)-$/.exec(request.headers.get("Range") ?? "");

@@ -69,6 +69,34 @@ describe("follow-up questions", () => {
     expect(newer?.deleted).toBe(false);
   });
 
+  it("uploads again when the kept file expires within the reuse margin (10 minutes left), and deletes the old file", async () => {
+    fakes.gemini.enqueueFiles({ pollsBeforeDone: 0, lifetimeMs: 10 * 60_000 });
+    const videoUrl = fakes.videos.add("/expiring.mp4", { size: MiB, etag: '"v1"' });
+    const sessionId = await openIdleSession();
+    await callTool(sessionId, "analyzeRemoteVideo", { videoUrl });
+    const answer = await callTool(sessionId, "askAboutVideo", { videoUrl, question: "And then?" });
+    expect(answer.isError).toBeUndefined();
+    expect(answer.structuredContent).not.toHaveProperty("reusedUpload");
+    expect(fakes.gemini.uploads.size).toBe(2);
+    const [older, newer] = [...fakes.gemini.files.values()];
+    expect(generatedFileUris()).toEqual([older?.uri, newer?.uri]);
+    await expect.poll(() => older?.deleted).toBe(true);
+    expect(newer?.deleted).toBe(false);
+  });
+
+  it("reuses a kept file with 2 hours left", async () => {
+    fakes.gemini.enqueueFiles({ pollsBeforeDone: 0, lifetimeMs: 2 * 3600_000 });
+    const videoUrl = fakes.videos.add("/lasting.mp4", { size: MiB, etag: '"v1"' });
+    const sessionId = await openIdleSession();
+    await callTool(sessionId, "analyzeRemoteVideo", { videoUrl });
+    const answer = await callTool(sessionId, "askAboutVideo", { videoUrl, question: "And then?" });
+    expect(answer.structuredContent).toMatchObject({ status: "done", reusedUpload: true });
+    expect(fakes.gemini.uploads.size).toBe(1);
+    const [file] = [...fakes.gemini.files.values()];
+    expect(generatedFileUris()).toEqual([file?.uri, file?.uri]);
+    expect(file?.deleted).toBe(false);
+  });
+
   it("forgets a kept file Gemini no longer has, says so, and uploads afresh on the next request", async () => {
     const videoUrl = fakes.videos.add("/expired.mp4", { size: MiB });
     const sessionId = await openIdleSession();

@@ -80,21 +80,34 @@ describe("resuming a session with Last-Event-ID", () => {
     await resumed.cancel();
   });
 
-  it("replays nothing for an id of another session, and attaches by ?sessionId= without one", async () => {
-    const first = await openSession();
-    await postJson(first.endpoint, { jsonrpc: "2.0", id: 1, method: "ping" });
-    await first.sse.nextEvent();
-    const second = await openSession();
-    const response = await authed(`/sse?sessionId=${second.sessionId}`, {
-      headers: { "Last-Event-ID": `${first.sessionId}-1` }
-    });
-    const sse = new SseReader(response.body!);
-    for (let i = 0; i < 3; i++) await sse.next();
-    await postJson(second.endpoint, { jsonrpc: "2.0", id: 2, method: "ping" });
-    const next = await sse.nextEvent();
-    expect(next.id).toBe(`${second.sessionId}-1`);
-    expect(JSON.parse(next.data)).toEqual({ jsonrpc: "2.0", id: 2, result: {} });
-    for (const reader of [first.sse, second.sse, sse]) await reader.cancel();
+  // An id of another session says nothing about what this client has seen of
+  // this one: replaying "after" its number would skip some of this session's
+  // events and resend others, and replaying all of them could answer requests
+  // twice. So it counts as no id: the stream attaches live, like ?sessionId= alone.
+  it("replays nothing of B's for an id of session A, even when B has events past A's number, and nothing of A's", async () => {
+    const a = await openSession();
+    await postJson(a.endpoint, { jsonrpc: "2.0", id: "a1", method: "ping" });
+    const aEvent = await a.sse.nextEvent();
+    expect(aEvent.id).toBe(`${a.sessionId}-1`);
+    const b = await openSession();
+    for (const id of ["b1", "b2", "b3"]) await postJson(b.endpoint, { jsonrpc: "2.0", id, method: "ping" });
+    for (let seq = 1; seq <= 3; seq++) expect((await b.sse.nextEvent()).id).toBe(`${b.sessionId}-${seq}`);
+    await b.sse.cancel();
+    await closeStreams(b.sessionId);
+
+    const response = await authed(`/sse?sessionId=${b.sessionId}`, { headers: { "Last-Event-ID": aEvent.id! } });
+    expect(response.headers.get("Mcp-Session-Id")).toBe(b.sessionId);
+    const resumed = new SseReader(response.body!);
+    for (let i = 0; i < 3; i++) await resumed.next();
+    await postJson(a.endpoint, { jsonrpc: "2.0", id: "a2", method: "ping" });
+    await postJson(b.endpoint, { jsonrpc: "2.0", id: "live", method: "ping" });
+    const first = await resumed.nextEvent();
+    expect(first.id).toBe(`${b.sessionId}-4`);
+    expect(JSON.parse(first.data)).toEqual({ jsonrpc: "2.0", id: "live", result: {} });
+    await expect(resumed.nextEvent(["ping"], 300)).rejects.toThrow(/No SSE frame/);
+    for (const reader of [a.sse, resumed]) await reader.cancel();
+    await closeStreams(a.sessionId);
+    await closeStreams(b.sessionId);
   });
 
   it("answers a Last-Event-ID of an unknown session with 404", async () => {

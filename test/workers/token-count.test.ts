@@ -167,6 +167,30 @@ describe("the model's input limit", () => {
     }
   );
 
+  // 60 s at Gemini 2.5's rates (258 a frame, 32 audio a second) and the prompt "Q?" (1 token).
+  const EXACT = 60 * 258 + 60 * 32 + 1;
+  it.each<[string, CountTokensBehavior[], string]>([
+    ["counted", [], "17,402 input tokens (Gemini's count)"],
+    ["estimated", [geminiErrors.internal(), geminiErrors.internal()], "about 17,402 input tokens (at Gemini 2.5 rates)"]
+  ])(
+    "lets a request of exactly inputTokenLimit tokens through, prompt included, and refuses one more (%s)",
+    async (_how, countTokens, needs) => {
+      fakes.gemini.models.set("gemini-exact", EXACT);
+      fakes.gemini.enqueueCountTokens(...countTokens);
+      const fits = await analyseUpload(60, { model: "gemini-exact" });
+      expect(fits.isError).toBeUndefined();
+      expect(fits.structuredContent!.countedInputTokens ?? fits.structuredContent!.estimatedInputTokens).toBe(EXACT);
+      expect(fits.structuredContent).toMatchObject({ status: "done", inputTokenLimit: EXACT });
+      // "Q? Q?" is 2 tokens: one more than fits.
+      const over = await analyseUpload(60, { model: "gemini-exact", prompt: "Q? Q?" });
+      expect(over.isError).toBe(true);
+      expect(over.content[0]?.text).toBe(
+        `This 01:00 video needs ${needs} at 1 fps and default resolution, more than the 17,401 that gemini-exact accepts. It would fit with mediaResolution "low" (about 5,882 tokens); or fps 0.98 or lower; or a clip of at most 00:59 (startOffset/endOffset).`
+      );
+      expect(fakes.gemini.generateRequests()).toHaveLength(1);
+    }
+  );
+
   it("refuses a request that does not fit before generating, naming what would fit for that model", async () => {
     const result = await analyseUpload(70 * 60, { model: "gemini-3-flash-preview", mediaResolution: "high", fps: 4 });
     expect(result.isError).toBe(true);

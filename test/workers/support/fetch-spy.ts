@@ -6,6 +6,8 @@ import { FakeVideoHost } from "../../support/fake-video";
 export interface Fakes {
   gemini: FakeGemini;
   videos: FakeVideoHost;
+  /** The URL of every outbound request, in order, those to unexpected hosts included. */
+  requested: string[];
   /**
    * Cuts every fetch already under way, as a connection reset would. Called
    * before evicting a Durable Object: in the test pool an evicted object's
@@ -28,6 +30,7 @@ export function useFakes(): Fakes {
   const fakes: Fakes = {
     gemini: new FakeGemini(),
     videos: new FakeVideoHost(FAKE_VIDEO_ORIGIN),
+    requested: [],
     sever: () => {
       epoch += 1;
     }
@@ -35,8 +38,10 @@ export function useFakes(): Fakes {
   beforeEach(() => {
     fakes.gemini.reset();
     fakes.videos.reset();
+    fakes.requested.length = 0;
     vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
       const request = new Request(input, init);
+      fakes.requested.push(request.url);
       const handler = request.url.startsWith(FAKE_GEMINI_BASE_URL)
         ? fakes.gemini
         : request.url.startsWith(FAKE_VIDEO_ORIGIN)
