@@ -113,6 +113,13 @@ describe("the console page", () => {
     expect(page).not.toMatch(/(src|href)="https?:/);
   });
 
+  it("lets no form post anywhere (form-action 'none'): the console's own forms send with fetch", async () => {
+    for (const path of ["/", "/console/app.js", "/console/markdown.js"]) {
+      const directives = (await call(path)).headers.get("Content-Security-Policy")!.split(/;\s*/);
+      expect(directives, path).toContain("form-action 'none'");
+    }
+  });
+
   it("serves the vendored libraries from this server", async () => {
     for (const file of ["app.js", "vendor/lit-html.js", "vendor/marked.esm.js", "vendor/purify.es.mjs", "style.css"]) {
       const response = await call(`/console/${file}`);
