@@ -332,7 +332,8 @@ describe("the console in Chromium", () => {
     expect((await owner.request.get(`${stack.server.baseUrl}/console/api/me`)).status()).toBe(401);
     // The only complaints are the two blocked posts.
     expect(problems.length, problems.join("\n")).toBe(2);
-    for (const problem of problems) expect(problem).toMatch(/violates the following Content Security Policy directive: "form-action 'none'"/);
+    for (const problem of problems)
+      expect(problem).toMatch(/violates the following Content Security Policy directive: "form-action 'none'"/);
     await owner.close();
   }, 60_000);
 });
