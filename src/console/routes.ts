@@ -34,14 +34,19 @@ const ANALYSIS_PATH = new RegExp(`^${API}/analyses/${JOB_ID}$`);
 const CANCEL_PATH = new RegExp(`^${API}/analyses/${JOB_ID}/cancel$`);
 const DOWNLOAD_PATH = new RegExp(`^${API}/analyses/${JOB_ID}/transcript\\.(${TRANSCRIPT_FILE_TYPES.join("|")})$`);
 
-/** Nothing but this server's own files: no inline script or style, no third-party request, no framing. */
+/**
+ * Nothing but this server's own files: no inline script or style, no
+ * third-party request, no framing, and no form that posts anywhere (the
+ * console's own forms send with fetch, so a form that got into the page, as
+ * from an answer, cannot act on the API).
+ */
 export const CONSOLE_CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self'",
   "connect-src 'self'",
-  "form-action 'self'",
+  "form-action 'none'",
   "frame-ancestors 'none'",
   "base-uri 'none'"
 ].join("; ");

@@ -1,23 +1,47 @@
 /**
- * Slows down wrong secrets on the consent page: after each wrong secret
- * from an address, the next attempt from it is refused unanswered until a
- * delay has passed that doubles with every failure (1 s, 2 s, 4 s ... up to
- * `MAX_DELAY_SECONDS`); the right secret clears the record.
+ * Slows down wrong secrets on the consent page and the console's sign-in:
+ * after each wrong secret, the next attempt from the same bucket is refused
+ * unheard until a delay has passed that doubles with every failure (1 s,
+ * 2 s, 4 s ...); the right secret clears the bucket.
  *
- * The record lives in the OAuth KV namespace, under the client's address
- * (`CF-Connecting-IP`, which Cloudflare sets and clients cannot), so it holds
- * across isolates and restarts with no other binding. KV is eventually
- * consistent between locations (a minute at most), so an attacker spread
- * across Cloudflare's locations gets a few more tries per delay; with a
- * 64-character secret this slows guessing down, it is not what makes
- * guessing hopeless.
+ * The bucket is the client's address where Cloudflare's edge vouches for it,
+ * and one shared bucket everywhere else:
+ * - `CF-Connecting-IP` is trusted only on a request that crossed the edge,
+ *   which sets the header itself and replaces any a client sent. The code
+ *   knows that from where the request was sent: an https URL whose host is
+ *   not loopback. Cloudflare routes only the Worker's own names (or a
+ *   tunnel's) to it, over https; a local server (`wrangler dev`, `npm run
+ *   dev`) is reached over plain http on a loopback name, and there the header
+ *   is whatever the client wrote (miniflare fills it in only when missing),
+ *   so it cannot pick a fresh bucket per guess. A tunnel's requests name
+ *   `PUBLIC_URL`'s https origin (worker.ts rewrites them), and cloudflared
+ *   passes on the header the edge set. (`request.cf` cannot tell: miniflare
+ *   gives every local request one too.)
+ * - An address's own delay grows to `MAX_DELAY_SECONDS`. The shared bucket's
+ *   stops at `SHARED_MAX_DELAY_SECONDS`, since it holds the owner's attempts
+ *   too: a stranger's burst costs the owner a few seconds, never more.
+ *
+ * A 64-character secret is 256 bits, so this is defence in depth that slows
+ * guessing down, not what makes guessing hopeless. Records live in the OAuth
+ * KV namespace, so they hold across isolates and restarts with no other
+ * binding; KV is eventually consistent between locations (a minute at most),
+ * so an attacker spread across Cloudflare's locations gets a few more tries
+ * per delay.
  * @module
  */
+import { isLoopbackHostname } from "../http/loopback";
 
 export const MAX_DELAY_SECONDS = 5 * 60;
+export const SHARED_MAX_DELAY_SECONDS = 10;
 /** A record is forgotten this long after the last failure. */
 const RECORD_TTL_SECONDS = 60 * 60;
 const KEY_PREFIX = "consent-failures:";
+
+/** Whose failures an attempt counts against, and how long they can hold it up. */
+export interface ThrottleBucket {
+  key: string;
+  maxDelaySeconds: number;
+}
 
 interface FailureRecord {
   failures: number;
@@ -25,9 +49,18 @@ interface FailureRecord {
   until: number;
 }
 
-/** The address the throttle counts by; one shared bucket where the runtime names none. */
-export function clientAddress(request: Request): string {
-  return request.headers.get("CF-Connecting-IP")?.trim() || "unknown";
+/** True when the request came through Cloudflare's edge, which sets `CF-Connecting-IP` itself. */
+export function crossedCloudflareEdge(request: Request): boolean {
+  const url = new URL(request.url);
+  return url.protocol === "https:" && !isLoopbackHostname(url.hostname);
+}
+
+/** The client's own bucket where the edge names its address; the shared bucket otherwise. */
+export function throttleBucket(request: Request): ThrottleBucket {
+  const address = crossedCloudflareEdge(request) ? request.headers.get("CF-Connecting-IP")?.trim() : undefined;
+  return address
+    ? { key: `address:${address}`, maxDelaySeconds: MAX_DELAY_SECONDS }
+    : { key: "shared", maxDelaySeconds: SHARED_MAX_DELAY_SECONDS };
 }
 
 function isRecord(value: unknown): value is FailureRecord {
@@ -35,27 +68,27 @@ function isRecord(value: unknown): value is FailureRecord {
   return typeof record?.failures === "number" && typeof record.until === "number";
 }
 
-async function read(kv: KVNamespace, address: string): Promise<FailureRecord | null> {
-  const value = await kv.get(KEY_PREFIX + address, { type: "json" }).catch(() => null);
+async function read(kv: KVNamespace, bucket: ThrottleBucket): Promise<FailureRecord | null> {
+  const value = await kv.get(KEY_PREFIX + bucket.key, { type: "json" }).catch(() => null);
   return isRecord(value) ? value : null;
 }
 
-/** Seconds to wait before the next attempt from `address` is heard; 0 when it may try now. */
-export async function waitSeconds(kv: KVNamespace, address: string, now = Date.now()): Promise<number> {
-  const record = await read(kv, address);
+/** Seconds to wait before the next attempt in `bucket` is heard; 0 when it may try now. */
+export async function waitSeconds(kv: KVNamespace, bucket: ThrottleBucket, now = Date.now()): Promise<number> {
+  const record = await read(kv, bucket);
   return record && record.until > now ? Math.ceil((record.until - now) / 1000) : 0;
 }
 
 /** Counts a wrong secret; resolves with the seconds until the next attempt is heard. */
-export async function recordFailure(kv: KVNamespace, address: string, now = Date.now()): Promise<number> {
-  const failures = ((await read(kv, address))?.failures ?? 0) + 1;
-  const delaySeconds = Math.min(2 ** (failures - 1), MAX_DELAY_SECONDS);
+export async function recordFailure(kv: KVNamespace, bucket: ThrottleBucket, now = Date.now()): Promise<number> {
+  const failures = ((await read(kv, bucket))?.failures ?? 0) + 1;
+  const delaySeconds = Math.min(2 ** (failures - 1), bucket.maxDelaySeconds);
   const record: FailureRecord = { failures, until: now + delaySeconds * 1000 };
-  await kv.put(KEY_PREFIX + address, JSON.stringify(record), { expirationTtl: RECORD_TTL_SECONDS });
+  await kv.put(KEY_PREFIX + bucket.key, JSON.stringify(record), { expirationTtl: RECORD_TTL_SECONDS });
   return delaySeconds;
 }
 
-/** Forgets the failures of `address` after the right secret. */
-export async function clearFailures(kv: KVNamespace, address: string): Promise<void> {
-  await kv.delete(KEY_PREFIX + address);
+/** Forgets the failures in `bucket` after the right secret. */
+export async function clearFailures(kv: KVNamespace, bucket: ThrottleBucket): Promise<void> {
+  await kv.delete(KEY_PREFIX + bucket.key);
 }

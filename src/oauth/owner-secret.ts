@@ -1,13 +1,13 @@
 /**
  * The owner's secret, checked as the consent page checks it: refused
- * unheard while the address is throttled (consent-throttle.ts), compared in
+ * unheard while its bucket is throttled (consent-throttle.ts), compared in
  * constant time, a wrong one counted, the right one clearing the record.
  * The consent page and the console's sign-in both go through here.
  * @module
  */
 import type { Env } from "../env";
 import { configuredSecret, timingSafeEqualStrings } from "../http/auth";
-import { clearFailures, clientAddress, recordFailure, waitSeconds } from "./consent-throttle";
+import { clearFailures, recordFailure, throttleBucket, waitSeconds } from "./consent-throttle";
 
 export type SecretCheck =
   | { ok: true; secret: string }
@@ -19,19 +19,19 @@ function plural(seconds: number): string {
 
 /** Checks `given` against SHARED_SECRET for the client that sent `request`. */
 export async function checkOwnerSecret(env: Env, request: Request, given: string): Promise<SecretCheck> {
-  const address = clientAddress(request);
-  const wait = await waitSeconds(env.OAUTH_KV, address);
+  const bucket = throttleBucket(request);
+  const wait = await waitSeconds(env.OAUTH_KV, bucket);
   if (wait > 0) {
     return {
       ok: false,
       status: 429,
       retryAfterSeconds: wait,
-      message: `Too many wrong secrets from your address: wait ${plural(wait)}, then try again.`
+      message: `Too many wrong secrets: wait ${plural(wait)}, then try again.`
     };
   }
   const secret = configuredSecret(env.SHARED_SECRET);
   if (secret === undefined || !timingSafeEqualStrings(given, secret)) {
-    const delay = await recordFailure(env.OAUTH_KV, address);
+    const delay = await recordFailure(env.OAUTH_KV, bucket);
     return {
       ok: false,
       status: 403,
@@ -39,6 +39,6 @@ export async function checkOwnerSecret(env: Env, request: Request, given: string
       message: `That is not this server's secret. You can try again in ${plural(delay)}.`
     };
   }
-  await clearFailures(env.OAUTH_KV, address);
+  await clearFailures(env.OAUTH_KV, bucket);
   return { ok: true, secret };
 }

@@ -245,4 +245,95 @@ describe("the console in Chromium", () => {
     expect(blocked).toMatch(/^Executing inline event handler violates the following Content Security Policy directive/);
     expect(others).toEqual([]);
   }, 60_000);
+
+  it("renders no form, button or input from an answer, and its CSP lets no form post, to sign-out or cancel", async () => {
+    // A page of its own, signed in afresh, so what it logs is this test's alone.
+    const owner = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const tab = await owner.newPage();
+    const problems: string[] = [];
+    const origin = new URL(stack.server.baseUrl).origin;
+    tab.on("request", (request) => {
+      if (new URL(request.url()).origin !== origin) problems.push(`request to ${request.url()}`);
+    });
+    tab.on("console", (message) => {
+      if (message.type() === "error" && !/^Failed to load resource: .* status of 4\d\d/.test(message.text())) {
+        problems.push(message.text());
+      }
+    });
+    await tab.goto(`${stack.server.baseUrl}/`);
+    await tab.getByLabel("Server secret").fill(stack.server.secret);
+    await tab.getByRole("button", { name: "Sign in" }).click();
+    await tab.getByRole("heading", { name: "Analyses", level: 1 }).waitFor();
+
+    // An analysis the answer will try to cancel: its host stalls, so it stays running.
+    const stalled = stack.videos.add("/hostile-target.mp4", { size: 20 * MiB, stallAfterBytes: 10 * MiB });
+    await tab.getByLabel("Video URL").fill(stalled);
+    await tab.getByRole("button", { name: "Start" }).click();
+    const target = tab.locator("li.entry", { has: tab.getByRole("link", { name: stalled, exact: true }) });
+    const targetId = (await target.getAttribute("data-id"))!;
+    const cancelPath = `/console/api/analyses/${targetId}/cancel`;
+
+    const hostile = [
+      "Here is what happens in the video.",
+      "",
+      '<form method="post" action="/console/api/sign-out"><button>Continue</button></form>',
+      "",
+      `<form method="post" action="${cancelPath}"><input type="submit" value="Read more"></form>`,
+      "",
+      '<button formaction="/console/api/sign-out" formmethod="post">Next</button> <select><option>a</option></select> <textarea>t</textarea>',
+      "",
+      '<details open><summary>More</summary>hidden</details> <iframe src="/console/api/me"></iframe> <object data="/"></object> <embed src="/">',
+      "",
+      "The end."
+    ].join("\n");
+    stack.gemini.enqueue({ kind: "answer", chunks: [hostile] });
+    const videoUrl = "https://www.youtube.com/watch?v=hostile0001";
+    await tab.getByLabel("Video URL").fill(videoUrl);
+    await tab.getByLabel("Prompt").fill("What happens?");
+    await tab.getByRole("button", { name: "Start" }).click();
+    const answer = tab.locator("li.entry", { has: tab.getByRole("link", { name: videoUrl, exact: true }) });
+    await expect.poll(() => answer.getAttribute("data-state"), { timeout: 15_000 }).toBe("done");
+    await answer.getByRole("link", { name: videoUrl }).click();
+    await tab.locator(".markdown p", { hasText: "The end." }).waitFor();
+    expect(await tab.locator(".markdown").textContent()).toContain("Here is what happens in the video.");
+    const active = ".markdown :is(form, input, button, select, option, textarea, details, summary, iframe, object, embed)";
+    expect(await tab.locator(active).count()).toBe(0);
+
+    // Even a form that got into the page some other way posts nowhere: the CSP's form-action.
+    for (const action of [cancelPath, "/console/api/sign-out"]) {
+      const blocked = await tab.evaluate(
+        (formAction) =>
+          new Promise<string>((resolve) => {
+            document.addEventListener("securitypolicyviolation", (event) => resolve(event.effectiveDirective), {
+              once: true
+            });
+            const form = document.createElement("form");
+            form.method = "post";
+            form.action = formAction;
+            document.body.append(form);
+            form.requestSubmit();
+            setTimeout(() => resolve("posted"), 3000);
+          }),
+        action
+      );
+      expect(blocked, action).toBe("form-action");
+    }
+    expect((await owner.request.get(`${stack.server.baseUrl}/console/api/me`)).status()).toBe(200);
+    const record = await owner.request.get(`${stack.server.baseUrl}/console/api/analyses/${targetId}`);
+    expect(((await record.json()) as { state: string }).state).not.toBe("cancelled");
+
+    // The console's own buttons still act: cancel the target, then sign out. (A fresh
+    // load: Playwright would wait for the blocked posts' navigations to finish.)
+    await tab.goto(`${stack.server.baseUrl}/`);
+    await target.getByRole("button", { name: `Cancel the analysis of ${stalled}` }).click();
+    await expect.poll(() => target.getAttribute("data-state"), { timeout: 15_000 }).toBe("cancelled");
+    await tab.getByRole("button", { name: "Sign out" }).click();
+    await tab.getByLabel("Server secret").waitFor();
+    expect((await owner.request.get(`${stack.server.baseUrl}/console/api/me`)).status()).toBe(401);
+    // The only complaints are the two blocked posts.
+    expect(problems.length, problems.join("\n")).toBe(2);
+    for (const problem of problems)
+      expect(problem).toMatch(/violates the following Content Security Policy directive: "form-action 'none'"/);
+    await owner.close();
+  }, 60_000);
 });

@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { tokenHash } from "../../src/console/cookie-session";
 import { consoleObject } from "../../src/session/console-reporter";
 import { TEST_SHARED_SECRET } from "../constants";
+import { type MovableClock, movableClock } from "./support/clock";
 import { useFakes } from "./support/fetch-spy";
 import { BASE_URL, call, postJson, SseReader } from "./support/http";
 
@@ -25,6 +26,7 @@ const TRANSCRIPT = {
   ]
 };
 
+const LOOPBACK = "http://127.0.0.1:8787";
 let address = 0;
 /** A fresh client address per sign-in, so one test's wrong secret never throttles another's. */
 function clientAddress(): string {
@@ -37,16 +39,14 @@ function consoleCall(path: string, init: RequestInit & { base?: string } = {}): 
   return exports.default.fetch(new Request(new URL(path, base), init));
 }
 
+/** Posts the sign-in form; `ip: null` sends no `CF-Connecting-IP`. */
 function signIn(
   secret: string,
-  { base = BASE_URL, origin = base, ip = clientAddress() }: { base?: string; origin?: string; ip?: string } = {}
+  { base = BASE_URL, origin = base, ip = clientAddress() }: { base?: string; origin?: string; ip?: string | null } = {}
 ): Promise<Response> {
-  return consoleCall("/console/api/sign-in", {
-    base,
-    method: "POST",
-    headers: { "Content-Type": "application/json", Origin: origin, "CF-Connecting-IP": ip },
-    body: JSON.stringify({ secret })
-  });
+  const headers: Record<string, string> = { "Content-Type": "application/json", Origin: origin };
+  if (ip !== null) headers["CF-Connecting-IP"] = ip;
+  return consoleCall("/console/api/sign-in", { base, method: "POST", headers, body: JSON.stringify({ secret }) });
 }
 
 /** Signs in; resolves with the Cookie header to send back. */
@@ -113,6 +113,13 @@ describe("the console page", () => {
     expect(page).not.toMatch(/(src|href)="https?:/);
   });
 
+  it("lets no form post anywhere (form-action 'none'): the console's own forms send with fetch", async () => {
+    for (const path of ["/", "/console/app.js", "/console/markdown.js"]) {
+      const directives = (await call(path)).headers.get("Content-Security-Policy")!.split(/;\s*/);
+      expect(directives, path).toContain("form-action 'none'");
+    }
+  });
+
   it("serves the vendored libraries from this server", async () => {
     for (const file of ["app.js", "vendor/lit-html.js", "vendor/marked.esm.js", "vendor/purify.es.mjs", "style.css"]) {
       const response = await call(`/console/${file}`);
@@ -170,6 +177,74 @@ describe("console sign-in", () => {
     const throttled = await signIn(TEST_SHARED_SECRET, { ip });
     expect(throttled.status).toBe(429);
     expect(throttled.headers.get("Set-Cookie")).toBeNull();
+  });
+
+  it("where Cloudflare did not set it (a local server), a forged CF-Connecting-IP does not pick a fresh bucket", async () => {
+    const clock = movableClock();
+    try {
+      expect((await signIn("x".repeat(64), { base: LOOPBACK, ip: "198.51.100.1" })).status).toBe(403);
+      for (const ip of ["198.51.100.2", "198.51.100.3", null]) {
+        const guess = await signIn("y".repeat(64), { base: LOOPBACK, ip });
+        expect(guess.status, `from ${ip}`).toBe(429);
+        expect(guess.headers.get("Retry-After")).toBe("1");
+      }
+      clock.advance(1);
+      expect((await signIn(TEST_SHARED_SECRET, { base: LOOPBACK, ip: "198.51.100.4" })).status).toBe(200);
+    } finally {
+      clock.restore();
+    }
+  });
+
+  /** Eight wrong secrets naming no address, each once it is heard; resolves with the delays they were given. */
+  async function burst(base: string, clock: MovableClock): Promise<number[]> {
+    const delays: number[] = [];
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const wrong = await signIn(`wrong-${attempt}`, { base, ip: null });
+      expect(wrong.status).toBe(403);
+      delays.push(Number(wrong.headers.get("Retry-After")));
+      clock.advance(delays.at(-1)!);
+    }
+    return delays;
+  }
+
+  it("on a local server, after a burst of wrong secrets the owner signs in within 10 s", async () => {
+    const clock = movableClock();
+    try {
+      expect(await burst(LOOPBACK, clock)).toEqual([1, 2, 4, 8, 10, 10, 10, 10]);
+      // One more wrong secret, then the owner, with the secret, from the same bucket.
+      expect((await signIn("z".repeat(64), { base: LOOPBACK, ip: null })).status).toBe(403);
+      const held = await signIn(TEST_SHARED_SECRET, { base: LOOPBACK, ip: "198.51.100.5" });
+      expect(held.status).toBe(429);
+      expect(Number(held.headers.get("Retry-After"))).toBeLessThanOrEqual(10);
+      clock.advance(10);
+      expect((await signIn(TEST_SHARED_SECRET, { base: LOOPBACK, ip: null })).status).toBe(200);
+    } finally {
+      clock.restore();
+    }
+  });
+
+  it("on the edge, a burst holds up its own address for minutes, the owner's not at all, and no address 10 s at most", async () => {
+    const clock = movableClock();
+    try {
+      const stranger = clientAddress();
+      const delays: number[] = [];
+      for (let attempt = 0; attempt < 6; attempt++) {
+        const wrong = await signIn(`wrong-${attempt}`, { ip: stranger });
+        delays.push(Number(wrong.headers.get("Retry-After")));
+        clock.advance(delays.at(-1)!);
+      }
+      expect(delays).toEqual([1, 2, 4, 8, 16, 32]);
+      expect((await signIn("z".repeat(64), { ip: stranger })).headers.get("Retry-After")).toBe("64");
+      const held = await signIn(TEST_SHARED_SECRET, { ip: stranger });
+      expect(held.status).toBe(429);
+      expect(held.headers.get("Retry-After")).toBe("64");
+      expect((await signIn(TEST_SHARED_SECRET, { ip: clientAddress() })).status).toBe(200);
+      // Requests that name no address (the edge always names one) share a bucket whose delay stops at 10 s.
+      expect(await burst(BASE_URL, clock)).toEqual([1, 2, 4, 8, 10, 10, 10, 10]);
+      expect((await signIn(TEST_SHARED_SECRET, { ip: null })).status).toBe(200);
+    } finally {
+      clock.restore();
+    }
   });
 
   it("refuses a sign-in posted from another origin, or with no Origin", async () => {

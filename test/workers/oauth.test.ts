@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import worker from "../../src/worker";
 import { grantProps, oauthStackFor } from "../../src/oauth/server";
 import { TEST_SHARED_SECRET } from "../constants";
+import { movableClock } from "./support/clock";
 import { BASE_URL, call } from "./support/http";
 import {
   allow,
@@ -196,6 +197,40 @@ describe("the consent page", () => {
     }
     expect(delays).toEqual(["403:1", "403:2", "403:4"]);
   }, 20_000);
+
+  it("on a local server, forged addresses are slowed too, and after a burst the owner allows within 10 s", async () => {
+    const local = "http://127.0.0.1:8787";
+    const clientId = await register({}, local);
+    const { verifier, challenge } = await pkce();
+    let page = await openConsent(authorizeUrl({ clientId, challenge }, local));
+    const clock = movableClock();
+    try {
+      const delays: number[] = [];
+      for (let attempt = 0; attempt < 6; attempt++) {
+        clock.advance(delays.at(-1) ?? 0);
+        const wrong = await postConsent(page, { decision: "allow", secret: `wrong-${attempt}` }, {}, local);
+        expect(wrong.status).toBe(403);
+        delays.push(Number(wrong.headers.get("Retry-After")));
+        page = await readConsentPage(wrong);
+        // A new CF-Connecting-IP is no new bucket: the header is the client's own here.
+        const forged = { "CF-Connecting-IP": `198.51.100.${100 + attempt}` };
+        const guess = await postConsent(page, { decision: "allow", secret: `forged-${attempt}` }, forged, local);
+        expect(guess.status, `forged guess ${attempt}`).toBe(429);
+        page = await readConsentPage(guess);
+      }
+      expect(delays).toEqual([1, 2, 4, 8, 10, 10]);
+      const held = await postConsent(page, { decision: "allow", secret: TEST_SHARED_SECRET }, {}, local);
+      expect(held.status).toBe(429);
+      expect(Number(held.headers.get("Retry-After"))).toBeLessThanOrEqual(10);
+      page = await readConsentPage(held);
+      clock.advance(10);
+      const back = await allow(page, local);
+      const tokens = await exchangeCode(clientId, back.searchParams.get("code")!, verifier, local);
+      expect(tokens.access_token).toBeTruthy();
+    } finally {
+      clock.restore();
+    }
+  });
 
   it("refuses a post from another origin, without the browser's cookie, or with a used handle", async () => {
     const clientId = await register();
