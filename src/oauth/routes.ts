@@ -7,6 +7,7 @@
 import type { Env } from "../env";
 import { authorize } from "./authorize";
 import { clientIdRefusal, tokenRequestClientId } from "./client-id-guard";
+import { exchangeWithReplayCheck } from "./refresh-replay";
 import {
   AUTHORIZATION_SERVER_METADATA_PATH,
   AUTHORIZE_PATH,
@@ -45,9 +46,11 @@ export async function serveOAuth(stack: OAuthStack, request: Request, env: Env):
     // The resource server answers only its own document's URL (404 for the rest).
     return stack.resourceServer.fetch(request, env, {} as ExecutionContext);
   }
+  const library = () => stack.authorizationServer.fetch(request, env, {} as ExecutionContext);
   if (pathname === TOKEN_PATH && request.method === "POST") {
     const refused = clientIdRefusal(await tokenRequestClientId(request));
     if (refused) return invalidClient(refused);
+    return exchangeWithReplayCheck(stack, request, env, library);
   }
-  return stack.authorizationServer.fetch(request, env, {} as ExecutionContext);
+  return library();
 }

@@ -129,6 +129,11 @@ export async function grantProps(secret: string): Promise<AuthProps> {
  */
 const ISSUED_TOKEN = new RegExp(`^${OWNER_USER_ID}:([A-Za-z0-9_-]{16}):[A-Za-z0-9_-]{32}$`);
 
+/** The grant id of a token with the shape this server issues; undefined for anything else. */
+export function issuedTokenGrantId(token: string): string | undefined {
+  return ISSUED_TOKEN.exec(token)?.[1];
+}
+
 /** Refuses the refresh of a grant given under another secret; `invalid_grant` also makes the library revoke it. */
 async function checkGrantOnRefresh(options: TokenExchangeCallbackOptions<Env>): Promise<void> {
   if (options.grantType !== "refresh_token") return;
@@ -193,13 +198,13 @@ function newStack(origin: string): OAuthStack {
       const secret = configuredSecret(env.SHARED_SECRET);
       if (secret === undefined) return null;
       if (timingSafeEqualStrings(token, secret)) return { props: { kind: "secret" }, audience: resource };
-      const issued = ISSUED_TOKEN.exec(token);
-      if (!issued) return null;
+      const grantId = issuedTokenGrantId(token);
+      if (grantId === undefined) return null;
       const validation = await authorizationServer.validateToken(resource, token, env);
       if (!validation) return null;
       const props = validation.props as AuthProps;
       if (props.kind !== "grant" || props.secretTag !== (await secretTag(secret))) {
-        await authorizationServer.getOAuthApi(env).revokeGrant(issued[1]!, OWNER_USER_ID);
+        await authorizationServer.getOAuthApi(env).revokeGrant(grantId, OWNER_USER_ID);
         return null;
       }
       return { ...validation, props };

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { env } from "cloudflare:workers";
 import worker from "../../src/worker";
+import { REFRESH_REUSE_GRACE_SECONDS } from "../../src/oauth/refresh-replay";
 import { grantProps, oauthStackFor } from "../../src/oauth/server";
 import { TEST_SHARED_SECRET } from "../constants";
 import { BASE_URL, call } from "./support/http";
@@ -16,7 +17,8 @@ import {
   readConsentPage,
   REDIRECT_URI,
   register,
-  tokenRequest
+  tokenRequest,
+  type Tokens
 } from "./support/oauth";
 import { expectJsonRefusal, expectJsonRpcRefusal } from "./support/refusals";
 
@@ -233,11 +235,9 @@ describe("the authorization code flow", () => {
     const refreshed = (await (await refresh(tokens.refresh_token)).json()) as typeof tokens;
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
     expect((await listTools(refreshed.access_token)).status).toBe(200);
-    // The new refresh token used once, the previous one is dead.
     const again = (await (await refresh(refreshed.refresh_token)).json()) as typeof tokens;
-    const stale = await refresh(tokens.refresh_token);
-    expect(stale.status).toBe(400);
-    expect(await stale.json()).toMatchObject({ error: "invalid_grant" });
+    expect(again.refresh_token).not.toBe(refreshed.refresh_token);
+    expect((await listTools(again.access_token)).status).toBe(200);
 
     // Revoking the refresh token revokes the grant: every token of it stops working.
     const revoked = await tokenRequest({ token: again.refresh_token, token_type_hint: "refresh_token", client_id: clientId });
@@ -342,6 +342,77 @@ describe("the authorization code flow", () => {
     expect(((await refresh.json()) as { error: string }).error).toBe("invalid_grant");
     // invalid_grant revoked the grant: its access token is dead under the old secret too.
     await expectJsonRpcRefusal(await listTools(tokens.access_token), 401, "unauthorized");
+  });
+});
+
+describe("refresh-token replay", () => {
+  const refresh = (clientId: string, refreshToken: string) =>
+    tokenRequest({ grant_type: "refresh_token", client_id: clientId, refresh_token: refreshToken });
+
+  async function refreshed(clientId: string, refreshToken: string): Promise<Tokens> {
+    const response = await refresh(clientId, refreshToken);
+    const body = (await response.json()) as Tokens;
+    expect(response.status, JSON.stringify(body)).toBe(200);
+    return body;
+  }
+
+  async function expectRefused(clientId: string, refreshToken: string): Promise<void> {
+    const response = await refresh(clientId, refreshToken);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: "invalid_grant" });
+  }
+
+  /** Every refresh and access token of the grant is refused. */
+  async function expectGrantRevoked(clientId: string, grant: Tokens[]): Promise<void> {
+    for (const tokens of grant) {
+      await expectJsonRpcRefusal(await listTools(tokens.access_token), 401, "unauthorized");
+      await expectRefused(clientId, tokens.refresh_token);
+    }
+  }
+
+  it("revokes the whole grant when a rotated-out refresh token comes back after the grace window", async () => {
+    const { clientId, tokens: first } = await authorizeClient();
+    const second = await refreshed(clientId, first.refresh_token);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + (REFRESH_REUSE_GRACE_SECONDS + 1) * 1000);
+      await expectRefused(clientId, first.refresh_token);
+      await expectGrantRevoked(clientId, [first, second]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("revokes the whole grant when the refresh token before the current one comes back", async () => {
+    const { clientId, tokens: first } = await authorizeClient();
+    const second = await refreshed(clientId, first.refresh_token);
+    const third = await refreshed(clientId, second.refresh_token);
+    await expectRefused(clientId, first.refresh_token);
+    await expectGrantRevoked(clientId, [first, second, third]);
+  });
+
+  it("takes one retry of a refresh whose answer was lost, within the grace window; a second reuse revokes the grant", async () => {
+    const { clientId, tokens: first } = await authorizeClient();
+    await refreshed(clientId, first.refresh_token); // Its answer never reached the client.
+    const retried = await refreshed(clientId, first.refresh_token);
+    expect((await listTools(retried.access_token)).status).toBe(200);
+    await expectRefused(clientId, first.refresh_token);
+    await expectGrantRevoked(clientId, [first, retried]);
+  });
+
+  it("revokes the grant when the answer of a lost refresh turns up after the retry (two holders of one grant)", async () => {
+    const { clientId, tokens: first } = await authorizeClient();
+    const lost = await refreshed(clientId, first.refresh_token);
+    const retried = await refreshed(clientId, first.refresh_token);
+    await expectRefused(clientId, lost.refresh_token);
+    await expectGrantRevoked(clientId, [first, lost, retried]);
+  });
+
+  it("keeps rotating for a client that always uses its newest refresh token", async () => {
+    const { clientId, tokens } = await authorizeClient();
+    let current = tokens;
+    for (let round = 0; round < 3; round++) current = await refreshed(clientId, current.refresh_token);
+    expect((await listTools(current.access_token)).status).toBe(200);
   });
 });
 
