@@ -7,6 +7,7 @@
 import type { Env } from "../env";
 import { authorize } from "./authorize";
 import { clientIdRefusal, tokenRequestClientId } from "./client-id-guard";
+import { rateLimitedJson, withinRateLimit } from "./rate-limit";
 import { exchangeWithReplayCheck } from "./refresh-replay";
 import {
   AUTHORIZATION_SERVER_METADATA_PATH,
@@ -51,6 +52,10 @@ export async function serveOAuth(stack: OAuthStack, request: Request, env: Env):
     const refused = clientIdRefusal(await tokenRequestClientId(request));
     if (refused) return invalidClient(refused);
     return exchangeWithReplayCheck(stack, request, env, library);
+  }
+  if (pathname === REGISTER_PATH && request.method === "POST" && !(await withinRateLimit(env.REGISTER_RATE_LIMIT, request))) {
+    await request.body?.cancel();
+    return rateLimitedJson("registrations");
   }
   return library();
 }

@@ -40,6 +40,7 @@ import {
 import type { Env } from "../env";
 import { configuredSecret, timingSafeEqualStrings } from "../http/auth";
 import { HttpError } from "../http/errors";
+import { clientMetadataRefusal } from "./client-metadata";
 
 /** The one scope: using this server's tools (every MCP request). */
 export const TOOLS_SCOPE = "mcp:tools";
@@ -181,6 +182,7 @@ function newStack(origin: string): OAuthStack {
     // client-id-guard.ts refuses metadata URLs on private addresses first.
     clientIdMetadataDocumentEnabled: fetchesAreStrictlyPublic(),
     tokenExchangeCallback: checkGrantOnRefresh,
+    clientRegistrationCallback: ({ clientMetadata }) => clientMetadataRefusal(clientMetadata),
     onError: ({ status, code, internal }) => {
       // The description can quote client input; the code and the library's reason cannot.
       console.warn(`OAuth error response: ${status} ${code} (${internal.category}/${internal.reason})`);

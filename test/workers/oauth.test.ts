@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { env } from "cloudflare:workers";
 import worker from "../../src/worker";
+import { MAX_CLIENT_METADATA_BYTES, MAX_REDIRECT_URIS } from "../../src/oauth/client-metadata";
+import { CONSENT_PAGES_PER_WINDOW, RATE_LIMIT_PERIOD_SECONDS, REGISTRATIONS_PER_WINDOW } from "../../src/oauth/rate-limit";
 import { REFRESH_REUSE_GRACE_SECONDS } from "../../src/oauth/refresh-replay";
 import { grantProps, oauthStackFor } from "../../src/oauth/server";
 import { TEST_SHARED_SECRET } from "../constants";
@@ -9,7 +11,9 @@ import {
   allow,
   authorizeClient,
   authorizeUrl,
+  clientMetadata,
   exchangeCode,
+  freshClientAddress,
   listTools,
   openConsent,
   pkce,
@@ -17,6 +21,8 @@ import {
   readConsentPage,
   REDIRECT_URI,
   register,
+  registerRequest,
+  requestAuthorization,
   tokenRequest,
   type Tokens
 } from "./support/oauth";
@@ -416,13 +422,123 @@ describe("refresh-token replay", () => {
   });
 });
 
+/** Every key in the OAuth KV namespace. */
+async function kvKeys(): Promise<string[]> {
+  const names: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await env.OAUTH_KV.list(cursor === undefined ? {} : { cursor });
+    names.push(...page.keys.map((key) => key.name));
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor !== undefined);
+  return names;
+}
+
+/**
+ * Waits out the last seconds of a rate-limit window: the limits count in
+ * windows aligned to the clock, so a burst that straddles two would be
+ * counted in halves.
+ */
+async function awayFromWindowEdge(): Promise<void> {
+  const periodMs = RATE_LIMIT_PERIOD_SECONDS * 1000;
+  const left = periodMs - (Date.now() % periodMs);
+  if (left < 5000) await new Promise((resolve) => setTimeout(resolve, left + 100));
+}
+
+describe("registration and consent-page limits", () => {
+  it.each([
+    ["a long client_name", { client_name: "n".repeat(1000) }, "invalid_client_metadata"],
+    ["a client_name of 900 KB", { client_name: "n".repeat(900 * 1024) }, "invalid_client_metadata"],
+    ["a long language-tagged client_name", { "client_name#fr": "n".repeat(1000) }, "invalid_client_metadata"],
+    [
+      "2,000 redirect URIs",
+      { redirect_uris: Array.from({ length: 2000 }, (_, i) => `https://client.example/cb/${i}`) },
+      "invalid_redirect_uri"
+    ],
+    [
+      "one redirect URI too many",
+      { redirect_uris: Array.from({ length: MAX_REDIRECT_URIS + 1 }, (_, i) => `https://client.example/cb/${i}`) },
+      "invalid_redirect_uri"
+    ],
+    ["an unknown field of 500 KB", { software_blob: "x".repeat(500 * 1024) }, "invalid_client_metadata"],
+    [
+      "many unknown fields",
+      Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`x_${i}`, "y".repeat(40)])),
+      "invalid_client_metadata"
+    ]
+  ])("refuses %s with RFC 7591's error, storing nothing", async (_name, metadata, error) => {
+    const before = await kvKeys();
+    const response = await registerRequest(clientMetadata(metadata));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error });
+    expect(await kvKeys()).toEqual(before);
+  });
+
+  it("registers metadata just within the bounds, ignoring (and not storing) fields it does not know", async () => {
+    const metadata = clientMetadata({
+      redirect_uris: Array.from({ length: MAX_REDIRECT_URIS }, (_, i) => `https://client.example/cb/${i}`),
+      client_name: "n".repeat(200),
+      application_type: "web",
+      x_vendor_note: "kept out of storage"
+    });
+    const padding = MAX_CLIENT_METADATA_BYTES - new TextEncoder().encode(JSON.stringify({ ...metadata, x_pad: "" })).byteLength;
+    const response = await registerRequest({ ...metadata, x_pad: "p".repeat(padding) });
+    const body = (await response.json()) as { client_id: string };
+    expect(response.status, JSON.stringify(body)).toBe(201);
+    const stored = await env.OAUTH_KV.get(`client:${body.client_id}`);
+    expect(stored).not.toBeNull();
+    expect(stored).not.toContain("kept out of storage");
+    expect(stored).not.toContain("ppp");
+  });
+
+  it(`answers the registration after ${REGISTRATIONS_PER_WINDOW} in a minute from one address with 429, Retry-After and a JSON error`, async () => {
+    await awayFromWindowEdge();
+    const address = freshClientAddress();
+    const before = (await kvKeys()).length;
+    for (let i = 0; i < REGISTRATIONS_PER_WINDOW; i++) {
+      expect((await registerRequest(clientMetadata(), address)).status).toBe(201);
+    }
+    const refused = await registerRequest(clientMetadata(), address);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("Retry-After")).toBe(String(RATE_LIMIT_PERIOD_SECONDS));
+    expect(refused.headers.get("Content-Type")).toContain("application/json");
+    expect(await refused.json()).toMatchObject({ error: "temporarily_unavailable" });
+    expect((await kvKeys()).length).toBe(before + REGISTRATIONS_PER_WINDOW);
+    // Another address is not held back.
+    expect((await registerRequest(clientMetadata())).status).toBe(201);
+  });
+
+  it(`answers the consent page after ${CONSENT_PAGES_PER_WINDOW} in a minute from one address with 429 and Retry-After; the owner elsewhere still signs in`, async () => {
+    const clientId = await register();
+    const { verifier, challenge } = await pkce();
+    const url = authorizeUrl({ clientId, challenge });
+    await awayFromWindowEdge();
+    const address = freshClientAddress();
+    for (let i = 0; i < CONSENT_PAGES_PER_WINDOW; i++) {
+      const page = await requestAuthorization(url, address);
+      expect(page.status).toBe(200);
+      await page.body?.cancel();
+    }
+    const before = await kvKeys();
+    const refused = await requestAuthorization(url, address);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("Retry-After")).toBe(String(RATE_LIMIT_PERIOD_SECONDS));
+    expect(refused.headers.get("Set-Cookie")).toBeNull();
+    expect(await refused.text()).toContain("temporarily_unavailable");
+    expect(await kvKeys()).toEqual(before);
+
+    const back = await allow(await openConsent(url));
+    expect((await exchangeCode(clientId, back.searchParams.get("code")!, verifier)).access_token).toMatch(/^owner:/);
+  });
+});
+
 describe("bad authorization input", () => {
   it("renders an unregistered redirect URI as an error here, never redirecting to it", async () => {
     const clientId = await register();
     const { challenge } = await pkce();
-    const response = await call(authorizeUrl({ clientId, challenge, redirectUri: "https://evil.example/callback" }), {
-      redirect: "manual"
-    });
+    const response = await requestAuthorization(
+      authorizeUrl({ clientId, challenge, redirectUri: "https://evil.example/callback" })
+    );
     expect(response.status).toBe(400);
     expect(response.headers.get("Location")).toBeNull();
     const html = await response.text();
@@ -432,7 +548,7 @@ describe("bad authorization input", () => {
 
   it("renders an unknown client as an error here", async () => {
     const { challenge } = await pkce();
-    const response = await call(authorizeUrl({ clientId: "nobody", challenge }), { redirect: "manual" });
+    const response = await requestAuthorization(authorizeUrl({ clientId: "nobody", challenge }));
     expect(response.status).toBe(400);
     expect(await response.text()).toContain("Invalid client_id");
   });
@@ -440,7 +556,7 @@ describe("bad authorization input", () => {
   it("sends a missing state back as invalid_request", async () => {
     const clientId = await register();
     const { challenge } = await pkce();
-    const response = await call(authorizeUrl({ clientId, challenge, state: null }), { redirect: "manual" });
+    const response = await requestAuthorization(authorizeUrl({ clientId, challenge, state: null }));
     expect(response.status).toBe(302);
     const back = new URL(response.headers.get("Location")!);
     expect(back.searchParams.get("error")).toBe("invalid_request");
@@ -450,7 +566,7 @@ describe("bad authorization input", () => {
 
   it("refuses the plain PKCE method", async () => {
     const clientId = await register();
-    const response = await call(authorizeUrl({ clientId, challenge: "x".repeat(43), method: "plain" }), { redirect: "manual" });
+    const response = await requestAuthorization(authorizeUrl({ clientId, challenge: "x".repeat(43), method: "plain" }));
     expect(response.status).toBe(302);
     expect(new URL(response.headers.get("Location")!).searchParams.get("error")).toBe("invalid_request");
   });
@@ -501,7 +617,7 @@ describe("bad authorization input", () => {
   ])("refuses a CIMD client_id on a private address (%s) without fetching it", async (clientId) => {
     const fetchSpy = vi.spyOn(globalThis, "fetch");
     const { challenge } = await pkce();
-    const page = await call(authorizeUrl({ clientId, challenge }), { redirect: "manual" });
+    const page = await requestAuthorization(authorizeUrl({ clientId, challenge }));
     expect(page.status).toBe(400);
     expect(await page.text()).toContain("invalid_client");
     const token = await tokenRequest({
