@@ -1,7 +1,8 @@
 /**
  * `/authorize`: the owner's consent. GET validates the authorization request
  * with the library (client, exact redirect URI, PKCE S256, resource) and
- * shows the consent page; POST takes the owner's decision. Allow needs
+ * shows the consent page (counted per client address: rate-limit.ts); POST
+ * takes the owner's decision. Allow needs
  * `SHARED_SECRET` (owner-secret.ts: constant-time compare, wrong ones
  * slowed down by consent-throttle.ts); Deny sends `access_denied` back to the client.
  *

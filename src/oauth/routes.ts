@@ -1,7 +1,9 @@
 /**
  * The OAuth routes of the front Worker: the two metadata documents, the
  * token endpoint (token, refresh, revocation), dynamic client registration
- * and the consent page. All but `/authorize` are the library's.
+ * and the consent page. All but `/authorize` are the library's; in front of
+ * it, registrations are counted per client address (rate-limit.ts) and a
+ * refresh is checked for replay (refresh-replay.ts).
  * @module
  */
 import type { Env } from "../env";

@@ -4,8 +4,9 @@
  * RFC 9728 protected-resource metadata and the 401 challenge naming it,
  * authorization code with PKCE S256 only, dynamic client registration
  * (RFC 7591) and Client ID Metadata Documents, resource indicators (RFC 8707),
- * rotating refresh tokens and RFC 7009 revocation at the token endpoint. The
- * consent page is ours (authorize.ts).
+ * rotating refresh tokens (a replayed one revokes its grant: refresh-replay.ts)
+ * and RFC 7009 revocation at the token endpoint. Registered metadata is
+ * bounded (client-metadata.ts). The consent page is ours (authorize.ts).
  *
  * ## One resource: the origin
  *
