@@ -105,6 +105,7 @@ export async function exchangeWithReplayCheck(
   if (rotation !== undefined && hash !== rotation.current && !retry) {
     await stack.authorizationServer.getOAuthApi(env).revokeGrant(presented.grantId, OWNER_USER_ID);
     await env.OAUTH_KV.delete(key);
+    console.warn("OAuth refresh token shown again: its grant is revoked (replay).");
     return replayRefusal();
   }
 
