@@ -1,7 +1,8 @@
 /**
  * `/authorize`: the owner's consent. GET validates the authorization request
  * with the library (client, exact redirect URI, PKCE S256, resource) and
- * shows the consent page; POST takes the owner's decision. Allow needs
+ * shows the consent page (counted per client address: rate-limit.ts); POST
+ * takes the owner's decision. Allow needs
  * `SHARED_SECRET` (owner-secret.ts: constant-time compare, wrong ones
  * slowed down by consent-throttle.ts); Deny sends `access_denied` back to the client.
  *
@@ -29,6 +30,7 @@ import { HttpError } from "../http/errors";
 import { clientIdRefusal } from "./client-id-guard";
 import { consentPage, errorPage, type ConsentProblem } from "./consent-page";
 import { checkOwnerSecret } from "./owner-secret";
+import { RATE_LIMIT_PERIOD_SECONDS, withinRateLimit } from "./rate-limit";
 import { grantProps, OWNER_USER_ID, TOOLS_SCOPE, type OAuthStack } from "./server";
 
 const PAGE_HEADERS = {
@@ -82,6 +84,14 @@ async function showConsent(
 }
 
 async function showRequest(stack: OAuthStack, request: Request, env: Env): Promise<Response> {
+  // Every page opened stores a consent transaction (ten minutes), so strangers are counted.
+  if (!(await withinRateLimit(env.AUTHORIZE_RATE_LIMIT, request))) {
+    const page = errorPage(
+      "temporarily_unavailable",
+      `Too many sign-in pages were opened from this address; wait ${RATE_LIMIT_PERIOD_SECONDS} seconds, then start again from your app.`
+    );
+    return html(429, page, new Headers({ "Retry-After": String(RATE_LIMIT_PERIOD_SECONDS) }));
+  }
   const refused = clientIdRefusal(new URL(request.url).searchParams.get("client_id"));
   if (refused) return html(400, errorPage("invalid_client", refused));
   const oauth = stack.authorizationServer.getOAuthApi(env);

@@ -1,12 +1,16 @@
 /**
  * The OAuth routes of the front Worker: the two metadata documents, the
  * token endpoint (token, refresh, revocation), dynamic client registration
- * and the consent page. All but `/authorize` are the library's.
+ * and the consent page. All but `/authorize` are the library's; in front of
+ * it, registrations are counted per client address (rate-limit.ts) and a
+ * refresh is checked for replay (refresh-replay.ts).
  * @module
  */
 import type { Env } from "../env";
 import { authorize } from "./authorize";
 import { clientIdRefusal, tokenRequestClientId } from "./client-id-guard";
+import { rateLimitedJson, withinRateLimit } from "./rate-limit";
+import { exchangeWithReplayCheck } from "./refresh-replay";
 import {
   AUTHORIZATION_SERVER_METADATA_PATH,
   AUTHORIZE_PATH,
@@ -45,9 +49,15 @@ export async function serveOAuth(stack: OAuthStack, request: Request, env: Env):
     // The resource server answers only its own document's URL (404 for the rest).
     return stack.resourceServer.fetch(request, env, {} as ExecutionContext);
   }
+  const library = () => stack.authorizationServer.fetch(request, env, {} as ExecutionContext);
   if (pathname === TOKEN_PATH && request.method === "POST") {
     const refused = clientIdRefusal(await tokenRequestClientId(request));
     if (refused) return invalidClient(refused);
+    return exchangeWithReplayCheck(stack, request, env, library);
   }
-  return stack.authorizationServer.fetch(request, env, {} as ExecutionContext);
+  if (pathname === REGISTER_PATH && request.method === "POST" && !(await withinRateLimit(env.REGISTER_RATE_LIMIT, request))) {
+    await request.body?.cancel();
+    return rateLimitedJson("registrations");
+  }
+  return library();
 }

@@ -4,8 +4,9 @@
  * RFC 9728 protected-resource metadata and the 401 challenge naming it,
  * authorization code with PKCE S256 only, dynamic client registration
  * (RFC 7591) and Client ID Metadata Documents, resource indicators (RFC 8707),
- * rotating refresh tokens and RFC 7009 revocation at the token endpoint. The
- * consent page is ours (authorize.ts).
+ * rotating refresh tokens (a replayed one revokes its grant: refresh-replay.ts)
+ * and RFC 7009 revocation at the token endpoint. Registered metadata is
+ * bounded (client-metadata.ts). The consent page is ours (authorize.ts).
  *
  * ## One resource: the origin
  *
@@ -40,6 +41,7 @@ import {
 import type { Env } from "../env";
 import { configuredSecret, timingSafeEqualStrings } from "../http/auth";
 import { HttpError } from "../http/errors";
+import { clientMetadataRefusal } from "./client-metadata";
 
 /** The one scope: using this server's tools (every MCP request). */
 export const TOOLS_SCOPE = "mcp:tools";
@@ -129,6 +131,11 @@ export async function grantProps(secret: string): Promise<AuthProps> {
  */
 const ISSUED_TOKEN = new RegExp(`^${OWNER_USER_ID}:([A-Za-z0-9_-]{16}):[A-Za-z0-9_-]{32}$`);
 
+/** The grant id of a token with the shape this server issues; undefined for anything else. */
+export function issuedTokenGrantId(token: string): string | undefined {
+  return ISSUED_TOKEN.exec(token)?.[1];
+}
+
 /** Refuses the refresh of a grant given under another secret; `invalid_grant` also makes the library revoke it. */
 async function checkGrantOnRefresh(options: TokenExchangeCallbackOptions<Env>): Promise<void> {
   if (options.grantType !== "refresh_token") return;
@@ -176,6 +183,7 @@ function newStack(origin: string): OAuthStack {
     // client-id-guard.ts refuses metadata URLs on private addresses first.
     clientIdMetadataDocumentEnabled: fetchesAreStrictlyPublic(),
     tokenExchangeCallback: checkGrantOnRefresh,
+    clientRegistrationCallback: ({ clientMetadata }) => clientMetadataRefusal(clientMetadata),
     onError: ({ status, code, internal }) => {
       // The description can quote client input; the code and the library's reason cannot.
       console.warn(`OAuth error response: ${status} ${code} (${internal.category}/${internal.reason})`);
@@ -193,13 +201,13 @@ function newStack(origin: string): OAuthStack {
       const secret = configuredSecret(env.SHARED_SECRET);
       if (secret === undefined) return null;
       if (timingSafeEqualStrings(token, secret)) return { props: { kind: "secret" }, audience: resource };
-      const issued = ISSUED_TOKEN.exec(token);
-      if (!issued) return null;
+      const grantId = issuedTokenGrantId(token);
+      if (grantId === undefined) return null;
       const validation = await authorizationServer.validateToken(resource, token, env);
       if (!validation) return null;
       const props = validation.props as AuthProps;
       if (props.kind !== "grant" || props.secretTag !== (await secretTag(secret))) {
-        await authorizationServer.getOAuthApi(env).revokeGrant(issued[1]!, OWNER_USER_ID);
+        await authorizationServer.getOAuthApi(env).revokeGrant(grantId, OWNER_USER_ID);
         return null;
       }
       return { ...validation, props };

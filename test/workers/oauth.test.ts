@@ -1,6 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
 import { env } from "cloudflare:workers";
 import worker from "../../src/worker";
+import { MAX_CLIENT_METADATA_BYTES, MAX_REDIRECT_URIS } from "../../src/oauth/client-metadata";
+import { CONSENT_PAGES_PER_WINDOW, RATE_LIMIT_PERIOD_SECONDS, REGISTRATIONS_PER_WINDOW } from "../../src/oauth/rate-limit";
+import { REFRESH_REUSE_GRACE_SECONDS } from "../../src/oauth/refresh-replay";
 import { grantProps, oauthStackFor } from "../../src/oauth/server";
 import { TEST_SHARED_SECRET } from "../constants";
 import { movableClock } from "./support/clock";
@@ -9,7 +12,9 @@ import {
   allow,
   authorizeClient,
   authorizeUrl,
+  clientMetadata,
   exchangeCode,
+  freshClientAddress,
   listTools,
   openConsent,
   pkce,
@@ -17,7 +22,10 @@ import {
   readConsentPage,
   REDIRECT_URI,
   register,
-  tokenRequest
+  registerRequest,
+  requestAuthorization,
+  tokenRequest,
+  type Tokens
 } from "./support/oauth";
 import { expectJsonRefusal, expectJsonRpcRefusal } from "./support/refusals";
 
@@ -268,11 +276,9 @@ describe("the authorization code flow", () => {
     const refreshed = (await (await refresh(tokens.refresh_token)).json()) as typeof tokens;
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
     expect((await listTools(refreshed.access_token)).status).toBe(200);
-    // The new refresh token used once, the previous one is dead.
     const again = (await (await refresh(refreshed.refresh_token)).json()) as typeof tokens;
-    const stale = await refresh(tokens.refresh_token);
-    expect(stale.status).toBe(400);
-    expect(await stale.json()).toMatchObject({ error: "invalid_grant" });
+    expect(again.refresh_token).not.toBe(refreshed.refresh_token);
+    expect((await listTools(again.access_token)).status).toBe(200);
 
     // Revoking the refresh token revokes the grant: every token of it stops working.
     const revoked = await tokenRequest({ token: again.refresh_token, token_type_hint: "refresh_token", client_id: clientId });
@@ -380,13 +386,194 @@ describe("the authorization code flow", () => {
   });
 });
 
+describe("refresh-token replay", () => {
+  const refresh = (clientId: string, refreshToken: string) =>
+    tokenRequest({ grant_type: "refresh_token", client_id: clientId, refresh_token: refreshToken });
+
+  async function refreshed(clientId: string, refreshToken: string): Promise<Tokens> {
+    const response = await refresh(clientId, refreshToken);
+    const body = (await response.json()) as Tokens;
+    expect(response.status, JSON.stringify(body)).toBe(200);
+    return body;
+  }
+
+  async function expectRefused(clientId: string, refreshToken: string): Promise<void> {
+    const response = await refresh(clientId, refreshToken);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: "invalid_grant" });
+  }
+
+  /** Every refresh and access token of the grant is refused. */
+  async function expectGrantRevoked(clientId: string, grant: Tokens[]): Promise<void> {
+    for (const tokens of grant) {
+      await expectJsonRpcRefusal(await listTools(tokens.access_token), 401, "unauthorized");
+      await expectRefused(clientId, tokens.refresh_token);
+    }
+  }
+
+  it("revokes the whole grant when a rotated-out refresh token comes back after the grace window", async () => {
+    const { clientId, tokens: first } = await authorizeClient();
+    const second = await refreshed(clientId, first.refresh_token);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + (REFRESH_REUSE_GRACE_SECONDS + 1) * 1000);
+      await expectRefused(clientId, first.refresh_token);
+      await expectGrantRevoked(clientId, [first, second]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("revokes the whole grant when the refresh token before the current one comes back", async () => {
+    const { clientId, tokens: first } = await authorizeClient();
+    const second = await refreshed(clientId, first.refresh_token);
+    const third = await refreshed(clientId, second.refresh_token);
+    await expectRefused(clientId, first.refresh_token);
+    await expectGrantRevoked(clientId, [first, second, third]);
+  });
+
+  it("takes one retry of a refresh whose answer was lost, within the grace window; a second reuse revokes the grant", async () => {
+    const { clientId, tokens: first } = await authorizeClient();
+    await refreshed(clientId, first.refresh_token); // Its answer never reached the client.
+    const retried = await refreshed(clientId, first.refresh_token);
+    expect((await listTools(retried.access_token)).status).toBe(200);
+    await expectRefused(clientId, first.refresh_token);
+    await expectGrantRevoked(clientId, [first, retried]);
+  });
+
+  it("revokes the grant when the answer of a lost refresh turns up after the retry (two holders of one grant)", async () => {
+    const { clientId, tokens: first } = await authorizeClient();
+    const lost = await refreshed(clientId, first.refresh_token);
+    const retried = await refreshed(clientId, first.refresh_token);
+    await expectRefused(clientId, lost.refresh_token);
+    await expectGrantRevoked(clientId, [first, lost, retried]);
+  });
+
+  it("keeps rotating for a client that always uses its newest refresh token", async () => {
+    const { clientId, tokens } = await authorizeClient();
+    let current = tokens;
+    for (let round = 0; round < 3; round++) current = await refreshed(clientId, current.refresh_token);
+    expect((await listTools(current.access_token)).status).toBe(200);
+  });
+});
+
+/** Every key in the OAuth KV namespace. */
+async function kvKeys(): Promise<string[]> {
+  const names: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await env.OAUTH_KV.list(cursor === undefined ? {} : { cursor });
+    names.push(...page.keys.map((key) => key.name));
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor !== undefined);
+  return names;
+}
+
+/**
+ * Waits out the last seconds of a rate-limit window: the limits count in
+ * windows aligned to the clock, so a burst that straddles two would be
+ * counted in halves.
+ */
+async function awayFromWindowEdge(): Promise<void> {
+  const periodMs = RATE_LIMIT_PERIOD_SECONDS * 1000;
+  const left = periodMs - (Date.now() % periodMs);
+  if (left < 5000) await new Promise((resolve) => setTimeout(resolve, left + 100));
+}
+
+describe("registration and consent-page limits", () => {
+  it.each([
+    ["a long client_name", { client_name: "n".repeat(1000) }, "invalid_client_metadata"],
+    ["a client_name of 900 KB", { client_name: "n".repeat(900 * 1024) }, "invalid_client_metadata"],
+    ["a long language-tagged client_name", { "client_name#fr": "n".repeat(1000) }, "invalid_client_metadata"],
+    [
+      "2,000 redirect URIs",
+      { redirect_uris: Array.from({ length: 2000 }, (_, i) => `https://client.example/cb/${i}`) },
+      "invalid_redirect_uri"
+    ],
+    [
+      "one redirect URI too many",
+      { redirect_uris: Array.from({ length: MAX_REDIRECT_URIS + 1 }, (_, i) => `https://client.example/cb/${i}`) },
+      "invalid_redirect_uri"
+    ],
+    ["an unknown field of 500 KB", { software_blob: "x".repeat(500 * 1024) }, "invalid_client_metadata"],
+    [
+      "many unknown fields",
+      Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`x_${i}`, "y".repeat(40)])),
+      "invalid_client_metadata"
+    ]
+  ])("refuses %s with RFC 7591's error, storing nothing", async (_name, metadata, error) => {
+    const before = await kvKeys();
+    const response = await registerRequest(clientMetadata(metadata));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error });
+    expect(await kvKeys()).toEqual(before);
+  });
+
+  it("registers metadata just within the bounds, ignoring (and not storing) fields it does not know", async () => {
+    const metadata = clientMetadata({
+      redirect_uris: Array.from({ length: MAX_REDIRECT_URIS }, (_, i) => `https://client.example/cb/${i}`),
+      client_name: "n".repeat(200),
+      application_type: "web",
+      x_vendor_note: "kept out of storage"
+    });
+    const padding = MAX_CLIENT_METADATA_BYTES - new TextEncoder().encode(JSON.stringify({ ...metadata, x_pad: "" })).byteLength;
+    const response = await registerRequest({ ...metadata, x_pad: "p".repeat(padding) });
+    const body = (await response.json()) as { client_id: string };
+    expect(response.status, JSON.stringify(body)).toBe(201);
+    const stored = await env.OAUTH_KV.get(`client:${body.client_id}`);
+    expect(stored).not.toBeNull();
+    expect(stored).not.toContain("kept out of storage");
+    expect(stored).not.toContain("ppp");
+  });
+
+  it(`answers the registration after ${REGISTRATIONS_PER_WINDOW} in a minute from one address with 429, Retry-After and a JSON error`, async () => {
+    await awayFromWindowEdge();
+    const address = freshClientAddress();
+    const before = (await kvKeys()).length;
+    for (let i = 0; i < REGISTRATIONS_PER_WINDOW; i++) {
+      expect((await registerRequest(clientMetadata(), address)).status).toBe(201);
+    }
+    const refused = await registerRequest(clientMetadata(), address);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("Retry-After")).toBe(String(RATE_LIMIT_PERIOD_SECONDS));
+    expect(refused.headers.get("Content-Type")).toContain("application/json");
+    expect(await refused.json()).toMatchObject({ error: "temporarily_unavailable" });
+    expect((await kvKeys()).length).toBe(before + REGISTRATIONS_PER_WINDOW);
+    // Another address is not held back.
+    expect((await registerRequest(clientMetadata())).status).toBe(201);
+  });
+
+  it(`answers the consent page after ${CONSENT_PAGES_PER_WINDOW} in a minute from one address with 429 and Retry-After; the owner elsewhere still signs in`, async () => {
+    const clientId = await register();
+    const { verifier, challenge } = await pkce();
+    const url = authorizeUrl({ clientId, challenge });
+    await awayFromWindowEdge();
+    const address = freshClientAddress();
+    for (let i = 0; i < CONSENT_PAGES_PER_WINDOW; i++) {
+      const page = await requestAuthorization(url, address);
+      expect(page.status).toBe(200);
+      await page.body?.cancel();
+    }
+    const before = await kvKeys();
+    const refused = await requestAuthorization(url, address);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("Retry-After")).toBe(String(RATE_LIMIT_PERIOD_SECONDS));
+    expect(refused.headers.get("Set-Cookie")).toBeNull();
+    expect(await refused.text()).toContain("temporarily_unavailable");
+    expect(await kvKeys()).toEqual(before);
+
+    const back = await allow(await openConsent(url));
+    expect((await exchangeCode(clientId, back.searchParams.get("code")!, verifier)).access_token).toMatch(/^owner:/);
+  });
+});
+
 describe("bad authorization input", () => {
   it("renders an unregistered redirect URI as an error here, never redirecting to it", async () => {
     const clientId = await register();
     const { challenge } = await pkce();
-    const response = await call(authorizeUrl({ clientId, challenge, redirectUri: "https://evil.example/callback" }), {
-      redirect: "manual"
-    });
+    const response = await requestAuthorization(
+      authorizeUrl({ clientId, challenge, redirectUri: "https://evil.example/callback" })
+    );
     expect(response.status).toBe(400);
     expect(response.headers.get("Location")).toBeNull();
     const html = await response.text();
@@ -396,7 +583,7 @@ describe("bad authorization input", () => {
 
   it("renders an unknown client as an error here", async () => {
     const { challenge } = await pkce();
-    const response = await call(authorizeUrl({ clientId: "nobody", challenge }), { redirect: "manual" });
+    const response = await requestAuthorization(authorizeUrl({ clientId: "nobody", challenge }));
     expect(response.status).toBe(400);
     expect(await response.text()).toContain("Invalid client_id");
   });
@@ -404,7 +591,7 @@ describe("bad authorization input", () => {
   it("sends a missing state back as invalid_request", async () => {
     const clientId = await register();
     const { challenge } = await pkce();
-    const response = await call(authorizeUrl({ clientId, challenge, state: null }), { redirect: "manual" });
+    const response = await requestAuthorization(authorizeUrl({ clientId, challenge, state: null }));
     expect(response.status).toBe(302);
     const back = new URL(response.headers.get("Location")!);
     expect(back.searchParams.get("error")).toBe("invalid_request");
@@ -414,7 +601,7 @@ describe("bad authorization input", () => {
 
   it("refuses the plain PKCE method", async () => {
     const clientId = await register();
-    const response = await call(authorizeUrl({ clientId, challenge: "x".repeat(43), method: "plain" }), { redirect: "manual" });
+    const response = await requestAuthorization(authorizeUrl({ clientId, challenge: "x".repeat(43), method: "plain" }));
     expect(response.status).toBe(302);
     expect(new URL(response.headers.get("Location")!).searchParams.get("error")).toBe("invalid_request");
   });
@@ -465,7 +652,7 @@ describe("bad authorization input", () => {
   ])("refuses a CIMD client_id on a private address (%s) without fetching it", async (clientId) => {
     const fetchSpy = vi.spyOn(globalThis, "fetch");
     const { challenge } = await pkce();
-    const page = await call(authorizeUrl({ clientId, challenge }), { redirect: "manual" });
+    const page = await requestAuthorization(authorizeUrl({ clientId, challenge }));
     expect(page.status).toBe(400);
     expect(await page.text()).toContain("invalid_client");
     const token = await tokenRequest({

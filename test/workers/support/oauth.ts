@@ -27,20 +27,40 @@ export async function pkce(): Promise<Pkce> {
   return { verifier, challenge: base64url(new Uint8Array(digest)) };
 }
 
+/**
+ * A client address (`CF-Connecting-IP`, an RFC 3849 documentation address)
+ * no other request of the run uses: registration and the consent page are
+ * rate-limited per address, and each client a test plays is a new one.
+ */
+export function freshClientAddress(): string {
+  const groups = Array.from(crypto.getRandomValues(new Uint16Array(4)), (group) => group.toString(16));
+  return `2001:db8::${groups.join(":")}`;
+}
+
+/** The registration metadata the tests' client sends, with `metadata` over it. */
+export function clientMetadata(metadata: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    client_name: "Test <b>client</b>",
+    redirect_uris: [REDIRECT_URI],
+    token_endpoint_auth_method: "none",
+    grant_types: ["authorization_code", "refresh_token"],
+    response_types: ["code"],
+    ...metadata
+  };
+}
+
+/** `POST /register` with `metadata` as its JSON body, from `address`. */
+export function registerRequest(metadata: unknown, address = freshClientAddress(), origin = BASE_URL): Promise<Response> {
+  return call(new URL("/register", origin).href, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "CF-Connecting-IP": address },
+    body: JSON.stringify(metadata)
+  });
+}
+
 /** Registers a public client (RFC 7591); resolves with its client_id. */
 export async function register(metadata: Record<string, unknown> = {}, origin = BASE_URL): Promise<string> {
-  const response = await call(new URL("/register", origin).href, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({
-      client_name: "Test <b>client</b>",
-      redirect_uris: [REDIRECT_URI],
-      token_endpoint_auth_method: "none",
-      grant_types: ["authorization_code", "refresh_token"],
-      response_types: ["code"],
-      ...metadata
-    })
-  });
+  const response = await registerRequest(clientMetadata(metadata), freshClientAddress(), origin);
   const body = (await response.json()) as { client_id: string };
   expect(response.status, JSON.stringify(body)).toBe(201);
   return body.client_id;
@@ -88,8 +108,13 @@ export async function readConsentPage(response: Response): Promise<ConsentPage> 
   return { response, html, handle, cookie: cookies.at(-1)! };
 }
 
+/** `GET /authorize` as a browser at `address` opens it (redirects not followed). */
+export function requestAuthorization(url: string, address = freshClientAddress()): Promise<Response> {
+  return call(url, { redirect: "manual", headers: { "CF-Connecting-IP": address } });
+}
+
 export async function openConsent(url: string): Promise<ConsentPage> {
-  return readConsentPage(await call(url));
+  return readConsentPage(await requestAuthorization(url));
 }
 
 /** Posts the consent form as the page would (same origin, its cookie). */
