@@ -4,19 +4,9 @@
  * unheard until a delay has passed that doubles with every failure (1 s,
  * 2 s, 4 s ...); the right secret clears the bucket.
  *
- * The bucket is the client's address where Cloudflare's edge vouches for it,
- * and one shared bucket everywhere else:
- * - `CF-Connecting-IP` is trusted only on a request that crossed the edge,
- *   which sets the header itself and replaces any a client sent. The code
- *   knows that from where the request was sent: an https URL whose host is
- *   not loopback. Cloudflare routes only the Worker's own names (or a
- *   tunnel's) to it, over https; a local server (`wrangler dev`, `npm run
- *   dev`) is reached over plain http on a loopback name, and there the header
- *   is whatever the client wrote (miniflare fills it in only when missing),
- *   so it cannot pick a fresh bucket per guess. A tunnel's requests name
- *   `PUBLIC_URL`'s https origin (worker.ts rewrites them), and cloudflared
- *   passes on the header the edge set. (`request.cf` cannot tell: miniflare
- *   gives every local request one too.)
+ * The bucket is the client's address where Cloudflare's edge vouches for it
+ * (`http/client-address.ts`: a forged `CF-Connecting-IP` on a local server
+ * cannot pick a fresh bucket per guess), and one shared bucket everywhere else.
  * - An address's own delay grows to `MAX_DELAY_SECONDS`. The shared bucket's
  *   stops at `SHARED_MAX_DELAY_SECONDS`, since it holds the owner's attempts
  *   too: a stranger's burst costs the owner a few seconds, never more.
@@ -29,7 +19,7 @@
  * per delay.
  * @module
  */
-import { isLoopbackHostname } from "../http/loopback";
+import { edgeClientAddress } from "../http/client-address";
 
 export const MAX_DELAY_SECONDS = 5 * 60;
 export const SHARED_MAX_DELAY_SECONDS = 10;
@@ -49,15 +39,9 @@ interface FailureRecord {
   until: number;
 }
 
-/** True when the request came through Cloudflare's edge, which sets `CF-Connecting-IP` itself. */
-export function crossedCloudflareEdge(request: Request): boolean {
-  const url = new URL(request.url);
-  return url.protocol === "https:" && !isLoopbackHostname(url.hostname);
-}
-
 /** The client's own bucket where the edge names its address; the shared bucket otherwise. */
 export function throttleBucket(request: Request): ThrottleBucket {
-  const address = crossedCloudflareEdge(request) ? request.headers.get("CF-Connecting-IP")?.trim() : undefined;
+  const address = edgeClientAddress(request);
   return address
     ? { key: `address:${address}`, maxDelaySeconds: MAX_DELAY_SECONDS }
     : { key: "shared", maxDelaySeconds: SHARED_MAX_DELAY_SECONDS };

@@ -6,12 +6,13 @@
  * count across isolates; under `wrangler dev` and in the tests Miniflare
  * counts the same way.
  *
- * The key is the client's address. `CF-Connecting-IP` is set by Cloudflare's
- * edge; a request without it shares one key, "unknown", with every other such
- * request. That can hold back a stranger along with a flood, never the owner's
+ * The key is the client's address where Cloudflare's edge vouches for it
+ * (`http/client-address.ts`); every other request (a local server, where a
+ * client could choose the header) shares one key, "unknown". That can hold back a stranger along with a flood, never the owner's
  * secret: these limits guard registration and the consent page, not sign-in.
  * @module
  */
+import { edgeClientAddress } from "../http/client-address";
 
 /** The one window of both limits (wrangler.toml's `period`): what `Retry-After` says. */
 export const RATE_LIMIT_PERIOD_SECONDS = 60;
@@ -20,9 +21,9 @@ export const REGISTRATIONS_PER_WINDOW = 10;
 /** Consent pages opened per address per window (wrangler.toml's AUTHORIZE_RATE_LIMIT). */
 export const CONSENT_PAGES_PER_WINDOW = 30;
 
-/** The key a request is counted under: its client address, or one shared key where none is named. */
+/** The key a request is counted under: its client address, or one shared key where the edge names none. */
 export function rateLimitKey(request: Request): string {
-  return request.headers.get("CF-Connecting-IP")?.trim() || "unknown";
+  return edgeClientAddress(request) ?? "unknown";
 }
 
 /** True while the request's address is within `limiter`'s limit; each call counts once. */

@@ -2,7 +2,12 @@ import { describe, expect, it, vi } from "vitest";
 import { env } from "cloudflare:workers";
 import worker from "../../src/worker";
 import { MAX_CLIENT_METADATA_BYTES, MAX_REDIRECT_URIS } from "../../src/oauth/client-metadata";
-import { CONSENT_PAGES_PER_WINDOW, RATE_LIMIT_PERIOD_SECONDS, REGISTRATIONS_PER_WINDOW } from "../../src/oauth/rate-limit";
+import {
+  CONSENT_PAGES_PER_WINDOW,
+  RATE_LIMIT_PERIOD_SECONDS,
+  rateLimitKey,
+  REGISTRATIONS_PER_WINDOW
+} from "../../src/oauth/rate-limit";
 import { REFRESH_REUSE_GRACE_SECONDS } from "../../src/oauth/refresh-replay";
 import { grantProps, oauthStackFor } from "../../src/oauth/server";
 import { TEST_SHARED_SECRET } from "../constants";
@@ -524,6 +529,13 @@ describe("registration and consent-page limits", () => {
     expect(stored).not.toBeNull();
     expect(stored).not.toContain("kept out of storage");
     expect(stored).not.toContain("ppp");
+  });
+
+  it("counts by CF-Connecting-IP only where Cloudflare's edge set it: on a local server a forged one picks no fresh key", () => {
+    const from = (url: string, address: string) => rateLimitKey(new Request(url, { headers: { "CF-Connecting-IP": address } }));
+    expect(from("https://mcp.example/register", "192.0.2.7")).toBe("192.0.2.7");
+    expect(from("http://127.0.0.1:8787/register", "192.0.2.7")).toBe(from("http://127.0.0.1:8787/register", "192.0.2.8"));
+    expect(from("https://localhost:8787/register", "192.0.2.7")).toBe("unknown");
   });
 
   it(`answers the registration after ${REGISTRATIONS_PER_WINDOW} in a minute from one address with 429, Retry-After and a JSON error`, async () => {
