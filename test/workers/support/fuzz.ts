@@ -26,20 +26,33 @@ export const FUZZ_TEST_TIMEOUT_MS = 90_000;
 /** Set to replay a failure that fast-check reported. */
 const FUZZ_REPLAY: { seed: number; path?: string } | undefined = undefined;
 
+export interface FuzzOptions<Ts> {
+  /** Cases tried first, every time. */
+  examples?: Ts[];
+  /**
+   * For properties whose runs are whole scenarios (seconds, not
+   * milliseconds): no time limit, which would pass a run that hangs, so each
+   * run must bound its own waits; and no shrinking, which would replay slow
+   * runs: the first failing case is reported as it is.
+   */
+  wholeScenarios?: boolean;
+}
+
 /**
- * Runs `property` FUZZ_RUNS times (or `numRuns`) within FUZZ_TIME_LIMIT_MS;
- * throws fast-check's report (seed, path, shrunk counterexample, cause) on a
- * failure.
+ * Runs `property` FUZZ_RUNS times (or `numRuns`) within FUZZ_TIME_LIMIT_MS
+ * (see `FuzzOptions`); throws fast-check's report (seed, path, shrunk
+ * counterexample, cause) on a failure.
  */
 export async function fuzz<Ts extends [unknown, ...unknown[]]>(
   property: fc.IAsyncProperty<Ts>,
-  numRuns = FUZZ_RUNS
+  numRuns = FUZZ_RUNS,
+  { examples = [], wholeScenarios = false }: FuzzOptions<Ts> = {}
 ): Promise<void> {
   const details = await fc.check(property, {
     numRuns,
+    examples,
     ...(FUZZ_REPLAY ?? {}),
-    interruptAfterTimeLimit: FUZZ_TIME_LIMIT_MS,
-    markInterruptAsFailure: false
+    ...(wholeScenarios ? { endOnFailure: true } : { interruptAfterTimeLimit: FUZZ_TIME_LIMIT_MS, markInterruptAsFailure: false })
   });
   if (details.failed) {
     throw new Error(fc.defaultReportMessage(details), { cause: details.errorInstance });
