@@ -297,33 +297,3 @@ describe("jobs", () => {
     expect(done.result).toMatchObject({ text: "complete answer" });
   });
 });
-
-describe("progress of an upload", () => {
-  it("rises with every notification to 100 of 100, saying how much is uploaded", { timeout: 30_000 }, async () => {
-    const videoUrl = fakes.videos.add("/progress.mp4", { size: 20 * MiB, delayMsPerBlock: 3 });
-    fakes.gemini.enqueueFiles({ pollsBeforeDone: 1 });
-    const opened = await openSession();
-    const call = withAlarms(
-      opened.sessionId,
-      callTool(opened.sessionId, "analyzeRemoteVideo", { videoUrl }, { progressToken: 42 })
-    );
-    const updates: { progress: number; total: number; message: string }[] = [];
-    for (;;) {
-      const message = (await opened.sse.nextMessage(10_000)) as { params: (typeof updates)[number] };
-      updates.push(message.params);
-      if (message.params.message === "done") break;
-    }
-    await call;
-    const values = updates.map((update) => update.progress);
-    for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThan(values[i - 1]!);
-    expect(updates.every((update) => update.total === 100)).toBe(true);
-    expect(values.at(-1)).toBe(100);
-    const messages = updates.map((update) => update.message);
-    expect(messages).toContain("uploading 8.4 / 21.0 MB");
-    expect(messages).toContain("Gemini is processing the video");
-    expect(messages).toContainEqual(
-      expect.stringMatching(/^Gemini is watching the video \([\d,]+ input tokens, counted by Gemini\)$/)
-    );
-    await opened.sse.cancel();
-  });
-});

@@ -121,6 +121,11 @@ describe("progress by stage", () => {
     );
     const updates = await progressUntilDone(opened);
     expect(snapshotOf(await call).status).toBe("done");
+    const messages = updates.map((update) => update.message);
+    expect(messages).toContain("uploading 8.4 / 21.0 MB");
+    expect(messages).toContainEqual(
+      expect.stringMatching(/^Gemini is watching the video \([\d,]+ input tokens, counted by Gemini\)$/)
+    );
     expectStages(updates, "uploaded", ["starting", "downloading", "uploading", "processing", "counting", "generating", "done"]);
     await opened.sse.cancel();
   });
