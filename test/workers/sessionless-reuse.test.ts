@@ -136,8 +136,8 @@ describe("session-less calls reuse the upload of the same video", () => {
       ])
     );
     expect(fakes.gemini.uploads.size).toBe(1);
-    const jobA = String(first.structuredContent?.jobId);
-    const jobB = String(second.structuredContent?.jobId);
+    const jobOf = (result: { structuredContent?: unknown }) => (result.structuredContent as { jobId: string }).jobId;
+    const [jobA, jobB] = [jobOf(first), jobOf(second)];
     expect(jobA).not.toBe(jobB);
     const seenByB = JSON.stringify({ progressB, second });
     expect(seenByB).not.toContain(jobA);
