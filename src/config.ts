@@ -17,6 +17,8 @@ export const DEFAULT_MAX_CONCURRENT_ANALYSES = 8;
 export const DEFAULT_SOURCE_CONNECT_TIMEOUT_SECONDS = 30;
 export const DEFAULT_SOURCE_IDLE_TIMEOUT_SECONDS = 60;
 export const DEFAULT_SOURCE_TOTAL_TIMEOUT_SECONDS = 2 * 60 * 60;
+/** How long a request's body may take to arrive in full before the answer is 408. */
+export const DEFAULT_BODY_TIMEOUT_SECONDS = 10;
 
 /** Settings the tools need, free of Worker bindings. */
 export interface GeminiSettings {
@@ -39,6 +41,7 @@ export interface Config {
   toolCallBudgetMs: number;
   maxConcurrentAnalyses: number;
   sourceTimeouts: { connectMs: number; idleMs: number; totalMs: number };
+  bodyTimeoutMs: number;
 }
 
 function positiveNumber(raw: string | undefined, fallback: number): number {
@@ -87,6 +90,7 @@ export function readConfig(env: Env): Config {
       connectMs: positiveNumber(env.SOURCE_CONNECT_TIMEOUT_SECONDS, DEFAULT_SOURCE_CONNECT_TIMEOUT_SECONDS) * 1000,
       idleMs: positiveNumber(env.SOURCE_IDLE_TIMEOUT_SECONDS, DEFAULT_SOURCE_IDLE_TIMEOUT_SECONDS) * 1000,
       totalMs: positiveNumber(env.SOURCE_TOTAL_TIMEOUT_SECONDS, DEFAULT_SOURCE_TOTAL_TIMEOUT_SECONDS) * 1000
-    }
+    },
+    bodyTimeoutMs: positiveNumber(env.BODY_TIMEOUT_SECONDS, DEFAULT_BODY_TIMEOUT_SECONDS) * 1000
   };
 }

@@ -44,6 +44,8 @@ declare global {
       SOURCE_CONNECT_TIMEOUT_SECONDS?: string;
       SOURCE_IDLE_TIMEOUT_SECONDS?: string;
       SOURCE_TOTAL_TIMEOUT_SECONDS?: string;
+      /** How long a request's body may take to arrive in full (default 10). */
+      BODY_TIMEOUT_SECONDS?: string;
     }
   }
 }

@@ -9,7 +9,7 @@ import { readConfig } from "./config";
 import { isConsolePath, serveConsole } from "./console/routes";
 import type { Env } from "./env";
 import { requireBearer } from "./http/auth";
-import { checkDeclaredLength, readBodyBytes } from "./http/body";
+import { checkDeclaredLength, readBodyBytes, withWholeBody } from "./http/body";
 import { createCors, type Cors } from "./http/cors";
 import { errorFormatFor, HttpError, internalError, unknownSessionError } from "./http/errors";
 import { hostRefusal } from "./http/host-check";
@@ -52,6 +52,7 @@ interface FrontPolicy {
   cors: Cors;
   loopbackOnly: boolean;
   publicOrigin: string | undefined;
+  bodyTimeoutMs: number;
 }
 
 const policyByEnv = new WeakMap<Env, FrontPolicy>();
@@ -59,8 +60,8 @@ const policyByEnv = new WeakMap<Env, FrontPolicy>();
 function policyFor(env: Env): FrontPolicy {
   let policy = policyByEnv.get(env);
   if (!policy) {
-    const { allowedOrigins, loopbackOnly, publicOrigin } = readConfig(env);
-    policy = { cors: createCors(allowedOrigins), loopbackOnly, publicOrigin };
+    const { allowedOrigins, loopbackOnly, publicOrigin, bodyTimeoutMs } = readConfig(env);
+    policy = { cors: createCors(allowedOrigins), loopbackOnly, publicOrigin, bodyTimeoutMs };
     policyByEnv.set(env, policy);
   }
   return policy;
@@ -255,11 +256,20 @@ function throughPublicUrl(request: Request, publicOrigin: string | undefined): R
 }
 
 export default {
-  async fetch(incoming: Request, env: Env): Promise<Response> {
-    const { cors, loopbackOnly, publicOrigin } = policyFor(env);
+  async fetch(received: Request, env: Env): Promise<Response> {
+    const { cors, loopbackOnly, publicOrigin, bodyTimeoutMs } = policyFor(env);
+    const errorFormat = errorFormatFor(new URL(received.url).pathname);
+    // Every body is read in full first, within BODY_TIMEOUT_SECONDS: a client whose
+    // Content-Length promises more than it sends is answered 408, and holds no object open.
+    let incoming: Request;
+    try {
+      incoming = await withWholeBody(received, bodyTimeoutMs);
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      return cors.apply(received, error.getResponse(errorFormat));
+    }
     const viaPublicUrl = throughPublicUrl(incoming, publicOrigin);
     const request = viaPublicUrl ?? incoming;
-    const errorFormat = errorFormatFor(new URL(request.url).pathname);
     // Before CORS, so a rebinding page gets no CORS headers either. PUBLIC_URL's
     // host is the operator's own name for this server, not a rebinding page's.
     const wrongHost = loopbackOnly && !viaPublicUrl ? hostRefusal(request) : undefined;

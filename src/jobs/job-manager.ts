@@ -364,7 +364,7 @@ export class JobManager {
     if (!stopped) return background ? this.options.store.update(job.id, { details }) : job;
     this.options.store.update(stopped.id, { details: { ...stopped.details, resumable: false, resumedBy: job.id } });
     const carried = {
-      message: `carrying on from job ${stopped.id}`,
+      message: "carrying on from the upload of an identical analysis that was stopped",
       bytesUploaded: stopped.bytesUploaded,
       totalBytes: stopped.totalBytes,
       mimeType: stopped.mimeType,

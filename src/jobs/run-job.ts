@@ -264,7 +264,7 @@ class JobRun {
             mimeType: sibling.mimeType,
             totalBytes: sibling.totalBytes,
             bytesUploaded: sibling.bytesUploaded,
-            message: `reading the upload of job ${sibling.id}, which asks about the same video`
+            message: "reading another analysis's upload of this video"
           },
           {
             sharedUploadOf: sibling.id,
@@ -274,7 +274,8 @@ class JobRun {
         );
         return true;
       }
-      if (!announced) this.update({ message: `waiting for job ${sibling.id}, which uploads the same video` });
+      // Not named: in a video's object (session/source-affinity.ts) the other job may be another caller's.
+      if (!announced) this.update({ message: "waiting for another analysis's upload of this video" });
       announced = true;
       await this.context.sleep(FILE_POLL_INTERVAL_MS, this.signal);
     }

@@ -15,10 +15,12 @@ import { videoCrc, type FakeVideo, type FakeVideoHost } from "../support/fake-vi
 import type { DevServer } from "./support/dev-server";
 import { sleep } from "./support/process-group";
 import { startStack, type Stack } from "./support/stack";
+import { shortBodyRequest } from "./support/raw-http";
 
 const BUDGET_SECONDS = 6;
 const SOURCE_IDLE_SECONDS = 3;
 const SOURCE_TOTAL_SECONDS = 8;
+const BODY_TIMEOUT_SECONDS = 2;
 const MiB = 1024 * 1024;
 
 let fake: FakeGemini;
@@ -31,7 +33,8 @@ beforeAll(async () => {
   stack = await startStack({
     TOOL_CALL_BUDGET_SECONDS: String(BUDGET_SECONDS),
     SOURCE_IDLE_TIMEOUT_SECONDS: String(SOURCE_IDLE_SECONDS),
-    SOURCE_TOTAL_TIMEOUT_SECONDS: String(SOURCE_TOTAL_SECONDS)
+    SOURCE_TOTAL_TIMEOUT_SECONDS: String(SOURCE_TOTAL_SECONDS),
+    BODY_TIMEOUT_SECONDS: String(BODY_TIMEOUT_SECONDS)
   });
   ({ gemini: fake, videos, server } = stack);
 });
@@ -66,6 +69,38 @@ async function until(condition: () => boolean, what: string, maxMs = 30_000, pol
 }
 
 const uploadFor = (displayName: string) => [...fake.uploads.values()].find((upload) => upload.displayName === displayName);
+
+describe("a client whose body stops short of its Content-Length", () => {
+  it("is answered 408 within BODY_TIMEOUT_SECONDS on every route, /health included", { timeout: 30_000 }, async () => {
+    const auth = { Authorization: `Bearer ${server.secret}` };
+    const json = { ...auth, "Content-Type": "application/json", Accept: "application/json, text/event-stream" };
+    const form = { "Content-Type": "application/x-www-form-urlencoded" };
+    const requests = [
+      { method: "GET", path: "/health" },
+      { method: "POST", path: "/rpc", headers: json },
+      { method: "POST", path: "/mcp", headers: json },
+      { method: "GET", path: "/sse", headers: auth },
+      { method: "POST", path: "/messages?sessionId=x", headers: json },
+      { method: "POST", path: "/register", headers: { "Content-Type": "application/json" } },
+      { method: "POST", path: "/token", headers: form },
+      { method: "POST", path: "/console/api/sign-in", headers: { "Content-Type": "application/json", Origin: server.baseUrl } }
+    ];
+    const boundMs = (BODY_TIMEOUT_SECONDS + 5) * 1000;
+    const outcomes = await Promise.all(
+      requests.map(async (request) => ({
+        route: `${request.method} ${request.path}`,
+        ...(await shortBodyRequest(server.baseUrl, { ...request, waitMs: boundMs }))
+      }))
+    );
+    expect(outcomes.map(({ route, status }) => ({ route, status }))).toEqual(
+      outcomes.map(({ route }) => ({ route, status: 408 }))
+    );
+    // Not before the deadline: a client that is merely slow gets its time.
+    for (const { route, afterMs } of outcomes) expect(afterMs, route).toBeGreaterThanOrEqual(BODY_TIMEOUT_SECONDS * 1000 - 100);
+    // The cut-off connections leave the server answering.
+    expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
+  });
+});
 
 describe("a call that outlives its budget", () => {
   it("answers 'still running' with its jobId within the budget, and the job finishes", { timeout: 60_000 }, async () => {

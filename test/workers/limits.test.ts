@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_BODY_BYTES } from "../../src/http/body";
-import { AUTH, call, openSession } from "./support/http";
+import { countingWorker } from "./support/counting-worker";
+import { AUTH, BASE_URL, call, initializeMcpSession, openSession } from "./support/http";
 import { expectJsonRpcRefusal } from "./support/refusals";
 
 /** A JSON-RPC ping padded to `bytes`. */
@@ -53,5 +54,41 @@ describe("request body limit", () => {
     expect(ok.status).toBe(202);
     expect(await session.sse.nextMessage()).toEqual({ jsonrpc: "2.0", id: 2, result: {} });
     await session.sse.cancel();
+  });
+});
+
+/** A body that sends a few bytes, then nothing more, and never ends. */
+function stalled(): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"jsonrpc":'));
+    }
+  });
+}
+
+describe("request body deadline", () => {
+  it("answers a body that stalls with a JSON-RPC 408 within BODY_TIMEOUT_SECONDS, before any Durable Object is asked", async () => {
+    const legacy = await openSession();
+    const streamable = await initializeMcpSession();
+    const counting = countingWorker({ BODY_TIMEOUT_SECONDS: "0.2" });
+    const json = { ...AUTH, "Content-Type": "application/json", Accept: "application/json, text/event-stream" };
+    const bound = new Promise<"no answer">((resolve) => setTimeout(() => resolve("no answer"), 3000));
+    for (const [path, headers] of [
+      [legacy.endpoint, json],
+      ["/rpc", { ...json, "Mcp-Session-Id": legacy.sessionId }],
+      ["/mcp", { ...json, "Mcp-Session-Id": streamable, "Mcp-Protocol-Version": "2025-06-18" }]
+    ] as const) {
+      const startedAt = Date.now();
+      const answer = await Promise.race([
+        // @ts-expect-error -- workerd needs duplex for a streamed request body
+        counting.fetch(new URL(path, BASE_URL), { method: "POST", headers, body: stalled(), duplex: "half" }),
+        bound
+      ]);
+      if (answer === "no answer") throw new Error(`POST ${path}: no answer to a stalled body`);
+      await expectJsonRpcRefusal(answer, 408, "body_timeout");
+      expect(Date.now() - startedAt).toBeLessThan(2000);
+    }
+    expect(counting.objects()).toBe(0);
+    await legacy.sse.cancel();
   });
 });

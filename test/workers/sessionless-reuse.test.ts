@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { Client, type Progress, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { useFakes } from "./support/fetch-spy";
 import { sessionIds } from "../../src/ids/signed-session-id";
@@ -115,5 +115,34 @@ describe("session-less calls reuse the upload of the same video", () => {
     );
     expect([first.content?.[0]?.text, second.content?.[0]?.text].sort()).toEqual(["first answer", "second answer"]);
     expect(fakes.gemini.uploads.size).toBe(1);
+  });
+
+  it("a second caller sharing the upload is never told the first caller's job id", async () => {
+    const videoUrl = fakes.videos.add("/private.mp4", { size: 12 * MiB, delayMsPerBlock: 1 });
+    fakes.gemini.enqueue({ kind: "answer", chunks: ["first answer"] }, { kind: "answer", chunks: ["second answer"] });
+    const objectOfUrl = await sourceSessionId(sessionIds(TEST_SHARED_SECRET), new URL(videoUrl).href);
+    const [callerA, callerB] = [await modernClient(), await modernClient()];
+    const progressB: Progress[] = [];
+    const [first, second] = await withAlarms(
+      objectOfUrl,
+      Promise.all([
+        callerA.callTool({ name: "analyzeRemoteVideo", arguments: { videoUrl, prompt: "A's private question" } }),
+        new Promise((resolve) => setTimeout(resolve, 50)).then(() =>
+          callerB.callTool(
+            { name: "analyzeRemoteVideo", arguments: { videoUrl, prompt: "B's question" } },
+            { onprogress: (update) => progressB.push(update) }
+          )
+        )
+      ])
+    );
+    expect(fakes.gemini.uploads.size).toBe(1);
+    const jobOf = (result: { structuredContent?: unknown }) => (result.structuredContent as { jobId: string }).jobId;
+    const [jobA, jobB] = [jobOf(first), jobOf(second)];
+    expect(jobA).not.toBe(jobB);
+    const seenByB = JSON.stringify({ progressB, second });
+    expect(seenByB).not.toContain(jobA);
+    expect(seenByB).not.toContain("A's private question");
+    // B did wait for A's upload, and was told so.
+    expect(progressB.map((update) => update.message)).toContainEqual(expect.stringMatching(/another analysis/));
   });
 });

@@ -11,7 +11,8 @@ export interface CountingWorker {
   objects: () => number;
 }
 
-export function countingWorker(): CountingWorker {
+/** `vars` override the test environment's settings (`BODY_TIMEOUT_SECONDS: "0.2"`). */
+export function countingWorker(vars: Record<string, string> = {}): CountingWorker {
   let objects = 0;
   const sessions = new Proxy(env.SESSIONS, {
     get(target, key, receiver) {
@@ -25,6 +26,6 @@ export function countingWorker(): CountingWorker {
       return typeof value === "function" ? value.bind(target) : value;
     }
   });
-  const counted = { ...env, SESSIONS: sessions };
+  const counted = Object.assign({}, env, vars, { SESSIONS: sessions });
   return { fetch: (input, init) => worker.fetch(new Request(input, init), counted), objects: () => objects };
 }
