@@ -6,6 +6,7 @@ import { toolOf } from "../../src/console/analysis-entry";
 import { ANALYSIS_KINDS } from "../../src/console/start-analysis";
 import { runsAsTask } from "../../src/tasks/task-routing";
 import { TOOLS } from "../../src/tools";
+import readme from "../../README.md?raw";
 import { AUTH, BASE_URL, call } from "./support/http";
 
 const NAMES = TOOLS.map((tool) => tool.name);
@@ -94,5 +95,10 @@ describe("TOOLS (src/tools/index.ts) is the one list of tools every other place 
     const views = await (await call("/console/views.js")).text();
     const form = views.slice(views.indexOf('<select id="kind"'), views.indexOf("</select>", views.indexOf('<select id="kind"')));
     expect([...form.matchAll(/<option value="([^"]+)"/g)].map((match) => match[1])).toEqual(ANALYSIS_KINDS);
+  });
+
+  it("README's table of tools has a row for each, in the list's order", () => {
+    const section = readme.slice(readme.indexOf("\n## Tools\n"), readme.indexOf("\n### Video options\n"));
+    expect([...section.matchAll(/^\| `(\w+)` \|/gm)].map((match) => match[1])).toEqual(NAMES);
   });
 });
