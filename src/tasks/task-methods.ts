@@ -24,8 +24,7 @@ import { z } from "zod";
 import { UserFacingError } from "../errors";
 import type { Job } from "../jobs/job";
 import { jobOwnerSession, newJobId } from "../jobs/job-id";
-import type { ToolDeps } from "../tools";
-import { taskableTool } from "../tools/task-support";
+import { taskableTool, type ToolDeps } from "../tools";
 import type { TaskStore } from "./task-store";
 import { detailedTaskOf, taskOf } from "./task-view";
 
