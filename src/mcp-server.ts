@@ -68,6 +68,7 @@ export function listTools(): Promise<ListToolsResult> {
     await buildMcpServer({ jobs: NO_JOBS, defaultModel: "", callBudgetMs: 0 }).connect(transport);
     const reply = await transport.request({ jsonrpc: "2.0", id: 0, method: "tools/list" });
     if (!("result" in reply)) throw new Error(`Listing the tools failed: ${JSON.stringify(reply.error)}`);
+    // SAFETY: a result to `tools/list` from the SDK's own handler is a ListToolsResult.
     return reply.result as ListToolsResult;
   })();
   toolList.catch(() => {
