@@ -77,12 +77,19 @@ export const MAX_BATCH_SIZE = 32;
 
 export const BATCH_TOO_LARGE = `Invalid Request: a batch may hold at most ${MAX_BATCH_SIZE} messages`;
 
+/** The JSON value of `text`; undefined when it is no JSON (which `JSON.parse` never returns otherwise). */
+export function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parses a request body that holds one JSON-RPC message or a batch of them. */
 export function parseJsonRpcBody(text: string): ParsedBody {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
+  const value = parseJsonText(text);
+  if (value === undefined) {
     return {
       kind: "unparseable",
       response: jsonRpcError(null, ProtocolErrorCode.ParseError, "Parse error: the body is not valid JSON")

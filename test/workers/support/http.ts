@@ -180,7 +180,8 @@ export async function initializeMcpSession(): Promise<string> {
  */
 export async function closeStreams(sessionId: string): Promise<void> {
   await runInDurableObject(sessionStub(sessionId), (instance) => {
-    (instance as unknown as { sse: LegacySseChannel }).sse.closeAll();
+    // SAFETY: `channels` (SessionDO) and its `sse` (SessionChannels) are private fields, present at run time.
+    (instance as unknown as { channels: { sse: LegacySseChannel } }).channels.sse.closeAll();
   });
 }
 
