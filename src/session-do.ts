@@ -1,57 +1,46 @@
 /**
- * `SessionDO`: one Durable Object per MCP session.
- *
- * A composition root: it wires the session's parts together, routes its
- * requests to them, and answers other objects' RPC. The parts: the
- * channels to its MCP servers (`session/channels.ts`: `/sse`, `/messages`,
- * `/rpc`, `/mcp`), the analysis jobs (`jobs/`), the register of a video's
- * shared uploads (`session/shared-uploads.ts`), the timers
+ * `SessionDO`: one Durable Object per MCP session, and a composition root:
+ * it wires the session's parts, routes its requests to them and answers
+ * other objects' RPC. The parts: the channels to its MCP servers
+ * (`session/channels.ts`), the analysis jobs (`jobs/`), the register of a
+ * video's shared uploads (`session/shared-uploads.ts`), the timers
  * (`session/timers.ts`) and idle expiry (`session/expiry.ts`). The front
- * Worker has already authenticated every request and named the session (see
- * `session/session-request.ts`).
+ * Worker has already authenticated every request and named the session
+ * (`session/session-request.ts`).
  *
  * It installs agents' `Lifecycle` on a plain Durable Object rather than
- * extending `Agent`: the object routes its own requests to its MCP
- * transports and needs none of what `Agent` adds (WebSocket connections,
- * state sync, callable methods, chat); Lifecycle brings the startup and the
- * durable job queue its timers run on.
- *
- * ## Lifecycle
- * A session exists once `GET /sse` created it or an `/mcp` initialize
- * succeeded. Streams live until their client leaves, which the object learns
- * when a write fails; pings re-arm only while a stream is open. Jobs are
- * Task runs, which Tasks resumes when the object starts after a restart;
- * a heartbeat timer wakes it for that while jobs are active. Every alarm
+ * extending `Agent`: it needs none of what `Agent` adds (WebSocket
+ * connections, state sync, callable methods, chat); Lifecycle brings the
+ * startup and the durable job queue its timers run on. A session exists
+ * once `GET /sse` created it or an `/mcp` initialize succeeded. Jobs are
+ * Task runs, which Tasks resumes when the object starts after a restart; a
+ * heartbeat timer wakes it for that while jobs are active. Every alarm
  * checks for idle expiry.
  * @module
  */
 import { DurableObject } from "cloudflare:workers";
 import { Lifecycle, type LifecycleJobContext } from "agents/lifecycle";
 import { Tasks, type TaskStep } from "agents/tasks";
-import { readConfig, type Config } from "./config";
+import { readConfig } from "./config";
 import type { Env } from "./env";
 import { UserFacingError } from "./errors";
 import { discardBody } from "./http/body";
 import { HttpError, unknownSessionError } from "./http/errors";
 import { errorFormatFor, isSessionPath, type SessionPath } from "./http/routes";
-import { sessionIds } from "./ids/signed-session-id";
-import { DEPLOYMENT_OWNER } from "./admission/admission-do";
-import { admitJobs } from "./admission/admitted-jobs";
 import { isFinal, type AnalysisInput, type Job } from "./jobs/job";
 import type { JobService } from "./jobs/job-service";
 import { JOB_HEARTBEAT, JobManager } from "./jobs/job-manager";
-import { routeJobs } from "./jobs/job-routing";
 import { JobStore } from "./jobs/job-store";
 import { UploadRegistry } from "./jobs/upload-registry";
 import { type VideoFile, VideoFiles } from "./jobs/video-files";
 import { SessionChannels } from "./session/channels";
 import { consoleObject, ConsoleReporter } from "./session/console-reporter";
 import { SessionExpiry } from "./session/expiry";
-import { jobOwnerIn } from "./session/job-owner";
+import { callerJobs } from "./session/caller-jobs";
 import { ANALYSIS_TASK, jobRunsOn, type AnalysisTasks } from "./session/job-runs";
 import { readSessionRoute, type SessionRoute } from "./session/session-request";
 import { SessionStore } from "./session/session-store";
-import { ServedRegister, sharedUploads } from "./session/shared-uploads";
+import { ServedRegister, sharedUploadsOf } from "./session/shared-uploads";
 import { SessionTimers } from "./session/timers";
 import type { ToolDeps } from "./tools";
 import { MAX_WAIT_SECONDS } from "./tools/job-tools";
@@ -67,14 +56,34 @@ export class SessionDO extends DurableObject<Env> {
     }
   });
   readonly lifecycle = Lifecycle.install(this).use(this.tasks);
-  private readonly config: Config;
-  private readonly store: SessionStore;
+  private readonly config = readConfig(this.env);
+  private readonly store = new SessionStore(this.ctx.storage);
   /** The register of uploads of the video this object is named after, if it is one (see `jobs/upload-registry.ts`). */
-  private readonly uploads: UploadRegistry;
-  private readonly register: ServedRegister;
+  private readonly uploads = new UploadRegistry(this.ctx.storage.sql);
+  private readonly register = new ServedRegister(this.uploads, {
+    started: (work) => this.startedFor(work),
+    releaseFile: (fileName, options) => this.jobs().releaseFile(fileName, options)
+  });
   private readonly timers = new SessionTimers(() => this.lifecycle.jobs);
-  private readonly channels: SessionChannels;
-  private readonly expiry: SessionExpiry;
+  private readonly channels = new SessionChannels({
+    sessionId: () => this.sessionId,
+    config: this.config,
+    store: this.store,
+    sql: this.ctx.storage.sql,
+    timer: this.timers,
+    toolDeps: () => this.toolDeps(),
+    onDeleted: () => this.expiry.end()
+  });
+  private readonly expiry: SessionExpiry = new SessionExpiry({
+    timers: this.timers,
+    ttlMs: this.config.sessionTtlMs,
+    sql: this.ctx.storage.sql,
+    isActive: async () => this.jobs().busy || (await this.channels.hasOpenStreams()),
+    // A session-less call leaves no session record, only the jobs it started (or nothing at all).
+    lastActiveAt: () =>
+      Math.max(this.store.exists() ? this.store.lastActiveAt() : 0, this.jobs().lastActivity(), this.register.lastUsed()),
+    tearDown: () => this.tearDown()
+  });
   private sessionId = "";
   private jobManager: JobManager | undefined;
 
@@ -85,36 +94,6 @@ export class SessionDO extends DurableObject<Env> {
     "/rpc": (request, route) => this.channels.postRpc(request, route.mode),
     "/mcp": (request, route) => this.channels.mcpRequest(request, route.mode)
   };
-
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.config = readConfig(env);
-    this.store = new SessionStore(ctx.storage);
-    this.uploads = new UploadRegistry(ctx.storage.sql);
-    this.register = new ServedRegister(this.uploads, {
-      started: (work) => this.startedFor(work),
-      releaseFile: (fileName, options) => this.jobs().releaseFile(fileName, options)
-    });
-    this.channels = new SessionChannels({
-      sessionId: () => this.sessionId,
-      config: this.config,
-      store: this.store,
-      sql: ctx.storage.sql,
-      timer: this.timers,
-      toolDeps: () => this.toolDeps(),
-      onDeleted: () => this.expiry.end()
-    });
-    this.expiry = new SessionExpiry({
-      timers: this.timers,
-      ttlMs: this.config.sessionTtlMs,
-      sql: ctx.storage.sql,
-      isActive: async () => this.jobs().busy || (await this.channels.hasOpenStreams()),
-      // A session-less call leaves no session record, only the jobs it started (or nothing at all).
-      lastActiveAt: () =>
-        Math.max(this.store.exists() ? this.store.lastActiveAt() : 0, this.jobs().lastActivity(), this.register.lastUsed()),
-      tearDown: () => this.tearDown()
-    });
-  }
 
   /** Lifecycle's startup, after Tasks resumed the runs a restart interrupted: a run for any active job without one. */
   async onStart(): Promise<void> {
@@ -233,13 +212,7 @@ export class SessionDO extends DurableObject<Env> {
       sessionId: () => this.sessionId,
       store: new JobStore(this.ctx.storage.sql),
       files: new VideoFiles(this.ctx.storage.sql),
-      shared: sharedUploads({
-        ids: () => sessionIds(this.env.SHARED_SECRET),
-        self: this.ctx.id.toString(),
-        isSelf: (sessionId) => this.env.SESSIONS.idFromName(sessionId).equals(this.ctx.id),
-        local: this.uploads,
-        objectOf: (sessionId) => this.env.SESSIONS.get(this.env.SESSIONS.idFromName(sessionId))
-      }),
+      shared: sharedUploadsOf(this.env, this.ctx.id, this.uploads),
       timers: this.timers,
       runs: jobRunsOn(this.tasks),
       gemini: this.config.gemini,
@@ -257,11 +230,7 @@ export class SessionDO extends DurableObject<Env> {
 
   /** The session's jobs as callers start them: each takes one of the owner's slots first. */
   private admittedJobs(): JobService {
-    return admitJobs(routeJobs(this.jobs(), jobOwnerIn(this.env)), {
-      admission: () => this.env.ADMISSION.get(this.env.ADMISSION.idFromName(DEPLOYMENT_OWNER)),
-      limit: this.config.maxConcurrentAnalyses,
-      sessionId: () => this.sessionId
-    });
+    return callerJobs(this.env, this.jobs(), { limit: this.config.maxConcurrentAnalyses, sessionId: () => this.sessionId });
   }
 
   private toolDeps(): ToolDeps {

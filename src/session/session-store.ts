@@ -78,6 +78,7 @@ export class SessionStore {
   /** Stores an event and returns its sequence number: unique and rising, across restarts too. */
   appendEvent(data: string, now = Date.now()): number {
     const [row] = this.query<{ seq: number }>("INSERT INTO events (data, created_at) VALUES (?, ?) RETURNING seq", data, now);
+    // SAFETY: an INSERT … RETURNING of one row returns one row.
     const seq = row!.seq;
     if (seq > EVENT_LOG_LIMIT) this.query("DELETE FROM events WHERE seq <= ?", seq - EVENT_LOG_LIMIT);
     return seq;

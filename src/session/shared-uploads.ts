@@ -6,12 +6,24 @@
  * to the others through its RPC methods.
  * @module
  */
-import type { SessionIds } from "../ids/signed-session-id";
+import type { Env } from "../env";
+import { sessionIds, type SessionIds } from "../ids/signed-session-id";
 import type { ReleaseFileOptions } from "../jobs/job-service";
 import type { SharedUploads } from "../jobs/shared-uploads";
 import type { UploadRegistry } from "../jobs/upload-registry";
 import type { VideoFile } from "../jobs/video-files";
 import { canonicalUrl, sourceSessionId } from "./source-affinity";
+
+/** `SharedUploads` for `self`, an object of the `SESSIONS` namespace whose own register is `local`. */
+export function sharedUploadsOf(env: Env, self: DurableObjectId, local: UploadRegistry): SharedUploads {
+  return sharedUploads({
+    ids: () => sessionIds(env.SHARED_SECRET),
+    self: self.toString(),
+    isSelf: (sessionId) => env.SESSIONS.idFromName(sessionId).equals(self),
+    local,
+    objectOf: (sessionId) => env.SESSIONS.get(env.SESSIONS.idFromName(sessionId))
+  });
+}
 
 /** What the object named after a video answers about its uploads (its RPC methods). */
 export interface UploadRegister {

@@ -23,13 +23,13 @@ const paramSchemaByMethod = new Map<string, RequestSchema>(
 
 /** Builds a JSON-RPC error response; `id` is null when the request's id is unknown. */
 export function jsonRpcError(id: RequestId | null, code: number, message: string): JSONRPCErrorResponse {
-  // The SDK types the id as optional; JSON-RPC 2.0 requires null when unknown.
+  // SAFETY: the SDK types the id as a RequestId; JSON-RPC 2.0 requires null when the request's id is unknown.
   return { jsonrpc: "2.0", id: id as RequestId, error: { code, message } };
 }
 
 function requestIdOf(value: unknown): RequestId | null {
   if (typeof value !== "object" || value === null || !("id" in value)) return null;
-  const { id } = value as { id: unknown };
+  const { id } = value;
   return typeof id === "string" || (typeof id === "number" && Number.isInteger(id)) ? id : null;
 }
 

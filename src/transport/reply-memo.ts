@@ -100,15 +100,17 @@ export function memoizeReplies(inner: StatelessHttp, capacity = 32): StatelessHt
       if (request.method !== "POST" || typeof parsedBody !== "object" || parsedBody === null || Array.isArray(parsedBody)) {
         return inner.handle(request, parsedBody);
       }
-      const { id } = parsedBody as { id?: unknown };
+      const id = "id" in parsedBody ? parsedBody.id : undefined;
       const sort = idSort(id);
       if (sort === undefined) return inner.handle(request, parsedBody);
       const key = JSON.stringify([sort, headersKey(request), { ...parsedBody, id: null }]);
       const known = templates.get(key);
+      // SAFETY: `idSort` found `id` a string or an integer.
       if (known) return answer(known, id as string | number);
       const response = await inner.handle(request, parsedBody);
       const { template, response: returned } = await templateOf(response, id);
       if (template) {
+        // SAFETY: a full map of `capacity` ≥ 1 templates has a first key (with none, deleting `undefined` removes nothing).
         if (templates.size >= capacity) templates.delete(templates.keys().next().value as string);
         templates.set(key, template);
       }

@@ -75,7 +75,9 @@ export class StreamableHttpSession {
   ) {
     const send = transport.send.bind(transport);
     transport.send = (message, sendOptions) => {
-      if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) this.inFlight.delete(message.id as RequestId);
+      const replied = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message);
+      // An error for a request whose id was unreadable has none, and was never in flight.
+      if (replied && message.id !== undefined) this.inFlight.delete(message.id);
       return send(message, sendOptions);
     };
   }
