@@ -66,7 +66,7 @@ function parseTemplate(text: string, id: unknown, responseHeaders: Headers): { t
   } catch {
     return {};
   }
-  if (typeof reply !== "object" || reply === null || !("result" in reply) || (reply as { id?: unknown }).id !== id) {
+  if (typeof reply !== "object" || reply === null || !("result" in reply) || !("id" in reply) || reply.id !== id) {
     return {};
   }
   const marked = JSON.stringify({ ...reply, id: ID_MARK });
