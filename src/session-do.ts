@@ -104,11 +104,11 @@ export class SessionDO extends DurableObject<Env> {
   /** Every request, once Lifecycle has started the object. */
   async onRequest(request: Request): Promise<Response> {
     const route = readSessionRoute(request);
-    const refusal = this.enterSession(route);
-    if (refusal) {
+    if (!this.store.admits(route)) {
       await discardBody(request);
-      return refusal;
+      return unknownSessionError().getResponse(errorFormatFor(route.path));
     }
+    this.sessionId = route.sessionId;
     if (this.store.exists()) this.store.touch();
     try {
       if (!isSessionPath(route.path)) throw new HttpError(404, "not_found", `No session route ${route.path}`);
@@ -194,16 +194,6 @@ export class SessionDO extends DurableObject<Env> {
     } finally {
       await this.expiry.watch();
     }
-  }
-
-  private enterSession(route: SessionRoute): Response | undefined {
-    if (route.mode === "create") {
-      this.store.create(route.sessionId);
-    } else if (route.mode === "attach" && !this.store.exists()) {
-      return unknownSessionError().getResponse(errorFormatFor(route.path));
-    }
-    this.sessionId = route.sessionId;
-    return undefined;
   }
 
   /** The session's jobs; created on first use, so a restart can resume them. */

@@ -3,7 +3,9 @@
  * streams, and `/messages` through the seed `SessionTransport`), `/rpc`,
  * the 2025-era Streamable HTTP session on `/mcp` (restored from storage
  * after a restart), and the 2026-era session-less `/mcp` requests. Each
- * server is made on first use over the session's tools.
+ * server is made on first use over the session's tools. Streams live until
+ * their client leaves, which the object learns when a write fails; pings
+ * re-arm only while a stream is open.
  * @module
  */
 import type { McpServer } from "@modelcontextprotocol/server";

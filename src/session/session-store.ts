@@ -18,6 +18,7 @@
 import type { JSONRPCRequest } from "@modelcontextprotocol/server";
 import { JSONRPCRequestSchema } from "@modelcontextprotocol/core";
 import { SqlTables, type SqlRow } from "../storage/sql";
+import type { SessionRoute } from "./session-request";
 
 /**
  * How stale the stored time of the latest request may be. Every request used
@@ -68,6 +69,12 @@ export class SessionStore {
   exists(): boolean {
     this.known ||= this.query("SELECT 1 FROM session_meta LIMIT 1").length > 0;
     return this.known;
+  }
+
+  /** Enters the session a request names: creates it for `create`; false for `attach` when there is none. */
+  admits({ mode, sessionId }: SessionRoute): boolean {
+    if (mode === "create") this.create(sessionId);
+    return mode !== "attach" || this.exists();
   }
 
   create(sessionId: string, now = Date.now()): void {
