@@ -17,6 +17,7 @@
  * the SDK, whose answer then becomes a kind of its own.
  * @module
  */
+import { parseJsonText } from "./jsonrpc";
 import type { StatelessHttp } from "./stateless-http";
 
 /**
@@ -60,12 +61,7 @@ async function templateOf(response: Response, id: unknown): Promise<{ template?:
 }
 
 function parseTemplate(text: string, id: unknown, responseHeaders: Headers): { template?: Template } {
-  let reply: unknown;
-  try {
-    reply = JSON.parse(text);
-  } catch {
-    return {};
-  }
+  const reply = parseJsonText(text);
   if (typeof reply !== "object" || reply === null || !("result" in reply) || !("id" in reply) || reply.id !== id) {
     return {};
   }
