@@ -96,6 +96,7 @@ export class SseReader {
         });
       });
     }
+    // SAFETY: the loop above ends only once a frame is queued.
     return this.frames.shift()!;
   }
 
@@ -169,7 +170,9 @@ export async function initializeMcpSession(): Promise<string> {
     { Accept: "application/json, text/event-stream" }
   );
   await initialize.text();
-  return initialize.headers.get("Mcp-Session-Id")!;
+  const sessionId = initialize.headers.get("Mcp-Session-Id");
+  if (sessionId === null) throw new Error(`initialize opened no session (HTTP ${initialize.status})`);
+  return sessionId;
 }
 
 /**
