@@ -23,7 +23,6 @@ import { Lifecycle, type LifecycleJobContext } from "agents/lifecycle";
 import { Tasks, type TaskStep } from "agents/tasks";
 import { readConfig } from "./config";
 import type { Env } from "./env";
-import { UserFacingError } from "./errors";
 import { discardBody } from "./http/body";
 import { HttpError, unknownSessionError } from "./http/errors";
 import { errorFormatFor, isSessionPath, type SessionPath } from "./http/routes";
@@ -36,7 +35,7 @@ import { type VideoFile, VideoFiles } from "./jobs/video-files";
 import { SessionChannels } from "./session/channels";
 import { consoleObject, ConsoleReporter } from "./session/console-reporter";
 import { SessionExpiry } from "./session/expiry";
-import { callerJobs } from "./session/caller-jobs";
+import { callerJobs, startInBackground } from "./session/caller-jobs";
 import { ANALYSIS_TASK, jobRunsOn, type AnalysisTasks } from "./session/job-runs";
 import { readSessionRoute, type SessionRoute } from "./session/session-request";
 import { SessionStore } from "./session/session-store";
@@ -176,14 +175,7 @@ export class SessionDO extends DurableObject<Env> {
   /** RPC for the console: starts a background analysis here, as a session-less `/rpc` call to `sessionId` would. */
   async startAnalysis(sessionId: string, input: AnalysisInput): Promise<Job | { refused: string }> {
     this.sessionId = sessionId;
-    return this.startedFor(async () => {
-      try {
-        return await this.admittedJobs().start(input, { background: true });
-      } catch (error) {
-        if (error instanceof UserFacingError) return { refused: error.message };
-        throw error;
-      }
-    });
+    return this.startedFor(() => startInBackground(this.admittedJobs(), input));
   }
 
   /** An RPC that needs the object started (so it has storage), which then watches itself for expiry. */

@@ -7,7 +7,9 @@
 import { DEPLOYMENT_OWNER } from "../admission/admission-do";
 import { admitJobs } from "../admission/admitted-jobs";
 import type { Env } from "../env";
+import { UserFacingError } from "../errors";
 import { sessionIds } from "../ids/signed-session-id";
+import type { AnalysisInput, Job } from "../jobs/job";
 import type { JobManager } from "../jobs/job-manager";
 import type { JobService } from "../jobs/job-service";
 import { type JobOwner, routeJobs } from "../jobs/job-routing";
@@ -25,6 +27,16 @@ export function callerJobs(env: Env, local: JobManager, { limit, sessionId }: Ca
     limit,
     sessionId
   });
+}
+
+/** Starts a background analysis, as the console asks for one: a refusal a user may read is returned, not thrown across RPC. */
+export async function startInBackground(jobs: JobService, input: AnalysisInput): Promise<Job | { refused: string }> {
+  try {
+    return await jobs.start(input, { background: true });
+  } catch (error) {
+    if (error instanceof UserFacingError) return { refused: error.message };
+    throw error;
+  }
 }
 
 /**
