@@ -11,8 +11,9 @@ import type { Env } from "./env";
 import { requireBearer } from "./http/auth";
 import { checkDeclaredLength, readBodyBytes, withWholeBody } from "./http/body";
 import { createCors, type Cors } from "./http/cors";
-import { errorFormatFor, HttpError, internalError, unknownSessionError } from "./http/errors";
+import { HttpError, internalError, unknownSessionError } from "./http/errors";
 import { hostRefusal } from "./http/host-check";
+import { errorFormatFor, isRoutePath, ROUTES, type RoutePath } from "./http/routes";
 import { isOAuthPath, serveOAuth } from "./oauth/routes";
 import { authenticate, oauthStackFor } from "./oauth/server";
 import { parseEventId } from "./ids/session-id";
@@ -22,6 +23,7 @@ import { probeModernCall, probeRpcCall, type ProbeSettings } from "./session/cal
 import { sessionForTarget } from "./session/source-affinity";
 import { answerFromDirectory, answerStateless, answerWithoutSession, statelessRequest } from "./stateless-rpc";
 import { isTaskMethod, taskOwnerOf } from "./tasks/task-routing";
+import { parseJsonText } from "./transport/jsonrpc";
 import { eraOf, methodOf } from "./transport/stateless-http";
 import { opensSession } from "./transport/streamable-http";
 
@@ -29,23 +31,16 @@ export { AdmissionDO } from "./admission/admission-do";
 export { ConsoleDO } from "./console/console-do";
 export { SessionDO } from "./session-do";
 
-interface Route {
-  methods: readonly string[];
-  handle(request: Request, env: Env): Promise<Response> | Response;
-}
+type Handler = (request: Request, env: Env) => Promise<Response> | Response;
 
-const ROUTES: Record<string, Route> = {
-  "/health": { methods: ["GET", "HEAD"], handle: health },
-  "/sse": { methods: ["GET"], handle: async (request, env) => forward(request, env, await sseRoute(request, idsOf(env))) },
-  "/messages": {
-    methods: ["POST"],
-    handle: async (request, env) => forward(request, env, await messagesRoute(request, idsOf(env)))
-  },
-  "/rpc": { methods: ["POST"], handle: rpc },
-  "/mcp": { methods: ["POST", "GET", "DELETE"], handle: mcp }
+/** What answers each route of `http/routes.ts` (its methods, auth and error format are there). */
+const HANDLERS: Record<RoutePath, Handler> = {
+  "/health": health,
+  "/sse": async (request, env) => forward(request, env, await sseRoute(request, idsOf(env))),
+  "/messages": async (request, env) => forward(request, env, await messagesRoute(request, idsOf(env))),
+  "/rpc": rpc,
+  "/mcp": mcp
 };
-
-const PUBLIC_PATHS = new Set(["/health"]);
 
 /** Who may reach the server: the origin policy, and whether requests must name a loopback host. */
 interface FrontPolicy {
@@ -190,14 +185,6 @@ function parseJson(bytes: Uint8Array): unknown {
   return parseJsonText(new TextDecoder().decode(bytes));
 }
 
-function parseJsonText(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 async function mcpRoute(request: Request, ids: SessionIds): Promise<SessionRoute> {
   const sessionId = request.headers.get("Mcp-Session-Id");
   return sessionId === null ? { path: "/mcp", sessionId: await ids.issue(), mode: "handshake" } : attach("/mcp", sessionId, ids);
@@ -224,18 +211,19 @@ async function dispatch(request: Request, env: Env, cors: Cors): Promise<Respons
   }
   // The console authenticates with its own cookie (src/console/).
   if (isConsolePath(pathname)) return serveConsole(request, env, readConfig(env).gemini.model);
+  if (!isRoutePath(pathname)) throw new HttpError(404, "not_found", `No route for ${pathname}`);
   const route = ROUTES[pathname];
-  if (!route) throw new HttpError(404, "not_found", `No route for ${pathname}`);
-  if (!route.methods.includes(request.method)) {
-    throw new HttpError(405, "method_not_allowed", `${pathname} accepts ${route.methods.join(", ")}`, {
-      Allow: [...route.methods, "OPTIONS"].join(", ")
+  const methods: readonly string[] = route.methods;
+  if (!methods.includes(request.method)) {
+    throw new HttpError(405, "method_not_allowed", `${pathname} accepts ${methods.join(", ")}`, {
+      Allow: [...methods, "OPTIONS"].join(", ")
     });
   }
   const handle = () => {
     checkDeclaredLength(request);
-    return route.handle(request, env);
+    return HANDLERS[pathname](request, env);
   };
-  if (PUBLIC_PATHS.has(pathname)) return handle();
+  if (route.public) return handle();
   if (oauth) return authenticate(oauth, request, env, handle);
   requireBearer(request, env.SHARED_SECRET);
   return handle();

@@ -1,19 +1,12 @@
 /**
- * Errors that know their own HTTP response. On the JSON-RPC routes every
+ * Errors that know their own HTTP response. On the JSON-RPC routes (`routes.ts`) every
  * refusal is a JSON-RPC error body, as the MCP SDK writes its own; elsewhere
  * (`GET /sse`, `/health`, unknown paths) it is `{ error: { code, message } }`.
  * @module
  */
 
-/** The routes whose every answer, HTTP-level refusals included, is JSON-RPC. */
-const JSON_RPC_PATHS = new Set(["/rpc", "/messages", "/mcp"]);
-
-/** How a route writes its errors. */
+/** How a route writes its errors (each route says which in `routes.ts`). */
 export type ErrorFormat = "json" | "json-rpc";
-
-export function errorFormatFor(pathname: string): ErrorFormat {
-  return JSON_RPC_PATHS.has(pathname) ? "json-rpc" : "json";
-}
 
 /**
  * The JSON-RPC code for an HTTP refusal, as the SDK's Streamable HTTP

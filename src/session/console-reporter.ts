@@ -59,6 +59,7 @@ export class ConsoleReporter implements JobObserver {
     }
     const pending = this.pending.get(job.id);
     if (pending) pending.job = job;
+    // SAFETY: the entry outlives its timer: `send` clears the timer whenever it deletes the entry.
     else this.pending.set(job.id, { job, timer: setTimeout(() => this.send(this.pending.get(job.id)!.job), wait) });
   }
 

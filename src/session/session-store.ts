@@ -18,6 +18,7 @@
 import type { JSONRPCRequest } from "@modelcontextprotocol/server";
 import { JSONRPCRequestSchema } from "@modelcontextprotocol/core";
 import { SqlTables, type SqlRow } from "../storage/sql";
+import type { SessionRoute } from "./session-request";
 
 /**
  * How stale the stored time of the latest request may be. Every request used
@@ -70,6 +71,12 @@ export class SessionStore {
     return this.known;
   }
 
+  /** Enters the session a request names: creates it for `create`; false for `attach` when there is none. */
+  admits({ mode, sessionId }: SessionRoute): boolean {
+    if (mode === "create") this.create(sessionId);
+    return mode !== "attach" || this.exists();
+  }
+
   create(sessionId: string, now = Date.now()): void {
     this.tables.create();
     this.query("INSERT OR IGNORE INTO session_meta (id, created_at, last_active_at) VALUES (?, ?, ?)", sessionId, now, now);
@@ -78,6 +85,7 @@ export class SessionStore {
   /** Stores an event and returns its sequence number: unique and rising, across restarts too. */
   appendEvent(data: string, now = Date.now()): number {
     const [row] = this.query<{ seq: number }>("INSERT INTO events (data, created_at) VALUES (?, ?) RETURNING seq", data, now);
+    // SAFETY: an INSERT … RETURNING of one row returns one row.
     const seq = row!.seq;
     if (seq > EVENT_LOG_LIMIT) this.query("DELETE FROM events WHERE seq <= ?", seq - EVENT_LOG_LIMIT);
     return seq;

@@ -58,6 +58,7 @@ export class SqliteEventStore implements EventStore {
   private remember(streamId: string): void {
     this.usedStreams.add(streamId);
     if (this.usedStreams.size > MCP_EVENT_LIMIT) {
+      // SAFETY: the set holds more than MCP_EVENT_LIMIT streams, so it has a first one.
       this.usedStreams.delete(this.usedStreams.values().next().value!);
     }
   }
@@ -77,6 +78,7 @@ export class SqliteEventStore implements EventStore {
       streamId,
       JSON.stringify(message)
     );
+    // SAFETY: an INSERT … RETURNING of one row returns one row.
     const seq = row!.seq;
     if (seq > MCP_EVENT_LIMIT) this.exec("DELETE FROM mcp_events WHERE seq <= ?", seq - MCP_EVENT_LIMIT);
     return `${this.sessionId}-m${seq}`;
@@ -96,6 +98,7 @@ export class SqliteEventStore implements EventStore {
     const streamId = await this.getStreamIdForEventId(lastEventId);
     if (streamId === undefined) throw new Error(`Unknown or expired event id ${lastEventId}`);
     // After an unstored first event, everything the stream stored comes after it.
+    // SAFETY: any other id named a stream above, which `getStreamIdForEventId` does only for an id `seqOf` reads.
     const after = lastEventId.startsWith(this.streamStartPrefix) ? 0 : this.seqOf(lastEventId)!;
     const events = this.exec<{ seq: number; data: string }>(
       "SELECT seq, data FROM mcp_events WHERE stream_id = ? AND seq > ? ORDER BY seq",
@@ -103,6 +106,7 @@ export class SqliteEventStore implements EventStore {
       after
     );
     for (const event of events) {
+      // SAFETY: `storeEvent` wrote `data` as JSON.stringify of a JSONRPCMessage.
       await send(`${this.sessionId}-m${event.seq}`, JSON.parse(event.data) as JSONRPCMessage);
     }
     return streamId;

@@ -23,13 +23,13 @@ const paramSchemaByMethod = new Map<string, RequestSchema>(
 
 /** Builds a JSON-RPC error response; `id` is null when the request's id is unknown. */
 export function jsonRpcError(id: RequestId | null, code: number, message: string): JSONRPCErrorResponse {
-  // The SDK types the id as optional; JSON-RPC 2.0 requires null when unknown.
+  // SAFETY: the SDK types the id as a RequestId; JSON-RPC 2.0 requires null when the request's id is unknown.
   return { jsonrpc: "2.0", id: id as RequestId, error: { code, message } };
 }
 
 function requestIdOf(value: unknown): RequestId | null {
   if (typeof value !== "object" || value === null || !("id" in value)) return null;
-  const { id } = value as { id: unknown };
+  const { id } = value;
   return typeof id === "string" || (typeof id === "number" && Number.isInteger(id)) ? id : null;
 }
 
@@ -77,12 +77,19 @@ export const MAX_BATCH_SIZE = 32;
 
 export const BATCH_TOO_LARGE = `Invalid Request: a batch may hold at most ${MAX_BATCH_SIZE} messages`;
 
+/** The JSON value of `text`; undefined when it is no JSON (which `JSON.parse` never returns otherwise). */
+export function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parses a request body that holds one JSON-RPC message or a batch of them. */
 export function parseJsonRpcBody(text: string): ParsedBody {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
+  const value = parseJsonText(text);
+  if (value === undefined) {
     return {
       kind: "unparseable",
       response: jsonRpcError(null, ProtocolErrorCode.ParseError, "Parse error: the body is not valid JSON")

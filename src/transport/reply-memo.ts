@@ -17,6 +17,7 @@
  * the SDK, whose answer then becomes a kind of its own.
  * @module
  */
+import { parseJsonText } from "./jsonrpc";
 import type { StatelessHttp } from "./stateless-http";
 
 /**
@@ -60,13 +61,8 @@ async function templateOf(response: Response, id: unknown): Promise<{ template?:
 }
 
 function parseTemplate(text: string, id: unknown, responseHeaders: Headers): { template?: Template } {
-  let reply: unknown;
-  try {
-    reply = JSON.parse(text);
-  } catch {
-    return {};
-  }
-  if (typeof reply !== "object" || reply === null || !("result" in reply) || (reply as { id?: unknown }).id !== id) {
+  const reply = parseJsonText(text);
+  if (typeof reply !== "object" || reply === null || !("result" in reply) || !("id" in reply) || reply.id !== id) {
     return {};
   }
   const marked = JSON.stringify({ ...reply, id: ID_MARK });
@@ -100,15 +96,17 @@ export function memoizeReplies(inner: StatelessHttp, capacity = 32): StatelessHt
       if (request.method !== "POST" || typeof parsedBody !== "object" || parsedBody === null || Array.isArray(parsedBody)) {
         return inner.handle(request, parsedBody);
       }
-      const { id } = parsedBody as { id?: unknown };
+      const id = "id" in parsedBody ? parsedBody.id : undefined;
       const sort = idSort(id);
       if (sort === undefined) return inner.handle(request, parsedBody);
       const key = JSON.stringify([sort, headersKey(request), { ...parsedBody, id: null }]);
       const known = templates.get(key);
+      // SAFETY: `idSort` found `id` a string or an integer.
       if (known) return answer(known, id as string | number);
       const response = await inner.handle(request, parsedBody);
       const { template, response: returned } = await templateOf(response, id);
       if (template) {
+        // SAFETY: a full map of `capacity` ≥ 1 templates has a first key (with none, deleting `undefined` removes nothing).
         if (templates.size >= capacity) templates.delete(templates.keys().next().value as string);
         templates.set(key, template);
       }

@@ -1,10 +1,11 @@
 /**
- * `POST /rpc`: a JSON-RPC body (one message or a batch) answered through a
- * `SessionTransport`, as a session's Durable Object and the front Worker's
- * refusal check both answer it.
+ * `POST /rpc` and `POST /messages`: a JSON-RPC body (one message or a batch)
+ * handed to a `SessionTransport`. `/rpc` answers in the HTTP body, as a
+ * session's Durable Object and the front Worker's refusal check both answer
+ * it; `/messages` answers 202 and replies on the session's SSE streams.
  * @module
  */
-import { ProtocolErrorCode, type JSONRPCResponse } from "@modelcontextprotocol/server";
+import { ProtocolErrorCode, type JSONRPCMessage, type JSONRPCResponse } from "@modelcontextprotocol/server";
 import { parseJsonRpcBody, type IncomingItem } from "./jsonrpc";
 import type { SessionTransport } from "./session-transport";
 
@@ -31,4 +32,24 @@ function answerItem(transport: SessionTransport, item: IncomingItem): Promise<JS
   if ("method" in message && "id" in message) return transport.request(message);
   transport.receiveFromRpc(message);
   return undefined;
+}
+
+/**
+ * A legacy `/messages` body: its messages go to `transport`, which replies on
+ * the streams; the errors that answer malformed items go to `broadcast`.
+ * 202 once delivered, 400 for a body that is no JSON-RPC.
+ */
+export async function deliverMessagesBody(
+  text: string,
+  transport: () => Promise<SessionTransport>,
+  broadcast: (message: JSONRPCMessage) => void
+): Promise<Response> {
+  const parsed = parseJsonRpcBody(text);
+  if (parsed.kind === "unparseable") return Response.json(parsed.response, { status: 400 });
+  const session = await transport();
+  for (const item of parsed.items) {
+    if (item.kind === "message") session.receiveFromStream(item.message);
+    else broadcast(item.response);
+  }
+  return new Response(null, { status: 202 });
 }

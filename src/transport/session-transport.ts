@@ -104,6 +104,7 @@ export class SessionTransport implements Transport {
       const internalId = `${channel}-${this.nextInternalId++}`;
       this.pending.set(internalId, { channel, callerId: message.id, reply });
       this.internalIdByCaller.set(callerKey(channel, message.id), internalId);
+      // SAFETY: `message` is the notification the schema just parsed; only its requestId changes.
       this.onmessage?.({ ...message, id: internalId });
       return;
     }

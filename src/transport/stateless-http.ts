@@ -39,7 +39,7 @@ export async function eraOf(request: Request, parsedBody: unknown): Promise<McpE
 /** The JSON-RPC method of a single-message body, if it has one. */
 export function methodOf(parsedBody: unknown): string | undefined {
   if (typeof parsedBody !== "object" || parsedBody === null || Array.isArray(parsedBody)) return undefined;
-  const { method } = parsedBody as { method?: unknown };
+  const method = "method" in parsedBody ? parsedBody.method : undefined;
   return typeof method === "string" ? method : undefined;
 }
 

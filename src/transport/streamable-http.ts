@@ -39,7 +39,7 @@ import {
   WebStandardStreamableHTTPServerTransport
 } from "@modelcontextprotocol/server";
 import { readBodyText } from "../http/body";
-import { invalidParamsError, jsonRpcError } from "./jsonrpc";
+import { invalidParamsError, jsonRpcError, parseJsonText } from "./jsonrpc";
 import { escapeLineSeparators, withEscapedLineSeparators } from "./line-separators";
 import { methodOf } from "./stateless-http";
 
@@ -75,7 +75,9 @@ export class StreamableHttpSession {
   ) {
     const send = transport.send.bind(transport);
     transport.send = (message, sendOptions) => {
-      if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) this.inFlight.delete(message.id as RequestId);
+      const replied = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message);
+      // An error for a request whose id was unreadable has none, and was never in flight.
+      if (replied && message.id !== undefined) this.inFlight.delete(message.id);
       return send(message, sendOptions);
     };
   }
@@ -118,10 +120,8 @@ export class StreamableHttpSession {
   private async answer(request: Request): Promise<Response> {
     if (request.method !== "POST") return this.transport.handleRequest(request);
     const text = await readBodyText(request);
-    let parsedBody: unknown;
-    try {
-      parsedBody = JSON.parse(text);
-    } catch {
+    const parsedBody = parseJsonText(text);
+    if (parsedBody === undefined) {
       // Let the SDK answer the unparseable body with its own -32700.
       return this.transport.handleRequest(new Request(request.url, { method: "POST", headers: request.headers, body: text }));
     }

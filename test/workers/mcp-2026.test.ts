@@ -220,7 +220,8 @@ describe("/mcp in the 2025 era", () => {
     ).rejects.toThrow("SSE stream ended");
     expect(messages.at(-1)).toMatchObject({ id: 3, result: { structuredContent: { jobs: [] } } });
     const open = await runInDurableObject(sessionStub(sessionId), async (instance) => {
-      const http = await (instance as unknown as { http: Promise<StreamableHttpSession> }).http;
+      // SAFETY: `channels` (SessionDO) and its `http` (SessionChannels) are private fields, present at run time.
+      const http = await (instance as unknown as { channels: { http: Promise<StreamableHttpSession> } }).channels.http;
       return http.hasOpenStreams;
     });
     expect(open).toBe(false);

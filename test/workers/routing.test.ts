@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { authed, call, postJson } from "./support/http";
+import { toSessionRequest } from "../../src/session/session-request";
+import { authed, call, postJson, sessionStub } from "./support/http";
 import { expectJsonRefusal, expectJsonRpcRefusal } from "./support/refusals";
 
 const UNKNOWN_SESSION = "0123456789abcdef0123456789abcdef";
@@ -26,6 +27,12 @@ describe("routing", () => {
     const response = await call(path, { method });
     expect(response.headers.get("Allow")).toBe(allow);
     await expectJsonRpcRefusal(response, 405, "method_not_allowed");
+  });
+
+  it.each(["/health", "/nope"])("has a session's object answer %s, no session route, with a JSON 404", async (path) => {
+    const sessionId = crypto.randomUUID();
+    const request = toSessionRequest(new Request("https://example.com/"), { path, sessionId, mode: "ephemeral" });
+    await expectJsonRefusal(await sessionStub(sessionId).fetch(request), 404, "not_found");
   });
 
   it("answers /messages without a sessionId with a JSON-RPC 400", async () => {

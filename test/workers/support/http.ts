@@ -96,6 +96,7 @@ export class SseReader {
         });
       });
     }
+    // SAFETY: the loop above ends only once a frame is queued.
     return this.frames.shift()!;
   }
 
@@ -169,7 +170,9 @@ export async function initializeMcpSession(): Promise<string> {
     { Accept: "application/json, text/event-stream" }
   );
   await initialize.text();
-  return initialize.headers.get("Mcp-Session-Id")!;
+  const sessionId = initialize.headers.get("Mcp-Session-Id");
+  if (sessionId === null) throw new Error(`initialize opened no session (HTTP ${initialize.status})`);
+  return sessionId;
 }
 
 /**
@@ -180,7 +183,8 @@ export async function initializeMcpSession(): Promise<string> {
  */
 export async function closeStreams(sessionId: string): Promise<void> {
   await runInDurableObject(sessionStub(sessionId), (instance) => {
-    (instance as unknown as { sse: LegacySseChannel }).sse.closeAll();
+    // SAFETY: `channels` (SessionDO) and its `sse` (SessionChannels) are private fields, present at run time.
+    (instance as unknown as { channels: { sse: LegacySseChannel } }).channels.sse.closeAll();
   });
 }
 
