@@ -12,7 +12,7 @@
 import type { Env } from "../env";
 import { isFinal, type Job } from "../jobs/job";
 import type { JobObserver } from "../jobs/job-observer";
-import { jobPercent } from "../jobs/progress";
+import { jobPercent } from "../jobs/job-progress";
 
 export const MIN_INTERVAL_MS = 500;
 /** Waits before each new attempt at a final report; about a minute in all. */

@@ -5,7 +5,7 @@
  * @module
  */
 import type { SessionIds } from "../ids/signed-session-id";
-import type { SharedUploads } from "../jobs/shared-uploads";
+import type { SharedUploads } from "../jobs/shared-uploads-port";
 import type { UploadRegistry } from "../jobs/upload-registry";
 import type { VideoFile } from "../jobs/video-files";
 import { canonicalUrl, sourceSessionId } from "./source-affinity";

@@ -11,7 +11,7 @@
 import type { TaskV2 } from "@modelcontextprotocol/ext-tasks/core/v2";
 import { type CallToolResult, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import { isFinal, type Job } from "../jobs/job";
-import { jobPercent } from "../jobs/progress";
+import { jobPercent } from "../jobs/job-progress";
 import type { TaskableTool } from "../tools/task-support";
 import type { TaskRecord } from "./task-store";
 

@@ -7,7 +7,7 @@
 import type { McpServer, CallToolResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { isFinal, type AnalysisInput, type Job } from "../jobs/job";
-import { jobPercent } from "../jobs/progress";
+import { jobPercent } from "../jobs/job-progress";
 import type { ToolDeps } from "./deps";
 import { answerWhenDone } from "./follow-job";
 import { answerContent, jobSnapshotShape, toSnapshot } from "./job-snapshot";

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { finishNote } from "../gemini/finish-reasons";
 import type { InputModality } from "../gemini/usage";
 import { JOB_STATES, TOKEN_COUNT_SOURCES, type DoneJob, type Job } from "../jobs/job";
-import { jobPercent } from "../jobs/progress";
+import { jobPercent } from "../jobs/job-progress";
 
 const tokens = (what: string) => z.number().int().min(0).describe(what);
 

@@ -5,7 +5,7 @@
  */
 import type { ServerContext } from "@modelcontextprotocol/server";
 import type { Job } from "../jobs/job";
-import { jobPercent } from "../jobs/progress";
+import { jobPercent } from "../jobs/job-progress";
 
 export type ToolExtra = ServerContext;
 

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Job } from "../jobs/job";
-import { jobPercent } from "../jobs/progress";
+import { jobPercent } from "../jobs/job-progress";
 
 export function stillRunningText(job: Job, budgetMs: number): string {
   const percent = Math.round(jobPercent(job));
