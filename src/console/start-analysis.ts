@@ -12,6 +12,7 @@ import type { AnalysisInput } from "../jobs/job";
 import { summaryPrompt } from "../tools/summarize-video";
 import { transcriptPrompt } from "../tools/transcribe-video";
 import { DEFAULT_PROMPT, ToolInputError, toAnalysisInput, videoInputShape } from "../tools/video-input";
+import { VideoUrlError } from "../video/url-guard";
 
 export const ANALYSIS_KINDS = ["answer", "chapters", "transcript"] as const;
 
@@ -67,7 +68,9 @@ export async function startAnalysis(env: Env, form: Record<string, unknown>, def
   try {
     input = inputOf(parsed.data, defaultModel);
   } catch (error) {
-    if (error instanceof ToolInputError) return { ok: false, problems: [{ message: error.message }] };
+    // A URL no analysis could use is refused here as the session object would refuse it.
+    if (error instanceof ToolInputError || error instanceof VideoUrlError)
+      return { ok: false, problems: [{ message: error.message }] };
     throw error;
   }
   const sessionId = await sessionIds(env.SHARED_SECRET).issue();

@@ -110,7 +110,7 @@ export class JobManager {
    * MAX_ACTIVE_JOBS.
    */
   async start(input: AnalysisInput, { background = false } = {}): Promise<Job> {
-    checkVideoSource(input.videoUrl, this.options.allowPrivateVideoUrls);
+    checkVideoSource(input.source, this.options.allowPrivateVideoUrls);
     // An identical job on its way out (its caller just left) is not joined: it ends first, then is carried on.
     const stopping = [...this.stopping].filter(([jobId]) => {
       const job = this.get(jobId);

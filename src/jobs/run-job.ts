@@ -108,7 +108,7 @@ class JobRun implements StageRun {
     ) {
       // The kept copy is gone or unreadable: the next request uploads afresh.
       this.context.files.forget(this.job.fileName);
-      await this.context.shared.withdraw(this.job.input.videoUrl, this.job.fileName).catch(() => {});
+      await this.context.shared.withdraw(this.job.input.source.url, this.job.fileName).catch(() => {});
     }
     this.update({ state: "failed", message: "failed", error: describeGeminiError(error) });
     await releaseFileOf(this.context, this.job);

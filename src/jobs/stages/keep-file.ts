@@ -17,7 +17,7 @@ export async function keepFile(run: StageRun, expirationTime: string | undefined
   const { fileName, fileUri, mimeType, details, input } = run.job;
   const expiresAt = expirationTime ? Date.parse(expirationTime) : Number.NaN;
   const file = {
-    videoUrl: input.videoUrl,
+    videoUrl: input.source.url,
     sourceTag: details.sourceTag ?? null,
     fileName: fileName!,
     fileUri: fileUri!,

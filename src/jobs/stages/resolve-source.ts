@@ -5,8 +5,6 @@
  * @module
  */
 import { prefetchInputTokenLimit } from "../../gemini/models";
-import { matchYouTube } from "../../gemini/youtube";
-import { VideoUrlError } from "../../video/url-guard";
 import { jobOwnerSession } from "../job-id";
 import type { VideoFile } from "../video-files";
 import { oneStep, type StageRun } from "./stage";
@@ -21,10 +19,9 @@ export const resolveSource = oneStep("resolve", TIMEOUT_MS, (job) => job.state =
 
 async function resolve(run: StageRun): Promise<void> {
   const { job } = run;
-  const youTube = matchYouTube(new URL(job.input.videoUrl));
-  if (youTube.kind === "not-a-video") throw new VideoUrlError(youTube.reason);
-  if (youTube.kind === "video") {
-    run.update({ fileUri: youTube.url, mimeType: YOUTUBE_MIME_TYPE });
+  const { source } = job.input;
+  if (source.kind === "youtube") {
+    run.update({ fileUri: source.url, mimeType: YOUTUBE_MIME_TYPE });
     return;
   }
   // Ready by the time the processed video's tokens are checked against it.

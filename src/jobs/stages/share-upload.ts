@@ -1,6 +1,6 @@
 /**
  * A video is uploaded once however many jobs of the session ask about it:
- * while an earlier live job uploads the same URL, a later one waits for that
+ * while an earlier live job uploads the same source, a later one waits for that
  * upload and reads the same file (which is then deleted only once no live
  * job reads it, see `JobManager.releaseFile`).
  * @module
@@ -54,7 +54,7 @@ function uploadingSibling(run: StageRun): Job | undefined {
   const earlier = mine > 0 ? active.slice(0, mine) : [];
   return earlier.find(
     (job) =>
-      job.input.videoUrl === run.job.input.videoUrl &&
+      job.input.source.url === run.job.input.source.url &&
       !job.details.reusedFile &&
       !job.details.sharedUploadOf &&
       (job.state === "uploading" || job.fileName !== null)

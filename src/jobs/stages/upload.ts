@@ -38,7 +38,7 @@ async function uploadFromCheckpoint(run: StageRun): Promise<void> {
   const { maxVideoBytes } = context;
   const { uploadUrl } = run.job;
   let offset = uploadUrl ? await run.retrying("Resuming the upload", () => queryUpload(target, uploadUrl, signal)) : 0;
-  const source = await openVideoSource(run.job.input.videoUrl, {
+  const source = await openVideoSource(run.job.input.source.url, {
     fetch: context.fetch,
     allowPrivate: context.allowPrivateVideoUrls,
     maxBytes: maxVideoBytes,
@@ -97,12 +97,13 @@ async function startOrReuse(
 ): Promise<string | undefined> {
   const { context, job } = run;
   const sourceTag = sourceTagOf(source.response.headers, totalBytes);
-  const kept = context.files.usable(job.input.videoUrl);
+  const kept = context.files.usable(job.input.source.url);
   if (kept && sourceTag !== null && kept.sourceTag === sourceTag) {
     reuseFile(run, kept);
     return undefined;
   }
-  const shared = sourceTag === null ? undefined : await context.shared.find(job.input.videoUrl, sourceTag).catch(() => undefined);
+  const shared =
+    sourceTag === null ? undefined : await context.shared.find(job.input.source.url, sourceTag).catch(() => undefined);
   if (shared) {
     // Kept here too, for follow-ups; the object that keeps it decides when it goes.
     await rememberFile(context, job.id, shared);
