@@ -7,7 +7,7 @@
 import type { McpServer, CallToolResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { isFinal, type AnalysisInput, type Job } from "../jobs/job";
-import { jobPercent } from "../jobs/job-progress";
+import { shownPercent } from "../jobs/job-progress";
 import type { ToolDeps } from "./deps";
 import { answerWhenDone } from "./follow-job";
 import { answerContent, jobSnapshotShape, toSnapshot } from "./job-snapshot";
@@ -81,7 +81,7 @@ export function registerAskAboutVideo(server: McpServer, deps: ToolDeps): void {
         if (!isFinal(earlier)) {
           return toolError(
             new ToolInputError(
-              `Job ${jobId} is still running (${earlier.message}, ${Math.round(jobPercent(earlier))}%). Wait for it with getVideoAnalysis (waitSeconds), then ask again.`
+              `Job ${jobId} is still running (${earlier.message}, ${shownPercent(earlier, "text")}%). Wait for it with getVideoAnalysis (waitSeconds), then ask again.`
             )
           );
         }
