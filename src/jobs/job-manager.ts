@@ -129,6 +129,7 @@ export class JobManager {
     if (runner === job.id) return job;
     // An identical request started a run in the meantime: this job joins it and ends.
     this.update(job.id, { state: "cancelled", message: "cancelled", error: `Cancelled: joined job ${runner}` });
+    // SAFETY: `runs.start` answers the id of a stored job whose run it is.
     const joined = this.get(runner)!;
     return background ? this.runInBackground(joined) : joined;
   }

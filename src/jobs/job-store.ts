@@ -106,6 +106,7 @@ export type JobUpdate = Changes & ({ state?: undefined } | { [S in JobState]: { 
  * guard still checks it when the video is fetched.
  */
 function inputFromRow(json: string): AnalysisInput {
+  // SAFETY: `create` is the one writer of `input`, from an `AnalysisInput` (without `source` in earlier versions).
   const input = JSON.parse(json) as Omit<AnalysisInput, "source"> & { source?: VideoSource };
   if (input.source) return input as AnalysisInput;
   let source: VideoSource;
@@ -130,9 +131,11 @@ function fromRow(row: Row): Job {
     uploadUrl: row.upload_url,
     fileName: row.file_name,
     fileUri: row.file_uri,
+    // SAFETY: `update` is the one writer of `details`, from a `JobDetails`.
     details: JSON.parse(row.details) as JobDetails
   };
   // The columns a state needs were written by the move into it (see `JobUpdate`).
+  // SAFETY: the table's CHECK keeps `state` one of JOB_STATES.
   const state = row.state as JobState;
   switch (state) {
     case "queued":
@@ -193,6 +196,7 @@ export class JobStore {
       now,
       now
     );
+    // SAFETY: inserted just above.
     return this.get(id)!;
   }
 
@@ -225,6 +229,7 @@ export class JobStore {
     if (row) return fromRow(row);
     const current = this.get(id);
     if (!current) throw new Error(`No job ${id}`);
+    // SAFETY: the job exists, so the update matched no row only because the state guard refused `to`.
     throw new IllegalTransitionError(id, current.state, to!);
   }
 

@@ -61,6 +61,8 @@ class JobRun implements StageRun {
     readonly ai: GoogleGenAI,
     readonly task: TaskStep
   ) {
+    // SAFETY: a run is started only for a stored job, whose row goes only with the session's storage, once `endAll` ended every run;
+    // `runJob` made a client, so there is a key.
     this.job = context.store.get(jobId)!;
     this.target = { apiKey: context.gemini.apiKey!, baseUrl: context.gemini.baseUrl, fetch: context.fetch };
   }
@@ -88,6 +90,7 @@ class JobRun implements StageRun {
   step<T extends TaskValue>(name: string, timeoutMs: number, work: () => Promise<T>): Promise<T | null> {
     return this.task.do(name, { timeout: timeoutMs, retries: { limit: 1 } }, async ({ signal }) => {
       this.signal = signal;
+      // SAFETY: as in the constructor, the job's row outlives its run.
       this.job = this.context.store.get(this.job.id)!;
       try {
         return await work();
@@ -133,6 +136,7 @@ export async function runJob(context: JobContext, jobId: string, task: TaskStep)
  * resumable), deleted otherwise unless another job reads it.
  */
 export async function endCancelled(context: JobContext, jobId: string, stop: JobStop): Promise<Job> {
+  // SAFETY: `JobManager.stop` ends only jobs it found stored, whose rows outlive their runs.
   let job = context.store.get(jobId)!;
   if (isFinal(job)) return job;
   const resumable = stop.keepUpload && (job.uploadUrl !== null || job.fileName !== null);

@@ -14,6 +14,7 @@ export function videoQuestion(job: Job): VideoQuestion {
   const schema = responseJsonSchema(input.format);
   return {
     model: input.model,
+    // SAFETY: asked for only by `count` and `generate`, which run once the source resolved to what Gemini reads.
     fileUri: job.fileUri!,
     mimeType: job.mimeType ?? YOUTUBE_MIME_TYPE,
     prompt: input.prompt,

@@ -39,6 +39,7 @@ function durationSeconds(value: unknown): number | undefined {
 
 /** True once the file is ACTIVE (and kept), false while Gemini still processes it. */
 async function pollFile(run: StageRun, startedAt: number): Promise<boolean> {
+  // SAFETY: a processing job has its file (`EarlyJob`), and this stage runs only for one.
   const file = await run.retrying("Checking the uploaded file", () =>
     run.ai.files.get({ name: run.job.fileName!, config: { abortSignal: run.signal } })
   );
