@@ -7,14 +7,14 @@
 import { type CacheHint, type ListToolsResult, McpServer, Server, type ServerOptions } from "@modelcontextprotocol/server";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
 import { registerTaskMethods, TASKS_EXTENSION, type TaskHost } from "./tasks/task-methods";
-import { registerTools, type JobService, type ToolDeps } from "./tools";
+import { registerTools, TOOLS, type JobService, type ToolDeps } from "./tools";
 import { SessionTransport } from "./transport/session-transport";
 
 export const SERVER_NAME = "gemini-video-mcp";
 export const SERVER_VERSION = "0.1.0";
 
-const INSTRUCTIONS =
-  "Use analyzeRemoteVideo to have Google Gemini watch a video (YouTube link or public video file URL) and answer a prompt about it; it waits and reports progress. summarizeVideo returns timestamped chapters and transcribeVideo the speech by speaker, both as structured output; askAboutVideo asks a follow-up about a video already analysed without uploading it again. Options pick a clip (startOffset/endOffset), fps, mediaResolution and model. Analyses can take minutes: for long videos, startVideoAnalysis returns a jobId at once and getVideoAnalysis (with waitSeconds) collects the answer; cancelVideoAnalysis stops a job.";
+/** What each tool says about itself, in the order `tools/list` shows them. */
+const INSTRUCTIONS = TOOLS.map((tool) => tool.instructions).join(" ");
 
 /**
  * The tool list and the server's description change only with a deploy, and
@@ -68,6 +68,7 @@ export function listTools(): Promise<ListToolsResult> {
     await buildMcpServer({ jobs: NO_JOBS, defaultModel: "", callBudgetMs: 0 }).connect(transport);
     const reply = await transport.request({ jsonrpc: "2.0", id: 0, method: "tools/list" });
     if (!("result" in reply)) throw new Error(`Listing the tools failed: ${JSON.stringify(reply.error)}`);
+    // SAFETY: a result to `tools/list` from the SDK's own handler is a ListToolsResult.
     return reply.result as ListToolsResult;
   })();
   toolList.catch(() => {

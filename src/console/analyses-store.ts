@@ -51,6 +51,7 @@ function entryOf(row: EntryRow): AnalysisEntry {
   return {
     id: row.id,
     sessionId: jobOwnerSession(row.id) ?? null,
+    // SAFETY: rows are written only by `report` below, from an AnalysisTool and a JobState.
     tool: row.tool as AnalysisTool,
     videoUrl: row.video_url,
     state: row.state as JobState,
@@ -141,6 +142,7 @@ export class AnalysesStore {
       "SELECT state, updated_at FROM console_analyses WHERE id = ?",
       job.id
     );
+    // SAFETY: the stored state was written by `report` from a JobState.
     if (stored && (stored.updated_at > job.updatedAt || (isFinal({ state: stored.state as JobState }) && !isFinal(job)))) {
       return false;
     }

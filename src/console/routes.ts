@@ -204,6 +204,7 @@ async function api(request: Request, env: Env, defaultModel: string): Promise<Re
   }
   const analysis = ANALYSIS_PATH.exec(pathname);
   if (analysis && request.method === "GET") {
+    // SAFETY: ANALYSIS_PATH, CANCEL_PATH and DOWNLOAD_PATH capture the job id (and the file type) in every match.
     const report = await consoleObject(env).get(analysis[1]!);
     if (!report) throw notFound(analysis[1]!);
     return json(toRecord(report));

@@ -9,16 +9,20 @@ import { z } from "zod";
 import type { Env } from "../env";
 import { sessionIds } from "../ids/signed-session-id";
 import type { AnalysisInput } from "../jobs/job";
-import { summaryPrompt } from "../tools/summarize-video";
-import { transcriptPrompt } from "../tools/transcribe-video";
-import { DEFAULT_PROMPT, ToolInputError, toAnalysisInput, videoInputShape } from "../tools/video-input";
+import { TOOLS } from "../tools";
+import { ToolInputError, videoInputShape } from "../tools/video-input";
 import { VideoUrlError } from "../video/url-guard";
 
-export const ANALYSIS_KINDS = ["answer", "chapters", "transcript"] as const;
+/** The kinds of analysis the form offers, each the one of a tool that declares it. */
+const CONSOLE_KINDS = new Map(TOOLS.flatMap((tool) => (tool.console ? [[tool.console.kind, tool.console] as const] : [])));
+
+export const ANALYSIS_KINDS = [...CONSOLE_KINDS.keys()];
+
+const kindList = `${ANALYSIS_KINDS.slice(0, -1).join(", ")} or ${ANALYSIS_KINDS.at(-1)}`;
 
 /** The form as sent: every field a string, empty when left blank. */
 const formSchema = z.object({
-  kind: z.enum(ANALYSIS_KINDS, { error: "kind must be answer, chapters or transcript" }),
+  kind: z.enum(ANALYSIS_KINDS, { error: `kind must be ${kindList}` }),
   ...videoInputShape
 });
 
@@ -43,13 +47,10 @@ function toArguments(form: Record<string, unknown>): Record<string, unknown> {
   return args;
 }
 
-function inputOf(args: z.infer<typeof formSchema>, defaultModel: string): AnalysisInput {
-  const { kind, videoUrl, prompt, ...options } = args;
-  if (kind === "chapters")
-    return toAnalysisInput(videoUrl, summaryPrompt(undefined, prompt), options, { model: defaultModel, format: "chapters" });
-  if (kind === "transcript")
-    return toAnalysisInput(videoUrl, transcriptPrompt(undefined, true), options, { model: defaultModel, format: "transcript" });
-  return toAnalysisInput(videoUrl, prompt ?? DEFAULT_PROMPT, options, { model: defaultModel });
+function inputOf({ kind, ...form }: z.infer<typeof formSchema>, defaultModel: string): AnalysisInput {
+  const tool = CONSOLE_KINDS.get(kind);
+  if (!tool) throw new Error(`No tool runs the console's ${kind}`);
+  return tool.analysisFor(form, { defaultModel });
 }
 
 /** Checks the form and starts the analysis; the problems when the tools would refuse it. */

@@ -19,5 +19,6 @@ export function eventId(sessionId: string, seq: number): string {
 /** Reads an id `eventId` made; undefined for anything else. */
 export function parseEventId(id: string): { sessionId: string; seq: number } | undefined {
   const match = /^([0-9a-f]{32})-(\d{1,15})$/.exec(id.trim());
+  // SAFETY: the pattern captures the session id in every match.
   return match ? { sessionId: match[1]!, seq: Number(match[2]) } : undefined;
 }

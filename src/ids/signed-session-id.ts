@@ -60,6 +60,7 @@ async function macOf(secret: string, random: Uint8Array): Promise<Uint8Array> {
 /** Compares in time that does not depend on where the bytes differ. */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   let difference = a.length ^ b.length;
+  // SAFETY: the index stays below both lengths.
   for (let index = 0; index < Math.min(a.length, b.length); index += 1) difference |= a[index]! ^ b[index]!;
   return difference === 0;
 }

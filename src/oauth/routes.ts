@@ -47,8 +47,10 @@ export async function serveOAuth(stack: OAuthStack, request: Request, env: Env):
   if (pathname === AUTHORIZE_PATH) return authorize(stack, request, env);
   if (pathname.startsWith(PROTECTED_RESOURCE_METADATA_PATH)) {
     // The resource server answers only its own document's URL (404 for the rest).
+    // SAFETY: the library reads no ExecutionContext on this route (it answers the metadata document itself).
     return stack.resourceServer.fetch(request, env, {} as ExecutionContext);
   }
+  // SAFETY: the authorization server's own routes read no ExecutionContext; only a handler of ours would.
   const library = () => stack.authorizationServer.fetch(request, env, {} as ExecutionContext);
   if (pathname === TOKEN_PATH && request.method === "POST") {
     const refused = clientIdRefusal(await tokenRequestClientId(request));

@@ -140,6 +140,7 @@ export function issuedTokenGrantId(token: string): string | undefined {
 async function checkGrantOnRefresh(options: TokenExchangeCallbackOptions<Env>): Promise<void> {
   if (options.grantType !== "refresh_token") return;
   const secret = configuredSecret(options.env.SHARED_SECRET);
+  // SAFETY: every grant's props are written by this server's consent (`completeAuthorization`) as AuthProps.
   const props = options.props as AuthProps;
   if (secret === undefined || props.kind !== "grant" || props.secretTag !== (await secretTag(secret))) {
     throw new OAuthError("invalid_grant", {
@@ -205,6 +206,7 @@ function newStack(origin: string): OAuthStack {
       if (grantId === undefined) return null;
       const validation = await authorizationServer.validateToken(resource, token, env);
       if (!validation) return null;
+      // SAFETY: the props of a token this server issued are its grant's, written as AuthProps at consent.
       const props = validation.props as AuthProps;
       if (props.kind !== "grant" || props.secretTag !== (await secretTag(secret))) {
         await authorizationServer.getOAuthApi(env).revokeGrant(grantId, OWNER_USER_ID);
@@ -223,6 +225,7 @@ function newStack(origin: string): OAuthStack {
     validateToken: (env) => validateToken(env),
     handler: {
       fetch(_request, _env, ctx) {
+        // SAFETY: `authenticate` passes its ProtectedContext as the ExecutionContext; the library hands it on untouched.
         const context = ctx as unknown as ProtectedContext;
         context.reached = true;
         // The library advertises the scope; using it is ours to require.
@@ -254,6 +257,7 @@ export async function authenticate(
   next: () => Promise<Response> | Response
 ): Promise<Response> {
   const context = { next, reached: false };
+  // SAFETY: the library only hands the context on to our handler (above), which reads it as ProtectedContext.
   const response = await stack.resourceServer.fetch(request, env, context as unknown as ExecutionContext);
   if (context.reached) return response;
   await response.body?.cancel();

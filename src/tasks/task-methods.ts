@@ -24,8 +24,7 @@ import { z } from "zod";
 import { UserFacingError } from "../errors";
 import type { Job } from "../jobs/job";
 import { jobOwnerSession, newJobId } from "../jobs/job-id";
-import type { ToolDeps } from "../tools";
-import { taskableTool } from "../tools/task-support";
+import { taskableTool, type ToolDeps } from "../tools";
 import type { TaskStore } from "./task-store";
 import { detailedTaskOf, taskOf } from "./task-view";
 
@@ -122,5 +121,6 @@ async function createTask(host: TaskHost, toolName: string, args: unknown): Prom
   if (!sessionId) throw new Error(`Job ${job.id} names no session`);
   const record = { id: newJobId(sessionId), jobId: job.id, tool: toolName, createdAt: Date.now(), ttlMs: host.ttlMs };
   host.store.create(record);
+  // SAFETY: the SDK types a `tools/call` handler's result as CallToolResult, but sends whatever it returns; a task's is a CreateTaskResult (SEP-2663).
   return { resultType: "task", ...taskOf(record, job) } as unknown as CallToolResult;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { jobOwnerSession } from "../jobs/job-id";
-import { taskableTool } from "../tools/task-support";
+import { taskableTool } from "../tools";
 import { declaresTasks } from "./task-methods";
 
 const TASK_METHODS = new Set(["tasks/get", "tasks/update", "tasks/cancel"]);

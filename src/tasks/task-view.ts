@@ -12,7 +12,7 @@ import type { TaskV2 } from "@modelcontextprotocol/ext-tasks/core/v2";
 import { type CallToolResult, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import { isFinal, type Job } from "../jobs/job";
 import { shownPercent } from "../jobs/job-progress";
-import type { TaskableTool } from "../tools/task-support";
+import type { TaskableTool } from "../tools";
 import type { TaskRecord } from "./task-store";
 
 /** How often a client should ask again: progress moves about this often while Gemini works. */

@@ -5,16 +5,15 @@
  * @module
  */
 import { z } from "zod";
-import type { McpServer, CallToolResult } from "@modelcontextprotocol/server";
 import type { ToolDeps } from "./deps";
 import { answerWhenDone, type JobResults } from "./follow-job";
 import { answerContent, jobSnapshotShape, toSnapshot } from "./job-snapshot";
-import { taskable } from "./taskable";
+import { defineTool } from "./tool";
 import { DEFAULT_PROMPT, toAnalysisInput, videoInputShape } from "./video-input";
 
 const inputSchema = z.object(videoInputShape);
 
-function analysis({ videoUrl, prompt, ...options }: z.infer<typeof inputSchema>, deps: ToolDeps) {
+function analysis({ videoUrl, prompt, ...options }: z.infer<typeof inputSchema>, deps: Pick<ToolDeps, "defaultModel">) {
   return toAnalysisInput(videoUrl, prompt ?? DEFAULT_PROMPT, options, { model: deps.defaultModel });
 }
 
@@ -23,19 +22,17 @@ const results: JobResults = {
   running: toSnapshot
 };
 
-export const analyzeRemoteVideoTask = taskable("analyzeRemoteVideo", inputSchema, analysis, results);
-
-export function registerAnalyzeRemoteVideo(server: McpServer, deps: ToolDeps): void {
-  server.registerTool(
-    "analyzeRemoteVideo",
-    {
-      title: "Analyze a video with Gemini",
-      description:
-        "Has Google Gemini watch a video (a YouTube link or a public video file URL) and answer a prompt about it: a summary with timestamps by default. Options pick the model, a clip (startOffset/endOffset), the frame rate, the resolution and the answer's length. Waits for the answer and sends progress notifications (upload, processing, generation) meanwhile; if the analysis outlives the call's time budget, it answers that it is still running, with a jobId whose answer getVideoAnalysis returns later. For very long videos you may prefer startVideoAnalysis + getVideoAnalysis.",
-      inputSchema,
-      outputSchema: z.object(jobSnapshotShape),
-      annotations: { readOnlyHint: true, openWorldHint: true }
-    },
-    async (args, ctx): Promise<CallToolResult> => answerWhenDone(deps, ctx, () => analysis(args, deps), results)
-  );
-}
+export const analyzeRemoteVideo = defineTool({
+  name: "analyzeRemoteVideo",
+  title: "Analyze a video with Gemini",
+  description:
+    "Has Google Gemini watch a video (a YouTube link or a public video file URL) and answer a prompt about it: a summary with timestamps by default. Options pick the model, a clip (startOffset/endOffset), the frame rate, the resolution and the answer's length. Waits for the answer and sends progress notifications (upload, processing, generation) meanwhile; if the analysis outlives the call's time budget, it answers that it is still running, with a jobId whose answer getVideoAnalysis returns later. For very long videos you may prefer startVideoAnalysis + getVideoAnalysis.",
+  inputSchema,
+  outputSchema: z.object(jobSnapshotShape),
+  annotations: { readOnlyHint: true, openWorldHint: true },
+  instructions:
+    "Use analyzeRemoteVideo to have Google Gemini watch a video (YouTube link or public video file URL) and answer a prompt about it; it waits and reports progress. Options pick a clip (startOffset/endOffset), fps, mediaResolution and model.",
+  call: (args, ctx, deps) => answerWhenDone(deps, ctx, () => analysis(args, deps), results),
+  task: { analysisFor: analysis, results },
+  console: { kind: "answer", analysisFor: analysis }
+});

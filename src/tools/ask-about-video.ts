@@ -4,13 +4,12 @@
  * is reused while it lives, so a follow-up costs no second upload.
  * @module
  */
-import type { McpServer, CallToolResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { isFinal, type AnalysisInput, type Job } from "../jobs/job";
 import { shownPercent } from "../jobs/job-progress";
-import type { ToolDeps } from "./deps";
 import { answerWhenDone } from "./follow-job";
 import { answerContent, jobSnapshotShape, toSnapshot } from "./job-snapshot";
+import { defineTool } from "./tool";
 import { toolError } from "./tool-error";
 import { promptField, toAnalysisInput, ToolInputError, videoUrlShape, watchOptionsShape } from "./video-input";
 
@@ -46,56 +45,53 @@ function followUpOf(earlier: Job, question: string, given: WatchArgs, defaultMod
   };
 }
 
-export function registerAskAboutVideo(server: McpServer, deps: ToolDeps): void {
-  server.registerTool(
-    "askAboutVideo",
-    {
-      title: "Ask a follow-up question about a video",
-      description:
-        "Asks Gemini another question about a video, named by videoUrl or by the jobId of an earlier analysis. A video uploaded earlier in the session is reused, not uploaded again; with jobId the earlier clip, fps, resolution and model carry over unless given here.",
-      inputSchema: z.object({
-        videoUrl: videoUrlShape.videoUrl.optional(),
-        // Sent as Mcp-Param-JobId by 2026-era HTTP clients, like getVideoAnalysis's jobId.
-        jobId: z
-          .string()
-          .min(1)
-          .optional()
-          .describe("An earlier job (from analyzeRemoteVideo, startVideoAnalysis...).")
-          .meta({ "x-mcp-header": "JobId" }),
-        question: promptField("question").describe("What to ask about the video."),
-        ...watchOptionsShape
-      }),
-      outputSchema: z.object(jobSnapshotShape),
-      annotations: { readOnlyHint: true, openWorldHint: true }
-    },
-    async ({ videoUrl, jobId, question, ...given }, ctx): Promise<CallToolResult> => {
-      if ((videoUrl === undefined) === (jobId === undefined)) {
-        return toolError(new ToolInputError("Give either videoUrl or jobId (not both)."));
-      }
-      let earlier: Job | undefined;
-      if (jobId !== undefined) {
-        earlier = await deps.jobs.wait(jobId, 0);
-        if (!earlier) {
-          return toolError(new ToolInputError(`No job ${jobId}. listVideoAnalyses shows this session's jobs; or pass videoUrl.`));
-        }
-        if (!isFinal(earlier)) {
-          return toolError(
-            new ToolInputError(
-              `Job ${jobId} is still running (${earlier.message}, ${shownPercent(earlier, "text")}%). Wait for it with getVideoAnalysis (waitSeconds), then ask again.`
-            )
-          );
-        }
-      }
-      const found = earlier;
-      return answerWhenDone(
-        deps,
-        ctx,
-        () =>
-          found
-            ? followUpOf(found, question, given, deps.defaultModel)
-            : toAnalysisInput(videoUrl!, question, given, { model: deps.defaultModel }),
-        { done: (job) => ({ content: answerContent(job), structuredContent: toSnapshot(job) }), running: toSnapshot }
-      );
+export const askAboutVideo = defineTool({
+  name: "askAboutVideo",
+  title: "Ask a follow-up question about a video",
+  description:
+    "Asks Gemini another question about a video, named by videoUrl or by the jobId of an earlier analysis. A video uploaded earlier in the session is reused, not uploaded again; with jobId the earlier clip, fps, resolution and model carry over unless given here.",
+  inputSchema: z.object({
+    videoUrl: videoUrlShape.videoUrl.optional(),
+    // Sent as Mcp-Param-JobId by 2026-era HTTP clients, like getVideoAnalysis's jobId.
+    jobId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("An earlier job (from analyzeRemoteVideo, startVideoAnalysis...).")
+      .meta({ "x-mcp-header": "JobId" }),
+    question: promptField("question").describe("What to ask about the video."),
+    ...watchOptionsShape
+  }),
+  outputSchema: z.object(jobSnapshotShape),
+  annotations: { readOnlyHint: true, openWorldHint: true },
+  instructions: "askAboutVideo asks a follow-up about a video already analysed without uploading it again.",
+  async call({ videoUrl, jobId, question, ...given }, ctx, deps) {
+    if ((videoUrl === undefined) === (jobId === undefined)) {
+      return toolError(new ToolInputError("Give either videoUrl or jobId (not both)."));
     }
-  );
-}
+    let earlier: Job | undefined;
+    if (jobId !== undefined) {
+      earlier = await deps.jobs.wait(jobId, 0);
+      if (!earlier) {
+        return toolError(new ToolInputError(`No job ${jobId}. listVideoAnalyses shows this session's jobs; or pass videoUrl.`));
+      }
+      if (!isFinal(earlier)) {
+        return toolError(
+          new ToolInputError(
+            `Job ${jobId} is still running (${earlier.message}, ${shownPercent(earlier, "text")}%). Wait for it with getVideoAnalysis (waitSeconds), then ask again.`
+          )
+        );
+      }
+    }
+    const found = earlier;
+    return answerWhenDone(
+      deps,
+      ctx,
+      () =>
+        found
+          ? followUpOf(found, question, given, deps.defaultModel)
+          : toAnalysisInput(videoUrl!, question, given, { model: deps.defaultModel }),
+      { done: (job) => ({ content: answerContent(job), structuredContent: toSnapshot(job) }), running: toSnapshot }
+    );
+  }
+});

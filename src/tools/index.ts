@@ -1,21 +1,52 @@
 /**
- * Registers every tool on an `McpServer`, whatever transport it is connected to.
+ * Every tool, in the order `tools/list` shows them, and what reads the list:
+ * registration on an `McpServer` (whatever transport it is connected to)
+ * and which tools may run as a task.
  * @module
  */
 import type { McpServer } from "@modelcontextprotocol/server";
-import { registerAnalyzeRemoteVideo } from "./analyze-remote-video";
-import { registerAskAboutVideo } from "./ask-about-video";
+import { analyzeRemoteVideo } from "./analyze-remote-video";
+import { askAboutVideo } from "./ask-about-video";
+import { cancelVideoAnalysis } from "./cancel-video-analysis";
 import type { ToolDeps } from "./deps";
-import { registerJobTools } from "./job-tools";
-import { registerSummarizeVideo } from "./summarize-video";
-import { registerTranscribeVideo } from "./transcribe-video";
+import { getVideoAnalysis } from "./get-video-analysis";
+import { listVideoAnalyses } from "./list-video-analyses";
+import { startVideoAnalysis } from "./start-video-analysis";
+import { summarizeVideo } from "./summarize-video";
+import { taskable, type TaskableTool } from "./taskable";
+import type { ToolDescriptor } from "./tool";
+import { transcribeVideo } from "./transcribe-video";
 
 export type { JobService, ToolDeps } from "./deps";
+export type { TaskableTool, ToolDescriptor };
+
+export const TOOLS: readonly ToolDescriptor[] = [
+  analyzeRemoteVideo,
+  askAboutVideo,
+  summarizeVideo,
+  transcribeVideo,
+  startVideoAnalysis,
+  getVideoAnalysis,
+  cancelVideoAnalysis,
+  listVideoAnalyses
+];
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
-  registerAnalyzeRemoteVideo(server, deps);
-  registerAskAboutVideo(server, deps);
-  registerSummarizeVideo(server, deps);
-  registerTranscribeVideo(server, deps);
-  registerJobTools(server, deps);
+  for (const { name, title, description, inputSchema, outputSchema, annotations, call } of TOOLS) {
+    server.registerTool(name, { title, description, inputSchema, outputSchema, annotations }, (args, ctx) =>
+      call(args, ctx, deps)
+    );
+  }
+}
+
+const TASKABLE = new Map(
+  TOOLS.flatMap((tool) => {
+    const task = taskable(tool);
+    return task ? [[tool.name, task] as const] : [];
+  })
+);
+
+/** The tool when it may run as a task; every other tool answers at once or blocks. */
+export function taskableTool(toolName: string): TaskableTool | undefined {
+  return TASKABLE.get(toolName);
 }

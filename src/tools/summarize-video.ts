@@ -3,13 +3,12 @@
  * structured output checked against its schema.
  * @module
  */
-import type { McpServer, CallToolResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { chaptersSchema, parseStructuredAnswer, renderChapters } from "../analysis/formats";
 import type { ToolDeps } from "./deps";
 import { answerWhenDone, type JobResults } from "./follow-job";
 import { answerContent, jobMetadataShape, jobStatusShape, toMetadata, toStatus } from "./job-snapshot";
-import { taskable } from "./taskable";
+import { defineTool } from "./tool";
 import { promptField, toAnalysisInput, videoUrlShape, watchOptionsShape } from "./video-input";
 
 export const MAX_CHAPTERS = 100;
@@ -36,7 +35,10 @@ const inputSchema = z.object({
   ...watchOptionsShape
 });
 
-function analysis({ videoUrl, maxChapters, focus, ...options }: z.infer<typeof inputSchema>, deps: ToolDeps) {
+function analysis(
+  { videoUrl, maxChapters, focus, ...options }: z.infer<typeof inputSchema>,
+  deps: Pick<ToolDeps, "defaultModel">
+) {
   return toAnalysisInput(videoUrl, summaryPrompt(maxChapters, focus), options, {
     model: deps.defaultModel,
     format: "chapters"
@@ -54,19 +56,16 @@ const results: JobResults = {
   }
 };
 
-export const summarizeVideoTask = taskable("summarizeVideo", inputSchema, analysis, results);
-
-export function registerSummarizeVideo(server: McpServer, deps: ToolDeps): void {
-  server.registerTool(
-    "summarizeVideo",
-    {
-      title: "Summarize a video in chapters",
-      description:
-        "Has Gemini watch a video and return a title, a summary and timestamped chapters, as structured output (checked against its schema) and as text. Same video options as analyzeRemoteVideo.",
-      inputSchema,
-      outputSchema: z.object({ ...chaptersSchema.partial().shape, ...jobStatusShape, ...jobMetadataShape }),
-      annotations: { readOnlyHint: true, openWorldHint: true }
-    },
-    async (args, ctx): Promise<CallToolResult> => answerWhenDone(deps, ctx, () => analysis(args, deps), results)
-  );
-}
+export const summarizeVideo = defineTool({
+  name: "summarizeVideo",
+  title: "Summarize a video in chapters",
+  description:
+    "Has Gemini watch a video and return a title, a summary and timestamped chapters, as structured output (checked against its schema) and as text. Same video options as analyzeRemoteVideo.",
+  inputSchema,
+  outputSchema: z.object({ ...chaptersSchema.partial().shape, ...jobStatusShape, ...jobMetadataShape }),
+  annotations: { readOnlyHint: true, openWorldHint: true },
+  instructions: "summarizeVideo returns timestamped chapters as structured output.",
+  call: (args, ctx, deps) => answerWhenDone(deps, ctx, () => analysis(args, deps), results),
+  task: { analysisFor: analysis, results },
+  console: { kind: "chapters", analysisFor: ({ prompt, ...form }, deps) => analysis({ ...form, focus: prompt }, deps) }
+});

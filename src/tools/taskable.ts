@@ -1,8 +1,8 @@
 /**
- * The analysis tools that may run as a task (the tasks extension of MCP
- * 2026-07-28): how a call's arguments become an analysis, and how the
- * finished job becomes the tool's result. The blocking tools and the task
- * path share these, so a task's result is what the same call would have
+ * A tool that may run as a task (the tasks extension of MCP 2026-07-28), as
+ * the task methods use it: how a call's arguments become an analysis, and
+ * how the finished job becomes the tool's result. The blocking tools and the
+ * task path share these, so a task's result is what the same call would have
  * answered.
  * @module
  */
@@ -10,29 +10,22 @@ import { type CallToolResult, ProtocolError, ProtocolErrorCode } from "@modelcon
 import { z } from "zod";
 import type { AnalysisInput, Job } from "../jobs/job";
 import type { ToolDeps } from "./deps";
-import type { JobResults } from "./follow-job";
+import type { ToolDescriptor } from "./tool";
 import { toolError } from "./tool-error";
-
-/** Whether a tool may run as a task; the server decides, as SEP-2663 has it. */
-export type TaskSupport = "optional" | "forbidden";
 
 export interface TaskableTool {
   /**
    * The analysis a call asks for: -32602 when the arguments fail the tool's
    * schema (as a blocking call), a `UserFacingError` when they fit together badly.
    */
-  analysisFor(args: unknown, deps: ToolDeps): AnalysisInput;
+  analysisFor(args: unknown, deps: Pick<ToolDeps, "defaultModel">): AnalysisInput;
   /** The tool's result for a job that has ended. */
   resultOf(job: Job): CallToolResult;
 }
 
-/** A taskable tool from its input schema, how it builds the analysis, and how it shows the job. */
-export function taskable<Schema extends z.ZodType>(
-  name: string,
-  inputSchema: Schema,
-  build: (args: z.infer<Schema>, deps: ToolDeps) => AnalysisInput,
-  results: JobResults
-): TaskableTool {
+/** The tool as a task, when it may run as one. */
+export function taskable({ name, inputSchema, task }: ToolDescriptor): TaskableTool | undefined {
+  if (!task) return undefined;
   return {
     analysisFor(args, deps) {
       const parsed = inputSchema.safeParse(args ?? {});
@@ -42,10 +35,10 @@ export function taskable<Schema extends z.ZodType>(
           `Input validation error: Invalid arguments for tool ${name}: ${z.prettifyError(parsed.error)}`
         );
       }
-      return build(parsed.data, deps);
+      return task.analysisFor(parsed.data, deps);
     },
     resultOf(job) {
-      if (job.state === "done") return results.done(job);
+      if (job.state === "done") return task.results.done(job);
       if (job.state === "failed" || job.state === "cancelled") return toolError(new Error(job.error));
       throw new Error(`Job ${job.id} has not ended`);
     }

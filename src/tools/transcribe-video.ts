@@ -3,13 +3,12 @@
  * structured output checked against its schema.
  * @module
  */
-import type { McpServer, CallToolResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { parseStructuredAnswer, renderTranscript, transcriptSchema } from "../analysis/formats";
 import type { ToolDeps } from "./deps";
 import { answerWhenDone, type JobResults } from "./follow-job";
 import { answerContent, jobMetadataShape, jobStatusShape, toMetadata, toStatus } from "./job-snapshot";
-import { taskable } from "./taskable";
+import { defineTool } from "./tool";
 import { toAnalysisInput, videoUrlShape, watchOptionsShape } from "./video-input";
 
 export function transcriptPrompt(language: string | undefined, timestamps: boolean): string {
@@ -37,7 +36,10 @@ const inputSchema = z.object({
   ...watchOptionsShape
 });
 
-function analysis({ videoUrl, language, timestamps, ...options }: z.infer<typeof inputSchema>, deps: ToolDeps) {
+function analysis(
+  { videoUrl, language, timestamps, ...options }: z.infer<typeof inputSchema>,
+  deps: Pick<ToolDeps, "defaultModel">
+) {
   return toAnalysisInput(videoUrl, transcriptPrompt(language, timestamps ?? true), options, {
     model: deps.defaultModel,
     format: "transcript"
@@ -56,19 +58,16 @@ const results: JobResults = {
   }
 };
 
-export const transcribeVideoTask = taskable("transcribeVideo", inputSchema, analysis, results);
-
-export function registerTranscribeVideo(server: McpServer, deps: ToolDeps): void {
-  server.registerTool(
-    "transcribeVideo",
-    {
-      title: "Transcribe a video",
-      description:
-        "Has Gemini transcribe a video's speech verbatim, segment by segment with speakers and (by default) start times, as structured output and as text. Same video options as analyzeRemoteVideo.",
-      inputSchema,
-      outputSchema: z.object({ ...transcriptSchema.partial().shape, ...jobStatusShape, ...jobMetadataShape }),
-      annotations: { readOnlyHint: true, openWorldHint: true }
-    },
-    async (args, ctx): Promise<CallToolResult> => answerWhenDone(deps, ctx, () => analysis(args, deps), results)
-  );
-}
+export const transcribeVideo = defineTool({
+  name: "transcribeVideo",
+  title: "Transcribe a video",
+  description:
+    "Has Gemini transcribe a video's speech verbatim, segment by segment with speakers and (by default) start times, as structured output and as text. Same video options as analyzeRemoteVideo.",
+  inputSchema,
+  outputSchema: z.object({ ...transcriptSchema.partial().shape, ...jobStatusShape, ...jobMetadataShape }),
+  annotations: { readOnlyHint: true, openWorldHint: true },
+  instructions: "transcribeVideo returns the speech by speaker as structured output.",
+  call: (args, ctx, deps) => answerWhenDone(deps, ctx, () => analysis(args, deps), results),
+  task: { analysisFor: analysis, results },
+  console: { kind: "transcript", analysisFor: ({ prompt: _prompt, ...form }, deps) => analysis(form, deps) }
+});

@@ -21,6 +21,7 @@ export function parseIpv6(text: string): Uint8Array | null {
   const address = text.startsWith("[") && text.endsWith("]") ? text.slice(1, -1) : text;
   const halves = address.split("::");
   if (halves.length > 2) return null;
+  // SAFETY: split always yields a first part, and a second exactly when there are two halves.
   const head = hexGroups(halves[0]!);
   const rest = halves.length === 2 ? hexGroups(halves[1]!) : [];
   if (!head || !rest) return null;

@@ -149,6 +149,7 @@ export class ChunkReader {
     private readonly source: Pick<OpenedSource, "response" | "url" | "watchdog" | "startsAt">,
     private readonly chunkBytes: number
   ) {
+    // SAFETY: `openVideoSource` refuses a response without a body, so an opened source has one.
     this.reader = source.response.body!.getReader({ mode: "byob" });
     this.buffer = new ArrayBuffer(chunkBytes);
   }

@@ -4,11 +4,9 @@
  * Counted as the SQLite files workerd keeps for session objects that hold
  * any table: a deleted object's file stays, as an empty database of one page.
  */
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sleep } from "./support/process-group";
+import { postJson, sessionDatabaseFiles, tableCount } from "./support/session-objects";
 import { startStack, type Stack } from "./support/stack";
 
 const TTL_SECONDS = 4;
@@ -28,38 +26,13 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** The session objects workerd holds storage for (workerd's own metadata.sqlite aside). */
+/** The session objects workerd holds storage for. */
 function sessionDatabases(): string[] {
-  const doDir = join(stack.server.stateDir, "v3", "do");
-  if (!existsSync(doDir)) return [];
-  return readdirSync(doDir)
-    .filter((name) => name.endsWith("SessionDO"))
-    .flatMap((name) => readdirSync(join(doDir, name)).map((file) => join(doDir, name, file)))
-    .filter((file) => /[0-9a-f]{64}\.sqlite$/.test(file) && tableCount(file) > 0);
-}
-
-/** The tables a Durable Object's database holds: none once the object deleted its storage (the file stays). */
-function tableCount(file: string): number {
-  const database = new DatabaseSync(file, { readOnly: true });
-  try {
-    const row = database.prepare("SELECT count(*) AS tables FROM sqlite_master WHERE type = 'table'").get() as { tables: number };
-    return row.tables;
-  } finally {
-    database.close();
-  }
+  return sessionDatabaseFiles(stack.server).filter((file) => tableCount(file) > 0);
 }
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<unknown> {
-  const response = await fetch(`${stack.server.baseUrl}${path}`, {
-    method: "POST",
-    headers: {
-      Authorization: `Bearer ${stack.server.secret}`,
-      "Content-Type": "application/json",
-      Accept: "application/json, text/event-stream",
-      ...headers
-    },
-    body: typeof body === "string" ? body : JSON.stringify(body)
-  });
+  const response = await postJson(stack.server, path, body, headers);
   const text = await response.text();
   expect(response.status, text).toBeLessThan(500);
   return text.startsWith("data:") || text.startsWith("event:") ? text : text ? JSON.parse(text) : undefined;

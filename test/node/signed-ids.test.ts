@@ -3,9 +3,8 @@
  * from before ids were signed) are refused before any Durable Object is
  * made, counted as the SQLite files workerd keeps for session objects.
  */
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postJson, sessionDatabaseFiles } from "./support/session-objects";
 import { startStack, type Stack } from "./support/stack";
 
 let stack: Stack;
@@ -28,25 +27,11 @@ const MODERN_META = {
 
 /** The session objects workerd has a database for. */
 function sessionDatabases(): number {
-  const doDir = join(stack.server.stateDir, "v3", "do");
-  if (!existsSync(doDir)) return 0;
-  return readdirSync(doDir)
-    .filter((name) => name.endsWith("SessionDO"))
-    .flatMap((name) => readdirSync(join(doDir, name)))
-    .filter((file) => file.endsWith(".sqlite")).length;
+  return sessionDatabaseFiles(stack.server).length;
 }
 
-async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${stack.server.baseUrl}${path}`, {
-    method: "POST",
-    headers: {
-      Authorization: `Bearer ${stack.server.secret}`,
-      "Content-Type": "application/json",
-      Accept: "application/json, text/event-stream",
-      ...headers
-    },
-    body: JSON.stringify(body)
-  });
+function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return postJson(stack.server, path, body, headers);
 }
 
 const modern = (method: string, name: string) => ({
