@@ -11,6 +11,7 @@ import { sessionIds } from "../ids/signed-session-id";
 import type { AnalysisInput } from "../jobs/job";
 import { TOOLS } from "../tools";
 import { ToolInputError, videoInputShape } from "../tools/video-input";
+import { VideoUrlError } from "../video/url-guard";
 
 /** The kinds of analysis the form offers, each the one of a tool that declares it. */
 const CONSOLE_KINDS = new Map(TOOLS.flatMap((tool) => (tool.console ? [[tool.console.kind, tool.console] as const] : [])));
@@ -68,7 +69,9 @@ export async function startAnalysis(env: Env, form: Record<string, unknown>, def
   try {
     input = inputOf(parsed.data, defaultModel);
   } catch (error) {
-    if (error instanceof ToolInputError) return { ok: false, problems: [{ message: error.message }] };
+    // A URL no analysis could use is refused here as the session object would refuse it.
+    if (error instanceof ToolInputError || error instanceof VideoUrlError)
+      return { ok: false, problems: [{ message: error.message }] };
     throw error;
   }
   const sessionId = await sessionIds(env.SHARED_SECRET).issue();

@@ -2,7 +2,7 @@
  * The session's analysis jobs: starts them, lets callers wait on them and
  * watch their progress, and cancels them. Each job runs as a durable run
  * (agents Tasks, through the `JobRuns` port; see `run-job.ts` for its
- * steps), and its row says where it is and what it has done.
+ * stages), and its row says where it is and what it has done.
  *
  * ## Lifecycle
  * A run survives restarts: Tasks resumes it from its journal when the
@@ -23,22 +23,18 @@
  * @module
  */
 import { UserFacingError } from "../errors";
-import type { GeminiSettings } from "../config";
 import { createGeminiClient } from "../gemini/client";
 import { deleteGeminiFile } from "../gemini/delete-file";
-import type { FetchLike } from "../http/fetch-like";
-import type { SourceTimeouts } from "../video/source";
 import type { TaskStep } from "agents/tasks";
 import { isFinal, type AnalysisInput, type Job } from "./job";
+import type { JobContext, JobPorts } from "./job-context";
 import { newJobId } from "./job-id";
 import type { JobObserver } from "./job-observer";
 import type { JobRuns, JobTimers, Leaving, ReleaseFileOptions } from "./job-service";
 import { JobStop } from "./job-stop";
-import type { JobStore, JobUpdate } from "./job-store";
-import { endCancelled, runJob, type JobContext } from "./run-job";
-import type { SharedUploads } from "./shared-uploads";
+import type { JobUpdate } from "./job-store";
+import { endCancelled, runJob } from "./run-job";
 import { checkVideoSource } from "./source-check";
-import type { VideoFiles } from "./video-files";
 /** Analyses one session may run at once; each holds a download, an upload and a Gemini stream. */
 export const MAX_ACTIVE_JOBS = 4;
 
@@ -64,20 +60,11 @@ export type JobListener = (job: Job) => void;
 
 export type { Leaving };
 
-export interface JobManagerOptions {
+export interface JobManagerOptions extends JobPorts {
   /** The session these jobs belong to (known once a request names it). */
   sessionId(): string;
-  store: JobStore;
-  files: VideoFiles;
-  /** Uploads other objects kept, and where this one's kept uploads are offered. */
-  shared: SharedUploads;
   timers: JobTimers;
   runs: JobRuns;
-  gemini: GeminiSettings;
-  fetch: FetchLike;
-  allowPrivateVideoUrls: boolean;
-  maxVideoBytes: number;
-  sourceTimeouts: SourceTimeouts;
   /** Told of every change of every job. */
   observer?: JobObserver;
 }
@@ -106,14 +93,7 @@ export class JobManager {
 
   constructor(private readonly options: JobManagerOptions) {
     this.context = {
-      store: options.store,
-      files: options.files,
-      shared: options.shared,
-      gemini: options.gemini,
-      fetch: options.fetch,
-      allowPrivateVideoUrls: options.allowPrivateVideoUrls,
-      maxVideoBytes: options.maxVideoBytes,
-      sourceTimeouts: options.sourceTimeouts,
+      ...options,
       sleep: (ms, signal) => options.timers.sleep(ms, signal),
       changed: (job) => this.notify(job),
       releaseFile: (fileName, releaseOptions) => this.releaseFile(fileName, releaseOptions)
@@ -130,7 +110,7 @@ export class JobManager {
    * MAX_ACTIVE_JOBS.
    */
   async start(input: AnalysisInput, { background = false } = {}): Promise<Job> {
-    checkVideoSource(input.videoUrl, this.options.allowPrivateVideoUrls);
+    checkVideoSource(input.source, this.options.allowPrivateVideoUrls);
     // An identical job on its way out (its caller just left) is not joined: it ends first, then is carried on.
     const stopping = [...this.stopping].filter(([jobId]) => {
       const job = this.get(jobId);
@@ -149,6 +129,7 @@ export class JobManager {
     if (runner === job.id) return job;
     // An identical request started a run in the meantime: this job joins it and ends.
     this.update(job.id, { state: "cancelled", message: "cancelled", error: `Cancelled: joined job ${runner}` });
+    // SAFETY: `runs.start` answers the id of a stored job whose run it is.
     const joined = this.get(runner)!;
     return background ? this.runInBackground(joined) : joined;
   }

@@ -7,7 +7,9 @@
  * `text`) are written as each stage advances, so a restart resumes there.
  * `details` is JSON (see `JobDetails`); tables made before it existed get it
  * added on first use. `usage` is JSON: our `TokenUsage`, or in older rows
- * Gemini's raw `usageMetadata`, which is mapped as it is read.
+ * Gemini's raw `usageMetadata`, which is mapped as it is read. `input` is
+ * JSON (see `AnalysisInput`); rows stored before it held `source` get it
+ * derived from their `videoUrl` as they are read.
  * @module
  */
 import { storedTokenUsage } from "../gemini/usage";
@@ -17,11 +19,13 @@ import {
   JOB_STATES,
   statesLeadingTo,
   type AnalysisInput,
+  type GeneratingJob,
   type Job,
   type JobDetails,
   type JobState,
   type JobUsage
 } from "./job";
+import { parseVideoSource, type VideoSource } from "./source-check";
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY,
@@ -87,27 +91,37 @@ interface Arrival {
   cancelled: { error: string };
 }
 
-/** Fields any update may change. */
-type Changes = Partial<{
-  message: string;
-  bytesUploaded: number;
-  totalBytes: number | null;
-  mimeType: string | null;
-  uploadUrl: string | null;
-  fileName: string | null;
-  fileUri: string | null;
-  /** The answer so far (while generating). */
-  text: string;
-  details: JobDetails;
-}>;
+/** Fields any update may change: the job's own, `text` (the answer so far) while generating. */
+type Changes = Partial<
+  Pick<Job, "message" | "bytesUploaded" | "totalBytes" | "mimeType" | "uploadUrl" | "fileName" | "fileUri" | "details"> &
+    Pick<GeneratingJob, "text">
+>;
 
 /** An update of a job: changed fields, or a move to another state with what that state needs. */
 export type JobUpdate = Changes & ({ state?: undefined } | { [S in JobState]: { state: S } & Arrival[S] }[JobState]);
 
+/**
+ * The input as stored. Rows of earlier versions hold the URL alone, checked
+ * by `start` before they were stored, so it parses; were it not to, the URL
+ * guard still checks it when the video is fetched.
+ */
+function inputFromRow(json: string): AnalysisInput {
+  // SAFETY: `create` is the one writer of `input`, from an `AnalysisInput` (without `source` in earlier versions).
+  const input = JSON.parse(json) as Omit<AnalysisInput, "source"> & { source?: VideoSource };
+  if (input.source) return input as AnalysisInput;
+  let source: VideoSource;
+  try {
+    source = parseVideoSource(input.videoUrl);
+  } catch {
+    source = { kind: "url", url: input.videoUrl };
+  }
+  return { ...input, source };
+}
+
 function fromRow(row: Row): Job {
   const base = {
     id: row.id,
-    input: JSON.parse(row.input) as AnalysisInput,
+    input: inputFromRow(row.input),
     message: row.message,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -117,9 +131,11 @@ function fromRow(row: Row): Job {
     uploadUrl: row.upload_url,
     fileName: row.file_name,
     fileUri: row.file_uri,
+    // SAFETY: `update` is the one writer of `details`, from a `JobDetails`.
     details: JSON.parse(row.details) as JobDetails
   };
   // The columns a state needs were written by the move into it (see `JobUpdate`).
+  // SAFETY: the table's CHECK keeps `state` one of JOB_STATES.
   const state = row.state as JobState;
   switch (state) {
     case "queued":
@@ -180,6 +196,7 @@ export class JobStore {
       now,
       now
     );
+    // SAFETY: inserted just above.
     return this.get(id)!;
   }
 
@@ -212,6 +229,7 @@ export class JobStore {
     if (row) return fromRow(row);
     const current = this.get(id);
     if (!current) throw new Error(`No job ${id}`);
+    // SAFETY: the job exists, so the update matched no row only because the state guard refused `to`.
     throw new IllegalTransitionError(id, current.state, to!);
   }
 

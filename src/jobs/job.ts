@@ -4,6 +4,7 @@
  */
 import type { AnswerFormat, MediaResolution } from "../analysis/video-options";
 import type { TokenUsage } from "../gemini/usage";
+import type { VideoSource } from "./source-check";
 
 export { ANSWER_FORMATS, MEDIA_RESOLUTIONS } from "../analysis/video-options";
 export type { AnswerFormat, MediaResolution };
@@ -52,6 +53,8 @@ export type TokenCountSource = (typeof TOKEN_COUNT_SOURCES)[number];
 export interface AnalysisInput {
   /** The URL as the user gave it. */
   videoUrl: string;
+  /** What it names, parsed once (see `parseVideoSource`); rows stored before it existed get it as they are read. */
+  source: VideoSource;
   prompt: string;
   model: string;
   /** The clip to watch, in seconds from the start. */

@@ -1,22 +1,40 @@
 /**
- * Whether a video URL can be analysed at all, before any job is made for it:
- * what `JobManager.start` refuses, and what the front Worker refuses the
- * same way for a session-less call without asking any Durable Object.
+ * A request's video as one value, parsed once where a request comes in (the
+ * tools' `toAnalysisInput`) and passed along from there: the jobs, their
+ * stages and the video's object read its kind and canonical URL, and never
+ * parse the URL again. Only the URL guard does, on every fetch and every
+ * redirect hop (`video/source.ts`).
+ *
+ * `checkVideoSource` is what `JobManager.start` refuses, and what the front
+ * Worker refuses the same way for a session-less call without asking any
+ * Durable Object.
  * @module
  */
 import { matchYouTube } from "../gemini/youtube";
 import { checkVideoUrl, VideoUrlError } from "../video/url-guard";
 
-/** What kind of source a checked URL is: Gemini reads a YouTube link itself, any other video is uploaded. */
-export type CheckedSource = { kind: "youtube" } | { kind: "upload"; url: URL };
+/**
+ * Where a video comes from: a YouTube video, which Gemini reads itself
+ * (`url` is its canonical `watch?v=` link), or any other URL, whose video is
+ * uploaded (`url` is its canonical spelling, `URL.href`).
+ */
+export type VideoSource = { kind: "youtube"; url: string; videoId: string } | { kind: "url"; url: string };
 
 /**
- * Throws `VideoUrlError` for a URL no analysis could use (not http(s), a
- * private address unless `allowPrivate`, a YouTube link to no video).
+ * The source `videoUrl` names. Throws `VideoUrlError` for a URL no analysis
+ * could use whatever the server's settings (not http(s), credentials, a
+ * YouTube link to no video).
  */
-export function checkVideoSource(videoUrl: string, allowPrivate: boolean): CheckedSource {
-  const youTube = matchYouTube(checkVideoUrl(videoUrl, true));
+export function parseVideoSource(videoUrl: string): VideoSource {
+  const url = checkVideoUrl(videoUrl, true);
+  const youTube = matchYouTube(url);
   if (youTube.kind === "not-a-video") throw new VideoUrlError(youTube.reason);
-  if (youTube.kind !== "not-youtube") return { kind: "youtube" };
-  return { kind: "upload", url: checkVideoUrl(videoUrl, allowPrivate) };
+  if (youTube.kind === "video") return { kind: "youtube", url: youTube.url, videoId: youTube.videoId };
+  return { kind: "url", url: url.href };
+}
+
+/** Throws `VideoUrlError` for a source this server may not fetch (a private address unless `allowPrivate`). */
+export function checkVideoSource(source: VideoSource, allowPrivate: boolean): VideoSource {
+  if (source.kind === "url") checkVideoUrl(source.url, allowPrivate);
+  return source;
 }

@@ -16,16 +16,18 @@
  * @module
  */
 import { SqlTables } from "../storage/sql";
-import { REUSE_MARGIN_MS, type VideoFile, type VideoFileRow, videoFileFromRow } from "./video-files";
+import {
+  REUSE_MARGIN_MS,
+  VIDEO_FILE_COLUMN_NAMES,
+  VIDEO_FILE_COLUMNS,
+  type VideoFile,
+  type VideoFileRow,
+  videoFileFromRow,
+  videoFileValues
+} from "./video-files";
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS shared_uploads (
-  video_url TEXT PRIMARY KEY,
-  source_tag TEXT,
-  file_name TEXT NOT NULL,
-  file_uri TEXT NOT NULL,
-  mime_type TEXT NOT NULL,
-  duration_seconds REAL,
-  expires_at INTEGER NOT NULL,
+  ${VIDEO_FILE_COLUMNS},
   owner_session TEXT,
   borrowed INTEGER NOT NULL,
   used_at INTEGER NOT NULL
@@ -87,15 +89,9 @@ export class UploadRegistry {
     const [displaced] = this.rows("SELECT * FROM shared_uploads WHERE video_url = ? AND owner_session IS NULL", file.videoUrl);
     this.tables.create();
     this.rows(
-      `INSERT OR REPLACE INTO shared_uploads (video_url, source_tag, file_name, file_uri, mime_type, duration_seconds, expires_at, owner_session, borrowed, used_at)
+      `INSERT OR REPLACE INTO shared_uploads (${VIDEO_FILE_COLUMN_NAMES}, owner_session, borrowed, used_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
-      file.videoUrl,
-      file.sourceTag,
-      file.fileName,
-      file.fileUri,
-      file.mimeType,
-      file.durationSeconds,
-      file.expiresAt,
+      ...videoFileValues(file),
       owner,
       this.now()
     );

@@ -17,14 +17,29 @@ export const REUSE_MARGIN_MS = 30 * 60_000;
 /** Gemini keeps uploaded files this long when it does not say. */
 export const DEFAULT_FILE_LIFETIME_MS = 48 * 3600_000;
 
-const SCHEMA = `CREATE TABLE IF NOT EXISTS video_files (
-  video_url TEXT PRIMARY KEY,
+/** The columns of a kept file, here and in `upload-registry.ts`'s table (which has more). */
+export const VIDEO_FILE_COLUMNS = `video_url TEXT PRIMARY KEY,
   source_tag TEXT,
   file_name TEXT NOT NULL,
   file_uri TEXT NOT NULL,
   mime_type TEXT NOT NULL,
   duration_seconds REAL,
-  expires_at INTEGER NOT NULL
+  expires_at INTEGER NOT NULL`;
+
+/** Their names, in order, and `file`'s values for them. */
+export const VIDEO_FILE_COLUMN_NAMES = "video_url, source_tag, file_name, file_uri, mime_type, duration_seconds, expires_at";
+export const videoFileValues = (file: VideoFile): SqlStorageValue[] => [
+  file.videoUrl,
+  file.sourceTag,
+  file.fileName,
+  file.fileUri,
+  file.mimeType,
+  file.durationSeconds,
+  file.expiresAt
+];
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS video_files (
+  ${VIDEO_FILE_COLUMNS}
 )`;
 
 export interface VideoFile {
@@ -103,14 +118,8 @@ export class VideoFiles {
       file.fileName
     );
     this.rows(
-      "INSERT OR REPLACE INTO video_files (video_url, source_tag, file_name, file_uri, mime_type, duration_seconds, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      file.videoUrl,
-      file.sourceTag,
-      file.fileName,
-      file.fileUri,
-      file.mimeType,
-      file.durationSeconds,
-      file.expiresAt
+      `INSERT OR REPLACE INTO video_files (${VIDEO_FILE_COLUMN_NAMES}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ...videoFileValues(file)
     );
     return previous ? videoFileFromRow(previous) : undefined;
   }

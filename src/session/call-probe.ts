@@ -22,8 +22,9 @@
  */
 import type { SessionIds } from "../ids/signed-session-id";
 import { jobOwnerSession } from "../jobs/job-id";
+import type { AnalysisInput } from "../jobs/job";
 import type { JobService } from "../jobs/job-service";
-import { checkVideoSource } from "../jobs/source-check";
+import { checkVideoSource, type VideoSource } from "../jobs/source-check";
 import { createMcpServer, createTaskServer } from "../mcp-server";
 import type { TaskRecords } from "../tasks/task-methods";
 import { runsAsTask } from "../tasks/task-routing";
@@ -33,7 +34,7 @@ import { SessionTransport } from "../transport/session-transport";
 import { createStatelessHttp } from "../transport/stateless-http";
 
 /** Where a call that reached for a job must run. */
-export type CallTarget = { kind: "owner"; sessionId: string } | { kind: "video"; videoUrl: string } | { kind: "fresh" };
+export type CallTarget = { kind: "owner"; sessionId: string } | { kind: "video"; source: VideoSource } | { kind: "fresh" };
 
 export type ProbedCall = { answer: Response } | { target: CallTarget };
 
@@ -69,9 +70,9 @@ class ProbeJobs implements JobService {
     return undefined;
   }
 
-  async start(input: { videoUrl: string }): Promise<never> {
-    const source = checkVideoSource(input.videoUrl, this.settings.allowPrivateVideoUrls);
-    return this.reach(source.kind === "upload" ? { kind: "video", videoUrl: input.videoUrl } : { kind: "fresh" });
+  async start(input: AnalysisInput): Promise<never> {
+    const source = checkVideoSource(input.source, this.settings.allowPrivateVideoUrls);
+    return this.reach(source.kind === "url" ? { kind: "video", source } : { kind: "fresh" });
   }
 
   /** A session-less call has no session, so no jobs of its own to list. */

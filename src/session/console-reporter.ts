@@ -1,7 +1,7 @@
 /**
  * Reports every job change of a session object to the console's index (the
  * deployment's one `ConsoleDO`), through the jobs layer's `JobObserver`
- * port. Changes within a stage are sent at most every `MIN_INTERVAL_MS`
+ * port. Changes within a stage are sent at most every `PROGRESS_INTERVAL_MS`
  * (the last one always arrives); a new stage and the end are sent at once.
  * What is sent leaves out the resumable upload URL, and the answer until
  * the job is final. A final report the index did not take is sent again
@@ -12,9 +12,8 @@
 import type { Env } from "../env";
 import { isFinal, type Job } from "../jobs/job";
 import type { JobObserver } from "../jobs/job-observer";
-import { jobPercent } from "../jobs/progress";
+import { PROGRESS_INTERVAL_MS, shownPercent } from "../jobs/job-progress";
 
-export const MIN_INTERVAL_MS = 500;
 /** Waits before each new attempt at a final report; about a minute in all. */
 export const FINAL_RETRY_DELAYS_MS: readonly number[] = [1_000, 4_000, 15_000, 40_000];
 /** The name of the deployment's one console object. */
@@ -37,7 +36,7 @@ export interface JobReport {
 
 export function reportOf(job: Job): JobReport {
   const shared = { ...job, uploadUrl: null };
-  return { job: shared.state === "generating" ? { ...shared, text: "" } : shared, percent: Math.round(jobPercent(job)) };
+  return { job: shared.state === "generating" ? { ...shared, text: "" } : shared, percent: shownPercent(job, "text") };
 }
 
 export class ConsoleReporter implements JobObserver {
@@ -52,7 +51,7 @@ export class ConsoleReporter implements JobObserver {
 
   changed(job: Job): void {
     const last = this.sent.get(job.id);
-    const wait = !last || last.state !== job.state || isFinal(job) ? 0 : last.at + MIN_INTERVAL_MS - Date.now();
+    const wait = !last || last.state !== job.state || isFinal(job) ? 0 : last.at + PROGRESS_INTERVAL_MS - Date.now();
     if (wait <= 0) {
       this.send(job);
       return;

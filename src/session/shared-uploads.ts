@@ -9,7 +9,7 @@
 import type { Env } from "../env";
 import { sessionIds, type SessionIds } from "../ids/signed-session-id";
 import type { ReleaseFileOptions } from "../jobs/job-service";
-import type { SharedUploads } from "../jobs/shared-uploads";
+import type { SharedUploads } from "../jobs/shared-uploads-port";
 import type { UploadRegistry } from "../jobs/upload-registry";
 import type { VideoFile } from "../jobs/video-files";
 import { canonicalUrl, sourceSessionId } from "./source-affinity";

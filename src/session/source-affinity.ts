@@ -35,5 +35,5 @@ export function sourceSessionId(ids: SessionIds, videoUrl: string): Promise<stri
  */
 export function sessionForTarget(ids: SessionIds, target: CallTarget, fresh: () => Promise<string> | string): Promise<string> {
   if (target.kind === "owner") return Promise.resolve(target.sessionId);
-  return Promise.resolve(target.kind === "video" ? sourceSessionId(ids, target.videoUrl) : fresh());
+  return Promise.resolve(target.kind === "video" ? sourceSessionId(ids, target.source.url) : fresh());
 }

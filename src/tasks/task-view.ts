@@ -11,7 +11,7 @@
 import type { TaskV2 } from "@modelcontextprotocol/ext-tasks/core/v2";
 import { type CallToolResult, ProtocolErrorCode } from "@modelcontextprotocol/server";
 import { isFinal, type Job } from "../jobs/job";
-import { jobPercent } from "../jobs/progress";
+import { shownPercent } from "../jobs/job-progress";
 import type { TaskableTool } from "../tools";
 import type { TaskRecord } from "./task-store";
 
@@ -34,7 +34,7 @@ export function taskOf(record: TaskRecord, job: Job | undefined): TaskV2 {
   if (!job) return { ...base, status: "failed", statusMessage: "The analysis behind this task is gone." };
   if (job.state === "cancelled") return { ...base, status: "cancelled", statusMessage: job.message };
   if (isFinal(job)) return { ...base, status: "completed", statusMessage: job.message };
-  const percent = Math.round(jobPercent(job));
+  const percent = shownPercent(job, "text");
   return {
     ...base,
     status: "working",
@@ -57,7 +57,10 @@ export function detailedTaskOf(record: TaskRecord, job: Job | undefined, tool: T
   // The inlined result is a complete tool result, so it carries its own resultType.
   if (task.status === "completed") return { ...task, result: { ...tool.resultOf(job), resultType: "complete" } };
   if (task.status === "working") {
-    return { ...task, _meta: { [PROGRESS_META_KEY]: { progress: jobPercent(job), total: 100, message: job.message } } };
+    return {
+      ...task,
+      _meta: { [PROGRESS_META_KEY]: { progress: shownPercent(job, "notification"), total: 100, message: job.message } }
+    };
   }
   return task;
 }

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { isFinal, type AnalysisInput, type Job } from "../jobs/job";
-import { jobPercent } from "../jobs/progress";
+import { shownPercent } from "../jobs/job-progress";
 import { answerWhenDone } from "./follow-job";
 import { answerContent, jobSnapshotShape, toSnapshot } from "./job-snapshot";
 import { defineTool } from "./tool";
@@ -78,7 +78,7 @@ export const askAboutVideo = defineTool({
       if (!isFinal(earlier)) {
         return toolError(
           new ToolInputError(
-            `Job ${jobId} is still running (${earlier.message}, ${Math.round(jobPercent(earlier))}%). Wait for it with getVideoAnalysis (waitSeconds), then ask again.`
+            `Job ${jobId} is still running (${earlier.message}, ${shownPercent(earlier, "text")}%). Wait for it with getVideoAnalysis (waitSeconds), then ask again.`
           )
         );
       }

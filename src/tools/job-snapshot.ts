@@ -8,7 +8,7 @@ import { z } from "zod";
 import { finishNote } from "../gemini/finish-reasons";
 import type { InputModality } from "../gemini/usage";
 import { JOB_STATES, TOKEN_COUNT_SOURCES, type DoneJob, type Job } from "../jobs/job";
-import { jobPercent } from "../jobs/progress";
+import { shownPercent } from "../jobs/job-progress";
 
 const tokens = (what: string) => z.number().int().min(0).describe(what);
 
@@ -124,7 +124,7 @@ export function answerContent(job: DoneJob, text = job.text): CallToolResult["co
 export type JobStatus = z.infer<z.ZodObject<typeof jobStatusShape>>;
 
 export function toStatus(job: Job): JobStatus {
-  return { status: job.state, message: job.message, progress: Math.round(jobPercent(job) * 10) / 10 };
+  return { status: job.state, message: job.message, progress: shownPercent(job, "snapshot") };
 }
 
 export function toSnapshot(job: Job, { includeText = true } = {}): JobSnapshot {

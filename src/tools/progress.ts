@@ -5,20 +5,18 @@
  */
 import type { ServerContext } from "@modelcontextprotocol/server";
 import type { Job } from "../jobs/job";
-import { jobPercent } from "../jobs/progress";
+import { PERCENT_DECIMALS, PROGRESS_INTERVAL_MS, roundPercent, shownPercent } from "../jobs/job-progress";
 
 export type ToolExtra = ServerContext;
 
-/** Minimum gap between two notifications within one stage. */
-export const MIN_PROGRESS_INTERVAL_MS = 100;
 /** Longest silence while a job lives, so clients' idle timeouts keep resetting. */
 export const PROGRESS_HEARTBEAT_MS = 10_000;
 
 export interface JobProgressReporter {
   /**
    * Reports a change of the job: a new kind of message at once, more of the
-   * same at most every 100 ms; a change held back is sent when its 100 ms are
-   * up, unless a newer one went first.
+   * same at most every `PROGRESS_INTERVAL_MS` (100 ms); a change held back is
+   * sent when its time is up, unless a newer one went first.
    */
   update(job: Job): Promise<void>;
   /** Repeats where the job stands, so the caller knows it is alive. */
@@ -74,8 +72,8 @@ export function createJobProgressReporter(extra: ToolExtra, clock: ReporterClock
   function send(job: Job, message: string): Promise<void> {
     dropHeld();
     if (progressToken === undefined) return sent;
-    const percent = Math.round(jobPercent(job) * 1000) / 1000;
-    last = percent > last ? percent : Math.round((last + 0.001) * 1000) / 1000;
+    const percent = shownPercent(job, "notification");
+    last = percent > last ? percent : roundPercent(last + 10 ** -PERCENT_DECIMALS.notification, PERCENT_DECIMALS.notification);
     lastKind = messageKind(job.message);
     lastSentAt = now();
     const params = { progressToken, progress: last, total: 100, message };
@@ -85,7 +83,7 @@ export function createJobProgressReporter(extra: ToolExtra, clock: ReporterClock
 
   return {
     async update(job) {
-      const waitMs = lastSentAt + MIN_PROGRESS_INTERVAL_MS - now();
+      const waitMs = lastSentAt + PROGRESS_INTERVAL_MS - now();
       if (messageKind(job.message) !== lastKind || waitMs <= 0) {
         await send(job, job.message);
         return;

@@ -4,10 +4,10 @@
  * @module
  */
 import type { Job } from "../jobs/job";
-import { jobPercent } from "../jobs/progress";
+import { shownPercent } from "../jobs/job-progress";
 
 export function stillRunningText(job: Job, budgetMs: number): string {
-  const percent = Math.round(jobPercent(job));
+  const percent = shownPercent(job, "text");
   const budgetSeconds = Math.round(budgetMs / 1000);
   return [
     `Still running after ${budgetSeconds} s: job ${job.id} is ${job.state} (${percent}%: ${job.message}).`,

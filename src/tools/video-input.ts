@@ -6,6 +6,7 @@
 import { UserFacingError } from "../errors";
 import { z } from "zod";
 import { MEDIA_RESOLUTIONS, type AnalysisInput, type AnswerFormat } from "../jobs/job";
+import { parseVideoSource } from "../jobs/source-check";
 import { OFFSET_FORMATS, parseOffset } from "../video/offset";
 
 export const DEFAULT_PROMPT =
@@ -110,7 +111,11 @@ export const videoInputShape = {
 
 type WatchOptions = { [K in keyof typeof watchOptionsShape]?: z.infer<(typeof watchOptionsShape)[K]> };
 
-/** The options of an analysis, checked together (a clip must end after it starts). */
+/**
+ * The options of an analysis, checked together (a clip must end after it
+ * starts), and the video parsed into its source (`VideoUrlError` for a URL
+ * no analysis could use).
+ */
 export function toAnalysisInput(
   videoUrl: string,
   prompt: string,
@@ -124,6 +129,7 @@ export function toAnalysisInput(
   }
   return {
     videoUrl,
+    source: parseVideoSource(videoUrl),
     prompt,
     model: options.model?.replace(/^models\//, "") ?? defaults.model,
     ...(startSeconds !== undefined ? { startSeconds } : {}),

@@ -1,4 +1,4 @@
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { TEST_MAX_VIDEO_BYTES } from "../constants";
 import { geminiErrors } from "../support/fake-gemini";
@@ -257,6 +257,38 @@ describe("jobs", () => {
     // At most the chunk in flight when the object went away is sent again.
     expect(upload.sent - upload.received).toBeLessThanOrEqual(CHUNK);
     expect(fakes.videos.ranges.some((range) => range !== null && /^bytes=\d+-$/.test(range) && range !== "bytes=0-")).toBe(true);
+  });
+
+  it("carries on a job stored by an earlier version (its input the URL alone) after the Durable Object restarts", {
+    timeout: 30_000
+  }, async () => {
+    const video: FakeVideo = { size: 12 * MiB, delayMsPerBlock: 1 };
+    const videoUrl = fakes.videos.add("/earlier-version.mp4", video);
+    const sessionId = await openIdleSession();
+    const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl }));
+    await pollJob(sessionId, jobId, (job) => job.bytesUploaded >= CHUNK);
+    const storedSource = () =>
+      runInDurableObject(sessionStub(sessionId), (_instance, state) => {
+        const [row] = state.storage.sql
+          .exec<{ source: string | null }>("SELECT json_extract(input, '$.source') AS source FROM jobs WHERE id = ?", jobId)
+          .toArray();
+        return row?.source ?? null;
+      });
+    expect(await storedSource()).not.toBeNull();
+    // The row as an earlier version wrote it.
+    await runInDurableObject(sessionStub(sessionId), (_instance, state) => {
+      state.storage.sql.exec("UPDATE jobs SET input = json_remove(input, '$.source') WHERE id = ?", jobId);
+    });
+    expect(await storedSource()).toBeNull();
+    fakes.sever();
+    await evictDurableObject(sessionStub(sessionId));
+    const done = await withAlarms(
+      sessionId,
+      pollJob(sessionId, jobId, (job) => job.status === "done")
+    );
+    expect(done.result).toMatchObject({ text: "The video shows a cat at 00:05 and a dog at 01:10." });
+    expect(onlyUpload().received).toBe(video.size);
+    expect(await storedSource()).toBeNull();
   });
 
   it("carries on waiting for the file to become ACTIVE after the Durable Object restarts", { timeout: 30_000 }, async () => {

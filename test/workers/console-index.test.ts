@@ -12,6 +12,7 @@ import type { Job } from "../../src/jobs/job";
 import { PRUNE_BATCH } from "../../src/console/analyses-store";
 import { CONSOLE_SESSION_HEADER } from "../../src/console/console-do";
 import { toEntry } from "../../src/console/analysis-entry";
+import { PROGRESS_INTERVAL_MS } from "../../src/jobs/job-progress";
 import { ConsoleReporter, type ConsoleStub, reportOf } from "../../src/session/console-reporter";
 import { SseReader } from "./support/http";
 import { jobRecord } from "./support/job-record";
@@ -99,6 +100,22 @@ describe("ConsoleDO", () => {
     expect(running.percent).toBeGreaterThan(started.percent);
     const done = reportOf(job({ state: "done", ...uploaded, text: "The video shows a cat." }));
     expect(done).toMatchObject({ job: { uploadUrl: null, text: "The video shows a cat." }, percent: 100 });
+  });
+
+  it("the reporter tells of a stage's changes at the clients' pace: the first at once, the latest when PROGRESS_INTERVAL_MS is up", async () => {
+    const sent: string[] = [];
+    const recorder = { record: async (report: ReturnType<typeof reportOf>) => void sent.push(report.job.message) };
+    const reporter = new ConsoleReporter(() => recorder as unknown as ConsoleStub);
+    const uploading = job({ state: "uploading", totalBytes: 100 });
+    const startedAt = Date.now();
+    for (const bytes of [10, 20, 30]) reporter.changed({ ...uploading, bytesUploaded: bytes, message: `uploading ${bytes}` });
+    expect(sent).toEqual(["uploading 10"]);
+    while (sent.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    const waitedMs = Date.now() - startedAt;
+    expect(sent).toEqual(["uploading 10", "uploading 30"]);
+    expect(waitedMs).toBeGreaterThanOrEqual(PROGRESS_INTERVAL_MS - 5);
+    // Well short of the 500 ms the console once had of its own (a late timer on a busy machine aside).
+    expect(waitedMs).toBeLessThan(400);
   });
 
   it("the reporter sends a final report again when the index missed it", async () => {

@@ -47,7 +47,12 @@ function updateFor(event: JobEvent, step: number): JobUpdate {
   }
 }
 
-const INPUT = { videoUrl: "https://example.com/v.mp4", prompt: "p", model: "m" };
+const INPUT = {
+  videoUrl: "https://example.com/v.mp4",
+  source: { kind: "url" as const, url: "https://example.com/v.mp4" },
+  prompt: "p",
+  model: "m"
+};
 
 /** Runs `work` on a JobStore over a fresh session object's SQLite. */
 function withStore<T>(name: string, work: (store: JobStore, sql: SqlStorage) => T): Promise<T> {

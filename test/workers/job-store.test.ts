@@ -22,11 +22,51 @@ describe("JobStore", () => {
     });
   });
 
+  it("gives rows stored before inputs held their source the source their videoUrl names", async () => {
+    const stub = env.SESSIONS.get(env.SESSIONS.idFromName("job-store-sources"));
+    await runInDurableObject(stub, (_instance, state) => {
+      const store = new JobStore(state.storage.sql);
+      const stored = store.create("s.new", {
+        videoUrl: "https://example.com/v.mp4",
+        source: { kind: "url", url: "https://example.com/v.mp4" },
+        prompt: "p",
+        model: "m"
+      });
+      const earlier = (id: string, videoUrl: string) =>
+        state.storage.sql.exec(
+          "INSERT INTO jobs (id, input, state, message, created_at, updated_at) VALUES (?, ?, 'uploading', 'uploading', 1, 1)",
+          id,
+          JSON.stringify({ videoUrl, prompt: "p", model: "m" })
+        );
+      earlier("s.file", "HTTPS://Example.COM:443/a%7Eb.mp4");
+      earlier("s.youtube", "https://youtu.be/dQw4w9WgXcQ?t=3");
+      expect(store.get("s.file")?.input).toEqual({
+        videoUrl: "HTTPS://Example.COM:443/a%7Eb.mp4",
+        source: { kind: "url", url: "https://example.com/a%7Eb.mp4" },
+        prompt: "p",
+        model: "m"
+      });
+      expect(store.get("s.youtube")?.input.source).toEqual({
+        kind: "youtube",
+        url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        videoId: "dQw4w9WgXcQ"
+      });
+      // Active rows of either kind are read (and so resumed) the same way.
+      expect(store.active().map((job) => job.input.source.kind)).toEqual(["url", "youtube", "url"]);
+      expect(store.get(stored.id)?.input.source).toEqual({ kind: "url", url: "https://example.com/v.mp4" });
+    });
+  });
+
   it("update moves a job only along JOB_TRANSITIONS: a final job never moves again, and a refused move writes nothing", async () => {
     const stub = env.SESSIONS.get(env.SESSIONS.idFromName("job-store-transitions"));
     await runInDurableObject(stub, (_instance, state) => {
       const store = new JobStore(state.storage.sql);
-      const input = { videoUrl: "https://example.com/v.mp4", prompt: "p", model: "m" };
+      const input = {
+        videoUrl: "https://example.com/v.mp4",
+        source: { kind: "url" as const, url: "https://example.com/v.mp4" },
+        prompt: "p",
+        model: "m"
+      };
       const job = store.create("s.transitions", input);
       expect(store.update(job.id, { state: "uploading", message: "uploading" }).state).toBe("uploading");
       expect(store.update(job.id, { state: "uploading", bytesUploaded: 8 }).bytesUploaded).toBe(8);

@@ -1,0 +1,44 @@
+/**
+ * The driver's list of stages (`STAGES` in src/jobs/run-job.ts): the step
+ * names each stage journals, which Tasks persists (a run interrupted by a
+ * restart replays the steps it finished by name, so a renamed step would
+ * run again, or strand the run), and which stage a job in each state starts
+ * from. A new stage is added here too.
+ */
+import { describe, expect, it } from "vitest";
+import { JOB_STATES, type JobState } from "../../src/jobs/job";
+import { STAGES } from "../../src/jobs/run-job";
+import { jobRecord } from "./support/job-record";
+
+const job = (state: JobState, fields: Record<string, unknown> = {}) =>
+  jobRecord({ id: "s.j", input: { videoUrl: "https://example.com/v.mp4", prompt: "p", model: "m" }, state, ...fields });
+
+const stepsOf = (fields: Parameters<typeof job>) =>
+  STAGES.filter((stage) => stage.applies(job(...fields))).map((stage) => stage.steps);
+
+describe("the stages of an analysis run", () => {
+  it("journal the step names runs in flight were stored with, in order", () => {
+    expect(STAGES.map((stage) => stage.steps)).toEqual([
+      ["resolve"],
+      ["upload"],
+      ["processing-since", "poll:N", "wait:N"],
+      ["count"],
+      ["generate"]
+    ]);
+  });
+
+  it("apply from the stage the job's row says it is in", () => {
+    expect(stepsOf(["queued"])).toEqual([["resolve"], ["count"]]);
+    expect(stepsOf(["uploading"])).toEqual([["upload"], ["count"]]);
+    // A YouTube link, or a file read as is: nothing to upload.
+    expect(stepsOf(["uploading", { fileUri: "https://www.youtube.com/watch?v=x" }])).toEqual([["count"]]);
+    expect(stepsOf(["processing", { fileName: "files/f", fileUri: "u" }])).toEqual([
+      ["processing-since", "poll:N", "wait:N"],
+      ["count"]
+    ]);
+    expect(stepsOf(["generating", { fileUri: "u" }])).toEqual([["generate"]]);
+    for (const state of JOB_STATES.filter((state) => ["done", "failed", "cancelled"].includes(state))) {
+      expect(stepsOf([state])).toEqual([]);
+    }
+  });
+});
