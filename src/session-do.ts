@@ -2,20 +2,15 @@
  * `SessionDO`: one Durable Object per MCP session, and a composition root:
  * it wires the session's parts, routes its requests to them and answers
  * other objects' RPC. The parts: the channels to its MCP servers
- * (`session/channels.ts`), the analysis jobs (`jobs/`), the register of a
- * video's shared uploads (`session/shared-uploads.ts`), the timers
- * (`session/timers.ts`) and idle expiry (`session/expiry.ts`). The front
- * Worker has already authenticated every request and named the session
- * (`session/session-request.ts`).
+ * (`session/channels.ts`), the analysis jobs (`session/session-jobs.ts`),
+ * the register of a video's shared uploads (`session/shared-uploads.ts`),
+ * timers and idle expiry (`session/timers.ts`, `session/expiry.ts`). The
+ * front Worker has authenticated every request and named its session.
  *
  * It installs agents' `Lifecycle` on a plain Durable Object rather than
- * extending `Agent`: it needs none of what `Agent` adds (WebSocket
- * connections, state sync, callable methods, chat); Lifecycle brings the
- * startup and the durable job queue its timers run on. A session exists
- * once `GET /sse` created it or an `/mcp` initialize succeeded. Jobs are
- * Task runs, which Tasks resumes when the object starts after a restart; a
- * heartbeat timer wakes it for that while jobs are active. Every alarm
- * checks for idle expiry.
+ * extending `Agent`, whose WebSocket connections, state sync and chat it
+ * does not need: Lifecycle brings the startup (Tasks resumes interrupted
+ * job runs) and the durable job queue its timers run on.
  * @module
  */
 import { DurableObject } from "cloudflare:workers";
@@ -28,18 +23,17 @@ import { HttpError, unknownSessionError } from "./http/errors";
 import { errorFormatFor, isSessionPath, type SessionPath } from "./http/routes";
 import { isFinal, type AnalysisInput, type Job } from "./jobs/job";
 import type { JobService } from "./jobs/job-service";
-import { JOB_HEARTBEAT, JobManager } from "./jobs/job-manager";
-import { JobStore } from "./jobs/job-store";
+import { JOB_HEARTBEAT, type JobManager } from "./jobs/job-manager";
 import { UploadRegistry } from "./jobs/upload-registry";
-import { type VideoFile, VideoFiles } from "./jobs/video-files";
+import type { VideoFile } from "./jobs/video-files";
 import { SessionChannels } from "./session/channels";
-import { consoleObject, ConsoleReporter } from "./session/console-reporter";
 import { SessionExpiry } from "./session/expiry";
 import { callerJobs, startInBackground } from "./session/caller-jobs";
-import { ANALYSIS_TASK, jobRunsOn, type AnalysisTasks } from "./session/job-runs";
+import { ANALYSIS_TASK, type AnalysisTasks } from "./session/job-runs";
 import { readSessionRoute, type SessionRoute } from "./session/session-request";
 import { SessionStore } from "./session/session-store";
-import { ServedRegister, sharedUploadsOf } from "./session/shared-uploads";
+import { ServedRegister } from "./session/shared-uploads";
+import { sessionJobManager } from "./session/session-jobs";
 import { SessionTimers } from "./session/timers";
 import type { ToolDeps } from "./tools";
 import { MAX_WAIT_SECONDS } from "./tools/job-tools";
@@ -136,22 +130,19 @@ export class SessionDO extends DurableObject<Env> {
     await this.expiry.expireIfIdle();
   }
 
-  /** RPC for `SharedUploads`: a file another object kept for this video, which `reader` may read. */
+  // RPC for `SharedUploads`, served by the register of the video this object is named after (`ServedRegister`).
   findUpload(videoUrl: string, sourceTag: string, reader: string): Promise<VideoFile | undefined> {
     return this.register.findUpload(videoUrl, sourceTag, reader);
   }
 
-  /** RPC for `SharedUploads`: `owner` keeps a file of this video that others may read. */
   offerUpload(file: VideoFile, owner: string): Promise<void> {
     return this.register.offerUpload(file, owner);
   }
 
-  /** RPC for `SharedUploads`: `owner` ends; true when this object keeps its file on, because another read it. */
   handOverUpload(fileName: string, owner: string): Promise<boolean> {
     return this.register.handOverUpload(fileName, owner);
   }
 
-  /** RPC for `SharedUploads`: the file is gone. */
   withdrawUpload(fileName: string): Promise<void> {
     return this.register.withdrawUpload(fileName);
   }
@@ -190,22 +181,14 @@ export class SessionDO extends DurableObject<Env> {
 
   /** The session's jobs; created on first use, so a restart can resume them. */
   private jobs(): JobManager {
-    this.jobManager ??= new JobManager({
+    this.jobManager ??= sessionJobManager({
+      ctx: this.ctx,
+      env: this.env,
+      config: this.config,
       sessionId: () => this.sessionId,
-      store: new JobStore(this.ctx.storage.sql),
-      files: new VideoFiles(this.ctx.storage.sql),
-      shared: sharedUploadsOf(this.env, this.ctx.id, this.uploads),
       timers: this.timers,
-      runs: jobRunsOn(this.tasks),
-      gemini: this.config.gemini,
-      fetch: (input, init) => fetch(input, init),
-      allowPrivateVideoUrls: this.config.allowPrivateVideoUrls,
-      maxVideoBytes: this.config.maxVideoBytes,
-      sourceTimeouts: this.config.sourceTimeouts,
-      observer: new ConsoleReporter(
-        () => consoleObject(this.env),
-        (delivery) => this.ctx.waitUntil(delivery)
-      )
+      tasks: this.tasks,
+      uploads: this.uploads
     });
     return this.jobManager;
   }
