@@ -6,7 +6,7 @@ import type { AnswerFormat, MediaResolution } from "../analysis/video-options";
 import type { TokenUsage } from "../gemini/usage";
 import type { VideoSource } from "./source-check";
 
-export { ANSWER_FORMATS, MEDIA_RESOLUTIONS } from "../analysis/video-options";
+export { MEDIA_RESOLUTIONS } from "../analysis/video-options";
 export type { AnswerFormat, MediaResolution };
 
 /** The stages of a job, in order; the last three are final. */
