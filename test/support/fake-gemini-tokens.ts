@@ -50,7 +50,7 @@ interface Part {
 
 export interface GenerateContentRequestBody {
   contents?: { role?: string; parts?: Part[] }[];
-  generationConfig?: { mediaResolution?: unknown };
+  generationConfig?: { mediaResolution?: unknown; maxOutputTokens?: unknown; responseJsonSchema?: unknown };
 }
 
 const FRAME_TOKENS: Record<FakeModelFamily, Record<string, number>> = {
@@ -68,7 +68,7 @@ const FRAME_TOKENS: Record<FakeModelFamily, Record<string, number>> = {
   }
 };
 const AUDIO_TOKENS_PER_SECOND = 32;
-const CHARACTERS_PER_TOKEN = 4;
+export const CHARACTERS_PER_TOKEN = 4;
 const MAX_FPS = 24;
 const DURATION = /^(\d+(?:\.\d{1,9})?)s$/;
 
@@ -82,7 +82,7 @@ export function textTokens(text: string): number {
 }
 
 /** A `google.protobuf.Duration` in JSON ("90s", "12.5s"), or undefined when Gemini would refuse it. */
-function durationSeconds(value: unknown): number | undefined {
+export function durationSeconds(value: unknown): number | undefined {
   const match = typeof value === "string" ? DURATION.exec(value) : null;
   return match ? Number(match[1]) : undefined;
 }

@@ -18,6 +18,11 @@
  *   `files.get` and `files.delete` on whole `File` resources.
  * - failures as `{ error: { code, message, status, details } }`, with the
  *   `details` Google sends (see `geminiErrors`).
+ * - long videos (see fake-gemini-script.ts): a video given a script is
+ *   transcribed for the window the request's `videoMetadata` asks about, in
+ *   the video's time convention; every answer stops with `MAX_TOKENS` at the
+ *   request's `maxOutputTokens` or the model's `outputTokenLimit`; and
+ *   `tokensPerSecond` makes generation take time.
  *
  * It is a plain `(Request) => Response` handler, so a fetch spy inside
  * workerd or a Node HTTP server can host it alike. It records every request
@@ -45,7 +50,9 @@ import {
   type FakeFile,
   type FakeModel
 } from "./fake-gemini-wire";
+import { cutAtOutputLimit, generationDelaysMs, requestedWindow, scriptedAnswer, type VideoScript } from "./fake-gemini-script";
 
+export type { ScriptLine, TimeConvention, VideoScript } from "./fake-gemini-script";
 export { DEFAULT_INPUT_TOKEN_LIMIT, geminiErrors, type ErrorBehavior, type FakeFile, type FakeModel } from "./fake-gemini-wire";
 
 export interface RecordedRequest {
@@ -85,6 +92,8 @@ export interface FileBehavior {
   durationSeconds?: number;
   /** How long Gemini keeps the file: its `expirationTime` is this after upload (default 48 h, as Gemini does). */
   lifetimeMs?: number;
+  /** What is said in the video: requests about it are answered from this (see `FakeGemini.scripts`). */
+  script?: VideoScript;
 }
 
 /** A source Gemini names when an answer quotes it. */
@@ -150,6 +159,7 @@ const FILE_URI = /\/v1beta\/(files\/[a-z0-9-]+)$/;
 const UPLOAD_PATH = "/upload/v1beta/files";
 const GENERATE_PATH = /^\/v1beta\/models\/[^/:]+:(generateContent|streamGenerateContent)$/;
 const COUNT_TOKENS_PATH = /^\/v1beta\/models\/[^/:]+:countTokens$/;
+const YOUTUBE_URI = /^https:\/\/www\.youtube\.com\/watch\?v=([A-Za-z0-9_-]{11})$/;
 
 type Chunk = Record<string, unknown>;
 
@@ -170,6 +180,14 @@ export class FakeGemini {
   private nextId = 1;
   /** Called at every `FakeGeminiEvent`. */
   onEvent: ((event: FakeGeminiEvent) => void) | undefined;
+  /**
+   * Scripts of what is said, by uploaded file name ("files/f1") or YouTube
+   * video id: a generate call about a scripted video with nothing queued is
+   * answered with the script's lines inside the requested window.
+   */
+  readonly scripts = new Map<string, VideoScript>();
+  /** Output tokens generated a second: each chunk takes its share; unset, answers come at once. */
+  tokensPerSecond: number | undefined;
 
   /** @param newDigest checksum for uploads; the benchmark passes a native one */
   constructor(private readonly newDigest: () => Digest = () => new Crc32()) {}
@@ -205,6 +223,8 @@ export class FakeGemini {
     this.models.clear();
     this.youTubeVideos.clear();
     this.cached.clear();
+    this.scripts.clear();
+    this.tokensPerSecond = undefined;
   }
 
   generateRequests(): RecordedRequest[] {
@@ -356,6 +376,7 @@ export class FakeGemini {
     };
     upload.file = file;
     this.files.set(file.name, file);
+    if (behavior.script) this.scripts.set(file.name, behavior.script);
     this.onEvent?.({ kind: "file-finalized", file: file.name });
     return Response.json({ file: fileResource(file) }, { headers: { "X-Goog-Upload-Status": "final" } });
   }
@@ -402,7 +423,7 @@ export class FakeGemini {
       }
       return { kind: "video", durationSeconds: file.durationSeconds };
     }
-    const youTube = /^https:\/\/www\.youtube\.com\/watch\?v=([A-Za-z0-9_-]{11})$/.exec(fileUri);
+    const youTube = YOUTUBE_URI.exec(fileUri);
     if (youTube) return { kind: "video", durationSeconds: this.youTubeVideos.get(youTube[1]!) ?? DEFAULT_YOUTUBE_SECONDS };
     return {
       kind: "refused",
@@ -449,17 +470,51 @@ export class FakeGemini {
     return Response.json({ totalTokens: counted.totalTokens, promptTokensDetails: counted.promptTokensDetails });
   }
 
-  private generate(model: string, stream: boolean, request: GenerateContentRequestBody, signal: AbortSignal): Response {
+  private generate(
+    model: string,
+    stream: boolean,
+    request: GenerateContentRequestBody,
+    signal: AbortSignal
+  ): Response | Promise<Response> {
     const counted = this.count(request, model);
     if (counted instanceof Response) return counted;
-    const behavior = this.behaviors.shift() ?? DEFAULT_BEHAVIOR;
+    const queued = this.behaviors.shift() ?? this.scriptedBehavior(request) ?? DEFAULT_BEHAVIOR;
+    const behavior = this.withinOutputLimit(queued, model, request);
     if (behavior.kind === "error") return errorResponse(behavior);
     const chunks = this.responseChunks(behavior, model, counted);
-    if (!stream) return Response.json(mergeChunks(chunks));
+    const generationMs = generationDelaysMs(behavior.kind === "answer" ? behavior.chunks : [], this.tokensPerSecond);
+    if (!stream) return afterGeneration(generationMs, () => Response.json(mergeChunks(chunks)));
     const delayMs = behavior.kind === "answer" ? (behavior.chunkDelayMs ?? 0) : 0;
-    return sseResponse(chunks, delayMs, signal, (index, textLength) =>
-      this.onEvent?.({ kind: "chunk-sent", index, chunks: chunks.length, textLength })
+    return sseResponse(
+      chunks,
+      (index) => delayMs + (generationMs[index] ?? 0),
+      signal,
+      (index, textLength) => this.onEvent?.({ kind: "chunk-sent", index, chunks: chunks.length, textLength })
     );
+  }
+
+  // Long videos (issue 24): scripted answers and the output limit.
+
+  /** The script's lines in the window asked about, for the first scripted video of the request. */
+  private scriptedBehavior(request: GenerateContentRequestBody): GenerateBehavior | undefined {
+    for (const part of (request.contents ?? []).flatMap((content) => content.parts ?? [])) {
+      const uri = String(part.fileData?.fileUri ?? "");
+      const script = this.scripts.get(FILE_URI.exec(uri)?.[1] ?? YOUTUBE_URI.exec(uri)?.[1] ?? "");
+      const video = this.lookUp(uri);
+      if (!script || video.kind !== "video") continue;
+      const window = requestedWindow(part.videoMetadata, video.durationSeconds);
+      return { kind: "answer", chunks: scriptedAnswer(script, window, request.generationConfig?.responseJsonSchema) };
+    }
+    return undefined;
+  }
+
+  /** The answer cut where it passes the request's `maxOutputTokens` or the model's `outputTokenLimit`, ending MAX_TOKENS. */
+  private withinOutputLimit(behavior: GenerateBehavior, model: string, request: GenerateContentRequestBody): GenerateBehavior {
+    if (behavior.kind !== "answer") return behavior;
+    const asked = request.generationConfig?.maxOutputTokens;
+    const limit = Math.min(typeof asked === "number" ? asked : Infinity, this.model(model)?.outputTokenLimit ?? Infinity);
+    const { chunks, cut } = cutAtOutputLimit(behavior.chunks, limit);
+    return cut ? { ...behavior, chunks, finishReason: "MAX_TOKENS" } : behavior;
   }
 
   /** Tokens of video parts this model answered before: implicit caching serves them again. */
@@ -591,9 +646,16 @@ function chunkText(chunk: Chunk): string {
     .join("");
 }
 
+/** The unstreamed answer, once every chunk's generation time has passed. */
+async function afterGeneration(delaysMs: number[], respond: () => Response): Promise<Response> {
+  const totalMs = delaysMs.reduce((sum, ms) => sum + ms, 0);
+  if (totalMs > 0) await new Promise((resolve) => setTimeout(resolve, totalMs));
+  return respond();
+}
+
 function sseResponse(
   chunks: Chunk[],
-  delayMs: number,
+  delayMs: (index: number) => number,
   signal: AbortSignal,
   onSent: (index: number, textLength: number) => void
 ): Response {
@@ -602,7 +664,7 @@ function sseResponse(
     async start(controller) {
       let textLength = 0;
       for (const [index, chunk] of chunks.entries()) {
-        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+        if (delayMs(index) > 0) await new Promise((resolve) => setTimeout(resolve, delayMs(index)));
         if (signal.aborted) break;
         controller.enqueue(encoder.encode(sseFrame(chunk)));
         textLength += chunkText(chunk).length;

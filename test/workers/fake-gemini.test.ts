@@ -2,15 +2,23 @@
  * The fake Gemini read through Google's own SDK, field by field against the
  * REST reference: what the server's tests stand on.
  */
-import { ApiError, type GoogleGenAI, MediaResolution } from "@google/genai";
+import { ApiError, type GenerateContentResponse, type GoogleGenAI, MediaResolution, type VideoMetadata } from "@google/genai";
 import { describe, expect, it } from "vitest";
+import { parseStructuredAnswer, responseJsonSchema } from "../../src/analysis/formats";
 import { videoRequest } from "../../src/gemini/analyze";
 import { createGeminiClient, GEMINI_API_VERSION } from "../../src/gemini/client";
 import { countQuestionTokens } from "../../src/gemini/count-tokens";
 import { startUpload, uploadChunk } from "../../src/gemini/upload";
 import { retryInfoDelayMs } from "../../src/gemini/retry";
 import { FAKE_GEMINI_BASE_URL } from "../constants";
-import { DEFAULT_THOUGHTS_TOKENS, DEFAULT_YOUTUBE_SECONDS, FakeGemini, geminiErrors } from "../support/fake-gemini";
+import {
+  DEFAULT_THOUGHTS_TOKENS,
+  DEFAULT_YOUTUBE_SECONDS,
+  FakeGemini,
+  type GenerateBehavior,
+  geminiErrors,
+  type VideoScript
+} from "../support/fake-gemini";
 
 const YOUTUBE = "https://www.youtube.com/watch?v=dQw4w9WgXcQ";
 const API_KEY = "k";
@@ -272,5 +280,154 @@ describe("createGeminiClient", () => {
       "POST /v1beta/models/gemini-test-flash:streamGenerateContent",
       "DELETE /v1beta/files/f1"
     ]);
+  });
+});
+
+describe("FakeGemini long videos", () => {
+  const SIX_HOURS = 6 * 3600;
+  /** A line every 15 s for six hours, two speakers taking turns. */
+  const script = (): VideoScript => ({
+    lines: Array.from({ length: SIX_HOURS / 15 }, (_, index) => ({
+      speaker: index % 2 === 0 ? "Alice" : "Bob",
+      startSeconds: index * 15,
+      text: `Line ${index}.`
+    }))
+  });
+
+  /** Uploads a scripted six-hour video through the server's own upload code; its `File` once ACTIVE. */
+  async function uploadScripted(fake: FakeGemini, videoScript = script()) {
+    fake.enqueueFiles({ pollsBeforeDone: 0, durationSeconds: SIX_HOURS, script: videoScript });
+    const target = {
+      apiKey: API_KEY,
+      baseUrl: FAKE_GEMINI_BASE_URL,
+      fetch: (input: RequestInfo | URL, init?: RequestInit) => fake.handle(new Request(input, init))
+    };
+    const uploadUrl = await startUpload(target, { mimeType: "video/mp4", totalBytes: 4, displayName: "podcast" });
+    const { file } = await uploadChunk(target, uploadUrl, 0, new Uint8Array([1, 2, 3, 4]), true);
+    return client(fake).files.get({ name: file!.name });
+  }
+
+  async function transcribe(fake: FakeGemini, fileUri: string, videoMetadata: VideoMetadata, model = "gemini-2.5-flash") {
+    const question = {
+      model,
+      fileUri,
+      mimeType: "video/mp4",
+      prompt: "Transcribe.",
+      videoMetadata,
+      responseJsonSchema: responseJsonSchema("transcript")!
+    };
+    let text = "";
+    let last: GenerateContentResponse | undefined;
+    for await (const chunk of await client(fake).models.generateContentStream(videoRequest(question))) {
+      text += chunk.text ?? "";
+      last = chunk;
+    }
+    return { text, last: last! };
+  }
+
+  it("reports a long file's videoDuration once ACTIVE and transcribes only the window asked, in the video's times or the clip's", async () => {
+    const fake = new FakeGemini();
+    const file = await uploadScripted(fake);
+    expect(file).toMatchObject({ state: "ACTIVE", videoMetadata: { videoDuration: "21600s" } });
+
+    const window = await transcribe(fake, file.uri!, { startOffset: "7200s", endOffset: "7245.5s" });
+    expect(window.last.candidates?.[0]?.finishReason).toBe("STOP");
+    expect(parseStructuredAnswer("transcript", window.text)).toEqual({
+      language: "en",
+      segments: [
+        { start: "2:00:00", speaker: "Alice", text: "Line 480." },
+        { start: "2:00:15", speaker: "Bob", text: "Line 481." },
+        { start: "2:00:30", speaker: "Alice", text: "Line 482." },
+        { start: "2:00:45", speaker: "Bob", text: "Line 483." }
+      ]
+    });
+
+    fake.scripts.set(file.name!, { ...script(), times: "clip" });
+    const clipTimes = await transcribe(fake, file.uri!, { startOffset: "1.5s", endOffset: "31s", fps: 2 });
+    expect(parseStructuredAnswer("transcript", clipTimes.text).segments).toEqual([
+      { start: "00:13", speaker: "Bob", text: "Line 1." },
+      { start: "00:28", speaker: "Alice", text: "Line 2." }
+    ]);
+
+    const whole = await transcribe(fake, file.uri!, {});
+    expect(parseStructuredAnswer("transcript", whole.text).segments).toHaveLength(SIX_HOURS / 15);
+  });
+
+  it("answers a YouTube video's script as text when no transcript schema is asked", async () => {
+    const fake = new FakeGemini();
+    fake.scripts.set("dQw4w9WgXcQ", { lines: [{ speaker: "Rick", startSeconds: 43, text: "Never gonna give you up." }] });
+    const answer = await client(fake).models.generateContent({ model: "gemini-2.5-flash", contents: question() });
+    expect(answer.text).toBe("[00:43] Rick: Never gonna give you up.");
+  });
+
+  it("counts only the window asked of a long file", async () => {
+    const fake = new FakeGemini();
+    const file = await uploadScripted(fake);
+    const count = (videoMetadata?: VideoMetadata) =>
+      client(fake).models.countTokens({
+        model: "gemini-2.5-flash",
+        contents: [
+          {
+            role: "user",
+            parts: [
+              { fileData: { fileUri: file.uri!, mimeType: "video/mp4" }, ...(videoMetadata ? { videoMetadata } : {}) },
+              { text: "Q" }
+            ]
+          }
+        ]
+      });
+    expect((await count({ startOffset: "3600s", endOffset: "3660s", fps: 2 })).totalTokens).toBe(120 * 258 + 60 * 32 + 1);
+    expect((await count()).totalTokens).toBe(SIX_HOURS * 258 + SIX_HOURS * 32 + 1);
+  });
+
+  it("stops with MAX_TOKENS where the answer passes the model's outputTokenLimit or the request's maxOutputTokens", async () => {
+    const fake = new FakeGemini();
+    const file = await uploadScripted(fake);
+    fake.models.set("gemini-short", { inputTokenLimit: 200_000, outputTokenLimit: 500 });
+    const model = await client(fake).models.get({ model: "gemini-short" });
+    expect(model).toMatchObject({ inputTokenLimit: 200_000, outputTokenLimit: 500 });
+
+    const cut = await transcribe(fake, file.uri!, { endOffset: "3600s" }, "gemini-short");
+    expect(cut.text).toHaveLength(500 * 4);
+    expect(() => parseStructuredAnswer("transcript", cut.text)).toThrow(/not complete JSON/);
+    const prompt = 3600 * 258 + 3600 * 32 + 3;
+    expect(cut.last.candidates?.[0]?.finishReason).toBe("MAX_TOKENS");
+    expect(cut.last.usageMetadata).toMatchObject({
+      promptTokenCount: prompt,
+      candidatesTokenCount: 500,
+      totalTokenCount: prompt + 500 + DEFAULT_THOUGHTS_TOKENS,
+      candidatesTokensDetails: [{ modality: "TEXT", tokenCount: 500 }]
+    });
+
+    fake.enqueue({ kind: "answer", chunks: ["x".repeat(100), "y".repeat(100)] });
+    const asked = await client(fake).models.generateContent({
+      model: "gemini-short",
+      contents: question(),
+      config: { maxOutputTokens: 30 }
+    });
+    expect(asked.text).toBe(`${"x".repeat(100)}${"y".repeat(20)}`);
+    expect(asked.candidates?.[0]?.finishReason).toBe("MAX_TOKENS");
+    expect(asked.usageMetadata?.candidatesTokenCount).toBe(30);
+  });
+
+  it("takes time proportional to the output tokens at tokensPerSecond, and none when unset", async () => {
+    const fake = new FakeGemini();
+    const answer: GenerateBehavior = { kind: "answer", chunks: ["a".repeat(2000), "b".repeat(2000)] };
+    const timed = async (stream: boolean) => {
+      fake.enqueue(answer);
+      const started = Date.now();
+      if (stream) {
+        for await (const chunk of await client(fake).models.generateContentStream({
+          model: "gemini-2.5-flash",
+          contents: question()
+        }))
+          expect(chunk).toBeDefined();
+      } else await client(fake).models.generateContent({ model: "gemini-2.5-flash", contents: question() });
+      return Date.now() - started;
+    };
+    expect(await timed(true)).toBeLessThan(400);
+    fake.tokensPerSecond = 2500;
+    expect(await timed(true)).toBeGreaterThanOrEqual(400);
+    expect(await timed(false)).toBeGreaterThanOrEqual(400);
   });
 });

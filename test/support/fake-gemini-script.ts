@@ -1,0 +1,116 @@
+/**
+ * What the fake Gemini needs for long videos (issue 24): videos with a script
+ * of what is said, answered for the window a request asks about
+ * (`videoMetadata.startOffset`/`endOffset`), in either time convention;
+ * answers cut at the output limit with `finishReason: "MAX_TOKENS"`; and the
+ * time generation takes at a given rate of output tokens.
+ */
+import { CHARACTERS_PER_TOKEN, durationSeconds, textTokens } from "./fake-gemini-tokens";
+
+/** One line of speech: who speaks, when (seconds from the video's start), and what they say. */
+export interface ScriptLine {
+  speaker: string;
+  startSeconds: number;
+  text: string;
+}
+
+/**
+ * Times in an answer about a clip: from the clip's start, or from the whole
+ * video's. Gemini has been seen doing both, so the fake can do either.
+ */
+export type TimeConvention = "video" | "clip";
+
+/** What is said in a video, for the fake to transcribe. */
+export interface VideoScript {
+  lines: ScriptLine[];
+  /** Default "video". */
+  times?: TimeConvention;
+  /** The transcript's `language` (default "en"). */
+  language?: string;
+}
+
+/** The part of a video a request asks about, in seconds from its start. */
+export interface VideoWindow {
+  startSeconds: number;
+  endSeconds: number;
+}
+
+/** Characters of answer text in each streamed chunk of a scripted answer. */
+const SCRIPTED_CHUNK_CHARACTERS = 512;
+
+/** The window `videoMetadata` asks for (offsets already checked by the count), clamped to the video. */
+export function requestedWindow(
+  videoMetadata: { startOffset?: unknown; endOffset?: unknown } | undefined,
+  videoSeconds: number
+): VideoWindow {
+  const start = videoMetadata?.startOffset === undefined ? 0 : (durationSeconds(videoMetadata.startOffset) ?? 0);
+  const end = videoMetadata?.endOffset === undefined ? videoSeconds : (durationSeconds(videoMetadata.endOffset) ?? videoSeconds);
+  return { startSeconds: Math.min(start, videoSeconds), endSeconds: Math.min(end, videoSeconds) };
+}
+
+/** The lines that start inside the window, in order. */
+export function linesIn(script: VideoScript, window: VideoWindow): ScriptLine[] {
+  return script.lines
+    .filter((line) => line.startSeconds >= window.startSeconds && line.startSeconds < window.endSeconds)
+    .sort((a, b) => a.startSeconds - b.startSeconds);
+}
+
+/** MM:SS, or H:MM:SS from an hour on: what our transcript schema asks Gemini for. */
+export function formatTimestamp(seconds: number): string {
+  const whole = Math.floor(seconds);
+  const [hours, minutes, rest] = [Math.floor(whole / 3600), Math.floor((whole % 3600) / 60), whole % 60];
+  const pad = (value: number) => String(value).padStart(2, "0");
+  return hours > 0 ? `${hours}:${pad(minutes)}:${pad(rest)}` : `${pad(minutes)}:${pad(rest)}`;
+}
+
+/**
+ * The answer to a request about `window` of a scripted video: the transcript
+ * JSON (`{ language, segments: [{ start, speaker, text }] }`) when the
+ * request's `responseJsonSchema` asks for `segments`, else the lines as text
+ * ("[MM:SS] Speaker: text"). Split into streamed chunks.
+ */
+export function scriptedAnswer(script: VideoScript, window: VideoWindow, responseJsonSchema: unknown): string[] {
+  const origin = script.times === "clip" ? window.startSeconds : 0;
+  const lines = linesIn(script, window).map((line) => ({
+    start: formatTimestamp(line.startSeconds - origin),
+    speaker: line.speaker,
+    text: line.text
+  }));
+  const wantsTranscript =
+    typeof responseJsonSchema === "object" &&
+    responseJsonSchema !== null &&
+    "segments" in ((responseJsonSchema as { properties?: object }).properties ?? {});
+  const text = wantsTranscript
+    ? JSON.stringify({ language: script.language ?? "en", segments: lines })
+    : lines.map((line) => `[${line.start}] ${line.speaker}: ${line.text}`).join("\n");
+  const chunks: string[] = [];
+  for (let at = 0; at < text.length; at += SCRIPTED_CHUNK_CHARACTERS) chunks.push(text.slice(at, at + SCRIPTED_CHUNK_CHARACTERS));
+  return chunks.length > 0 ? chunks : [""];
+}
+
+/**
+ * The chunks Gemini would send before reaching `limit` output tokens: the
+ * text cut where the answer passes the limit, and whether it was cut (the
+ * answer then ends with `finishReason: "MAX_TOKENS"`).
+ */
+export function cutAtOutputLimit(chunks: string[], limit: number): { chunks: string[]; cut: boolean } {
+  const allowed = limit * CHARACTERS_PER_TOKEN;
+  const whole = chunks.join("");
+  if (textTokens(whole) <= limit) return { chunks, cut: false };
+  const kept: string[] = [];
+  let length = 0;
+  for (const chunk of chunks) {
+    if (length + chunk.length >= allowed) {
+      kept.push(chunk.slice(0, allowed - length));
+      break;
+    }
+    kept.push(chunk);
+    length += chunk.length;
+  }
+  return { chunks: kept, cut: true };
+}
+
+/** How long generating each chunk takes at `tokensPerSecond` output tokens a second (none when unset). */
+export function generationDelaysMs(chunks: string[], tokensPerSecond: number | undefined): number[] {
+  return chunks.map((chunk) => (tokensPerSecond ? (textTokens(chunk) / tokensPerSecond) * 1000 : 0));
+}
