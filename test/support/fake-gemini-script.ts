@@ -27,6 +27,8 @@ export interface VideoScript {
   times?: TimeConvention;
   /** The transcript's `language` (default "en"). */
   language?: string;
+  /** The chapters answer's `title` (default "A scripted video"). */
+  title?: string;
 }
 
 /** The part of a video a request asks about, in seconds from its start. */
@@ -37,6 +39,8 @@ export interface VideoWindow {
 
 /** Characters of answer text in each streamed chunk of a scripted answer. */
 const SCRIPTED_CHUNK_CHARACTERS = 512;
+/** The longest chapter of a scripted chapters answer. */
+export const SCRIPTED_CHAPTER_SECONDS = 600;
 
 /** The window `videoMetadata` asks for (offsets already checked by the count), clamped to the video. */
 export function requestedWindow(
@@ -64,28 +68,62 @@ export function formatTimestamp(seconds: number): string {
 }
 
 /**
- * The answer to a request about `window` of a scripted video: the transcript
- * JSON (`{ language, segments: [{ start, speaker, text }] }`) when the
- * request's `responseJsonSchema` asks for `segments`, else the lines as text
- * ("[MM:SS] Speaker: text"). Split into streamed chunks.
+ * The answer to a request about `window` of a scripted video, split into
+ * streamed chunks: the JSON of our formats when the request's
+ * `responseJsonSchema` asks for `segments` (a transcript) or `chapters`, else
+ * the lines as text ("[MM:SS] Speaker: text").
  */
 export function scriptedAnswer(script: VideoScript, window: VideoWindow, responseJsonSchema: unknown): string[] {
-  const origin = script.times === "clip" ? window.startSeconds : 0;
-  const lines = linesIn(script, window).map((line) => ({
-    start: formatTimestamp(line.startSeconds - origin),
-    speaker: line.speaker,
-    text: line.text
-  }));
-  const wantsTranscript =
-    typeof responseJsonSchema === "object" &&
-    responseJsonSchema !== null &&
-    "segments" in ((responseJsonSchema as { properties?: object }).properties ?? {});
-  const text = wantsTranscript
-    ? JSON.stringify({ language: script.language ?? "en", segments: lines })
-    : lines.map((line) => `[${line.start}] ${line.speaker}: ${line.text}`).join("\n");
+  const text = scriptedText(script, window, (responseJsonSchema as { properties?: object } | undefined)?.properties ?? {});
   const chunks: string[] = [];
   for (let at = 0; at < text.length; at += SCRIPTED_CHUNK_CHARACTERS) chunks.push(text.slice(at, at + SCRIPTED_CHUNK_CHARACTERS));
   return chunks.length > 0 ? chunks : [""];
+}
+
+function scriptedText(script: VideoScript, window: VideoWindow, schemaProperties: object): string {
+  if ("segments" in schemaProperties) return JSON.stringify(scriptedTranscript(script, window));
+  if ("chapters" in schemaProperties) return JSON.stringify(scriptedChapters(script, window));
+  return scriptedTranscript(script, window)
+    .segments.map((line) => `[${line.start}] ${line.speaker}: ${line.text}`)
+    .join("\n");
+}
+
+/** Times in the answer: from the clip's start or the video's, as the script says. */
+function answerTime(script: VideoScript, window: VideoWindow, seconds: number): string {
+  return formatTimestamp(seconds - (script.times === "clip" ? window.startSeconds : 0));
+}
+
+/** Our transcript format: every line that starts in the window. */
+function scriptedTranscript(script: VideoScript, window: VideoWindow) {
+  return {
+    language: script.language ?? "en",
+    segments: linesIn(script, window).map((line) => ({
+      start: answerTime(script, window, line.startSeconds),
+      speaker: line.speaker,
+      text: line.text
+    }))
+  };
+}
+
+/** Our chapters format: the window cut every `SCRIPTED_CHAPTER_SECONDS`, each summed up by the lines said in it. */
+function scriptedChapters(script: VideoScript, window: VideoWindow) {
+  const chapters = [];
+  for (let start = window.startSeconds; start < window.endSeconds; start += SCRIPTED_CHAPTER_SECONDS) {
+    const end = Math.min(start + SCRIPTED_CHAPTER_SECONDS, window.endSeconds);
+    const lines = linesIn(script, { startSeconds: start, endSeconds: end });
+    chapters.push({
+      start: answerTime(script, window, start),
+      end: answerTime(script, window, end),
+      title: lines[0]?.text ?? "Silence",
+      summary: lines.map((line) => `${line.speaker}: ${line.text}`).join(" ") || "Nobody speaks."
+    });
+  }
+  const speakers = [...new Set(linesIn(script, window).map((line) => line.speaker))];
+  return {
+    title: script.title ?? "A scripted video",
+    summary: speakers.length > 0 ? `${speakers.join(", ")} speak.` : "Nobody speaks.",
+    chapters
+  };
 }
 
 /**

@@ -19,8 +19,8 @@
  * - failures as `{ error: { code, message, status, details } }`, with the
  *   `details` Google sends (see `geminiErrors`).
  * - long videos (see fake-gemini-script.ts): a video given a script is
- *   transcribed for the window the request's `videoMetadata` asks about, in
- *   the video's time convention; every answer stops with `MAX_TOKENS` at the
+ *   transcribed (or cut into chapters) for the window the request's
+ *   `videoMetadata` asks about, in the video's time convention; every answer stops with `MAX_TOKENS` at the
  *   request's `maxOutputTokens` or the model's `outputTokenLimit`; and
  *   `tokensPerSecond` makes generation take time.
  *

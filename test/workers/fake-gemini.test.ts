@@ -353,6 +353,27 @@ describe("FakeGemini long videos", () => {
     expect(parseStructuredAnswer("transcript", whole.text).segments).toHaveLength(SIX_HOURS / 15);
   });
 
+  it("cuts the window asked into chapters of at most ten minutes, in the clip's times", async () => {
+    const fake = new FakeGemini();
+    const file = await uploadScripted(fake, { ...script(), times: "clip", title: "A podcast" });
+    const question = {
+      model: "gemini-2.5-flash",
+      fileUri: file.uri!,
+      mimeType: "video/mp4",
+      prompt: "Summarize.",
+      videoMetadata: { startOffset: "3600s", endOffset: "4500s" },
+      responseJsonSchema: responseJsonSchema("chapters")!
+    };
+    const answer = await client(fake).models.generateContent(videoRequest(question));
+    const chapters = parseStructuredAnswer("chapters", answer.text ?? "");
+    expect(chapters).toMatchObject({ title: "A podcast", summary: "Alice, Bob speak." });
+    expect(chapters.chapters.map(({ start, end, title }) => ({ start, end, title }))).toEqual([
+      { start: "00:00", end: "10:00", title: "Line 240." },
+      { start: "10:00", end: "15:00", title: "Line 280." }
+    ]);
+    expect(chapters.chapters[1]?.summary).toMatch(/^Alice: Line 280\. Bob: Line 281\. .* Bob: Line 299\.$/);
+  });
+
   it("answers a YouTube video's script as text when no transcript schema is asked", async () => {
     const fake = new FakeGemini();
     fake.scripts.set("dQw4w9WgXcQ", { lines: [{ speaker: "Rick", startSeconds: 43, text: "Never gonna give you up." }] });
