@@ -143,7 +143,12 @@ export class FakeCaches {
    * an explicit cache it names, else the longest prefix answered within the
    * implicit window (and the request's prefixes are remembered from now).
    */
-  served(model: string, request: CacheableRequest, prompt: PromptCount, cache: FakeCachedContent | undefined): ModalityTokenCount[] {
+  served(
+    model: string,
+    request: CacheableRequest,
+    prompt: PromptCount,
+    cache: FakeCachedContent | undefined
+  ): ModalityTokenCount[] {
     if (cache) return cache.prompt.promptTokensDetails;
     const leading = leadingFileParts(request);
     const now = this.now();
@@ -183,7 +188,8 @@ export class FakeCaches {
       expireTime?: unknown;
     };
     const model = /^models\/([^/]+)$/.exec(String(input.model ?? ""))?.[1];
-    if (!model) return errorResponse(geminiErrors.invalidArgument("cached_content.model", "model is not specified or malformed."));
+    if (!model)
+      return errorResponse(geminiErrors.invalidArgument("cached_content.model", "model is not specified or malformed."));
     const expireTime = this.expireTime(input, "cached_content");
     if (expireTime instanceof Response) return expireTime;
     const prompt = this.count({ contents: input.contents ?? [] }, model);

@@ -69,7 +69,11 @@ describe("FakeGemini cachedContents", () => {
     expect((await ai.caches.get({ name })).expireTime).toBe("2026-12-07T12:10:00.000Z");
     expect((await ai.caches.list()).page.map((cache) => cache.name)).toEqual([name]);
 
-    const answer = await ai.models.generateContent({ model: MODEL, contents: question("What?"), config: { cachedContent: name } });
+    const answer = await ai.models.generateContent({
+      model: MODEL,
+      contents: question("What?"),
+      config: { cachedContent: name }
+    });
     expect(answer.usageMetadata).toMatchObject({
       promptTokenCount: VIDEO_TOKENS + AUDIO_TOKENS + 2,
       cachedContentTokenCount: VIDEO_TOKENS + AUDIO_TOKENS,
@@ -97,7 +101,10 @@ describe("FakeGemini cachedContents", () => {
 
     advance(300_000);
     const extended = await ai.caches.update({ name, config: { ttl: "3600s" } });
-    expect(extended).toMatchObject({ expireTime: new Date(now() + 3600_000).toISOString(), updateTime: "2026-12-07T12:05:00.000Z" });
+    expect(extended).toMatchObject({
+      expireTime: new Date(now() + 3600_000).toISOString(),
+      updateTime: "2026-12-07T12:05:00.000Z"
+    });
     expect((await ai.caches.get({ name })).expireTime).toBe("2026-12-07T13:05:00.000Z");
 
     await ai.caches.delete({ name });
@@ -130,7 +137,11 @@ describe("FakeGemini cachedContents", () => {
     const ai = client(fake);
     const small = await raw(fake, "POST", "cachedContents", { model: `models/${MODEL}`, contents: question("short") });
     expect(await small.json()).toMatchObject({
-      error: { code: 400, status: "INVALID_ARGUMENT", message: "Cached content is too small. total_token_count=2, min_total_token_count=1024" }
+      error: {
+        code: 400,
+        status: "INVALID_ARGUMENT",
+        message: "Cached content is too small. total_token_count=2, min_total_token_count=1024"
+      }
     });
     const badTtl = await raw(fake, "POST", "cachedContents", { model: `models/${MODEL}`, contents: video, ttl: "1h" });
     expect(await badTtl.json()).toMatchObject({ error: { details: [{ fieldViolations: [{ field: "cached_content.ttl" }] }] } });
@@ -145,7 +156,9 @@ describe("FakeGemini cachedContents", () => {
       cachedContent: name,
       systemInstruction: { parts: [{ text: "Be brief." }] }
     });
-    expect(await withSystem.json()).toMatchObject({ error: { code: 400, message: expect.stringMatching(/^CachedContent can not be used/) } });
+    expect(await withSystem.json()).toMatchObject({
+      error: { code: 400, message: expect.stringMatching(/^CachedContent can not be used/) }
+    });
     // Without ttl or expireTime a cache lives an hour.
     expect((await ai.caches.get({ name: name! })).expireTime).toBe("2026-12-07T13:00:00.000Z");
   });
@@ -195,10 +208,7 @@ describe("FakeGemini implicit caching", () => {
 describe("FakeGemini Batch API", () => {
   it("runs inlined requests to BATCH_STATE_SUCCEEDED, answers and usage inlined in order", async () => {
     const { fake } = fakeWithClock();
-    fake.enqueue(
-      { kind: "answer", chunks: ["A cat."] },
-      geminiErrors.invalidArgument("contents", "contents is not specified")
-    );
+    fake.enqueue({ kind: "answer", chunks: ["A cat."] }, geminiErrors.invalidArgument("contents", "contents is not specified"));
     const ai = client(fake);
     const job = await ai.batches.create({
       model: MODEL,
@@ -220,7 +230,9 @@ describe("FakeGemini Batch API", () => {
       body: {
         batch: {
           displayName: "job-1",
-          inputConfig: { requests: { requests: [{ request: { contents: videoQuestion("What?") }, metadata: { key: "q1" } }, {}] } }
+          inputConfig: {
+            requests: { requests: [{ request: { contents: videoQuestion("What?") }, metadata: { key: "q1" } }, {}] }
+          }
         }
       }
     });
