@@ -49,7 +49,7 @@ export const DEFAULT_IMPLICIT_WINDOW_MS = 5 * 60_000;
 /** Caches live this long when created with neither `ttl` nor `expireTime`. */
 const DEFAULT_TTL_MS = 3600_000;
 /** Neither kind of cache holds less than this many tokens (the guide's minimum for Flash models). */
-export const MIN_CACHED_TOKENS = 1024;
+const MIN_CACHED_TOKENS = 1024;
 /** The minimum for Pro models. */
 const MIN_CACHED_TOKENS_PRO = 4096;
 

@@ -267,7 +267,7 @@ describe("FakeGemini Batch API", () => {
     });
   });
 
-  it("cancels a pending batch without answering it, and forgets a deleted one", async () => {
+  it("cancels a pending batch without answering it, forgets a deleted one, and expires one that never ran", async () => {
     const { fake } = fakeWithClock();
     fake.batches.enqueue({ pollsPending: 5 });
     const ai = client(fake);
@@ -283,6 +283,11 @@ describe("FakeGemini Batch API", () => {
     });
     await ai.batches.delete({ name: job.name! });
     await expect(ai.batches.get({ name: job.name! })).rejects.toMatchObject({ status: 404 });
+    fake.batches.enqueue({ pollsRunning: 0, outcome: "BATCH_STATE_EXPIRED" });
+    const expired = await ai.batches.create({ model: MODEL, src: [{ contents: videoQuestion("What?") }] });
+    const ended = await ai.batches.get({ name: expired.name! });
+    expect(ended).toMatchObject({ state: JobState.JOB_STATE_EXPIRED, endTime: expect.stringMatching(/Z$/) });
+    expect(ended.dest).toBeUndefined();
     fake.models.set("gemini-gone", null);
     expect((await raw(fake, "POST", "models/gemini-gone:batchGenerateContent", { batch: {} })).status).toBe(404);
   });
