@@ -18,22 +18,27 @@
  *   `files.get` and `files.delete` on whole `File` resources.
  * - failures as `{ error: { code, message, status, details } }`, with the
  *   `details` Google sends (see `geminiErrors`).
+ * - context caching, explicit (`cachedContents`) and implicit, and the Batch
+ *   API: see fake-gemini-caches.ts and fake-gemini-batches.ts.
  * - long videos (see fake-gemini-script.ts): a video given a script is
  *   transcribed (or cut into chapters) for the window the request's
- *   `videoMetadata` asks about, in the video's time convention; every answer stops with `MAX_TOKENS` at the
- *   request's `maxOutputTokens` or the model's `outputTokenLimit`; and
- *   `tokensPerSecond` makes generation take time.
+ *   `videoMetadata` asks about, in the video's time convention; every answer
+ *   stops with `MAX_TOKENS` at the request's `maxOutputTokens` or the model's
+ *   `outputTokenLimit`; and `tokensPerSecond` makes generation take time.
  *
  * It is a plain `(Request) => Response` handler, so a fetch spy inside
  * workerd or a Node HTTP server can host it alike. It records every request
  * it receives (upload bodies by size and checksum, not content).
  */
 import { Crc32 } from "./crc32";
+import { FakeBatches } from "./fake-gemini-batches";
+import { type CacheableRequest, FakeCaches, withCache } from "./fake-gemini-caches";
 import {
   countPrompt,
   familyOf,
   textTokens,
   type GenerateContentRequestBody,
+  type ModalityTokenCount,
   type PromptCount,
   type VideoLookup
 } from "./fake-gemini-tokens";
@@ -54,6 +59,8 @@ import { cutAtOutputLimit, generationDelaysMs, requestedWindow, scriptedAnswer, 
 
 export type { ScriptLine, TimeConvention, VideoScript } from "./fake-gemini-script";
 export { DEFAULT_INPUT_TOKEN_LIMIT, geminiErrors, type ErrorBehavior, type FakeFile, type FakeModel } from "./fake-gemini-wire";
+export type { BatchBehavior, FakeBatch } from "./fake-gemini-batches";
+export { DEFAULT_IMPLICIT_WINDOW_MS, type FakeCachedContent } from "./fake-gemini-caches";
 
 export interface RecordedRequest {
   method: string;
@@ -149,8 +156,6 @@ export const DEFAULT_THOUGHTS_TOKENS = 384;
 export const DEFAULT_YOUTUBE_SECONDS = 213;
 /** Files expire this long after upload, as on Gemini. */
 const FILE_LIFETIME_MS = 48 * 3600_000;
-/** Implicit caching only applies from this many tokens of shared prefix. */
-const MIN_CACHED_TOKENS = 1024;
 
 const MODEL_METHOD_PATH = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/;
 const MODEL_PATH = /^\/v1beta\/models\/([^/:]+)$/;
@@ -175,8 +180,13 @@ export class FakeGemini {
   private readonly countBehaviors: CountTokensBehavior[] = [];
   private readonly uploadFailures: ErrorBehavior[] = [];
   private readonly fileBehaviors: FileBehavior[] = [];
-  /** Video parts already answered, by model: what implicit caching would hold. */
-  private readonly cached = new Set<string>();
+  /** Explicit `cachedContents` and implicit caching. */
+  readonly caches = new FakeCaches((request, model) => this.count(request, model));
+  /** The Batch API; its requests are answered as `generateContent` would. */
+  readonly batches = new FakeBatches(
+    (model, request) => this.generate(model, false, request as GenerateContentRequestBody, new AbortController().signal),
+    (model) => this.models.get(model) !== null
+  );
   private nextId = 1;
   /** Called at every `FakeGeminiEvent`. */
   onEvent: ((event: FakeGeminiEvent) => void) | undefined;
@@ -222,7 +232,8 @@ export class FakeGemini {
     this.files.clear();
     this.models.clear();
     this.youTubeVideos.clear();
-    this.cached.clear();
+    this.caches.reset();
+    this.batches.reset();
     this.scripts.clear();
     this.tokensPerSecond = undefined;
   }
@@ -274,6 +285,9 @@ export class FakeGemini {
     if (file) return this.fileRequest(request.method, file[1]!);
     const model = MODEL_PATH.exec(url.pathname);
     if (model && request.method === "GET") return this.modelRequest(model[1]!);
+    const cost =
+      this.caches.handle(request.method, url.pathname, body) ?? (await this.batches.handle(request.method, url.pathname, body));
+    if (cost) return cost;
     const method = MODEL_METHOD_PATH.exec(url.pathname);
     if (!method || request.method !== "POST") {
       return errorResponse({
@@ -464,24 +478,32 @@ export class FakeGemini {
     }
     const behavior = this.countBehaviors.shift();
     if (behavior?.kind === "error") return errorResponse(behavior);
-    const counted = this.count(request, model, generateContentRequest ? "generate_content_request." : "");
-    if (counted instanceof Response) return counted;
+    const cache = this.caches.lookUp(model, request);
+    if (cache instanceof Response) return cache;
+    const own = this.count(request, model, generateContentRequest ? "generate_content_request." : "");
+    if (own instanceof Response) return own;
+    const counted = cache ? withCache(own, cache) : own;
     if (behavior) return Response.json({ totalTokens: behavior.totalTokens });
-    return Response.json({ totalTokens: counted.totalTokens, promptTokensDetails: counted.promptTokensDetails });
+    return Response.json({
+      totalTokens: counted.totalTokens,
+      promptTokensDetails: counted.promptTokensDetails,
+      ...(cache
+        ? { cachedContentTokenCount: cache.prompt.totalTokens, cacheTokensDetails: cache.prompt.promptTokensDetails }
+        : {})
+    });
   }
 
-  private generate(
-    model: string,
-    stream: boolean,
-    request: GenerateContentRequestBody,
-    signal: AbortSignal
-  ): Response | Promise<Response> {
-    const counted = this.count(request, model);
-    if (counted instanceof Response) return counted;
+  private generate(model: string, stream: boolean, request: CacheableRequest, signal: AbortSignal): Response | Promise<Response> {
+    const cache = this.caches.lookUp(model, request);
+    if (cache instanceof Response) return cache;
+    const own = this.count(request, model);
+    if (own instanceof Response) return own;
+    const counted = cache ? withCache(own, cache) : own;
     const queued = this.behaviors.shift() ?? this.scriptedBehavior(request) ?? DEFAULT_BEHAVIOR;
     const behavior = this.withinOutputLimit(queued, model, request);
     if (behavior.kind === "error") return errorResponse(behavior);
-    const chunks = this.responseChunks(behavior, model, counted);
+    const served = () => this.caches.served(model, request, counted, cache);
+    const chunks = this.responseChunks(behavior, model, counted, served);
     const generationMs = generationDelaysMs(behavior.kind === "answer" ? behavior.chunks : [], this.tokensPerSecond);
     if (!stream) return afterGeneration(generationMs, () => Response.json(mergeChunks(chunks)));
     const delayMs = behavior.kind === "answer" ? (behavior.chunkDelayMs ?? 0) : 0;
@@ -517,20 +539,13 @@ export class FakeGemini {
     return cut ? { ...behavior, chunks, finishReason: "MAX_TOKENS" } : behavior;
   }
 
-  /** Tokens of video parts this model answered before: implicit caching serves them again. */
-  private cachedTokens(model: string, prompt: PromptCount): { video: number; audio: number } {
-    const cached = { video: 0, audio: 0 };
-    for (const part of prompt.videoParts) {
-      const key = `${model} ${part.key}`;
-      if (this.cached.has(key)) {
-        cached.video += part.video;
-        cached.audio += part.audio;
-      } else if (part.video + part.audio >= MIN_CACHED_TOKENS) this.cached.add(key);
-    }
-    return cached;
-  }
-
-  private responseChunks(behavior: Exclude<GenerateBehavior, { kind: "error" }>, model: string, prompt: PromptCount): Chunk[] {
+  /** @param served what of the prompt a cache serves, by modality (asked only of answers, as only they fill a cache) */
+  private responseChunks(
+    behavior: Exclude<GenerateBehavior, { kind: "error" }>,
+    model: string,
+    prompt: PromptCount,
+    served: () => ModalityTokenCount[]
+  ): Chunk[] {
     const envelope = { modelVersion: modelVersionOf(model), responseId: opaqueToken(16, true) };
     const promptUsage = {
       promptTokenCount: prompt.totalTokens,
@@ -566,8 +581,8 @@ export class FakeGemini {
     const thoughts = behavior.thoughtsTokens ?? DEFAULT_THOUGHTS_TOKENS;
     const signed = familyOf(model) === "gemini-3";
     const outputTokens = textTokens(behavior.chunks.join(""));
-    const cached = this.cachedTokens(model, prompt);
-    const cachedTotal = cached.video + cached.audio;
+    const cached = served();
+    const cachedTotal = cached.reduce((sum, detail) => sum + detail.tokenCount, 0);
     const thinking = thoughts > 0 ? { thoughtsTokenCount: thoughts } : {};
     return behavior.chunks.map((text, index) => {
       const last = index === behavior.chunks.length - 1;
@@ -594,10 +609,7 @@ export class FakeGemini {
             ...(cachedTotal > 0
               ? {
                   cachedContentTokenCount: cachedTotal,
-                  cacheTokensDetails: [
-                    { modality: "VIDEO", tokenCount: cached.video },
-                    { modality: "AUDIO", tokenCount: cached.audio }
-                  ].filter((detail) => detail.tokenCount > 0)
+                  cacheTokensDetails: cached
                 }
               : {}),
             trafficType: "ON_DEMAND",

@@ -4,34 +4,19 @@
  * detaches only that caller, and a cancelled call's retry carries on from
  * the upload Gemini already has.
  */
-import { exports } from "cloudflare:workers";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { afterEach, describe, expect, it } from "vitest";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { describe, expect, it } from "vitest";
 import { TEST_TOOL_CALL_BUDGET_SECONDS } from "../constants";
 import { videoCrc, type FakeVideo } from "../support/fake-video";
 import { useFakes } from "./support/fetch-spy";
-import { AUTH, BASE_URL } from "./support/http";
+import { connectSdkClient } from "./support/sdk-client";
 
 const fakes = useFakes();
 const MiB = 1024 * 1024;
 const YOUTUBE = "https://youtu.be/dQw4w9WgXcQ";
 
-const open: Client[] = [];
-afterEach(async () => {
-  for (const client of open.splice(0)) await client.close();
-});
-
-/** The official SDK client over `/mcp`; it checks every structured result against the tool's outputSchema. */
-async function connect(): Promise<Client> {
-  const transport = new StreamableHTTPClientTransport(new URL("/mcp", BASE_URL), {
-    fetch: (input, init) => exports.default.fetch(new Request(input, init)),
-    requestInit: { headers: AUTH }
-  });
-  const client = new Client({ name: "budget-test", version: "1.0.0" });
-  await client.connect(transport);
-  open.push(client);
-  return client;
+async function connect() {
+  return (await connectSdkClient("budget-test")).client;
 }
 
 type Structured = Record<string, unknown> & { jobId: string; status: string };

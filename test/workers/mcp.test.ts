@@ -1,36 +1,22 @@
 import { evictDurableObject } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { env } from "cloudflare:workers";
 import type { Progress } from "@modelcontextprotocol/sdk/types.js";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import worker from "../../src/worker";
 import { useFakeGemini } from "./support/fetch-spy";
-import { AUTH, BASE_URL, call, sessionStub, SseReader } from "./support/http";
+import { AUTH, call, sessionStub, SseReader } from "./support/http";
 import { expectJsonRpcRefusal } from "./support/refusals";
+import { connectSdkClient } from "./support/sdk-client";
 
 const fake = useFakeGemini();
 
-/** The official SDK client, speaking to the Worker through `exports.default.fetch`. */
-async function connect(): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
-  const transport = new StreamableHTTPClientTransport(new URL("/mcp", BASE_URL), {
-    fetch: (input, init) => exports.default.fetch(new Request(input, init)),
-    requestInit: { headers: AUTH }
-  });
-  const client = new Client({ name: "workerd-test", version: "1.0.0" });
-  await client.connect(transport);
-  return { client, transport };
+function connect() {
+  return connectSdkClient("workerd-test");
 }
-
-const open: Client[] = [];
-afterEach(async () => {
-  for (const client of open.splice(0)) await client.close();
-});
 
 describe("/mcp Streamable HTTP", () => {
   it("initializes with a session id, lists tools and calls one with progress", async () => {
     const { client, transport } = await connect();
-    open.push(client);
     expect(transport.sessionId).toMatch(/^[0-9a-f]{32}$/);
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name)).toContain("analyzeRemoteVideo");
@@ -52,7 +38,6 @@ describe("/mcp Streamable HTTP", () => {
 
   it("runs every analysis tool, the SDK client checking each structured result against its outputSchema", async () => {
     const { client } = await connect();
-    open.push(client);
     const videoUrl = "https://youtu.be/dQw4w9WgXcQ";
     const chapters = { title: "T", summary: "S", chapters: [{ start: "00:00", end: "00:10", title: "C", summary: "c" }] };
     const transcript = { language: "en", segments: [{ start: "00:01", speaker: "Speaker 1", text: "Hi." }] };
@@ -88,7 +73,6 @@ describe("/mcp Streamable HTTP", () => {
 
   it("keeps working after the Durable Object restarts", async () => {
     const { client, transport } = await connect();
-    open.push(client);
     await evictDurableObject(sessionStub(transport.sessionId!));
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name)).toContain("getVideoAnalysis");
@@ -123,8 +107,7 @@ describe("/mcp Streamable HTTP", () => {
   });
 
   it("refuses an unsupported MCP-Protocol-Version", async () => {
-    const { client, transport } = await connect();
-    open.push(client);
+    const { transport } = await connect();
     const response = await call("/mcp", {
       method: "POST",
       headers: {
@@ -262,8 +245,7 @@ describe("/mcp JSON-RPC errors", () => {
     ["tools/call with a numeric name", { jsonrpc: "2.0", id: "x", method: "tools/call", params: { name: 5 } }],
     ["initialize without params", { jsonrpc: "2.0", id: "x", method: "initialize" }]
   ])("answers %s with -32602, as /rpc does", async (_name, request) => {
-    const { client, transport } = await connect();
-    open.push(client);
+    const { transport } = await connect();
     const response = await call("/mcp", {
       method: "POST",
       headers: headers(transport.sessionId!),

@@ -1,30 +1,16 @@
-import { exports } from "cloudflare:workers";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { toolOf } from "../../src/console/analysis-entry";
 import { ANALYSIS_KINDS } from "../../src/console/start-analysis";
 import { runsAsTask } from "../../src/tasks/task-routing";
 import { TOOLS } from "../../src/tools";
 import readme from "../../README.md?raw";
-import { AUTH, BASE_URL, call } from "./support/http";
+import { call } from "./support/http";
+import { connectSdkClient } from "./support/sdk-client";
 
 const NAMES = TOOLS.map((tool) => tool.name);
 
-const open: Client[] = [];
-afterEach(async () => {
-  for (const client of open.splice(0)) await client.close();
-});
-
-async function connect(): Promise<Client> {
-  const transport = new StreamableHTTPClientTransport(new URL("/mcp", BASE_URL), {
-    fetch: (input, init) => exports.default.fetch(new Request(input, init)),
-    requestInit: { headers: AUTH }
-  });
-  const client = new Client({ name: "descriptors", version: "1.0.0" });
-  await client.connect(transport);
-  open.push(client);
-  return client;
+async function connect() {
+  return (await connectSdkClient("descriptors")).client;
 }
 
 /** A 2026-era tools/call from a client that declares the tasks extension. */
