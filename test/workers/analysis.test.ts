@@ -18,6 +18,16 @@ function onlyUpload() {
   return uploads[0]!;
 }
 
+/** Cuts the session object's connections, restarts it, and lets its timers run until the job is done. */
+async function restartUntilDone(sessionId: string, jobId: string) {
+  fakes.sever();
+  await evictDurableObject(sessionStub(sessionId));
+  return withAlarms(
+    sessionId,
+    pollJob(sessionId, jobId, (job) => job.status === "done")
+  );
+}
+
 describe("analyses of direct video URLs", () => {
   it("streams a 50 MB video to the Files API in 8 MiB chunks with exactly the source's bytes", async () => {
     const video: FakeVideo = { size: 50 * MiB + 123 };
@@ -244,12 +254,7 @@ describe("jobs", () => {
     const sessionId = await openIdleSession();
     const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl }));
     await pollJob(sessionId, jobId, (job) => job.bytesUploaded >= CHUNK);
-    fakes.sever();
-    await evictDurableObject(sessionStub(sessionId));
-    const done = await withAlarms(
-      sessionId,
-      pollJob(sessionId, jobId, (job) => job.status === "done")
-    );
+    const done = await restartUntilDone(sessionId, jobId);
     expect(done.result).toMatchObject({ text: "The video shows a cat at 00:05 and a dog at 01:10." });
     const upload = onlyUpload();
     expect(upload.received).toBe(video.size);
@@ -280,12 +285,7 @@ describe("jobs", () => {
       state.storage.sql.exec("UPDATE jobs SET input = json_remove(input, '$.source') WHERE id = ?", jobId);
     });
     expect(await storedSource()).toBeNull();
-    fakes.sever();
-    await evictDurableObject(sessionStub(sessionId));
-    const done = await withAlarms(
-      sessionId,
-      pollJob(sessionId, jobId, (job) => job.status === "done")
-    );
+    const done = await restartUntilDone(sessionId, jobId);
     expect(done.result).toMatchObject({ text: "The video shows a cat at 00:05 and a dog at 01:10." });
     expect(onlyUpload().received).toBe(video.size);
     expect(await storedSource()).toBeNull();
@@ -300,12 +300,7 @@ describe("jobs", () => {
       sessionId,
       pollJob(sessionId, jobId, (job) => job.status === "processing")
     );
-    fakes.sever();
-    await evictDurableObject(sessionStub(sessionId));
-    const done = await withAlarms(
-      sessionId,
-      pollJob(sessionId, jobId, (job) => job.status === "done")
-    );
+    const done = await restartUntilDone(sessionId, jobId);
     expect(done.result).toMatchObject({ text: "The video shows a cat at 00:05 and a dog at 01:10." });
     expect(fakes.gemini.uploads.size).toBe(1);
     const polls = fakes.gemini.requests.filter(
@@ -320,12 +315,7 @@ describe("jobs", () => {
     const sessionId = await openIdleSession();
     const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }));
     await pollJob(sessionId, jobId, (job) => String(job.message).startsWith("generating"));
-    fakes.sever();
-    await evictDurableObject(sessionStub(sessionId));
-    const done = await withAlarms(
-      sessionId,
-      pollJob(sessionId, jobId, (job) => job.status === "done")
-    );
+    const done = await restartUntilDone(sessionId, jobId);
     expect(done.result).toMatchObject({ text: "complete answer" });
   });
 });

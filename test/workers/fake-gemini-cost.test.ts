@@ -15,6 +15,16 @@ const MODEL = "gemini-3-flash-preview";
 /** The whole default YouTube video on a Gemini 3 model: 70 tokens a frame at 1 fps, 32 of audio a second. */
 const VIDEO_TOKENS = DEFAULT_YOUTUBE_SECONDS * 70;
 const AUDIO_TOKENS = DEFAULT_YOUTUBE_SECONDS * 32;
+
+/** The usage of a request whose whole video came from a cache, with `questionTokens` of its own. */
+const videoServedFromCache = (questionTokens: number) => ({
+  promptTokenCount: VIDEO_TOKENS + AUDIO_TOKENS + questionTokens,
+  cachedContentTokenCount: VIDEO_TOKENS + AUDIO_TOKENS,
+  cacheTokensDetails: [
+    { modality: "VIDEO", tokenCount: VIDEO_TOKENS },
+    { modality: "AUDIO", tokenCount: AUDIO_TOKENS }
+  ]
+});
 const START = Date.parse("2026-12-07T12:00:00.000Z");
 
 function client(fake: FakeGemini): GoogleGenAI {
@@ -74,14 +84,7 @@ describe("FakeGemini cachedContents", () => {
       contents: question("What?"),
       config: { cachedContent: name }
     });
-    expect(answer.usageMetadata).toMatchObject({
-      promptTokenCount: VIDEO_TOKENS + AUDIO_TOKENS + 2,
-      cachedContentTokenCount: VIDEO_TOKENS + AUDIO_TOKENS,
-      cacheTokensDetails: [
-        { modality: "VIDEO", tokenCount: VIDEO_TOKENS },
-        { modality: "AUDIO", tokenCount: AUDIO_TOKENS }
-      ]
-    });
+    expect(answer.usageMetadata).toMatchObject(videoServedFromCache(2));
     const streamed = [];
     for await (const chunk of await ai.models.generateContentStream({
       model: MODEL,
@@ -179,14 +182,7 @@ describe("FakeGemini implicit caching", () => {
     expect(first.usageMetadata).not.toHaveProperty("cachedContentTokenCount");
     advance(30_000);
     const followUp = await ai.models.generateContent(request(MODEL, MediaResolution.MEDIA_RESOLUTION_LOW, "Another question"));
-    expect(followUp.usageMetadata).toMatchObject({
-      promptTokenCount: VIDEO_TOKENS + AUDIO_TOKENS + 4,
-      cachedContentTokenCount: VIDEO_TOKENS + AUDIO_TOKENS,
-      cacheTokensDetails: [
-        { modality: "VIDEO", tokenCount: VIDEO_TOKENS },
-        { modality: "AUDIO", tokenCount: AUDIO_TOKENS }
-      ]
-    });
+    expect(followUp.usageMetadata).toMatchObject(videoServedFromCache(4));
 
     const otherModel = await ai.models.generateContent(request("gemini-3.1-pro-preview"));
     expect(otherModel.usageMetadata).not.toHaveProperty("cachedContentTokenCount");
