@@ -42,12 +42,18 @@ const HANDLERS: Record<RoutePath, Handler> = {
   "/mcp": mcp
 };
 
-/** Who may reach the server: the origin policy, and whether requests must name a loopback host. */
+/**
+ * Who may reach the server (the origin policy, whether requests must name a
+ * loopback host, how long a body may take), and what session-less calls are
+ * checked against: read from the settings once per isolate.
+ */
 interface FrontPolicy {
   cors: Cors;
   loopbackOnly: boolean;
   publicOrigin: string | undefined;
   bodyTimeoutMs: number;
+  allowPrivateVideoUrls: boolean;
+  defaultModel: string;
 }
 
 const policyByEnv = new WeakMap<Env, FrontPolicy>();
@@ -55,8 +61,15 @@ const policyByEnv = new WeakMap<Env, FrontPolicy>();
 function policyFor(env: Env): FrontPolicy {
   let policy = policyByEnv.get(env);
   if (!policy) {
-    const { allowedOrigins, loopbackOnly, publicOrigin, bodyTimeoutMs } = readConfig(env);
-    policy = { cors: createCors(allowedOrigins), loopbackOnly, publicOrigin, bodyTimeoutMs };
+    const { allowedOrigins, loopbackOnly, publicOrigin, bodyTimeoutMs, allowPrivateVideoUrls, gemini } = readConfig(env);
+    policy = {
+      cors: createCors(allowedOrigins),
+      loopbackOnly,
+      publicOrigin,
+      bodyTimeoutMs,
+      allowPrivateVideoUrls,
+      defaultModel: gemini.model
+    };
     policyByEnv.set(env, policy);
   }
   return policy;
@@ -144,16 +157,17 @@ async function rpc(request: Request, env: Env): Promise<Response> {
 }
 
 function probeSettings(env: Env, ids: SessionIds): ProbeSettings {
-  const { allowPrivateVideoUrls, gemini } = readConfig(env);
-  return { ids, allowPrivateVideoUrls, defaultModel: gemini.model };
+  const { allowPrivateVideoUrls, defaultModel } = policyFor(env);
+  return { ids, allowPrivateVideoUrls, defaultModel };
 }
 
 /**
  * `/mcp` serves both eras. 2025: requests with a session id, and an
  * initialize request, go to the session's Durable Object; any other request
- * without a session id is refused here, as the SDK refuses it. 2026: a `tools/call` is answered or sent on
- * as a session-less `/rpc` call is; `tasks/*` go to the object the task id
- * names; anything else is answered here without one.
+ * without a session id is refused here, as the SDK refuses it. 2026: a
+ * `tools/call` is answered or sent on as a session-less `/rpc` call is;
+ * `tasks/*` go to the object the task id names; anything else is answered
+ * here without one.
  */
 async function mcp(request: Request, env: Env): Promise<Response> {
   const ids = idsOf(env);
@@ -210,7 +224,7 @@ async function dispatch(request: Request, env: Env, cors: Cors): Promise<Respons
     return serveOAuth(oauth, request, env);
   }
   // The console authenticates with its own cookie (src/console/).
-  if (isConsolePath(pathname)) return serveConsole(request, env, readConfig(env).gemini.model);
+  if (isConsolePath(pathname)) return serveConsole(request, env, policyFor(env).defaultModel);
   if (!isRoutePath(pathname)) throw new HttpError(404, "not_found", `No route for ${pathname}`);
   const route = ROUTES[pathname];
   const methods: readonly string[] = route.methods;
