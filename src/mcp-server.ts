@@ -6,6 +6,7 @@
  */
 import { type CacheHint, type ListToolsResult, McpServer, Server, type ServerOptions } from "@modelcontextprotocol/server";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
+import { registerAnalysisResources } from "./resources/register-resources";
 import { registerTaskMethods, TASKS_EXTENSION, type TaskHost } from "./tasks/task-methods";
 import { registerTools, TOOLS, type JobService, type ToolDeps } from "./tools";
 import { SessionTransport } from "./transport/session-transport";
@@ -27,7 +28,11 @@ const IDENTITY = { name: SERVER_NAME, version: SERVER_VERSION };
 /** The 2026 era offers the tasks extension; a 2025 session has no task methods. */
 function serverOptions(era: "2025" | "2026" = "2025"): ServerOptions {
   return {
-    capabilities: era === "2026" ? { tools: {}, extensions: { [TASKS_EXTENSION]: {} } } : { tools: {} },
+    // The list of resources grows as analyses finish; no notification says so.
+    capabilities:
+      era === "2026"
+        ? { tools: {}, resources: { listChanged: false }, extensions: { [TASKS_EXTENSION]: {} } }
+        : { tools: {}, resources: { listChanged: false } },
     instructions: INSTRUCTIONS,
     // ajv compiles validators with `new Function`, which workerd forbids.
     jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
@@ -38,6 +43,7 @@ function serverOptions(era: "2025" | "2026" = "2025"): ServerOptions {
 function buildMcpServer(deps: ToolDeps): McpServer {
   const server = new McpServer(IDENTITY, serverOptions());
   registerTools(server, deps);
+  registerAnalysisResources(server, deps.jobs);
   return server;
 }
 
@@ -65,7 +71,7 @@ let toolList: Promise<ListToolsResult> | undefined;
 export function listTools(): Promise<ListToolsResult> {
   toolList ??= (async () => {
     const transport = new SessionTransport(() => {});
-    await buildMcpServer({ jobs: NO_JOBS, defaultModel: "", callBudgetMs: 0 }).connect(transport);
+    await buildMcpServer({ jobs: NO_JOBS, defaultModel: "", callBudgetMs: 0, maxResultChars: 0 }).connect(transport);
     const reply = await transport.request({ jsonrpc: "2.0", id: 0, method: "tools/list" });
     if (!("result" in reply)) throw new Error(`Listing the tools failed: ${JSON.stringify(reply.error)}`);
     // SAFETY: a result to `tools/list` from the SDK's own handler is a ListToolsResult.
