@@ -4,15 +4,17 @@
  * resources in both eras and over `/rpc`, paged by getVideoAnalysis; a short
  * result unchanged.
  */
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { Client, ProtocolError, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import SrtParser from "srt-parser-2";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_MAX_RESULT_CHARS } from "../../src/config";
 import type { ScriptLine, VideoScript } from "../support/fake-gemini";
+import { connectTaskClient, MODERN } from "../support/task-client";
 import { countingWorker } from "./support/counting-worker";
 import { useFakeGemini } from "./support/fetch-spy";
-import { AUTH, BASE_URL, postJson } from "./support/http";
+import { AUTH, BASE_URL, postJson, sessionStub } from "./support/http";
 import { expectValidToolResult } from "./support/output-schemas";
 
 const fake = useFakeGemini();
@@ -250,5 +252,41 @@ describe("results that fit the client", () => {
     ]);
     const missing = await rpc("resources/read", { uri: "gemini-video://analyses/nothing/answer.md" });
     expect(missing.error?.code).toBe(RESOURCE_NOT_FOUND);
+  });
+
+  it("a task's result is cut the same way (tasks extension, tasks/get)", async () => {
+    scripted(longScript());
+    const tasks = await connectTaskClient(
+      new URL("/mcp", BASE_URL),
+      (input, init) => exports.default.fetch(new Request(input, init)),
+      AUTH
+    );
+    try {
+      const meta = {
+        "io.modelcontextprotocol/protocolVersion": MODERN,
+        "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } },
+        "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" }
+      };
+      const send = async (id: number, method: string, params: Record<string, unknown>) =>
+        (await (await tasks.post({ jsonrpc: "2.0", id, method, params: { ...params, _meta: meta } })).json()) as {
+          result: { taskId: string; status: string; result?: ToolResult };
+        };
+      const created = await send(1, "tools/call", { name: "transcribeVideo", arguments: { videoUrl: VIDEO } });
+      const taskId = created.result.taskId;
+      let task = created.result;
+      for (let poll = 2; task.status !== "completed" && poll < 200; poll += 1) {
+        await runDurableObjectAlarm(sessionStub(taskId.split(".")[0]!));
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        task = (await send(poll, "tasks/get", { taskId })).result;
+      }
+      expect(task.status).toBe("completed");
+      const result = task.result!;
+      expect(charactersOf(result)).toBeLessThanOrEqual(DEFAULT_MAX_RESULT_CHARS);
+      expect(linkTo(result, "transcript.srt")).toMatch(
+        /^gemini-video:\/\/analyses\/[0-9a-f]{32}\.[0-9a-f]{16}\/transcript\.srt$/
+      );
+    } finally {
+      await tasks.close();
+    }
   });
 });
