@@ -23,6 +23,9 @@ const INSTRUCTIONS = TOOLS.map((tool) => tool.instructions).join(" ");
  */
 const LIST_CACHE_HINT: CacheHint = { ttlMs: 5 * 60 * 1000, cacheScope: "public" };
 
+/** A finished analysis's file never changes, but only its caller may read it. */
+const ANALYSIS_FILE_CACHE_HINT: CacheHint = { ttlMs: 60 * 60 * 1000, cacheScope: "private" };
+
 const IDENTITY = { name: SERVER_NAME, version: SERVER_VERSION };
 
 /** The 2026 era offers the tasks extension; a 2025 session has no task methods. */
@@ -36,7 +39,13 @@ function serverOptions(era: "2025" | "2026" = "2025"): ServerOptions {
     instructions: INSTRUCTIONS,
     // ajv compiles validators with `new Function`, which workerd forbids.
     jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
-    cacheHints: { "tools/list": LIST_CACHE_HINT, "server/discover": LIST_CACHE_HINT }
+    // resources/list shows the caller's own analyses: the SDK's default (private, ttl 0) fits it.
+    cacheHints: {
+      "tools/list": LIST_CACHE_HINT,
+      "server/discover": LIST_CACHE_HINT,
+      "resources/templates/list": LIST_CACHE_HINT,
+      "resources/read": ANALYSIS_FILE_CACHE_HINT
+    }
   };
 }
 
