@@ -31,7 +31,8 @@ export const getVideoAnalysis = defineTool({
   }),
   outputSchema: z.object({ ...jobSnapshotShape, ...pageOutputShape }),
   annotations: { readOnlyHint: true },
-  instructions: "getVideoAnalysis (with waitSeconds) collects the answer.",
+  instructions:
+    "getVideoAnalysis (with waitSeconds) collects the answer; with from and limit it pages a transcript too long for one result, whose whole files are also linked as resources.",
   async call({ jobId, waitSeconds, from, limit }, ctx, deps) {
     const waitMs = Math.min((waitSeconds ?? 0) * 1000, deps.callBudgetMs);
     const job = await deps.jobs.wait(jobId, waitMs, ctx.mcpReq.signal);
