@@ -289,4 +289,43 @@ describe("results that fit the client", () => {
       await tasks.close();
     }
   });
+
+  it("a long free-text answer is cut to its first characters and read whole as answer.md", async () => {
+    const answer = Array.from(
+      { length: 600 },
+      (_, index) => `Paragraph ${index}: what the video shows at this point, in some detail.`
+    ).join("\n");
+    fake.enqueue({ kind: "answer", chunks: [answer.slice(0, 20_000), answer.slice(20_000)] });
+    const client = await connect("auto");
+    const result = (await client.callTool({ name: "analyzeRemoteVideo", arguments: { videoUrl: VIDEO } })) as ToolResult;
+    await expectValidToolResult("analyzeRemoteVideo", result);
+    expect(charactersOf(result)).toBeLessThanOrEqual(DEFAULT_MAX_RESULT_CHARS);
+    const shown = result.content[0]?.text ?? "";
+    expect(answer.startsWith(shown)).toBe(true);
+    expect(result.structuredContent?.shortened).toMatchObject({ unit: "characters", shown: shown.length, total: answer.length });
+    expect(result.content.filter((block) => block.type === "resource_link").map((block) => block.uri?.split("/").pop())).toEqual([
+      "answer.md"
+    ]);
+    expect(await readText(client, linkTo(result, "answer.md"))).toBe(answer);
+  });
+
+  it("a six-hour summary is cut to whole chapters, the rest in answer.md", async () => {
+    const script = scripted(longScript(), 6 * HOUR);
+    script.lines = Array.from({ length: (6 * HOUR) / 15 }, (_, index) => ({
+      speaker: index % 2 === 0 ? "Alice" : "Bob",
+      startSeconds: index * 15,
+      text: `Line ${index}: a sentence long enough to look like real speech in a podcast.`
+    }));
+    const client = await connect("auto");
+    const result = (await client.callTool({ name: "summarizeVideo", arguments: { videoUrl: VIDEO, fps: 0.05 } })) as ToolResult;
+    if (result.isError) throw new Error(result.content[0]?.text);
+    await expectValidToolResult("summarizeVideo", result);
+    expect(charactersOf(result)).toBeLessThanOrEqual(DEFAULT_MAX_RESULT_CHARS);
+    const structured = result.structuredContent as { chapters: { start: string }[]; shortened: { shown: number; total: number } };
+    expect(structured.shortened).toMatchObject({ unit: "chapters", shown: structured.chapters.length, total: 36 });
+    expect(structured.chapters.length).toBeGreaterThan(0);
+    expect(structured.chapters.length).toBeLessThan(36);
+    const markdown = await readText(client, linkTo(result, "answer.md"));
+    expect(markdown.split("\n").filter((line) => /^\d+:\d\d(:\d\d)?-/.test(line))).toHaveLength(36);
+  });
 });
