@@ -25,6 +25,8 @@ export interface GeminiSettings {
   apiKey: string | undefined;
   baseUrl: string | undefined;
   model: string;
+  /** How long a video's context cache lives after it was made or last used (`CACHE_TTL_SECONDS`); default an hour. */
+  cacheTtlSeconds?: number;
 }
 
 export interface Config {
@@ -75,7 +77,8 @@ export function readConfig(env: Env): Config {
     gemini: {
       apiKey: nonEmpty(env.GOOGLE_API_KEY),
       baseUrl: nonEmpty(env.GEMINI_BASE_URL),
-      model: nonEmpty(env.GEMINI_MODEL) ?? DEFAULT_GEMINI_MODEL
+      model: nonEmpty(env.GEMINI_MODEL) ?? DEFAULT_GEMINI_MODEL,
+      ...(positiveNumber(env.CACHE_TTL_SECONDS, 0) > 0 ? { cacheTtlSeconds: positiveNumber(env.CACHE_TTL_SECONDS, 0) } : {})
     },
     pingIntervalMs: positiveNumber(env.PING_INTERVAL_SECONDS, DEFAULT_PING_INTERVAL_SECONDS) * 1000,
     sessionTtlMs: positiveNumber(env.SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS) * 1000,

@@ -46,6 +46,8 @@ declare global {
       SOURCE_TOTAL_TIMEOUT_SECONDS?: string;
       /** How long a request's body may take to arrive in full (default 10). */
       BODY_TIMEOUT_SECONDS?: string;
+      /** How long a video's context cache for follow-up questions lives after its last use (default 3600). */
+      CACHE_TTL_SECONDS?: string;
     }
   }
 }

@@ -11,12 +11,15 @@ import type { Job } from "./job";
 import type { ReleaseFileOptions } from "./job-service";
 import type { JobStore } from "./job-store";
 import type { SharedUploads } from "./shared-uploads-port";
+import type { VideoCaches } from "./video-caches";
 import type { VideoFiles } from "./video-files";
 
 /** The storage, ports and settings jobs run on, as the host gives them. */
 export interface JobPorts {
   store: JobStore;
   files: VideoFiles;
+  /** The context caches made of those videos. */
+  caches: VideoCaches;
   /** Uploads other objects kept, and where this one's kept uploads are offered. */
   shared: SharedUploads;
   gemini: GeminiSettings;
@@ -33,4 +36,6 @@ export interface JobContext extends JobPorts {
   changed(job: Job): void;
   /** Deletes a Gemini file unless another live job reads it (see `JobManager.releaseFile`). */
   releaseFile(fileName: string, options: ReleaseFileOptions): Promise<void>;
+  /** Forgets and deletes context caches (see `JobManager.dropCaches`). */
+  dropCaches(names: string[]): Promise<void>;
 }

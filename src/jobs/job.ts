@@ -68,6 +68,8 @@ export interface AnalysisInput {
   format?: AnswerFormat;
   /** Set for a follow-up on an earlier job: what Gemini read then, read again as is. */
   followUp?: FollowUp;
+  /** More questions about this video will follow: hold it in a context cache (see `stages/use-cache.ts`). */
+  keepForFollowUps?: boolean;
 }
 
 export interface FollowUp {
@@ -110,6 +112,8 @@ export interface JobDetails {
   resumable?: boolean;
   /** The job that carried on from this one's upload. */
   resumedBy?: string;
+  /** The context cache (`cachedContents/...`) holding the video that the answer is asked with. */
+  cacheName?: string | undefined;
 }
 
 /** What the answer cost, in our own shape (mapped from Gemini's `usageMetadata`). */

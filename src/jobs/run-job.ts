@@ -8,7 +8,8 @@
  * as is) → `upload` (stream the source into a resumable Files API upload)
  * → `poll:N` / `wait:N` (the file until ACTIVE, durable sleeps between; then
  * kept for follow-ups) → `count` (Gemini counts the input tokens; a request
- * over the model's limit is refused) → `generate` → done.
+ * over the model's limit is refused) → `cache` (a follow-up's video held in
+ * a context cache) → `generate` → done.
  *
  * Tasks' limit for one attempt of each step (a stage's `TIMEOUT_MS`) is
  * above the limits the work has of its own (stalls, `MAX_PROCESSING_MS`, the
@@ -38,10 +39,11 @@ import { releaseFileOf } from "./stages/keep-file";
 import { resolveSource } from "./stages/resolve-source";
 import type { Stage, StageRun } from "./stages/stage";
 import { upload } from "./stages/upload";
+import { useCache } from "./stages/use-cache";
 import { waitActive } from "./stages/wait-active";
 
 /** The stages of a run, in order: each runs when it applies to the job as the ones before left it. */
-export const STAGES: readonly Stage[] = [resolveSource, upload, waitActive, countTokens, generate];
+export const STAGES: readonly Stage[] = [resolveSource, upload, waitActive, countTokens, useCache, generate];
 
 /** Gemini's words for a file it no longer has: "files/abc is not found", "access the File abc or it may not exist". */
 const MENTIONS_A_FILE = /\bfiles?\b/i;
@@ -147,6 +149,8 @@ export async function endCancelled(context: JobContext, jobId: string, stop: Job
     ...(resumable ? { details: { ...job.details, resumable } } : {})
   });
   context.changed(job);
+  // The owner cancelled: the video's cache goes too (a cache is made for questions yet to come).
+  if (job.details.cacheName && !stop.keepUpload) await context.dropCaches([job.details.cacheName]);
   await releaseFileOf(context, job);
   return job;
 }

@@ -10,6 +10,7 @@ import { JobManager } from "../jobs/job-manager";
 import type { JobTimers } from "../jobs/job-service";
 import { JobStore } from "../jobs/job-store";
 import type { UploadRegistry } from "../jobs/upload-registry";
+import { VideoCaches } from "../jobs/video-caches";
 import { VideoFiles } from "../jobs/video-files";
 import { consoleObject, ConsoleReporter } from "./console-reporter";
 import { type AnalysisTasks, jobRunsOn } from "./job-runs";
@@ -30,6 +31,7 @@ export function sessionJobManager({ ctx, env, config, sessionId, timers, tasks, 
     sessionId,
     store: new JobStore(ctx.storage.sql),
     files: new VideoFiles(ctx.storage.sql),
+    caches: new VideoCaches(ctx.storage.sql),
     shared: sharedUploadsOf(env, ctx.id, uploads),
     timers,
     runs: jobRunsOn(tasks),

@@ -1,7 +1,9 @@
 /**
  * `askAboutVideo`: a follow-up question about a video already analysed,
  * named by its URL or by the job that analysed it. The uploaded Gemini file
- * is reused while it lives, so a follow-up costs no second upload.
+ * is reused while it lives, so a follow-up costs no second upload, and the
+ * video is held in a context cache for the questions after it (see
+ * `stages/use-cache.ts`).
  * @module
  */
 import { z } from "zod";
@@ -23,7 +25,8 @@ function inheritedOptions(earlier: AnalysisInput, given: WatchArgs): WatchArgs {
     endOffset: given.endOffset ?? earlier.endSeconds,
     fps: given.fps ?? earlier.fps,
     mediaResolution: given.mediaResolution ?? earlier.mediaResolution,
-    maxOutputTokens: given.maxOutputTokens
+    maxOutputTokens: given.maxOutputTokens,
+    keepForFollowUps: true
   };
 }
 
@@ -90,7 +93,7 @@ export const askAboutVideo = defineTool({
       () =>
         found
           ? followUpOf(found, question, given, deps.defaultModel)
-          : toAnalysisInput(videoUrl!, question, given, { model: deps.defaultModel }),
+          : toAnalysisInput(videoUrl!, question, { ...given, keepForFollowUps: true }, { model: deps.defaultModel }),
       { done: (job) => ({ content: answerContent(job), structuredContent: toSnapshot(job) }), running: toSnapshot }
     );
   }

@@ -100,7 +100,13 @@ export const watchOptionsShape = {
     .min(1, "maxOutputTokens must be at least 1")
     .max(MAX_OUTPUT_TOKENS, `maxOutputTokens must be at most ${MAX_OUTPUT_TOKENS}`)
     .optional()
-    .describe("The longest answer Gemini may give, in tokens.")
+    .describe("The longest answer Gemini may give, in tokens."),
+  keepForFollowUps: z
+    .boolean({ error: "keepForFollowUps must be true or false" })
+    .optional()
+    .describe(
+      "More questions about this video will follow (askAboutVideo): hold it in a Gemini context cache (CACHE_TTL_SECONDS, default 1 h, extended on each use), so each later question pays the cached price for the video."
+    )
 };
 
 export const videoInputShape = {
@@ -137,6 +143,7 @@ export function toAnalysisInput(
     ...(options.fps !== undefined ? { fps: options.fps } : {}),
     ...(options.mediaResolution ? { mediaResolution: options.mediaResolution } : {}),
     ...(options.maxOutputTokens !== undefined ? { maxOutputTokens: options.maxOutputTokens } : {}),
+    ...(options.keepForFollowUps ? { keepForFollowUps: true } : {}),
     ...(defaults.format && defaults.format !== "text" ? { format: defaults.format } : {})
   };
 }

@@ -23,6 +23,7 @@ describe("the stages of an analysis run", () => {
       ["upload"],
       ["processing-since", "poll:N", "wait:N"],
       ["count"],
+      ["cache"],
       ["generate"]
     ]);
   });
@@ -37,6 +38,12 @@ describe("the stages of an analysis run", () => {
       ["count"]
     ]);
     expect(stepsOf(["generating", { fileUri: "u" }])).toEqual([["generate"]]);
+    // A question that more will follow goes through the context cache, unless it already names one.
+    const followUp = { videoUrl: "https://example.com/v.mp4", prompt: "p", model: "m", keepForFollowUps: true };
+    expect(stepsOf(["generating", { fileUri: "u", input: followUp }])).toEqual([["cache"], ["generate"]]);
+    expect(stepsOf(["generating", { fileUri: "u", input: followUp, details: { cacheName: "cachedContents/c" } }])).toEqual([
+      ["generate"]
+    ]);
     for (const state of JOB_STATES.filter((state) => ["done", "failed", "cancelled"].includes(state))) {
       expect(stepsOf([state])).toEqual([]);
     }

@@ -8,6 +8,7 @@ import { checkAnswer } from "../../analysis/formats";
 import { askGeminiAboutVideo, NoAnswerError } from "../../gemini/analyze";
 import { describeFinishReason } from "../../gemini/finish-reasons";
 import { oneStep, type StageRun } from "./stage";
+import { askWithCache } from "./use-cache";
 import { videoQuestion } from "./video-question";
 
 /** Tasks' limit for one attempt, above the answer's own total time; see `run-job.ts`. */
@@ -16,18 +17,20 @@ const TIMEOUT_MS = 2 * 3600_000;
 export const generate = oneStep("generate", TIMEOUT_MS, (job) => job.state === "generating", answer);
 
 async function answer(run: StageRun): Promise<void> {
-  const answer = await run.retrying("Asking Gemini", () => {
-    run.signal.throwIfAborted();
-    // A restart or a retry cannot continue a half-streamed answer: start it afresh.
-    if (run.job.state === "generating" && run.job.text) run.update({ text: "", message: "restarting the answer" });
-    return askGeminiAboutVideo(run.ai, videoQuestion(run.job), {
-      signal: run.signal,
-      onText: (text) => {
-        run.signal.throwIfAborted();
-        run.update({ text, message: `generating: ${text.length.toLocaleString("en-US")} characters` });
-      }
-    });
-  });
+  const answer = await askWithCache(run, () =>
+    run.retrying("Asking Gemini", () => {
+      run.signal.throwIfAborted();
+      // A restart or a retry cannot continue a half-streamed answer: start it afresh.
+      if (run.job.state === "generating" && run.job.text) run.update({ text: "", message: "restarting the answer" });
+      return askGeminiAboutVideo(run.ai, videoQuestion(run.job), {
+        signal: run.signal,
+        onText: (text) => {
+          run.signal.throwIfAborted();
+          run.update({ text, message: `generating: ${text.length.toLocaleString("en-US")} characters` });
+        }
+      });
+    })
+  );
   // A stream cut short by the abort can end without an error: never call that done.
   run.signal.throwIfAborted();
   const { input } = run.job;
