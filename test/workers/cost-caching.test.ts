@@ -99,6 +99,7 @@ describe("context caches for follow-ups", () => {
     const late = await callTool(sessionId, "askAboutVideo", { videoUrl, question: "Late?" });
     expect(late.isError).toBeUndefined();
     const [remade] = liveCaches();
+    expect(remade).toMatch(/^cachedContents\//);
     expect(remade).not.toBe(made);
     expect(generated().at(-1)?.cachedContent).toBe(remade);
     expect(usageOf(late).cachedInputTokens).toBe(VIDEO_TOKENS);
@@ -108,6 +109,26 @@ describe("context caches for follow-ups", () => {
     await expect.poll(() => cacheRequests("DELETE").map((request) => request.path)).toEqual([`/v1beta/${remade}`]);
     expect(liveCaches()).toHaveLength(1);
     expect(liveCaches()).not.toContain(remade);
+  });
+
+  it("is made anew once when Gemini drops it between its extension and the question", async () => {
+    const videoUrl = fakes.videos.add("/dropped.mp4", { size: 2 * MiB });
+    const sessionId = await openIdleSession();
+    const first = await callTool(sessionId, "analyzeRemoteVideo", { videoUrl, keepForFollowUps: true });
+    const [made] = liveCaches();
+    const handle = fakes.gemini.caches.handle.bind(fakes.gemini.caches);
+    vi.spyOn(fakes.gemini.caches, "handle").mockImplementation((method, path, body) => {
+      const answered = handle(method, path, body);
+      if (method === "PATCH") fakes.gemini.caches.entries.clear();
+      return answered;
+    });
+    const asked = await callTool(sessionId, "askAboutVideo", { jobId: snapshotOf(first).jobId, question: "Again?" });
+    expect(asked.isError).toBeUndefined();
+    const [remade] = liveCaches();
+    expect(remade).toMatch(/^cachedContents\//);
+    expect(remade).not.toBe(made);
+    expect(generated().map((body) => body.cachedContent)).toEqual([made, made, remade]);
+    expect(usageOf(asked).cachedInputTokens).toBe(VIDEO_TOKENS);
   });
 
   it("falls back to the plain request when a cache cannot be made, and never fails the question", async () => {
@@ -153,16 +174,18 @@ describe("context caches for follow-ups", () => {
     expect(generated()[0]).not.toHaveProperty("cachedContent");
   });
 
-  it("is deleted with its video when the owner cancels the question asked with it", async () => {
+  it("is deleted when the owner cancels the question asked with it, though the video's file is kept", async () => {
     const videoUrl = fakes.videos.add("/cancel.mp4", { size: 2 * MiB });
     const sessionId = await openIdleSession();
+    await callTool(sessionId, "analyzeRemoteVideo", { videoUrl });
     fakes.gemini.enqueue({ kind: "answer", chunks: Array.from({ length: 50 }, (_, i) => `part ${i} `), chunkDelayMs: 100 });
     const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl, keepForFollowUps: true }));
     await pollJob(sessionId, jobId, (job) => job.status === "generating" && String(job.message).startsWith("generating"));
     const [made] = liveCaches();
-    expect(made).toBeDefined();
+    expect(made).toMatch(/^cachedContents\//);
     await callTool(sessionId, "cancelVideoAnalysis", { jobId });
-    await expect.poll(() => cacheRequests("DELETE").map((request) => request.path)).toContain(`/v1beta/${made}`);
+    await expect.poll(() => cacheRequests("DELETE").map((request) => request.path)).toEqual([`/v1beta/${made}`]);
     expect(liveCaches()).toEqual([]);
+    expect([...fakes.gemini.files.values()].map((file) => file.deleted)).toEqual([false]);
   });
 });
