@@ -5,7 +5,8 @@
  * clip and resolution, its TTL extended (`CACHE_TTL_SECONDS`), or a new
  * one. A video below the model's minimum cacheable size gets none. A cache
  * is an economy, never a condition: any failure to make or use one leaves
- * the question to go plain (`askWithCache`).
+ * the question to go plain (`askWithCache`). The progress message stays
+ * the count's ("Gemini is watching the video (N input tokens)").
  * @module
  */
 import {
@@ -69,7 +70,7 @@ async function attachCache(run: StageRun, { reuse }: { reuse: boolean }): Promis
     try {
       const extended = await extendVideoCache(run.ai, kept.name, ttlSeconds);
       context.caches.remember({ ...kept, expiresAt: extended.expiresAt });
-      run.update({ message: "asking with the video's context cache" }, { cacheName: kept.name });
+      run.update({}, { cacheName: kept.name });
       return;
     } catch (error) {
       if (!isCacheGone(error)) throw error;
@@ -78,7 +79,7 @@ async function attachCache(run: StageRun, { reuse }: { reuse: boolean }): Promis
   }
   const made = await createVideoCache(run.ai, question, ttlSeconds, run.signal);
   context.caches.remember({ name: made.name, key, fileName: job.fileName, expiresAt: made.expiresAt });
-  run.update({ message: "asking with a new context cache of the video" }, { cacheName: made.name });
+  run.update({}, { cacheName: made.name });
 }
 
 /**
