@@ -70,6 +70,8 @@ export interface AnalysisInput {
   followUp?: FollowUp;
   /** More questions about this video will follow: hold it in a context cache (see `stages/use-cache.ts`). */
   keepForFollowUps?: boolean;
+  /** "batch": generated through Gemini's Batch API, at its discount, within 24 hours (see `stages/batch-generate.ts`). */
+  priority?: "batch";
 }
 
 export interface FollowUp {
@@ -114,6 +116,9 @@ export interface JobDetails {
   resumedBy?: string;
   /** The context cache (`cachedContents/...`) holding the video that the answer is asked with. */
   cacheName?: string | undefined;
+  /** The Gemini batch (`batches/...`) a batch-priority job's question was submitted as, and when. */
+  batchName?: string;
+  batchSubmittedAt?: number;
 }
 
 /** What the answer cost, in our own shape (mapped from Gemini's `usageMetadata`). */

@@ -26,7 +26,8 @@ function inheritedOptions(earlier: AnalysisInput, given: WatchArgs): WatchArgs {
     fps: given.fps ?? earlier.fps,
     mediaResolution: given.mediaResolution ?? earlier.mediaResolution,
     maxOutputTokens: given.maxOutputTokens,
-    keepForFollowUps: true
+    keepForFollowUps: true,
+    priority: given.priority
   };
 }
 

@@ -106,6 +106,12 @@ export const watchOptionsShape = {
     .optional()
     .describe(
       "More questions about this video will follow (askAboutVideo): hold it in a Gemini context cache (CACHE_TTL_SECONDS, default 1 h, extended on each use), so each later question pays the cached price for the video."
+    ),
+  priority: z
+    .enum(["standard", "batch"], { error: 'priority must be "standard" or "batch"' })
+    .optional()
+    .describe(
+      'Default "standard": answered now. "batch": through Gemini\'s Batch API at half price, answered within 24 hours (the call answers "still running" with a jobId; collect it with getVideoAnalysis).'
     )
 };
 
@@ -144,6 +150,7 @@ export function toAnalysisInput(
     ...(options.mediaResolution ? { mediaResolution: options.mediaResolution } : {}),
     ...(options.maxOutputTokens !== undefined ? { maxOutputTokens: options.maxOutputTokens } : {}),
     ...(options.keepForFollowUps ? { keepForFollowUps: true } : {}),
+    ...(options.priority === "batch" ? { priority: "batch" as const } : {}),
     ...(defaults.format && defaults.format !== "text" ? { format: defaults.format } : {})
   };
 }

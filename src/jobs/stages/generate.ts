@@ -5,7 +5,7 @@
  * @module
  */
 import { checkAnswer } from "../../analysis/formats";
-import { askGeminiAboutVideo, NoAnswerError } from "../../gemini/analyze";
+import { askGeminiAboutVideo, NoAnswerError, type VideoAnswer } from "../../gemini/analyze";
 import { describeFinishReason } from "../../gemini/finish-reasons";
 import { oneStep, type StageRun } from "./stage";
 import { askWithCache } from "./use-cache";
@@ -14,7 +14,12 @@ import { videoQuestion } from "./video-question";
 /** Tasks' limit for one attempt, above the answer's own total time; see `run-job.ts`. */
 const TIMEOUT_MS = 2 * 3600_000;
 
-export const generate = oneStep("generate", TIMEOUT_MS, (job) => job.state === "generating", answer);
+export const generate = oneStep(
+  "generate",
+  TIMEOUT_MS,
+  (job) => job.state === "generating" && job.input.priority !== "batch",
+  answer
+);
 
 async function answer(run: StageRun): Promise<void> {
   const answer = await askWithCache(run, () =>
@@ -33,6 +38,11 @@ async function answer(run: StageRun): Promise<void> {
   );
   // A stream cut short by the abort can end without an error: never call that done.
   run.signal.throwIfAborted();
+  finishAnswer(run, answer);
+}
+
+/** Checks the answer against the format asked for, and ends the job done with it. */
+export function finishAnswer(run: StageRun, answer: VideoAnswer): void {
   const { input } = run.job;
   if (answer.finishReason === "MAX_TOKENS" && input.format && input.format !== "text") {
     throw new NoAnswerError(describeFinishReason(answer.finishReason, input.maxOutputTokens));

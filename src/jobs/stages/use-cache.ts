@@ -28,7 +28,8 @@ const TIMEOUT_MS = 5 * 60_000;
 
 /** Whether the question is one of several about its video. */
 export function wantsCache(input: AnalysisInput): boolean {
-  return input.keepForFollowUps === true || input.followUp !== undefined;
+  // A batch may wait hours to run: a cache would mostly be paid for while it waits.
+  return (input.keepForFollowUps === true || input.followUp !== undefined) && input.priority !== "batch";
 }
 
 export const useCache = oneStep(
