@@ -44,7 +44,7 @@ export async function readBatch(ai: GoogleGenAI, name: string, question: VideoQu
       return ended(`Gemini's batch failed${batch.error?.message ? `: ${batch.error.message}` : ""}. Ask again.`);
     case JobState.JOB_STATE_EXPIRED:
       return ended(
-        "Gemini's batch expired before it ran (batches run within 24 hours). Ask again, or without priority \"batch\" for an answer now."
+        'Gemini\'s batch expired before it ran (batches run within 24 hours). Ask again, or without priority "batch" for an answer now.'
       );
     case JobState.JOB_STATE_CANCELLED:
       return ended("Gemini's batch was cancelled.");

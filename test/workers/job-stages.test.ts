@@ -24,7 +24,8 @@ describe("the stages of an analysis run", () => {
       ["processing-since", "poll:N", "wait:N"],
       ["count"],
       ["cache"],
-      ["generate"]
+      ["generate"],
+      ["batch-submit", "batch-poll:N", "batch-wait:N"]
     ]);
   });
 
@@ -44,6 +45,9 @@ describe("the stages of an analysis run", () => {
     expect(stepsOf(["generating", { fileUri: "u", input: followUp, details: { cacheName: "cachedContents/c" } }])).toEqual([
       ["generate"]
     ]);
+    // A batch-priority question goes through Gemini's Batch API instead of the streamed answer, with no cache.
+    const batch = { ...followUp, priority: "batch" };
+    expect(stepsOf(["generating", { fileUri: "u", input: batch }])).toEqual([["batch-submit", "batch-poll:N", "batch-wait:N"]]);
     for (const state of JOB_STATES.filter((state) => ["done", "failed", "cancelled"].includes(state))) {
       expect(stepsOf([state])).toEqual([]);
     }
