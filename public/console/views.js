@@ -78,6 +78,15 @@ function startForm(state, actions) {
             </select>`
           )}
           ${field(state, "model", "Model", (describedBy, invalid) => html`<input id="model" name="model" placeholder=${state.defaultModelHint} aria-describedby=${describedBy} aria-invalid=${invalid}>`, "Default: the server's GEMINI_MODEL.")}
+          ${field(
+            state,
+            "priority",
+            "Priority",
+            (describedBy, invalid) => html`<select id="priority" name="priority" aria-describedby=${describedBy} aria-invalid=${invalid}>
+              <option value="">Now</option><option value="batch">Batch: half price, within 24 hours</option>
+            </select>`,
+            "Batch goes through Gemini's Batch API."
+          )}
         </div>
       </fieldset>
       <button type="submit" class="primary" ?disabled=${state.busy}>Start</button>
