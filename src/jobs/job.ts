@@ -68,6 +68,8 @@ export interface AnalysisInput {
   format?: AnswerFormat;
   /** Set for a follow-up on an earlier job: what Gemini read then, read again as is. */
   followUp?: FollowUp;
+  /** The most this analysis may cost, in US dollars, by its estimate before it runs. */
+  maxCostUsd?: number;
 }
 
 export interface FollowUp {
@@ -110,6 +112,12 @@ export interface JobDetails {
   resumable?: boolean;
   /** The job that carried on from this one's upload. */
   resumedBy?: string;
+  /** What the analysis was expected to cost before it ran, in US dollars (`cost/estimate.ts`). */
+  estimatedCostUsd?: number;
+  /** What it cost, from Gemini's usage at the model's prices, in US dollars. */
+  costUsd?: number;
+  /** Why no cost is shown, when none is (a model the price table does not list, a bad GEMINI_PRICES). */
+  costNote?: string;
 }
 
 /** What the answer cost, in our own shape (mapped from Gemini's `usageMetadata`). */

@@ -15,7 +15,7 @@ import { promptField, toAnalysisInput, ToolInputError, videoUrlShape, watchOptio
 
 type WatchArgs = Parameters<typeof toAnalysisInput>[2];
 
-/** The earlier job's clip, sampling and model, unless the follow-up sets its own. */
+/** The earlier job's clip, sampling and model, unless the follow-up sets its own (its answer's length and cost cap are its own). */
 function inheritedOptions(earlier: AnalysisInput, given: WatchArgs): WatchArgs {
   return {
     model: given.model ?? earlier.model,
@@ -23,7 +23,8 @@ function inheritedOptions(earlier: AnalysisInput, given: WatchArgs): WatchArgs {
     endOffset: given.endOffset ?? earlier.endSeconds,
     fps: given.fps ?? earlier.fps,
     mediaResolution: given.mediaResolution ?? earlier.mediaResolution,
-    maxOutputTokens: given.maxOutputTokens
+    maxOutputTokens: given.maxOutputTokens,
+    maxCostUsd: given.maxCostUsd
   };
 }
 
