@@ -19,6 +19,7 @@ import { costOfUsage, estimateCallCost, expectedOutputTokens, formatUsd } from "
 import { type ModelPrice, priceFor } from "../cost/prices";
 import { UserFacingError } from "../errors";
 import type { TokenUsage } from "../gemini/usage";
+import { formatClock } from "../video/offset";
 import type { AnalysisInput, JobDetails } from "./job";
 import type { CostPolicy } from "./job-context";
 import { waysToFit } from "./token-check";
@@ -77,6 +78,8 @@ export interface CostEstimateRequest {
   isCounted: boolean;
   /** True once the video is uploaded (the refusal says what was not done). */
   uploaded: boolean;
+  /** True when `durationSeconds` is only where the clip ends (before the upload, the video's length is unknown). */
+  lengthIsClipEnd?: boolean;
 }
 
 export interface CostCheck {
@@ -134,7 +137,12 @@ function capRefusal(request: CostEstimateRequest & { inputTokens: number }, pric
   const budgetTokens = perToken > 0 ? Math.max((cap.usd - outputUsd) / perToken, 0) : 0;
   const family = modelFamily(input.model);
   const promptTokens = estimateTextTokens(input.prompt);
-  const { options, what } = waysToFit({ input, durationSeconds, tokens: inputTokens, promptTokens, family, budgetTokens });
+  const fitting = waysToFit({ input, durationSeconds, tokens: inputTokens, promptTokens, family, budgetTokens });
+  const { options } = fitting;
+  const what =
+    request.lengthIsClipEnd && durationSeconds !== undefined
+      ? `This ${formatClock(durationSeconds - (input.startSeconds ?? 0))} clip`
+      : fitting.what;
   const batchUsd = usd * (1 - price.batchDiscount);
   if (batchUsd <= cap.usd)
     options.push(`priority "batch" (about ${formatUsd(batchUsd)} through Gemini's Batch API, answered within 24 h)`);
@@ -157,7 +165,7 @@ export async function checkCostBeforeUpload(input: AnalysisInput, cost: CostPoli
     const durationSeconds = input.endSeconds;
     const inputTokens =
       estimateVideoTokens({ ...input, durationSeconds }, modelFamily(input.model)) + estimateTextTokens(input.prompt);
-    return checkCost({ input, durationSeconds, inputTokens, isCounted: false, uploaded: false }, cost);
+    return checkCost({ input, durationSeconds, inputTokens, isCounted: false, uploaded: false, lengthIsClipEnd: true }, cost);
   }
   const caps = await capsOf(input, cost);
   const spent = caps.find((cap) => cap.usd <= 0);
