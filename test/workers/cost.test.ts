@@ -7,11 +7,14 @@
  * retired model answered with the current ones. The deployment's caps and
  * GEMINI_PRICES are settings of the server: test/node/cost.test.ts.
  */
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TEST_SHARED_SECRET, TEST_TOOL_CALL_BUDGET_SECONDS } from "../constants";
+import { connectTaskClient, MODERN } from "../support/task-client";
+import { countingWorker } from "./support/counting-worker";
 import { useFakes } from "./support/fetch-spy";
-import { BASE_URL, openIdleSession } from "./support/http";
+import { AUTH, BASE_URL, openIdleSession, sessionStub } from "./support/http";
 import { callTool, snapshotOf, type ToolResult } from "./support/session-calls";
 
 const fakes = useFakes();
@@ -181,6 +184,52 @@ describe("the cost of an analysis", () => {
       costNote: `No price is known for ${env.GEMINI_MODEL}; the server's owner may add it with GEMINI_PRICES (see README, "Cost").`
     });
     expect(result.structuredContent).not.toHaveProperty("costUsd");
+  });
+});
+
+describe("a task's status", () => {
+  it("says the estimate while the task works, and the cost once it is done", { timeout: 30_000 }, async () => {
+    const client = await connectTaskClient(new URL("/mcp", BASE_URL), countingWorker().fetch, AUTH);
+    try {
+      fakes.gemini.enqueue({ kind: "answer", chunks: ["a ", "b ", "c ", "d"], chunkDelayMs: 300 });
+      let requestId = 0;
+      const post = async (method: string, params: Record<string, unknown>) => {
+        const body = {
+          jsonrpc: "2.0",
+          id: (requestId += 1),
+          method,
+          params: {
+            ...params,
+            _meta: {
+              "io.modelcontextprotocol/protocolVersion": MODERN,
+              "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } },
+              "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" }
+            }
+          }
+        };
+        return (
+          (await (await client.post(body)).json()) as { result: { taskId?: string; status?: string; statusMessage?: string } }
+        ).result;
+      };
+      const created = await post("tools/call", {
+        name: "analyzeRemoteVideo",
+        arguments: { videoUrl: YOUTUBE_URL, prompt: "Q?", model: "gemini-flash-latest" }
+      });
+      // SAFETY: a task-augmented call answers with its task.
+      const taskId = created.taskId!;
+      const messages: string[] = [];
+      for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+        const task = await post("tasks/get", { taskId });
+        messages.push(String(task.statusMessage));
+        if (task.status !== "working") break;
+        await runDurableObjectAlarm(sessionStub(taskId.split(".")[0]!));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(messages.some((message) => /^generating, \d+%: .*\(estimated cost \$0\.04\)$/.test(message))).toBe(true);
+      expect(messages.at(-1)).toMatch(/^done \(cost \$0\.0\d+\)$/);
+    } finally {
+      await client.close();
+    }
   });
 });
 
