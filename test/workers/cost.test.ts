@@ -196,7 +196,7 @@ describe("a task's status", () => {
       const post = async (method: string, params: Record<string, unknown>) => {
         const body = {
           jsonrpc: "2.0",
-          id: (requestId += 1),
+          id: requestId++,
           method,
           params: {
             ...params,
