@@ -5,18 +5,23 @@
  * (`askAboutVideo` by its job id), each asked with the video's context
  * cache. Billed input is the uncached input plus the cached input weighted
  * by its price against the input price (a tenth on Gemini 3 Flash); the
- * target is a follow-up at most 25 % of the first question.
+ * target is a follow-up at most 25 % of the first question. Each call's
+ * cost in money is printed beside it, at the built-in price table.
  *
  *   npm run bench:cost
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { costOfUsage, formatUsd } from "../src/cost/estimate";
+import { DEFAULT_PRICES, PRICES_SOURCE, PRICES_READ_ON } from "../src/cost/prices";
 import { startDevServer } from "../test/node/support/dev-server";
 import { startFakes } from "./support/fakes";
 
 const MODEL = "gemini-3-flash-preview";
-/** Gemini 3 Flash's cached input price against its input price ($0.05 and $0.50 a million tokens). */
-const CACHED_PRICE_RATIO = 0.05 / 0.5;
+// SAFETY: the built-in table lists the model.
+const PRICE = DEFAULT_PRICES.models[MODEL]!;
+/** The cached input price against the input price (a tenth on Gemini 3 Flash). */
+const CACHED_PRICE_RATIO = PRICE.cachedInputPerMillion / PRICE.inputPerMillion;
 const VIDEO_SECONDS = 3600;
 const TARGET_RATIO = 0.25;
 const FOLLOW_UPS = ["Who speaks first?", "What is on the slides at 30:00?", "How does it end?"];
@@ -24,6 +29,9 @@ const FOLLOW_UPS = ["Who speaks first?", "What is on the slides at 30:00?", "How
 interface Usage {
   inputTokens: number;
   cachedInputTokens: number;
+  outputTokens: number;
+  thinkingTokens: number;
+  inputByModality?: { audio?: number };
 }
 
 const billedInput = ({ inputTokens, cachedInputTokens }: Usage) =>
@@ -52,7 +60,8 @@ try {
       "input tokens": first.usage.inputTokens,
       "cached tokens": first.usage.cachedInputTokens,
       "billed input tokens": Math.round(billedInput(first.usage)),
-      "of the first": "100 %"
+      "of the first": "100 %",
+      cost: formatUsd(costOfUsage(first.usage, PRICE))
     }
   };
   let worst = 0;
@@ -64,7 +73,8 @@ try {
       "input tokens": usage.inputTokens,
       "cached tokens": usage.cachedInputTokens,
       "billed input tokens": Math.round(billedInput(usage)),
-      "of the first": `${(ratio * 100).toFixed(1)} %`
+      "of the first": `${(ratio * 100).toFixed(1)} %`,
+      cost: formatUsd(costOfUsage(usage, PRICE))
     };
   }
   console.log(
@@ -74,7 +84,13 @@ try {
   console.log(
     `Cached input weighted at ${CACHED_PRICE_RATIO} of the input price. Worst follow-up: ${(worst * 100).toFixed(1)} % of the first (target ≤ ${TARGET_RATIO * 100} %).`
   );
-  console.log("Money: not printed here (tokens only); the price table comes with the cost-money branch.");
+  console.log(
+    `Money at ${MODEL}'s prices in src/cost/prices.ts (${PRICES_SOURCE}, as known on ${PRICES_READ_ON}): input $${PRICE.inputPerMillion}, cached $${PRICE.cachedInputPerMillion}, output $${PRICE.outputPerMillion} a million tokens; the audio track at $${PRICE.audioInputPerMillion ?? PRICE.inputPerMillion}.`
+  );
+  const cachedTokens = Math.max(...Object.values(rows).map((row) => Number(row["cached tokens"])));
+  console.log(
+    `The follow-ups' context cache holds ${cachedTokens} tokens: its storage costs ${formatUsd((cachedTokens * PRICE.cacheStoragePerMillionPerHour) / 1_000_000)} an hour on top (README, "When an explicit cache pays").`
+  );
   if (worst > TARGET_RATIO) process.exitCode = 1;
 } catch (error) {
   console.error(server.output().slice(-6000));

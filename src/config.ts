@@ -44,11 +44,22 @@ export interface Config {
   maxConcurrentAnalyses: number;
   sourceTimeouts: { connectMs: number; idleMs: number; totalMs: number };
   bodyTimeoutMs: number;
+  /** `GEMINI_PRICES` as set (JSON, read by `cost/prices.ts`), or undefined for the built-in table. */
+  pricesJson: string | undefined;
+  /** `MAX_COST_USD_PER_ANALYSIS` and `MAX_COST_USD_PER_DAY`; undefined: no cap. */
+  maxCostUsdPerAnalysis: number | undefined;
+  maxCostUsdPerDay: number | undefined;
 }
 
 function positiveNumber(raw: string | undefined, fallback: number): number {
   const value = Number(raw);
   return raw !== undefined && raw.trim() !== "" && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+/** A positive number, or undefined when unset or not one (a cap that is not set). */
+function optionalPositive(raw: string | undefined): number | undefined {
+  const value = positiveNumber(raw, 0);
+  return value > 0 ? value : undefined;
 }
 
 function nonEmpty(raw: string | undefined): string | undefined {
@@ -94,6 +105,9 @@ export function readConfig(env: Env): Config {
       idleMs: positiveNumber(env.SOURCE_IDLE_TIMEOUT_SECONDS, DEFAULT_SOURCE_IDLE_TIMEOUT_SECONDS) * 1000,
       totalMs: positiveNumber(env.SOURCE_TOTAL_TIMEOUT_SECONDS, DEFAULT_SOURCE_TOTAL_TIMEOUT_SECONDS) * 1000
     },
-    bodyTimeoutMs: positiveNumber(env.BODY_TIMEOUT_SECONDS, DEFAULT_BODY_TIMEOUT_SECONDS) * 1000
+    bodyTimeoutMs: positiveNumber(env.BODY_TIMEOUT_SECONDS, DEFAULT_BODY_TIMEOUT_SECONDS) * 1000,
+    pricesJson: nonEmpty(env.GEMINI_PRICES),
+    maxCostUsdPerAnalysis: optionalPositive(env.MAX_COST_USD_PER_ANALYSIS),
+    maxCostUsdPerDay: optionalPositive(env.MAX_COST_USD_PER_DAY)
   };
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { GeminiSettings } from "../config";
+import type { PricesError, PriceTable } from "../cost/prices";
 import type { FetchLike } from "../http/fetch-like";
 import type { SourceTimeouts } from "../video/source";
 import type { Job } from "./job";
@@ -27,6 +28,19 @@ export interface JobPorts {
   allowPrivateVideoUrls: boolean;
   maxVideoBytes: number;
   sourceTimeouts: SourceTimeouts;
+  cost: CostPolicy;
+}
+
+/** What analyses cost and may cost: the price table and the deployment's caps. */
+export interface CostPolicy {
+  /** The price table (GEMINI_PRICES over the built-in one), or why GEMINI_PRICES could not be read. */
+  prices: PriceTable | PricesError;
+  /** MAX_COST_USD_PER_ANALYSIS; undefined: no cap. */
+  maxUsdPerAnalysis: number | undefined;
+  /** MAX_COST_USD_PER_DAY; undefined: no cap. */
+  maxUsdPerDay: number | undefined;
+  /** What the deployment has spent today (UTC), in US dollars. */
+  spentToday(): Promise<number>;
 }
 
 export interface JobContext extends JobPorts {

@@ -72,6 +72,8 @@ export interface AnalysisInput {
   keepForFollowUps?: boolean;
   /** "batch": generated through Gemini's Batch API, at its discount, within 24 hours (see `stages/batch-generate.ts`). */
   priority?: "batch";
+  /** The most this analysis may cost, in US dollars, by its estimate before it runs. */
+  maxCostUsd?: number;
 }
 
 export interface FollowUp {
@@ -119,6 +121,12 @@ export interface JobDetails {
   /** The Gemini batch (`batches/...`) a batch-priority job's question was submitted as, and when. */
   batchName?: string;
   batchSubmittedAt?: number;
+  /** What the analysis was expected to cost before it ran, in US dollars (`cost/estimate.ts`). */
+  estimatedCostUsd?: number;
+  /** What it cost, from Gemini's usage at the model's prices, in US dollars. */
+  costUsd?: number;
+  /** Why no cost is shown, when none is (a model the price table does not list, a bad GEMINI_PRICES). */
+  costNote?: string;
 }
 
 /** What the answer cost, in our own shape (mapped from Gemini's `usageMetadata`). */

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Config } from "../config";
+import { readPrices } from "../cost/prices";
 import type { Env } from "../env";
 import { JobManager } from "../jobs/job-manager";
 import type { JobTimers } from "../jobs/job-service";
@@ -40,6 +41,12 @@ export function sessionJobManager({ ctx, env, config, sessionId, timers, tasks, 
     allowPrivateVideoUrls: config.allowPrivateVideoUrls,
     maxVideoBytes: config.maxVideoBytes,
     sourceTimeouts: config.sourceTimeouts,
+    cost: {
+      prices: readPrices(config.pricesJson),
+      maxUsdPerAnalysis: config.maxCostUsdPerAnalysis,
+      maxUsdPerDay: config.maxCostUsdPerDay,
+      spentToday: async () => (await consoleObject(env).spend()).todayUsd
+    },
     observer: new ConsoleReporter(
       () => consoleObject(env),
       (delivery) => ctx.waitUntil(delivery)

@@ -17,7 +17,7 @@ import { promptField, toAnalysisInput, ToolInputError, videoUrlShape, watchOptio
 
 type WatchArgs = Parameters<typeof toAnalysisInput>[2];
 
-/** The earlier job's clip, sampling and model, unless the follow-up sets its own. */
+/** The earlier job's clip, sampling and model, unless the follow-up sets its own (its answer's length and cost cap are its own). */
 function inheritedOptions(earlier: AnalysisInput, given: WatchArgs): WatchArgs {
   return {
     model: given.model ?? earlier.model,
@@ -27,7 +27,8 @@ function inheritedOptions(earlier: AnalysisInput, given: WatchArgs): WatchArgs {
     mediaResolution: given.mediaResolution ?? earlier.mediaResolution,
     maxOutputTokens: given.maxOutputTokens,
     keepForFollowUps: true,
-    priority: given.priority
+    priority: given.priority,
+    maxCostUsd: given.maxCostUsd
   };
 }
 

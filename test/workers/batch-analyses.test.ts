@@ -14,12 +14,19 @@ const MiB = 1024 * 1024;
 const WHERE_THE_BATCH_STANDS = /^(queued|running) in Gemini's batch, submitted (just now|\d+ min ago)$/;
 
 const batchCreations = () => fakes.gemini.requests.filter((request) => request.path.endsWith(":batchGenerateContent"));
+/** A model the price table lists (the tests' default has no price). */
+const PRICED_MODEL = "gemini-3-flash-preview";
 const batches = () => [...fakes.gemini.batches.entries.values()];
 
-async function startBatch(path: string) {
+async function startBatch(path: string, options: Record<string, unknown> = {}) {
   const videoUrl = fakes.videos.add(path, { size: 2 * MiB });
   const sessionId = await openIdleSession();
-  const started = await callTool(sessionId, "startVideoAnalysis", { videoUrl, prompt: "What happens?", priority: "batch" });
+  const started = await callTool(sessionId, "startVideoAnalysis", {
+    videoUrl,
+    prompt: "What happens?",
+    priority: "batch",
+    ...options
+  });
   const { jobId } = snapshotOf(started);
   const queued = await withAlarms(
     sessionId,
@@ -54,6 +61,24 @@ describe("batch analyses", () => {
       }
     });
     expect(batches().map((batch) => batch.state)).toEqual(["BATCH_STATE_SUCCEEDED"]);
+  });
+
+  it("costs half what the same question costs answered now, estimate and cost alike", { timeout: 20_000 }, async () => {
+    fakes.gemini.batches.enqueue({ pollsPending: 2, pollsRunning: 0 });
+    fakes.gemini.caches.implicitWindowMs = 0;
+    const plainUrl = fakes.videos.add("/plain.mp4", { size: 2 * MiB });
+    const sessionId = await openIdleSession();
+    const plain = snapshotOf(
+      await callTool(sessionId, "analyzeRemoteVideo", { videoUrl: plainUrl, prompt: "What happens?", model: PRICED_MODEL })
+    );
+    const { sessionId: batchSession, jobId } = await startBatch("/batch-price.mp4", { model: PRICED_MODEL });
+    const batch = await withAlarms(
+      batchSession,
+      pollJob(batchSession, jobId, (job) => job.status === "done")
+    );
+    expect(batch.usage).toEqual(plain.usage);
+    expect(batch.costUsd).toBeCloseTo((plain.costUsd as number) / 2, 12);
+    expect(batch.estimatedCostUsd).toBeCloseTo((plain.estimatedCostUsd as number) / 2, 12);
   });
 
   it("waits for the batch through a restart of the session's object, without submitting it again", {

@@ -1,12 +1,13 @@
 /**
  * `generate`: Gemini watches the video and streams its answer into the
  * job; the answer is checked against the format asked for, and the job is
- * done.
+ * done, with what it cost.
  * @module
  */
 import { checkAnswer } from "../../analysis/formats";
 import { askGeminiAboutVideo, NoAnswerError, type VideoAnswer } from "../../gemini/analyze";
 import { describeFinishReason } from "../../gemini/finish-reasons";
+import { costAfter } from "../cost-check";
 import { oneStep, type StageRun } from "./stage";
 import { askWithCache } from "./use-cache";
 import { videoQuestion } from "./video-question";
@@ -50,6 +51,9 @@ export function finishAnswer(run: StageRun, answer: VideoAnswer): void {
   checkAnswer(input.format, answer.text);
   run.update(
     { state: "done", text: answer.text, usage: answer.usage ?? null, message: "done" },
-    answer.finishReason ? { finishReason: answer.finishReason } : {}
+    {
+      ...(answer.finishReason ? { finishReason: answer.finishReason } : {}),
+      ...costAfter(input.model, answer.usage, run.context.cost, { batch: input.priority === "batch" })
+    }
   );
 }

@@ -1,0 +1,109 @@
+/**
+ * The deployment's cost settings on the real server (as `npm run dev` runs
+ * it) with the fake Gemini: GEMINI_PRICES pricing a model the built-in table
+ * does not list, MAX_COST_USD_PER_ANALYSIS and MAX_COST_USD_PER_DAY each
+ * refusing before anything is uploaded (the fake Gemini counts no upload
+ * request), and the console showing today's spend in headless Chromium.
+ */
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, screenshotPath } from "./support/browser";
+import { startStack, type Stack } from "./support/stack";
+
+const MiB = 1024 * 1024;
+const YOUTUBE = "https://www.youtube.com/watch?v=dQw4w9WgXcQ";
+/** The stack's model, priced by GEMINI_PRICES alone (the built-in table does not list it); it counts at Gemini 2.5's rates. */
+const PRICES = {
+  "gemini-e2e": { inputPerMillion: 0.5, cachedInputPerMillion: 0.05, outputPerMillion: 0.5, cacheStoragePerMillionPerHour: 1 }
+};
+
+let stack: Stack;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  stack = await startStack({
+    GEMINI_PRICES: JSON.stringify(PRICES),
+    MAX_COST_USD_PER_ANALYSIS: "0.05",
+    MAX_COST_USD_PER_DAY: "0.055"
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+interface ToolResult {
+  content: { text: string }[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+let nextId = 1;
+async function callTool(name: string, args: Record<string, unknown>): Promise<ToolResult> {
+  const response = await fetch(`${stack.server.baseUrl}/rpc`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${stack.server.secret}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: nextId++, method: "tools/call", params: { name, arguments: args } })
+  });
+  const body = (await response.json()) as { result: ToolResult };
+  return body.result;
+}
+
+const uploadRequests = () => stack.gemini.requests.filter((request) => request.path.startsWith("/upload/"));
+
+describe("the deployment's prices and caps", () => {
+  let costUsd = 0;
+
+  it("refuses a clip over MAX_COST_USD_PER_ANALYSIS before anything is uploaded", async () => {
+    const videoUrl = stack.videos.add("/ten-minutes.mp4", { size: MiB });
+    const result = await callTool("analyzeRemoteVideo", { videoUrl, prompt: "Q?", endOffset: 600 });
+    expect(result.isError).toBe(true);
+    // 600 s x (258 + 32) tokens + 1 at $0.50/M, and 8,192 output tokens at $0.50/M.
+    expect(result.content[0]?.text).toMatch(
+      /^This 10:00 clip would cost about \$0\.09 with gemini-e2e \(174,001 input tokens estimated from its length, about 8,192 expected output tokens\), more than this server's MAX_COST_USD_PER_ANALYSIS \(\$0\.05\)\. It would fit with .*a clip of at most .*Nothing was uploaded or generated\.$/
+    );
+    expect(uploadRequests()).toHaveLength(0);
+    expect(stack.gemini.generateRequests()).toHaveLength(0);
+  });
+
+  it("prices an analysis by GEMINI_PRICES from Gemini's usage", async () => {
+    const result = await callTool("analyzeRemoteVideo", { videoUrl: YOUTUBE, prompt: "Q?" });
+    const { usage, ...rest } = result.structuredContent as {
+      usage: { inputTokens: number; outputTokens: number; thinkingTokens: number };
+      costUsd: number;
+      estimatedCostUsd: number;
+    };
+    expect(rest).toMatchObject({ status: "done", model: "gemini-e2e" });
+    expect(rest).not.toHaveProperty("costNote");
+    expect(rest.costUsd).toBeCloseTo(((usage.inputTokens + usage.outputTokens + usage.thinkingTokens) * 0.5) / 1e6, 12);
+    // 213 s x 290 tokens + 1, counted by Gemini, and 8,192 output tokens.
+    expect(rest.estimatedCostUsd).toBeCloseTo(((213 * 290 + 1 + 8_192) * 0.5) / 1e6, 12);
+    costUsd = rest.costUsd;
+  });
+
+  it("refuses a clip over what is left of MAX_COST_USD_PER_DAY before anything is uploaded", async () => {
+    expect(costUsd).toBeGreaterThan(0);
+    const uploadsBefore = uploadRequests().length;
+    const videoUrl = stack.videos.add("/three-minutes.mp4", { size: MiB });
+    // About $0.030 (180 s x 290 tokens + 1, and 8,192 output tokens): under the $0.05 per analysis, over the $0.024 left today.
+    const result = await callTool("analyzeRemoteVideo", { videoUrl, prompt: "Q?", endOffset: 180 });
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(
+      /^This 03:00 clip would cost about \$0\.03 with gemini-e2e .*more than the \$0\.02 left today of this server's MAX_COST_USD_PER_DAY \(\$0\.0\d; \$0\.03 spent since 00:00 UTC\)\..*Nothing was uploaded or generated\.$/
+    );
+    expect(uploadRequests()).toHaveLength(uploadsBefore);
+  });
+
+  it("shows today's spend in the console", async () => {
+    browser = await launchChromium();
+    const page = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage();
+    await page.goto(`${stack.server.baseUrl}/`);
+    await page.getByLabel("Server secret").fill(stack.server.secret);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Spent on Gemini" }).waitFor();
+    await expect.poll(() => page.locator('[data-spend="today"]').textContent()).toBe(`$${costUsd.toFixed(2)}`);
+    expect(await page.locator('[data-spend="month"]').textContent()).toBe(`$${costUsd.toFixed(2)}`);
+    await page.screenshot({ path: screenshotPath("cost-spend.png"), fullPage: true });
+  });
+});
