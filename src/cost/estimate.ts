@@ -63,6 +63,8 @@ export interface CallEstimate {
   inputTokens: number;
   /** The part of them that is the audio track, when the video's length is known. */
   audioInputTokens?: number;
+  /** The part of them a context cache will serve (the video of a question asked with one). */
+  cachedInputTokens?: number;
   /** The call's `maxOutputTokens`, the most it may answer. */
   maxOutputTokens?: number | undefined;
 }
@@ -78,6 +80,7 @@ export function estimateCallCost(call: CallEstimate, price: ModelPrice, options:
     {
       inputTokens: call.inputTokens,
       ...(call.audioInputTokens !== undefined ? { audioInputTokens: call.audioInputTokens } : {}),
+      ...(call.cachedInputTokens !== undefined ? { cachedInputTokens: call.cachedInputTokens } : {}),
       outputTokens: expectedOutputTokens(call.maxOutputTokens)
     },
     price,

@@ -18,9 +18,10 @@ import {
 import { type CostOptions, costOfUsage, estimateCallCost, expectedOutputTokens, formatUsd } from "../cost/estimate";
 import { type ModelPrice, priceFor } from "../cost/prices";
 import { UserFacingError } from "../errors";
+import { minCacheableTokens } from "../gemini/caches";
 import type { TokenUsage } from "../gemini/usage";
 import { formatClock } from "../video/offset";
-import type { AnalysisInput, JobDetails } from "./job";
+import { type AnalysisInput, type JobDetails, wantsCache } from "./job";
 import type { CostPolicy } from "./job-context";
 import { waysToFit } from "./token-check";
 
@@ -90,6 +91,16 @@ export interface CostCheck {
   refusal?: string;
 }
 
+/**
+ * What of the request a context cache will serve: its video (all but the
+ * prompt) when it is asked with one (see `stages/use-cache.ts`) and is big
+ * enough to be cached; the cache's storage is billed apart, by the hour.
+ */
+function cachedTokensOf(input: AnalysisInput, inputTokens: number): number | undefined {
+  if (!wantsCache(input) || inputTokens < minCacheableTokens(input.model)) return undefined;
+  return Math.max(inputTokens - estimateTextTokens(input.prompt), 0);
+}
+
 /** The estimate for a request whose input tokens are known, held against every cap. */
 export async function checkCost(request: CostEstimateRequest, cost: CostPolicy): Promise<CostCheck> {
   const { input, durationSeconds, inputTokens } = request;
@@ -115,10 +126,12 @@ export async function checkCost(request: CostEstimateRequest, cost: CostPolicy):
   }
   const video: VideoCostInput | undefined = durationSeconds !== undefined ? { ...input, durationSeconds } : undefined;
   const audioInputTokens = video ? estimateAudioTokens(video) : undefined;
+  const cachedInputTokens = cachedTokensOf(input, inputTokens);
   const call = {
     inputTokens,
     maxOutputTokens: input.maxOutputTokens,
-    ...(audioInputTokens !== undefined ? { audioInputTokens } : {})
+    ...(audioInputTokens !== undefined ? { audioInputTokens } : {}),
+    ...(cachedInputTokens !== undefined ? { cachedInputTokens } : {})
   };
   const usd = estimateCallCost(call, price, { batch: input.priority === "batch" });
   const details = { estimatedCostUsd: usd };

@@ -182,6 +182,15 @@ export interface EndedJob extends JobBase {
 /** A job as stored, by state: each state has what it means (see JOB_TRANSITIONS for the moves). */
 export type Job = EarlyJob | GeneratingJob | DoneJob | EndedJob;
 
+/**
+ * Whether the question is asked with a context cache of its video: one of
+ * several about it (a follow-up, or `keepForFollowUps`), and not a batch,
+ * which may wait hours to run while the cache is paid for.
+ */
+export function wantsCache(input: AnalysisInput): boolean {
+  return (input.keepForFollowUps === true || input.followUp !== undefined) && input.priority !== "batch";
+}
+
 export function isFinal(job: Pick<Job, "state">): boolean {
   return FINAL_STATES.has(job.state);
 }

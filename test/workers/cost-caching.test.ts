@@ -74,6 +74,23 @@ describe("context caches for follow-ups", () => {
     );
   });
 
+  it("a follow-up is estimated at the cached price, so a cap the first question would pass over lets it through", async () => {
+    const videoUrl = fakes.videos.add("/capped.mp4", { size: 2 * MiB });
+    const sessionId = await openIdleSession();
+    const options = { model: "gemini-3-flash-preview", maxOutputTokens: 100 };
+    const first = snapshotOf(await callTool(sessionId, "analyzeRemoteVideo", { videoUrl, ...options }));
+    const firstEstimate = first.estimatedCostUsd as number;
+    const followUp = await callTool(sessionId, "askAboutVideo", {
+      jobId: first.jobId,
+      question: "Who speaks?",
+      ...options,
+      maxCostUsd: firstEstimate / 2
+    });
+    expect(followUp.isError).toBeUndefined();
+    expect(followUp.structuredContent?.estimatedCostUsd).toBeLessThan(firstEstimate / 4);
+    expect(usageOf(followUp).cachedInputTokens).toBeGreaterThan(0);
+  });
+
   it("lives as long as its video: made, used and extended, made anew once expired, deleted when the source changes", async () => {
     let now = Date.now();
     fakes.gemini.caches.now = () => now;

@@ -17,7 +17,7 @@ import {
   minCacheableTokens
 } from "../../gemini/caches";
 import { describeGeminiError } from "../../gemini/errors";
-import type { AnalysisInput, Job } from "../job";
+import { type Job, wantsCache } from "../job";
 import type { JobContext } from "../job-context";
 import { cacheKeyOf } from "../video-caches";
 import { oneStep, type StageRun } from "./stage";
@@ -25,12 +25,6 @@ import { videoQuestion } from "./video-question";
 
 /** Tasks' limit for one attempt: a cache is made in seconds. */
 const TIMEOUT_MS = 5 * 60_000;
-
-/** Whether the question is one of several about its video. */
-export function wantsCache(input: AnalysisInput): boolean {
-  // A batch may wait hours to run: a cache would mostly be paid for while it waits.
-  return (input.keepForFollowUps === true || input.followUp !== undefined) && input.priority !== "batch";
-}
 
 export const useCache = oneStep(
   "cache",
