@@ -3,7 +3,8 @@
  * it) with the fake Gemini: GEMINI_PRICES pricing a model the built-in table
  * does not list, MAX_COST_USD_PER_ANALYSIS and MAX_COST_USD_PER_DAY each
  * refusing before anything is uploaded (the fake Gemini counts no upload
- * request), and the console showing today's spend in headless Chromium.
+ * request), and the console showing today's spend and an analysis's estimate
+ * and cost in headless Chromium.
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -95,7 +96,7 @@ describe("the deployment's prices and caps", () => {
     expect(uploadRequests()).toHaveLength(uploadsBefore);
   });
 
-  it("shows today's spend in the console", async () => {
+  it("shows today's spend in the console, and an analysis's estimate and cost on its page", async () => {
     browser = await launchChromium();
     const page = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage();
     await page.goto(`${stack.server.baseUrl}/`);
@@ -105,5 +106,11 @@ describe("the deployment's prices and caps", () => {
     await expect.poll(() => page.locator('[data-spend="today"]').textContent()).toBe(`$${costUsd.toFixed(2)}`);
     expect(await page.locator('[data-spend="month"]').textContent()).toBe(`$${costUsd.toFixed(2)}`);
     await page.screenshot({ path: screenshotPath("cost-spend.png"), fullPage: true });
+    // The analysis's page: its estimate and its cost.
+    await page.getByRole("link", { name: YOUTUBE, exact: true }).click();
+    await page.getByRole("heading", { name: "Tokens and cost" }).waitFor();
+    expect(await page.locator('dl.pairs dt:text-is("Cost") + dd').textContent()).toBe(`$${costUsd.toFixed(2)}`);
+    expect(await page.locator('dl.pairs dt:text-is("Estimated cost") + dd').textContent()).toBe("$0.03");
+    await page.screenshot({ path: screenshotPath("cost-analysis.png"), fullPage: true });
   });
 });
