@@ -137,7 +137,15 @@ function capRefusal(request: CostEstimateRequest & { inputTokens: number }, pric
   const budgetTokens = perToken > 0 ? Math.max((cap.usd - outputUsd) / perToken, 0) : 0;
   const family = modelFamily(input.model);
   const promptTokens = estimateTextTokens(input.prompt);
-  const fitting = waysToFit({ input, durationSeconds, tokens: inputTokens, promptTokens, family, budgetTokens });
+  const fitting = waysToFit({
+    input,
+    durationSeconds,
+    tokens: inputTokens,
+    promptTokens,
+    family,
+    budgetTokens,
+    costOf: (tokens) => `about ${formatUsd(tokens * perToken + outputUsd)}`
+  });
   const { options } = fitting;
   const what =
     request.lengthIsClipEnd && durationSeconds !== undefined

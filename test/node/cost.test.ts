@@ -62,7 +62,7 @@ describe("the deployment's prices and caps", () => {
     expect(result.isError).toBe(true);
     // 600 s x (258 + 32) tokens + 1 at $0.50/M, and 8,192 output tokens at $0.50/M.
     expect(result.content[0]?.text).toMatch(
-      /^This 10:00 clip would cost about \$0\.09 with gemini-e2e \(174,001 input tokens estimated from its length, about 8,192 expected output tokens\), more than this server's MAX_COST_USD_PER_ANALYSIS \(\$0\.05\)\. It would fit with .*a clip of at most .*Nothing was uploaded or generated\.$/
+      /^This 10:00 clip would cost about \$0\.09 with gemini-e2e \(174,001 input tokens estimated from its length, about 8,192 expected output tokens\), more than this server's MAX_COST_USD_PER_ANALYSIS \(\$0\.05\)\. It would fit with mediaResolution "low" \(about \$0\.03\); or fps 0\.46 or lower; or a clip of at most 05:16 \(startOffset\/endOffset\); or priority "batch" \(about \$0\.05 through Gemini's Batch API, answered within 24 h\)\. Nothing was uploaded or generated\.$/
     );
     expect(uploadRequests()).toHaveLength(0);
     expect(stack.gemini.generateRequests()).toHaveLength(0);
