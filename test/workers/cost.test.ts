@@ -101,6 +101,48 @@ describe("a caller's maxCostUsd", () => {
   });
 });
 
+describe("the console's form", () => {
+  async function post(cookie: string, form: Record<string, string>): Promise<Response> {
+    return exports.default.fetch(
+      new Request(new URL("/console/api/analyses", BASE_URL), {
+        method: "POST",
+        headers: { Cookie: cookie, Origin: BASE_URL, "Content-Type": "application/json" },
+        body: JSON.stringify(form)
+      })
+    );
+  }
+
+  it("takes maxCostUsd with the tools' message for a bad one, and an analysis over it ends refused with its estimate", async () => {
+    const cookie = await signedInCookie();
+    const bad = await post(cookie, { kind: "answer", videoUrl: YOUTUBE_URL, maxCostUsd: "lots" });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      problems: [{ field: "maxCostUsd", message: "maxCostUsd must be a finite number of US dollars" }]
+    });
+
+    const started = await post(cookie, {
+      kind: "answer",
+      videoUrl: YOUTUBE_URL,
+      model: "gemini-flash-latest",
+      maxCostUsd: "0.01"
+    });
+    expect(started.status).toBe(201);
+    const { id } = (await started.json()) as { id: string };
+    const read = async () =>
+      (await (
+        await exports.default.fetch(
+          new Request(new URL(`/console/api/analyses/${id}`, BASE_URL), { headers: { Cookie: cookie } })
+        )
+      ).json()) as { state: string; error: string | null; input: { maxCostUsd?: number }; estimatedCostUsd?: number };
+    await expect.poll(async () => (await read()).state, { timeout: 10_000 }).toBe("failed");
+    const record = await read();
+    expect(record.input.maxCostUsd).toBe(0.01);
+    expect(record.estimatedCostUsd).toBeGreaterThan(0.01);
+    expect(record.error).toMatch(/would cost about \$0\.\d+ with gemini-flash-latest .*more than maxCostUsd \(\$0\.01\)\./);
+    expect(fakes.gemini.generateRequests()).toHaveLength(0);
+  });
+});
+
 describe("the cost of an analysis", () => {
   it("shows the estimate while it runs and in the still-running answer", { timeout: 30_000 }, async () => {
     fakes.gemini.enqueue({
