@@ -14,7 +14,7 @@ import { TEST_SHARED_SECRET, TEST_TOOL_CALL_BUDGET_SECONDS } from "../constants"
 import { connectTaskClient, MODERN } from "../support/task-client";
 import { countingWorker } from "./support/counting-worker";
 import { useFakes } from "./support/fetch-spy";
-import { AUTH, BASE_URL, openIdleSession, sessionStub } from "./support/http";
+import { AUTH, BASE_URL, openIdleSession, openSession, sessionStub } from "./support/http";
 import { callTool, snapshotOf, type ToolResult } from "./support/session-calls";
 
 const fakes = useFakes();
@@ -144,6 +144,25 @@ describe("the console's form", () => {
 });
 
 describe("the cost of an analysis", () => {
+  it("says the estimate in the progress as Gemini starts watching", async () => {
+    const opened = await openSession();
+    const call = callTool(
+      opened.sessionId,
+      "analyzeRemoteVideo",
+      { videoUrl: YOUTUBE_URL, prompt: "Q?", model: "gemini-flash-latest" },
+      { progressToken: "p" }
+    );
+    const messages: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      const { params } = (await opened.sse.nextMessage(10_000)) as { params: { message: string } };
+      messages.push(params.message);
+      if (params.message === "done" || params.message === "failed") break;
+    }
+    await opened.sse.cancel();
+    await call;
+    expect(messages).toContain("Gemini is watching the video (21,727 input tokens, counted by Gemini; estimated cost $0.04)");
+  });
+
   it("shows the estimate while it runs and in the still-running answer", { timeout: 30_000 }, async () => {
     fakes.gemini.enqueue({
       kind: "answer",
