@@ -144,14 +144,10 @@ describe("the console's form", () => {
 });
 
 describe("the cost of an analysis", () => {
-  it("says the estimate in the progress as Gemini starts watching", async () => {
+  /** The progress messages of an analysis with `args`, in order. */
+  async function progressOf(args: Record<string, unknown>): Promise<string[]> {
     const opened = await openSession();
-    const call = callTool(
-      opened.sessionId,
-      "analyzeRemoteVideo",
-      { videoUrl: YOUTUBE_URL, prompt: "Q?", model: "gemini-flash-latest" },
-      { progressToken: "p" }
-    );
+    const call = callTool(opened.sessionId, "analyzeRemoteVideo", args, { progressToken: "p" });
     const messages: string[] = [];
     for (let i = 0; i < 50; i++) {
       const { params } = (await opened.sse.nextMessage(10_000)) as { params: { message: string } };
@@ -160,7 +156,20 @@ describe("the cost of an analysis", () => {
     }
     await opened.sse.cancel();
     await call;
+    return messages;
+  }
+
+  it("says the estimate in the progress as Gemini starts watching", async () => {
+    const messages = await progressOf({ videoUrl: YOUTUBE_URL, prompt: "Q?", model: "gemini-flash-latest" });
     expect(messages).toContain("Gemini is watching the video (21,727 input tokens, counted by Gemini; estimated cost $0.04)");
+  });
+
+  it("says a clip's estimate by its length as the download starts, before Gemini counts it", async () => {
+    fakes.gemini.enqueueFiles({ pollsBeforeDone: 0, durationSeconds: 600 });
+    const videoUrl = fakes.videos.add("/ten-minutes.mp4", { size: MiB });
+    const messages = await progressOf({ videoUrl, prompt: "Q?", model: "gemini-flash-latest", endOffset: 60 });
+    // 60 s x 70 + 1 tokens at $0.50/M, the audio's 1,920 at $1/M, 8,192 output tokens at $3/M.
+    expect(messages).toContain("downloading the video (estimated cost $0.03 for the clip, by its length)");
   });
 
   it("shows the estimate while it runs and in the still-running answer", { timeout: 30_000 }, async () => {
