@@ -48,7 +48,7 @@ interface Cap {
 }
 
 /** The caps that hold for this analysis, the tightest first; a day already spent is a cap of 0. */
-async function capsOf(input: AnalysisInput, cost: CostPolicy): Promise<Cap[]> {
+async function capsOf(jobId: string, input: AnalysisInput, cost: CostPolicy): Promise<Cap[]> {
   const caps: Cap[] = [];
   if (input.maxCostUsd !== undefined) caps.push({ usd: input.maxCostUsd, name: `maxCostUsd (${formatUsd(input.maxCostUsd)})` });
   if (cost.maxUsdPerAnalysis !== undefined) {
@@ -58,17 +58,18 @@ async function capsOf(input: AnalysisInput, cost: CostPolicy): Promise<Cap[]> {
     });
   }
   if (cost.maxUsdPerDay !== undefined) {
-    const spent = await cost.spentToday();
+    const spent = await cost.spentToday(jobId);
     const left = Math.max(cost.maxUsdPerDay - spent, 0);
     caps.push({
       usd: left,
-      name: `the ${formatUsd(left)} left today of this server's MAX_COST_USD_PER_DAY (${formatUsd(cost.maxUsdPerDay)}; ${formatUsd(spent)} spent since 00:00 UTC)`
+      name: `the ${formatUsd(left)} left today of this server's MAX_COST_USD_PER_DAY (${formatUsd(cost.maxUsdPerDay)}; ${formatUsd(spent)} spent since 00:00 UTC or held by analyses running)`
     });
   }
   return caps.sort((a, b) => a.usd - b.usd);
 }
 
 export interface CostEstimateRequest {
+  jobId: string;
   input: AnalysisInput;
   /** The video's length, when known. */
   durationSeconds: number | undefined;
@@ -93,7 +94,7 @@ export interface CostCheck {
 /** The estimate for a request whose input tokens are known, held against every cap. */
 export async function checkCost(request: CostEstimateRequest, cost: CostPolicy): Promise<CostCheck> {
   const { input, durationSeconds, inputTokens } = request;
-  const caps = await capsOf(input, cost);
+  const caps = await capsOf(request.jobId, input, cost);
   const priced = priceOf(input.model, cost);
   const nothingDone = request.uploaded ? "Nothing was generated" : "Nothing was uploaded or generated";
   if ("note" in priced) {
@@ -168,14 +169,17 @@ function capRefusal(request: CostEstimateRequest & { inputTokens: number }, pric
  * length is known (it has an end) and its estimate at the published rates is
  * over a cap. Otherwise the check waits for Gemini's count (`checkCost`).
  */
-export async function checkCostBeforeUpload(input: AnalysisInput, cost: CostPolicy): Promise<CostCheck> {
+export async function checkCostBeforeUpload(jobId: string, input: AnalysisInput, cost: CostPolicy): Promise<CostCheck> {
   if (input.endSeconds !== undefined) {
     const durationSeconds = input.endSeconds;
     const inputTokens =
       estimateVideoTokens({ ...input, durationSeconds }, modelFamily(input.model)) + estimateTextTokens(input.prompt);
-    return checkCost({ input, durationSeconds, inputTokens, isCounted: false, uploaded: false, lengthIsClipEnd: true }, cost);
+    return checkCost(
+      { jobId, input, durationSeconds, inputTokens, isCounted: false, uploaded: false, lengthIsClipEnd: true },
+      cost
+    );
   }
-  const caps = await capsOf(input, cost);
+  const caps = await capsOf(jobId, input, cost);
   const spent = caps.find((cap) => cap.usd <= 0);
   if (!spent) return { details: {} };
   return { details: {}, refusal: `Refused: nothing is left of ${spent.name}. Nothing was uploaded or generated.` };
