@@ -45,6 +45,8 @@ interface Cap {
   usd: number;
   /** The cap in words: "maxCostUsd ($0.10)". */
   name: string;
+  /** For the day's cap: what is spent and held, in words. */
+  spent?: string;
 }
 
 /** The caps that hold for this analysis, the tightest first; a day already spent is a cap of 0. */
@@ -60,10 +62,8 @@ async function capsOf(jobId: string, input: AnalysisInput, cost: CostPolicy): Pr
   if (cost.maxUsdPerDay !== undefined) {
     const spent = await cost.spentToday(jobId);
     const left = Math.max(cost.maxUsdPerDay - spent, 0);
-    caps.push({
-      usd: left,
-      name: `the ${formatUsd(left)} left today of this server's MAX_COST_USD_PER_DAY (${formatUsd(cost.maxUsdPerDay)}; ${formatUsd(spent)} spent since 00:00 UTC or held by analyses running)`
-    });
+    const day = `this server's MAX_COST_USD_PER_DAY (${formatUsd(cost.maxUsdPerDay)}; ${formatUsd(spent)} spent since 00:00 UTC or held by analyses running)`;
+    caps.push({ usd: left, name: `the ${formatUsd(left)} left today of ${day}`, spent: day });
   }
   return caps.sort((a, b) => a.usd - b.usd);
 }
@@ -180,9 +180,12 @@ export async function checkCostBeforeUpload(jobId: string, input: AnalysisInput,
     );
   }
   const caps = await capsOf(jobId, input, cost);
-  const spent = caps.find((cap) => cap.usd <= 0);
+  const spent = caps.find((cap) => cap.usd <= 0 && cap.spent);
   if (!spent) return { details: {} };
-  return { details: {}, refusal: `Refused: nothing is left of ${spent.name}. Nothing was uploaded or generated.` };
+  return {
+    details: {},
+    refusal: `Nothing is left today of ${spent.spent}; analyses run again after 00:00 UTC. Nothing was uploaded or generated.`
+  };
 }
 
 /** What the answer cost, from Gemini's usage at the model's prices. */

@@ -93,7 +93,13 @@ describe("the deployment's prices and caps", () => {
   });
 
   it("counts what the analyses still running are expected to cost against today's cap", async () => {
-    stack.gemini.enqueue({ kind: "answer", chunks: ["a ", "b ", "c ", "d ", "e"], chunkDelayMs: 1_000 });
+    // Its answer turns out far longer than estimated (200,000 output tokens: $0.10), which spends the day's cap.
+    stack.gemini.enqueue({
+      kind: "answer",
+      chunks: ["a ", "b ", "c ", "d ", "e"],
+      chunkDelayMs: 1_000,
+      usage: { candidatesTokenCount: 200_000 }
+    });
     // About $0.035, as the one before: it runs, holding its estimate until it is done.
     const { jobId } = snapshot(await callTool("startVideoAnalysis", { videoUrl: YOUTUBE, prompt: "Q2?" }));
     for (const deadline = Date.now() + 10_000; ; ) {
@@ -123,12 +129,22 @@ describe("the deployment's prices and caps", () => {
     expect(costs).toHaveLength(2);
     const uploadsBefore = uploadRequests().length;
     const videoUrl = stack.videos.add("/five-minutes.mp4", { size: MiB });
-    // About $0.048 (300 s x 290 tokens + 1, and 8,192 output tokens): under the $0.05 per analysis, over what is left
-    // today (the second analysis read the video from Gemini's implicit cache, so it cost less than the first).
+    // About $0.048 (300 s x 290 tokens + 1, and 8,192 output tokens): under the $0.05 per analysis, over the nothing left today.
     const result = await callTool("analyzeRemoteVideo", { videoUrl, prompt: "Q?", endOffset: 300 });
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toMatch(
-      /^This 05:00 clip would cost about \$0\.05 with gemini-e2e .*more than the \$0\.0\d+ left today of this server's MAX_COST_USD_PER_DAY \(\$0\.0\d; \$0\.0\d spent since 00:00 UTC or held by analyses running\)\..*Nothing was uploaded or generated\.$/
+      /^This 05:00 clip would cost about \$0\.05 with gemini-e2e .*more than the \$0\.00 left today of this server's MAX_COST_USD_PER_DAY \(\$0\.0\d; \$0\.13 spent since 00:00 UTC or held by analyses running\)\..*Nothing was uploaded or generated\.$/
+    );
+    expect(uploadRequests()).toHaveLength(uploadsBefore);
+  });
+
+  it("refuses a whole video before it is uploaded once nothing is left of today's cap", async () => {
+    const uploadsBefore = uploadRequests().length;
+    const videoUrl = stack.videos.add("/any-length.mp4", { size: MiB });
+    const result = await callTool("analyzeRemoteVideo", { videoUrl, prompt: "Q?" });
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(
+      /^Nothing is left today of this server's MAX_COST_USD_PER_DAY \(\$0\.0\d; \$0\.13 spent since 00:00 UTC or held by analyses running\); analyses run again after 00:00 UTC\. Nothing was uploaded or generated\.$/
     );
     expect(uploadRequests()).toHaveLength(uploadsBefore);
   });
