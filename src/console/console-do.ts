@@ -70,6 +70,11 @@ export class ConsoleDO extends DurableObject<Env> {
     return this.spending.totals();
   }
 
+  /** Today's spend and the estimates of the analyses still running but `jobId` (what MAX_COST_USD_PER_DAY counts). */
+  async committedToday(jobId: string): Promise<number> {
+    return this.spending.totals().todayUsd + this.analyses.runningEstimatesUsd(jobId);
+  }
+
   async createSession(tokenHash: string, expiresAt: number): Promise<void> {
     this.sessions.create(tokenHash, expiresAt);
   }

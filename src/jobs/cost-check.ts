@@ -46,10 +46,12 @@ interface Cap {
   usd: number;
   /** The cap in words: "maxCostUsd ($0.10)". */
   name: string;
+  /** For the day's cap: what is spent and held, in words. */
+  spent?: string;
 }
 
 /** The caps that hold for this analysis, the tightest first; a day already spent is a cap of 0. */
-async function capsOf(input: AnalysisInput, cost: CostPolicy): Promise<Cap[]> {
+async function capsOf(jobId: string, input: AnalysisInput, cost: CostPolicy): Promise<Cap[]> {
   const caps: Cap[] = [];
   if (input.maxCostUsd !== undefined) caps.push({ usd: input.maxCostUsd, name: `maxCostUsd (${formatUsd(input.maxCostUsd)})` });
   if (cost.maxUsdPerAnalysis !== undefined) {
@@ -59,17 +61,16 @@ async function capsOf(input: AnalysisInput, cost: CostPolicy): Promise<Cap[]> {
     });
   }
   if (cost.maxUsdPerDay !== undefined) {
-    const spent = await cost.spentToday();
+    const spent = await cost.spentToday(jobId);
     const left = Math.max(cost.maxUsdPerDay - spent, 0);
-    caps.push({
-      usd: left,
-      name: `the ${formatUsd(left)} left today of this server's MAX_COST_USD_PER_DAY (${formatUsd(cost.maxUsdPerDay)}; ${formatUsd(spent)} spent since 00:00 UTC)`
-    });
+    const day = `this server's MAX_COST_USD_PER_DAY (${formatUsd(cost.maxUsdPerDay)}; ${formatUsd(spent)} spent since 00:00 UTC or held by analyses running)`;
+    caps.push({ usd: left, name: `the ${formatUsd(left)} left today of ${day}`, spent: day });
   }
   return caps.sort((a, b) => a.usd - b.usd);
 }
 
 export interface CostEstimateRequest {
+  jobId: string;
   input: AnalysisInput;
   /** The video's length, when known. */
   durationSeconds: number | undefined;
@@ -104,7 +105,7 @@ function cachedTokensOf(input: AnalysisInput, inputTokens: number): number | und
 /** The estimate for a request whose input tokens are known, held against every cap. */
 export async function checkCost(request: CostEstimateRequest, cost: CostPolicy): Promise<CostCheck> {
   const { input, durationSeconds, inputTokens } = request;
-  const caps = await capsOf(input, cost);
+  const caps = await capsOf(request.jobId, input, cost);
   const priced = priceOf(input.model, cost);
   const nothingDone = request.uploaded ? "Nothing was generated" : "Nothing was uploaded or generated";
   if ("note" in priced) {
@@ -150,7 +151,15 @@ function capRefusal(request: CostEstimateRequest & { inputTokens: number }, pric
   const budgetTokens = perToken > 0 ? Math.max((cap.usd - outputUsd) / perToken, 0) : 0;
   const family = modelFamily(input.model);
   const promptTokens = estimateTextTokens(input.prompt);
-  const fitting = waysToFit({ input, durationSeconds, tokens: inputTokens, promptTokens, family, budgetTokens });
+  const fitting = waysToFit({
+    input,
+    durationSeconds,
+    tokens: inputTokens,
+    promptTokens,
+    family,
+    budgetTokens,
+    costOf: (tokens) => `about ${formatUsd(tokens * perToken + outputUsd)}`
+  });
   const { options } = fitting;
   const what =
     request.lengthIsClipEnd && durationSeconds !== undefined
@@ -173,17 +182,23 @@ function capRefusal(request: CostEstimateRequest & { inputTokens: number }, pric
  * length is known (it has an end) and its estimate at the published rates is
  * over a cap. Otherwise the check waits for Gemini's count (`checkCost`).
  */
-export async function checkCostBeforeUpload(input: AnalysisInput, cost: CostPolicy): Promise<CostCheck> {
+export async function checkCostBeforeUpload(jobId: string, input: AnalysisInput, cost: CostPolicy): Promise<CostCheck> {
   if (input.endSeconds !== undefined) {
     const durationSeconds = input.endSeconds;
     const inputTokens =
       estimateVideoTokens({ ...input, durationSeconds }, modelFamily(input.model)) + estimateTextTokens(input.prompt);
-    return checkCost({ input, durationSeconds, inputTokens, isCounted: false, uploaded: false, lengthIsClipEnd: true }, cost);
+    return checkCost(
+      { jobId, input, durationSeconds, inputTokens, isCounted: false, uploaded: false, lengthIsClipEnd: true },
+      cost
+    );
   }
-  const caps = await capsOf(input, cost);
-  const spent = caps.find((cap) => cap.usd <= 0);
+  const caps = await capsOf(jobId, input, cost);
+  const spent = caps.find((cap) => cap.usd <= 0 && cap.spent);
   if (!spent) return { details: {} };
-  return { details: {}, refusal: `Refused: nothing is left of ${spent.name}. Nothing was uploaded or generated.` };
+  return {
+    details: {},
+    refusal: `Nothing is left today of ${spent.spent}; analyses run again after 00:00 UTC. Nothing was uploaded or generated.`
+  };
 }
 
 /** What the answer cost, from Gemini's usage at the model's prices (the Batch API's at its discount). */

@@ -39,8 +39,12 @@ export interface CostPolicy {
   maxUsdPerAnalysis: number | undefined;
   /** MAX_COST_USD_PER_DAY; undefined: no cap. */
   maxUsdPerDay: number | undefined;
-  /** What the deployment has spent today (UTC), in US dollars. */
-  spentToday(): Promise<number>;
+  /**
+   * What today's cap has to count, in US dollars: what the deployment spent
+   * today (UTC), and the estimates of the analyses still running but
+   * `jobId`'s own, so that analyses started together cannot pass it together.
+   */
+  spentToday(jobId: string): Promise<number>;
 }
 
 export interface JobContext extends JobPorts {

@@ -130,8 +130,11 @@ export function waysToFit(over: {
   promptTokens: number;
   family: ModelFamily;
   budgetTokens: number;
+  /** What an option's input costs, in words: "about 58,801 tokens" unless the caller counts in money. */
+  costOf?: (tokens: number) => string;
 }): { options: string[]; what: string } {
   const { input, durationSeconds, tokens, promptTokens, family, budgetTokens } = over;
+  const costOf = over.costOf ?? ((inputTokens: number) => `about ${count(inputTokens)} tokens`);
   // Unknown length (a YouTube link): the length these tokens buy at these settings.
   const video: VideoCostInput =
     durationSeconds !== undefined
@@ -148,7 +151,7 @@ export function waysToFit(over: {
   const fits = whatFits(video, family, budgetTokens / scale - promptTokens);
   const options = [
     fits.lowResolution?.fits
-      ? `mediaResolution "low" (about ${count(Math.round(fits.lowResolution.tokens * scale + promptTokens))} tokens)`
+      ? `mediaResolution "low" (${costOf(Math.round(fits.lowResolution.tokens * scale + promptTokens))})`
       : undefined,
     fits.lowResolution && !fits.lowResolution.fits && fits.lowResolution.maxFps !== undefined
       ? `mediaResolution "low" with fps ${fits.lowResolution.maxFps} or lower`

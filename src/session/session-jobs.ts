@@ -45,7 +45,7 @@ export function sessionJobManager({ ctx, env, config, sessionId, timers, tasks, 
       prices: readPrices(config.pricesJson),
       maxUsdPerAnalysis: config.maxCostUsdPerAnalysis,
       maxUsdPerDay: config.maxCostUsdPerDay,
-      spentToday: async () => (await consoleObject(env).spend()).todayUsd
+      spentToday: (jobId) => consoleObject(env).committedToday(jobId)
     },
     observer: new ConsoleReporter(
       () => consoleObject(env),

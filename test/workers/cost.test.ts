@@ -14,7 +14,7 @@ import { TEST_SHARED_SECRET, TEST_TOOL_CALL_BUDGET_SECONDS } from "../constants"
 import { connectTaskClient, MODERN } from "../support/task-client";
 import { countingWorker } from "./support/counting-worker";
 import { useFakes } from "./support/fetch-spy";
-import { AUTH, BASE_URL, openIdleSession, sessionStub } from "./support/http";
+import { AUTH, BASE_URL, openIdleSession, openSession, sessionStub } from "./support/http";
 import { callTool, snapshotOf, type ToolResult } from "./support/session-calls";
 
 const fakes = useFakes();
@@ -101,7 +101,77 @@ describe("a caller's maxCostUsd", () => {
   });
 });
 
+describe("the console's form", () => {
+  async function post(cookie: string, form: Record<string, string>): Promise<Response> {
+    return exports.default.fetch(
+      new Request(new URL("/console/api/analyses", BASE_URL), {
+        method: "POST",
+        headers: { Cookie: cookie, Origin: BASE_URL, "Content-Type": "application/json" },
+        body: JSON.stringify(form)
+      })
+    );
+  }
+
+  it("takes maxCostUsd with the tools' message for a bad one, and an analysis over it ends refused with its estimate", async () => {
+    const cookie = await signedInCookie();
+    const bad = await post(cookie, { kind: "answer", videoUrl: YOUTUBE_URL, maxCostUsd: "lots" });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      problems: [{ field: "maxCostUsd", message: "maxCostUsd must be a finite number of US dollars" }]
+    });
+
+    const started = await post(cookie, {
+      kind: "answer",
+      videoUrl: YOUTUBE_URL,
+      model: "gemini-flash-latest",
+      maxCostUsd: "0.01"
+    });
+    expect(started.status).toBe(201);
+    const { id } = (await started.json()) as { id: string };
+    const read = async () =>
+      (await (
+        await exports.default.fetch(
+          new Request(new URL(`/console/api/analyses/${id}`, BASE_URL), { headers: { Cookie: cookie } })
+        )
+      ).json()) as { state: string; error: string | null; input: { maxCostUsd?: number }; estimatedCostUsd?: number };
+    await expect.poll(async () => (await read()).state, { timeout: 10_000 }).toBe("failed");
+    const record = await read();
+    expect(record.input.maxCostUsd).toBe(0.01);
+    expect(record.estimatedCostUsd).toBeGreaterThan(0.01);
+    expect(record.error).toMatch(/would cost about \$0\.\d+ with gemini-flash-latest .*more than maxCostUsd \(\$0\.01\)\./);
+    expect(fakes.gemini.generateRequests()).toHaveLength(0);
+  });
+});
+
 describe("the cost of an analysis", () => {
+  /** The progress messages of an analysis with `args`, in order. */
+  async function progressOf(args: Record<string, unknown>): Promise<string[]> {
+    const opened = await openSession();
+    const call = callTool(opened.sessionId, "analyzeRemoteVideo", args, { progressToken: "p" });
+    const messages: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      const { params } = (await opened.sse.nextMessage(10_000)) as { params: { message: string } };
+      messages.push(params.message);
+      if (params.message === "done" || params.message === "failed") break;
+    }
+    await opened.sse.cancel();
+    await call;
+    return messages;
+  }
+
+  it("says the estimate in the progress as Gemini starts watching", async () => {
+    const messages = await progressOf({ videoUrl: YOUTUBE_URL, prompt: "Q?", model: "gemini-flash-latest" });
+    expect(messages).toContain("Gemini is watching the video (21,727 input tokens, counted by Gemini; estimated cost $0.04)");
+  });
+
+  it("says a clip's estimate by its length as the download starts, before Gemini counts it", async () => {
+    fakes.gemini.enqueueFiles({ pollsBeforeDone: 0, durationSeconds: 600 });
+    const videoUrl = fakes.videos.add("/ten-minutes.mp4", { size: MiB });
+    const messages = await progressOf({ videoUrl, prompt: "Q?", model: "gemini-flash-latest", endOffset: 60 });
+    // 60 s x 70 + 1 tokens at $0.50/M, the audio's 1,920 at $1/M, 8,192 output tokens at $3/M.
+    expect(messages).toContain("downloading the video (estimated cost $0.03 for the clip, by its length)");
+  });
+
   it("shows the estimate while it runs and in the still-running answer", { timeout: 30_000 }, async () => {
     fakes.gemini.enqueue({
       kind: "answer",

@@ -29,6 +29,7 @@ async function count(run: StageRun): Promise<void> {
   }
   const cost = await checkCost(
     {
+      jobId: job.id,
       input: job.input,
       durationSeconds: job.details.durationSeconds,
       inputTokens: details.countedTokens ?? details.estimatedTokens,

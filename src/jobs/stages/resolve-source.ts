@@ -37,7 +37,7 @@ async function resolve(run: StageRun): Promise<void> {
     reuseFile(run, earlier);
     return;
   }
-  const cost = await checkCostBeforeUpload(job.input, run.context.cost);
+  const cost = await checkCostBeforeUpload(job.id, job.input, run.context.cost);
   if (cost.refusal) {
     run.update({}, cost.details);
     throw new CostCapError(cost.refusal);
