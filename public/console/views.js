@@ -166,6 +166,8 @@ function optionsView(record) {
     ["Longest answer", input.maxOutputTokens !== undefined ? `${number(input.maxOutputTokens)} tokens` : undefined],
     ["Cost cap", input.maxCostUsd !== undefined ? usd(input.maxCostUsd) : undefined],
     ["Follow-up of", input.followUpOf],
+    ["Priority", input.priority === "batch" ? "Batch (Gemini's Batch API, half price)" : undefined],
+    ["Context cache", input.keepForFollowUps ? "kept for follow-ups" : undefined],
     ["Started", when(record.createdAt)]
   ].filter(([, value]) => value !== undefined);
   return html`<dl class="pairs">${rows.map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>`;
