@@ -6,7 +6,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { errorResponse } from "../support/fake-gemini-wire";
 import { useFakes } from "./support/fetch-spy";
-import { openIdleSession } from "./support/http";
+import { authed, initializeMcpSession, openIdleSession } from "./support/http";
 import { callTool, pollJob, snapshotOf } from "./support/session-calls";
 
 const fakes = useFakes();
@@ -126,6 +126,22 @@ describe("context caches for follow-ups", () => {
     await expect.poll(() => cacheRequests("DELETE").map((request) => request.path)).toEqual([`/v1beta/${remade}`]);
     expect(liveCaches()).toHaveLength(1);
     expect(liveCaches()).not.toContain(remade);
+  });
+
+  it("goes with the session, a YouTube link's (which has no file) too", async () => {
+    const videoUrl = fakes.videos.add("/session.mp4", { size: 2 * MiB });
+    const sessionId = await initializeMcpSession();
+    await callTool(sessionId, "analyzeRemoteVideo", { videoUrl, keepForFollowUps: true });
+    await callTool(sessionId, "analyzeRemoteVideo", { videoUrl: "https://youtu.be/dQw4w9WgXcQ", keepForFollowUps: true });
+    const made = liveCaches();
+    expect(made).toHaveLength(2);
+    expect((await authed("/mcp", { method: "DELETE", headers: { "Mcp-Session-Id": sessionId } })).status).toBe(200);
+    expect(
+      cacheRequests("DELETE")
+        .map((request) => request.path)
+        .sort()
+    ).toEqual(made.map((name) => `/v1beta/${name}`).sort());
+    expect(liveCaches()).toEqual([]);
   });
 
   it("is made anew once when Gemini drops it between its extension and the question", async () => {
