@@ -82,7 +82,10 @@ function startForm(state, actions) {
             state,
             "priority",
             "Priority",
-            (describedBy, invalid) => html`<select id="priority" name="priority" aria-describedby=${describedBy} aria-invalid=${invalid}>
+            (
+              describedBy,
+              invalid
+            ) => html`<select id="priority" name="priority" aria-describedby=${describedBy} aria-invalid=${invalid}>
               <option value="">Now</option><option value="batch">Batch: half price, within 24 hours</option>
             </select>`,
             "Batch goes through Gemini's Batch API."
