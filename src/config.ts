@@ -20,6 +20,9 @@ export const DEFAULT_SOURCE_TOTAL_TIMEOUT_SECONDS = 2 * 60 * 60;
 /** How long a request's body may take to arrive in full before the answer is 408. */
 export const DEFAULT_BODY_TIMEOUT_SECONDS = 10;
 
+/** How long the library keeps a finished analysis. */
+export const DEFAULT_LIBRARY_RETENTION_DAYS = 90;
+
 /** Settings the tools need, free of Worker bindings. */
 export interface GeminiSettings {
   apiKey: string | undefined;
@@ -42,6 +45,8 @@ export interface Config {
   maxConcurrentAnalyses: number;
   sourceTimeouts: { connectMs: number; idleMs: number; totalMs: number };
   bodyTimeoutMs: number;
+  /** How long the library keeps a finished analysis (LIBRARY_RETENTION_DAYS). */
+  libraryRetentionMs: number;
 }
 
 function positiveNumber(raw: string | undefined, fallback: number): number {
@@ -91,6 +96,7 @@ export function readConfig(env: Env): Config {
       idleMs: positiveNumber(env.SOURCE_IDLE_TIMEOUT_SECONDS, DEFAULT_SOURCE_IDLE_TIMEOUT_SECONDS) * 1000,
       totalMs: positiveNumber(env.SOURCE_TOTAL_TIMEOUT_SECONDS, DEFAULT_SOURCE_TOTAL_TIMEOUT_SECONDS) * 1000
     },
-    bodyTimeoutMs: positiveNumber(env.BODY_TIMEOUT_SECONDS, DEFAULT_BODY_TIMEOUT_SECONDS) * 1000
+    bodyTimeoutMs: positiveNumber(env.BODY_TIMEOUT_SECONDS, DEFAULT_BODY_TIMEOUT_SECONDS) * 1000,
+    libraryRetentionMs: positiveNumber(env.LIBRARY_RETENTION_DAYS, DEFAULT_LIBRARY_RETENTION_DAYS) * 86_400_000
   };
 }

@@ -46,6 +46,8 @@ declare global {
       SOURCE_TOTAL_TIMEOUT_SECONDS?: string;
       /** How long a request's body may take to arrive in full (default 10). */
       BODY_TIMEOUT_SECONDS?: string;
+      /** Days the library keeps a finished analysis (default 90). */
+      LIBRARY_RETENTION_DAYS?: string;
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { JobService } from "../jobs/job-service";
+import type { LibraryService } from "../library/library-service";
 
 export type { JobService };
 
@@ -8,4 +9,6 @@ export interface ToolDeps {
   defaultModel: string;
   /** How long a blocking call may wait before it answers "still running" (TOOL_CALL_BUDGET_SECONDS). */
   callBudgetMs: number;
+  /** The library of finished analyses: search, and questions across it. */
+  library: LibraryService;
 }
