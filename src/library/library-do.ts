@@ -18,8 +18,8 @@ import { DurableObject } from "cloudflare:workers";
 import { readConfig } from "../config";
 import type { Env } from "../env";
 import type { LibraryDocument } from "./library-document";
-import { LibraryQueryError, questionExpression, searchExpression } from "./library-query";
-import { type LibraryHit, runSearch, type SearchOptions, trigramsStartingWith } from "./library-search";
+import { compileQuestion, compileSearch, LibraryQueryError } from "./library-query";
+import { type LibraryHit, runSearch, type SearchOptions, indexTerms } from "./library-search";
 import { type LibraryEntry, type LibraryRecord, LibraryStore } from "./library-store";
 
 /** The name of the deployment's one library object. */
@@ -43,8 +43,8 @@ export class LibraryDO extends DurableObject<Env> {
   /** Passages that hold every term of `query`, best first; or why the query cannot be searched. */
   async search(query: string, options: Omit<SearchOptions, "now">): Promise<SearchAnswer> {
     try {
-      const expression = searchExpression(query, (pair) => trigramsStartingWith(this.store.tables, pair));
-      return { hits: expression === undefined ? [] : runSearch(this.store.tables, expression, { ...options, now: Date.now() }) };
+      const compiled = compileSearch(query, indexTerms(this.store.tables));
+      return { hits: compiled === undefined ? [] : runSearch(this.store.tables, compiled, { ...options, now: Date.now() }) };
     } catch (error) {
       if (error instanceof LibraryQueryError) return { refused: error.message };
       throw error;
@@ -53,8 +53,8 @@ export class LibraryDO extends DurableObject<Env> {
 
   /** Passages that share words with `question`, best first. */
   async searchQuestion(question: string, options: Omit<SearchOptions, "now">): Promise<LibraryHit[]> {
-    const expression = questionExpression(question, (pair) => trigramsStartingWith(this.store.tables, pair));
-    return expression === undefined ? [] : runSearch(this.store.tables, expression, { ...options, now: Date.now() });
+    const compiled = compileQuestion(question, indexTerms(this.store.tables));
+    return compiled === undefined ? [] : runSearch(this.store.tables, compiled, { ...options, now: Date.now() });
   }
 
   async list(): Promise<LibraryEntry[]> {

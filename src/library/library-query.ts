@@ -35,8 +35,13 @@ export class LibraryQueryError extends UserFacingError {
   }
 }
 
-/** Looks up the index's trigrams that start with `pair` (lower-cased), most frequent first. */
-export type TrigramsStartingWith = (pair: string) => string[];
+/** What the index holds, from its vocabulary (terms are lower-cased trigrams). */
+export interface IndexTerms {
+  /** The trigrams that start with `pair`, the most frequent first, each with how many passages hold it. */
+  startingWith(pair: string): { term: string; passages: number }[];
+  /** How many passages hold `trigram`. */
+  passagesWith(trigram: string): number;
+}
 
 const STOPWORDS = new Set(
   (
@@ -64,18 +69,46 @@ export function termsOf(query: string): string[] {
   return terms.slice(0, MAX_TERMS);
 }
 
+/** The trigrams of a term of three characters or more. */
+function trigramsOf(term: string): string[] {
+  const chars = Array.from(term.toLowerCase());
+  return chars.slice(0, -2).map((_, index) => chars.slice(index, index + 3).join(""));
+}
+
+interface TermMatch {
+  expression: string;
+  /** At most this many passages match it: its rarest trigram's count, or the sum over a two-character term's trigrams. */
+  bound: number;
+}
+
 /** One term as an FTS5 expression, or undefined when it cannot match anything. */
-function termExpression(term: string, trigrams: TrigramsStartingWith): string | undefined {
-  if (length(term) >= 3) return phrase(term);
-  const found = trigrams(term.toLowerCase());
-  return found.length === 0 ? undefined : `(${found.map(phrase).join(" OR ")})`;
+function termMatch(term: string, index: IndexTerms): TermMatch | undefined {
+  if (length(term) >= 3) {
+    const bound = Math.min(...trigramsOf(term).map((trigram) => index.passagesWith(trigram)));
+    return bound === 0 ? undefined : { expression: phrase(term), bound };
+  }
+  const found = index.startingWith(term.toLowerCase());
+  if (found.length === 0) return undefined;
+  return {
+    expression: `(${found.map(({ term }) => phrase(term)).join(" OR ")})`,
+    bound: found.reduce((sum, { passages }) => sum + passages, 0)
+  };
+}
+
+/** A query made ready to run: its MATCH expression, and the terms to mark in the passages found. */
+export interface CompiledQuery {
+  expression: string;
+  /** At most this many passages match (from the index's vocabulary; see `library-search.ts` for its use). */
+  bound: number;
+  /** Lower-cased; a two-character term is marked as itself, not as the trigrams it matched. */
+  marks: string[];
 }
 
 /**
- * The MATCH expression for a search that wants every term; undefined when
- * some term matches nothing in the index (so nothing can be found).
+ * A search that wants every term; undefined when some term matches nothing
+ * in the index (so nothing can be found).
  */
-export function searchExpression(query: string, trigrams: TrigramsStartingWith): string | undefined {
+export function compileSearch(query: string, index: IndexTerms): CompiledQuery | undefined {
   const terms = termsOf(query);
   const usable = terms.filter((term) => length(term) >= 2);
   if (usable.length === 0) {
@@ -85,8 +118,14 @@ export function searchExpression(query: string, trigrams: TrigramsStartingWith):
         : "Search for words of two characters or more (a single character would match nearly everything)."
     );
   }
-  const expressions = usable.map((term) => termExpression(term, trigrams));
-  return expressions.includes(undefined) ? undefined : expressions.join(" AND ");
+  const matches = usable.map((term) => termMatch(term, index));
+  if (matches.some((match) => match === undefined)) return undefined;
+  const found = matches.filter((match) => match !== undefined);
+  return {
+    expression: found.map((match) => match.expression).join(" AND "),
+    bound: Math.min(...found.map((match) => match.bound)),
+    marks: usable.map((term) => term.toLowerCase())
+  };
 }
 
 /** Characters of scripts written without spaces between words. */
@@ -101,16 +140,20 @@ function pieces(term: string): string[] {
 }
 
 /**
- * The MATCH expression for a question: any of its words (common ones left
- * out), or undefined when no word is left to look for.
+ * A question: any of its words (common ones left out), or undefined when no
+ * word is left to look for (or none is in the index).
  */
-export function questionExpression(question: string, trigrams: TrigramsStartingWith): string | undefined {
+export function compileQuestion(question: string, index: IndexTerms): CompiledQuery | undefined {
   const words = termsOf(question.replace(/[?？!！。、,.;:()（）「」]/g, " "))
     .filter((term) => !STOPWORDS.has(term.toLowerCase()))
     .flatMap(pieces)
     .filter((term) => length(term) >= 2);
-  const expressions = [...new Set(words.map((word) => word.toLowerCase()))]
-    .slice(0, 4 * MAX_TERMS)
-    .flatMap((word) => termExpression(word, trigrams) ?? []);
-  return expressions.length === 0 ? undefined : expressions.join(" OR ");
+  const marks = [...new Set(words.map((word) => word.toLowerCase()))].slice(0, 4 * MAX_TERMS);
+  const found = marks.flatMap((word) => termMatch(word, index) ?? []);
+  if (found.length === 0) return undefined;
+  return {
+    expression: found.map((match) => match.expression).join(" OR "),
+    bound: found.reduce((sum, match) => sum + match.bound, 0),
+    marks
+  };
 }
