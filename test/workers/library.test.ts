@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_LIBRARY_RETENTION_DAYS } from "../../src/config";
 import type { LibraryDocument, Passage } from "../../src/library/library-document";
 import { libraryObject } from "../../src/library/library-reporter";
-import { MATCH_END, MATCH_START } from "../../src/library/library-search";
+import { MATCH_END, MATCH_START, RANK_LIMIT } from "../../src/library/library-search";
 import { useFakes } from "./support/fetch-spy";
 import { AUTH, BASE_URL, postJson } from "./support/http";
 import { expectValidToolResult } from "./support/output-schemas";
@@ -120,6 +120,7 @@ describe("LibraryDO search", () => {
     const two = await library.search("会議", { limit: 10 });
     if (!("hits" in two)) throw new Error(two.refused);
     expect(two.hits.map((hit) => hit.startSeconds).sort()).toEqual([750, 800]);
+    expect(two.hits.find((hit) => hit.startSeconds === 750)!.snippet).toBe(`今日の${MATCH_START}会議${MATCH_END}は長かった。`);
     const withAnother = await library.search("議題 あり", { limit: 10 });
     if (!("hits" in withAnother)) throw new Error(withAnother.refused);
     expect(withAnother.hits.map((hit) => hit.startSeconds)).toEqual([900]);
@@ -127,6 +128,23 @@ describe("LibraryDO search", () => {
       refused: "Search for words of two characters or more (a single character would match nearly everything)."
     });
   });
+
+  it(`answers a query that more than RANK_LIMIT (${RANK_LIMIT}) passages match newest first, not by bm25`, async () => {
+    const library = ownLibrary();
+    const many = libraryDoc({
+      passages: Array.from({ length: RANK_LIMIT + 1 }, (_, index) => segment(index, `common ground ${index}`))
+    });
+    // bm25 would put this long passage last; newest first puts it first.
+    const newest = libraryDoc({
+      passages: [segment(1, `common ground, said once in a long passage ${"with many other words ".repeat(20)}`)]
+    });
+    await library.add(many);
+    await library.add(newest);
+    const answer = await library.search("common ground", { limit: 3 });
+    if (!("hits" in answer)) throw new Error(answer.refused);
+    expect(answer.hits.map((hit) => hit.analysis.analysisId)).toEqual([newest.analysisId, many.analysisId, many.analysisId]);
+    expect(answer.hits.map((hit) => hit.startSeconds)).toEqual([1, RANK_LIMIT, RANK_LIMIT - 1]);
+  }, 60_000);
 
   it("deletes an analysis so that nothing of it is left, FTS5's shadow tables included", async () => {
     const library = ownLibrary();
