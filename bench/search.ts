@@ -3,7 +3,8 @@
  * with the trigram tokenizer) over generated transcripts. Builds a library
  * of `--hours` of speech (default 500: one analysis an hour, a segment every
  * 6 s, so 300,000 segments; about 14 words each, from a Zipf-distributed
- * vocabulary, one segment in ten in Japanese), then times `--queries`
+ * vocabulary of made-up words spelled at English letter frequencies, one
+ * segment in ten in Japanese), then times `--queries`
  * searches each of one, two and three words (words that occur together in
  * a segment) and of two-character Japanese words, and reports p50/p95, the
  * indexing throughput and the database's size per indexed hour.
@@ -55,15 +56,49 @@ function random(seed: number): () => number {
 const rand = random(27);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
 
-const SYLLABLES = "ka ri to mel an ser vo lu pra den mi or tal ne gus fir bel co dra wen sa po tri ver lan mo ce ra zu ol".split(
-  " "
-);
-/** 20,000 made-up English-like words of three letters or more (two-character terms are measured in Japanese). */
+/** English letters by how often they occur in English text (per 1,000 letters). */
+const LETTER_WEIGHTS: [string, number][] = Object.entries({
+  e: 127,
+  t: 91,
+  a: 82,
+  o: 75,
+  i: 70,
+  n: 67,
+  s: 63,
+  h: 61,
+  r: 60,
+  d: 43,
+  l: 40,
+  c: 28,
+  u: 28,
+  m: 24,
+  w: 24,
+  f: 22,
+  g: 20,
+  y: 20,
+  p: 19,
+  b: 15,
+  v: 10,
+  k: 8,
+  j: 2,
+  x: 2,
+  q: 1,
+  z: 1
+});
+const LETTER_TOTAL = LETTER_WEIGHTS.reduce((sum, [, weight]) => sum + weight, 0);
+function letter(next: () => number): string {
+  let target = next() * LETTER_TOTAL;
+  for (const [char, weight] of LETTER_WEIGHTS) {
+    target -= weight;
+    if (target < 0) return char;
+  }
+  return "e";
+}
+/** 20,000 made-up words of three to ten letters drawn at English letter frequencies (two-character terms are measured in Japanese). */
 const WORDS = Array.from({ length: 20_000 }, (_, index) => {
   const local = random(index + 1);
-  const count = 1 + Math.floor(local() * 3);
-  const word = Array.from({ length: count }, () => SYLLABLES[Math.floor(local() * SYLLABLES.length)]).join("");
-  return word.length < 3 || index % 7 === 0 ? `${word}s` : word;
+  const length = 3 + Math.floor(local() * local() * 8);
+  return Array.from({ length }, () => letter(local)).join("");
 });
 const KANJI = "会議資料予算計画移行開発運用設計品質確認報告課題対応顧客契約営業技術研究製品市場調査分析結果方針";
 const KANA = "のはがをにでともへやから";
