@@ -1,8 +1,12 @@
 /**
- * A person's query as FTS5 reads it. The index is FTS5's `trigram`
- * tokenizer, which finds any substring of three or more characters in any
- * script (Japanese and Chinese included, which have no spaces between
- * words) but cannot match fewer. So each term is served by its length:
+ * A person's query as FTS5 reads it. A query written wholly in scripts
+ * that put spaces between words (English, French, Russian…) is answered
+ * from the word index (`unicode61`): each term is a whole word, or a phrase
+ * of words, and a word's doclist is short even where its letters are
+ * common. Any other query (Japanese, Chinese, Thai, or mixed) is answered
+ * from the trigram index, FTS5's `trigram` tokenizer, which finds any
+ * substring of three or more characters in any script but cannot match
+ * fewer. So there each term is served by its length:
  *
  * - three characters or more: the term as a phrase (`"migration"`, `"会議室"`);
  * - two characters (`会議`, `AI`): every trigram of the index that starts
@@ -21,6 +25,7 @@
  * @module
  */
 import { UserFacingError } from "../errors";
+import type { LibraryIndex } from "./library-store";
 
 /** The most trigrams a two-character term expands to (the most frequent first). */
 export const MAX_EXPANSIONS = 200;
@@ -35,12 +40,14 @@ export class LibraryQueryError extends UserFacingError {
   }
 }
 
-/** What the index holds, from its vocabulary (terms are lower-cased trigrams). */
+/** What the indexes hold, from their vocabularies. */
 export interface IndexTerms {
   /** The trigrams that start with `pair`, the most frequent first, each with how many passages hold it. */
   startingWith(pair: string): { term: string; passages: number }[];
   /** How many passages hold `trigram`. */
   passagesWith(trigram: string): number;
+  /** How many passages hold the whole word `word` (as `unicode61` folds it). */
+  passagesWithWord(word: string): number;
 }
 
 const STOPWORDS = new Set(
@@ -95,8 +102,32 @@ function termMatch(term: string, index: IndexTerms): TermMatch | undefined {
   };
 }
 
-/** A query made ready to run: its MATCH expression, and the terms to mark in the passages found. */
+/** A term's words as the word index's `unicode61` tokenizer sees them: lower-cased, diacritics removed. */
+export function wordsOf(term: string): string[] {
+  return term
+    .normalize("NFD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+}
+
+/** True when every term is written with spaces between words (no Han, kana, Thai…): the word index answers it. */
+function spaced(terms: readonly string[]): boolean {
+  return terms.every((term) => !UNSPACED.test(term)) && terms.some((term) => wordsOf(term).length > 0);
+}
+
+/** A term as whole words: a phrase of its words, bounded by its rarest word; undefined when one is not in the index. */
+function wordMatch(term: string, index: IndexTerms): TermMatch | undefined {
+  const words = wordsOf(term);
+  if (words.length === 0) return { expression: "", bound: Number.POSITIVE_INFINITY };
+  const bound = Math.min(...words.map((word) => index.passagesWithWord(word)));
+  return bound === 0 ? undefined : { expression: phrase(words.join(" ")), bound };
+}
+
+/** A query made ready to run: the index it runs on, its MATCH expression, and the terms to mark in the passages found. */
 export interface CompiledQuery {
+  index: LibraryIndex;
   expression: string;
   /** At most this many passages match (from the index's vocabulary; see `library-search.ts` for its use). */
   bound: number;
@@ -118,10 +149,12 @@ export function compileSearch(query: string, index: IndexTerms): CompiledQuery |
         : "Search for words of two characters or more (a single character would match nearly everything)."
     );
   }
-  const matches = usable.map((term) => termMatch(term, index));
+  const byWords = spaced(usable);
+  const matches = usable.map((term) => (byWords ? wordMatch(term, index) : termMatch(term, index)));
   if (matches.some((match) => match === undefined)) return undefined;
-  const found = matches.filter((match) => match !== undefined);
+  const found = matches.filter((match): match is TermMatch => match !== undefined && match.expression !== "");
   return {
+    index: byWords ? "library_words" : "library_fts",
     expression: found.map((match) => match.expression).join(" AND "),
     bound: Math.min(...found.map((match) => match.bound)),
     marks: usable.map((term) => term.toLowerCase())
@@ -149,9 +182,13 @@ export function compileQuestion(question: string, index: IndexTerms): CompiledQu
     .flatMap(pieces)
     .filter((term) => length(term) >= 2);
   const marks = [...new Set(words.map((word) => word.toLowerCase()))].slice(0, 4 * MAX_TERMS);
-  const found = marks.flatMap((word) => termMatch(word, index) ?? []);
+  const byWords = spaced(marks);
+  const found = marks
+    .flatMap((word) => (byWords ? wordMatch(word, index) : termMatch(word, index)) ?? [])
+    .filter((match) => match.expression !== "");
   if (found.length === 0) return undefined;
   return {
+    index: byWords ? "library_words" : "library_fts",
     expression: found.map((match) => match.expression).join(" OR "),
     bound: found.reduce((sum, match) => sum + match.bound, 0),
     marks

@@ -72,7 +72,10 @@ export function indexTerms(tables: SqlTables): IndexTerms {
           MAX_EXPANSIONS
         )
         .map((row) => ({ term: row.term, passages: row.doc })),
-    passagesWith: (trigram) => tables.query<{ doc: number }>("SELECT doc FROM library_terms WHERE term = ?", trigram)[0]?.doc ?? 0
+    passagesWith: (trigram) =>
+      tables.query<{ doc: number }>("SELECT doc FROM library_terms WHERE term = ?", trigram)[0]?.doc ?? 0,
+    passagesWithWord: (word) =>
+      tables.query<{ doc: number }>("SELECT doc FROM library_word_terms WHERE term = ?", word)[0]?.doc ?? 0
   };
 }
 
@@ -100,14 +103,14 @@ export const RANK_LIMIT = 10_000;
 
 /** The matching passages' ids, best first: from the index alone, unless a filter needs the analyses' rows. */
 function rankedIds(tables: SqlTables, query: CompiledQuery, options: SearchOptions): { id: number; score: number }[] {
-  const { expression } = query;
+  const { expression, index } = query;
   const order = query.bound > RANK_LIMIT ? "rowid DESC" : "rank";
   if (options.video === undefined) {
     // The index alone ranks (FTS5 sorts by rank without reading any other table); expired
     // analyses (gone at the next alarm) are left out after, from a few more than asked.
     const wanted = options.limit * OVERFETCH;
     const best = tables.query<{ id: number; score: number }>(
-      `SELECT rowid AS id, ${order === "rank" ? "rank" : "0"} AS score FROM library_fts WHERE library_fts MATCH ? ORDER BY ${order} LIMIT ?`,
+      `SELECT rowid AS id, ${order === "rank" ? "rank" : "0"} AS score FROM ${index} WHERE ${index} MATCH ? ORDER BY ${order} LIMIT ?`,
       expression,
       wanted
     );
@@ -121,12 +124,12 @@ function rankedIds(tables: SqlTables, query: CompiledQuery, options: SearchOptio
   }
   const video = options.video === undefined ? "" : "AND (a.video_key = ? OR a.video_url = ?)";
   return tables.query<{ id: number; score: number }>(
-    `SELECT library_fts.rowid AS id, ${order === "rank" ? "library_fts.rank" : "0"} AS score
-     FROM library_fts
-     JOIN library_passages p ON p.id = library_fts.rowid
+    `SELECT ${index}.rowid AS id, ${order === "rank" ? `${index}.rank` : "0"} AS score
+     FROM ${index}
+     JOIN library_passages p ON p.id = ${index}.rowid
      JOIN library_analyses a ON a.id = p.analysis_id
-     WHERE library_fts MATCH ? AND a.expires_at > ? ${video}
-     ORDER BY library_fts.${order}
+     WHERE ${index} MATCH ? AND a.expires_at > ? ${video}
+     ORDER BY ${index}.${order}
      LIMIT ?`,
     expression,
     options.now,

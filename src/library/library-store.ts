@@ -13,17 +13,25 @@
  *   on, so a deleted passage leaves nothing in its shadow tables
  *   (`library_fts_data`, `_idx`, `_docsize`); `library_terms` is its
  *   `fts5vocab` view, which serves two-character terms.
+ * - `library_words`: the same passages in a second FTS5 index of whole
+ *   words (`unicode61`, diacritics removed), also with `secure-delete`, and
+ *   its vocabulary `library_word_terms`: a query in scripts written with
+ *   spaces is answered from it (see `library-query.ts`).
  *
  * ## Lifecycle
  * An analysis is added once done (added again, it replaces itself), and
  * deleted by the owner or when it expires; both go through `remove`, which
- * takes its passages out of the index with FTS5's `delete` command before
- * their rows go.
+ * takes its passages out of both indexes with FTS5's `delete` command
+ * before their rows go.
  * @module
  */
 import { storedTokenUsage, type TokenUsage } from "../gemini/usage";
 import { SqlTables } from "../storage/sql";
 import { type LibraryDocument, PASSAGE_KINDS, type Passage, type PassageKind } from "./library-document";
+
+/** The two FTS5 indexes of the passages (see the storage layout above). */
+export const INDEXES = ["library_fts", "library_words"] as const;
+export type LibraryIndex = (typeof INDEXES)[number];
 
 /** The most analyses one expiry pass deletes. */
 export const EXPIRY_BATCH = 50;
@@ -161,7 +169,12 @@ export class LibraryStore {
           body, content = 'library_passages', content_rowid = 'id', tokenize = 'trigram'
         )`,
         "INSERT INTO library_fts (library_fts, rank) VALUES ('secure-delete', 1)",
-        "CREATE VIRTUAL TABLE IF NOT EXISTS library_terms USING fts5vocab(library_fts, 'row')"
+        "CREATE VIRTUAL TABLE IF NOT EXISTS library_terms USING fts5vocab(library_fts, 'row')",
+        `CREATE VIRTUAL TABLE IF NOT EXISTS library_words USING fts5(
+          body, content = 'library_passages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+        )`,
+        "INSERT INTO library_words (library_words, rank) VALUES ('secure-delete', 1)",
+        "CREATE VIRTUAL TABLE IF NOT EXISTS library_word_terms USING fts5vocab(library_words, 'row')"
       ]
     });
   }
@@ -204,19 +217,22 @@ export class LibraryStore {
         `${passage.text} `
       );
     });
-    this.tables.query(
-      "INSERT INTO library_fts (rowid, body) SELECT id, body FROM library_passages WHERE analysis_id = ?",
-      doc.analysisId
-    );
+    for (const index of INDEXES) {
+      this.tables.query(
+        `INSERT INTO ${index} (rowid, body) SELECT id, body FROM library_passages WHERE analysis_id = ?`,
+        doc.analysisId
+      );
+    }
   }
 
   /** Deletes the analysis, its passages and their index entries; true when there was one. */
   remove(analysisId: string): boolean {
-    this.tables.query(
-      `INSERT INTO library_fts (library_fts, rowid, body)
-       SELECT 'delete', id, body FROM library_passages WHERE analysis_id = ?`,
-      analysisId
-    );
+    for (const index of INDEXES) {
+      this.tables.query(
+        `INSERT INTO ${index} (${index}, rowid, body) SELECT 'delete', id, body FROM library_passages WHERE analysis_id = ?`,
+        analysisId
+      );
+    }
     this.tables.query("DELETE FROM library_passages WHERE analysis_id = ?", analysisId);
     return this.tables.query("DELETE FROM library_analyses WHERE id = ? RETURNING id", analysisId).length > 0;
   }

@@ -100,6 +100,19 @@ describe("LibraryDO search", () => {
     expect(answer.hits[0]).toMatchObject({ kind: "segment", startSeconds: 95, speaker: "Speaker 1" });
   });
 
+  it("answers a query in a spaced script from the word index: whole words, diacritics and case aside, two-letter words too", async () => {
+    const library = ownLibrary();
+    const doc = libraryDoc({ passages: [segment(4, "Le CAFÉ ouvre; AI planning starts."), segment(8, "The planet turns.")] });
+    await library.add(doc);
+    const cafe = await library.search("cafe", { limit: 10 });
+    expect("hits" in cafe && cafe.hits.map((hit) => hit.startSeconds)).toEqual([4]);
+    const ai = await library.search("ai", { limit: 10 });
+    expect("hits" in ai && ai.hits.map((hit) => hit.startSeconds)).toEqual([4]);
+    expect("hits" in ai && ai.hits[0]!.snippet).toBe(`Le CAFÉ ouvre; ${MATCH_START}AI${MATCH_END} planning starts.`);
+    const plan = await library.search("plan", { limit: 10 });
+    expect(plan).toEqual({ hits: [] });
+  });
+
   it("wants every term: a passage with one of two words is not a hit", async () => {
     const library = ownLibrary();
     await library.add(libraryDoc({ passages: [segment(0, "budget only")] }));
@@ -156,10 +169,10 @@ describe("LibraryDO search", () => {
     const marker = [...new TextEncoder().encode("ꙮ")].map((byte) => byte.toString(16).padStart(2, "0")).join("");
     const shadowHolds = () =>
       runInDurableObject(library, (_instance, state) => {
-        const blocks = [
-          ...state.storage.sql.exec<{ block: ArrayBuffer }>("SELECT block FROM library_fts_data").toArray(),
-          ...state.storage.sql.exec<{ block: ArrayBuffer }>("SELECT term AS block FROM library_fts_idx").toArray()
-        ];
+        const blocks = ["library_fts", "library_words"].flatMap((index) => [
+          ...state.storage.sql.exec<{ block: ArrayBuffer }>(`SELECT block FROM ${index}_data`).toArray(),
+          ...state.storage.sql.exec<{ block: ArrayBuffer }>(`SELECT term AS block FROM ${index}_idx`).toArray()
+        ]);
         const hex = blocks.map(({ block }) =>
           typeof block === "string"
             ? [...new TextEncoder().encode(block)].map((byte) => byte.toString(16).padStart(2, "0")).join("")
@@ -175,10 +188,12 @@ describe("LibraryDO search", () => {
     const rows = await runInDurableObject(library, (_instance, state) => ({
       passages: state.storage.sql.exec("SELECT count(*) AS n FROM library_passages WHERE analysis_id = ?", gone.analysisId).one(),
       docsize: state.storage.sql.exec("SELECT count(*) AS n FROM library_fts_docsize").one(),
+      wordsDocsize: state.storage.sql.exec("SELECT count(*) AS n FROM library_words_docsize").one(),
       integrity: state.storage.sql.exec("INSERT INTO library_fts (library_fts, rank) VALUES ('integrity-check', 1)").toArray()
     }));
     expect(rows.passages).toEqual({ n: 0 });
     expect(rows.docsize).toEqual({ n: 1 });
+    expect(rows.wordsDocsize).toEqual({ n: 1 });
     const still = await library.search("plain letter", { limit: 10 });
     expect("hits" in still && still.hits.map((hit) => hit.analysis.analysisId)).toEqual([kept.analysisId]);
   });
