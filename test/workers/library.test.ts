@@ -267,6 +267,40 @@ describe("searchVideos", () => {
     });
   });
 
+  it("finds a finished summary's chapter at the chapter's start, and an answer's paragraph at the time it names", async () => {
+    const word = `wombat${crypto.randomUUID().slice(0, 8)}`;
+    fakes.gemini.enqueue({
+      kind: "answer",
+      chunks: [
+        JSON.stringify({
+          title: "Marsupials",
+          summary: "Animals of Australia.",
+          chapters: [
+            { start: "00:00", end: "02:00", title: "Kangaroos", summary: "They hop." },
+            { start: "02:00", end: "05:30", title: `The ${word}`, summary: "It digs burrows." }
+          ]
+        })
+      ]
+    });
+    expect((await rpcTool("summarizeVideo", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" })).isError).toBeUndefined();
+    fakes.gemini.enqueue({
+      kind: "answer",
+      chunks: [`An overview of the film.\n\n[03:05] The ${word} appears at the burrow.\n\nThen it rains.`]
+    });
+    expect(
+      (await rpcTool("analyzeRemoteVideo", { videoUrl: "https://youtu.be/dQw4w9WgXcQ", prompt: "What happens?" })).isError
+    ).toBeUndefined();
+    let hits: Hit[] = [];
+    for (let attempt = 0; attempt < 50 && hits.length < 2; attempt += 1) {
+      hits = hitsOf(await rpcTool("searchVideos", { query: word }));
+      if (hits.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(hits.map((hit) => [hit.kind, hit.time, hit.link]).sort()).toEqual([
+      ["answer", "03:05", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=185s"],
+      ["chapter", "02:00", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=120s"]
+    ]);
+  });
+
   it("links a video that is not on YouTube to the console's page of the analysis at the time", async () => {
     const word = `quillwort${crypto.randomUUID().slice(0, 8)}`;
     const doc = libraryDoc({ passages: [segment(3723, `We planted ${word} by the pond.`)] });
