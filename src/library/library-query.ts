@@ -19,9 +19,10 @@
  *
  * Terms are split at spaces; `"a quoted phrase"` is one term. A search wants
  * every term (AND); a question (`askAcrossVideos`) wants any (OR), with
- * common words left out and runs of three characters or more without spaces
- * split into their trigrams, so a Japanese question finds passages that
- * share some of its words.
+ * common words left out and runs without spaces split into overlapping
+ * character pairs (each served as above, by its 24 most frequent trigrams),
+ * so a Japanese question finds passages that share some of its words; a
+ * question is always ranked by bm25, however many passages match.
  * @module
  */
 import { UserFacingError } from "../errors";
@@ -29,6 +30,8 @@ import type { LibraryIndex } from "./library-store";
 
 /** The most trigrams a two-character term expands to (the most frequent first). */
 export const MAX_EXPANSIONS = 200;
+/** The same for a question's two-character pieces, which are many. */
+export const QUESTION_EXPANSIONS = 24;
 /** The most terms a query keeps. */
 export const MAX_TERMS = 16;
 
@@ -43,7 +46,7 @@ export class LibraryQueryError extends UserFacingError {
 /** What the indexes hold, from their vocabularies. */
 export interface IndexTerms {
   /** The trigrams that start with `pair`, the most frequent first, each with how many passages hold it. */
-  startingWith(pair: string): { term: string; passages: number }[];
+  startingWith(pair: string, limit: number): { term: string; passages: number }[];
   /** How many passages hold `trigram`. */
   passagesWith(trigram: string): number;
   /** How many passages hold the whole word `word` (as `unicode61` folds it). */
@@ -89,12 +92,12 @@ interface TermMatch {
 }
 
 /** One term as an FTS5 expression, or undefined when it cannot match anything. */
-function termMatch(term: string, index: IndexTerms): TermMatch | undefined {
+function termMatch(term: string, index: IndexTerms, expansions = MAX_EXPANSIONS): TermMatch | undefined {
   if (length(term) >= 3) {
     const bound = Math.min(...trigramsOf(term).map((trigram) => index.passagesWith(trigram)));
     return bound === 0 ? undefined : { expression: phrase(term), bound };
   }
-  const found = index.startingWith(term.toLowerCase());
+  const found = index.startingWith(term.toLowerCase(), expansions);
   if (found.length === 0) return undefined;
   return {
     expression: `(${found.map(({ term }) => phrase(term)).join(" OR ")})`,
@@ -165,11 +168,14 @@ export function compileSearch(query: string, index: IndexTerms): CompiledQuery |
 const UNSPACED =
   /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 
-/** A term's trigrams when it is a run without spaces (a Japanese sentence); else the term. */
+/**
+ * A term's overlapping character pairs when it is a run without spaces (a
+ * Japanese sentence, whose words are often two characters); else the term.
+ */
 function pieces(term: string): string[] {
   const chars = Array.from(term);
-  if (!UNSPACED.test(term) || chars.length <= 3) return [term];
-  return chars.slice(0, -2).map((_, index) => chars.slice(index, index + 3).join(""));
+  if (!UNSPACED.test(term) || chars.length <= 2) return [term];
+  return chars.slice(0, -1).map((_, index) => chars.slice(index, index + 2).join(""));
 }
 
 /**
@@ -184,13 +190,14 @@ export function compileQuestion(question: string, index: IndexTerms): CompiledQu
   const marks = [...new Set(words.map((word) => word.toLowerCase()))].slice(0, 4 * MAX_TERMS);
   const byWords = spaced(marks);
   const found = marks
-    .flatMap((word) => (byWords ? wordMatch(word, index) : termMatch(word, index)) ?? [])
+    .flatMap((word) => (byWords ? wordMatch(word, index) : termMatch(word, index, QUESTION_EXPANSIONS)) ?? [])
     .filter((match) => match.expression !== "");
   if (found.length === 0) return undefined;
   return {
     index: byWords ? "library_words" : "library_fts",
     expression: found.map((match) => match.expression).join(" OR "),
-    bound: found.reduce((sum, match) => sum + match.bound, 0),
+    // Ranked whatever the count: the passages sent to Gemini must be the most relevant, not the newest.
+    bound: 0,
     marks
   };
 }

@@ -11,7 +11,7 @@
 import type { SqlTables } from "../storage/sql";
 import type { PassageKind } from "./library-document";
 import { type AnalysisRow, ENTRY_COLUMNS, entryOf, type LibraryEntry } from "./library-store";
-import { type CompiledQuery, type IndexTerms, MAX_EXPANSIONS } from "./library-query";
+import type { CompiledQuery, IndexTerms } from "./library-query";
 
 /** Marks a match's start and end in a snippet (Unicode private-use characters, never in stored text). */
 export const MATCH_START = "\uE000";
@@ -63,13 +63,13 @@ export function snippetOf(text: string): string {
 /** The index's vocabulary, read through its `fts5vocab` table (see `library-query.ts`). */
 export function indexTerms(tables: SqlTables): IndexTerms {
   return {
-    startingWith: (pair) =>
+    startingWith: (pair, limit) =>
       tables
         .query<{ term: string; doc: number }>(
           "SELECT term, doc FROM library_terms WHERE term >= ? AND term < ? ORDER BY doc DESC LIMIT ?",
           pair,
           `${pair}\u{10FFFF}`,
-          MAX_EXPANSIONS
+          limit
         )
         .map((row) => ({ term: row.term, passages: row.doc })),
     passagesWith: (trigram) =>

@@ -386,6 +386,20 @@ describe("askAcrossVideos", () => {
     expect(JSON.stringify(body.systemInstruction)).toContain("Cite every claim with its video and time");
   });
 
+  it("finds the passages for a Japanese question by its two-character words", async () => {
+    const tag = crypto.randomUUID().slice(0, 8);
+    const doc = libraryDoc({
+      passages: [segment(90, `明日の会議で予算を決めます。${tag}`, "佐藤"), segment(95, `天気は晴れです。${tag}`)]
+    });
+    await libraryObject(env).add(doc);
+    fakes.gemini.enqueue({ kind: "answer", chunks: ["明日の会議で予算を決めます [Video 1, 01:30]。"] });
+    const result = await rpcTool("askAcrossVideos", { question: "予算はいつ決定？", video: doc.videoUrl });
+    const out = result.structuredContent as { found: boolean; passages: { time: string; snippet: string }[] };
+    expect(out.found).toBe(true);
+    expect(out.passages[0]).toMatchObject({ time: "01:30" });
+    expect(out.passages[0]!.snippet).toContain("**予算**");
+  });
+
   it("says nothing relevant was found, without asking Gemini, when the search finds nothing", async () => {
     const result = await rpcTool("askAcrossVideos", { question: `Who mentioned ${crypto.randomUUID().replaceAll("-", "")}?` });
     expect(result.isError).toBeUndefined();
