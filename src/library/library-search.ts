@@ -84,7 +84,7 @@ type HitRow = AnalysisRow & {
   start_seconds: number | null;
   end_seconds: number | null;
   speaker: string | null;
-  marked: string;
+  body: string;
 };
 
 const ANALYSIS_COLUMNS = ENTRY_COLUMNS.split(", ")
@@ -187,7 +187,7 @@ export function runSearch(tables: SqlTables, query: CompiledQuery, options: Sear
   const rows = new Map(
     tables
       .query<PassageHitRow>(
-        `SELECT ${ANALYSIS_COLUMNS}, p.id AS passage_id, p.kind, p.start_seconds, p.end_seconds, p.speaker, p.body AS marked
+        `SELECT ${ANALYSIS_COLUMNS}, p.id AS passage_id, p.kind, p.start_seconds, p.end_seconds, p.speaker, p.body
          FROM library_passages p JOIN library_analyses a ON a.id = p.analysis_id
          WHERE p.id IN (${ranked.map(() => "?").join(", ")})`,
         ...ranked.map((row) => row.id)
@@ -197,7 +197,7 @@ export function runSearch(tables: SqlTables, query: CompiledQuery, options: Sear
   return ranked.flatMap(({ id, score }) => {
     const row = rows.get(id);
     if (!row) return [];
-    const text = row.marked.trim();
+    const text = row.body.trim();
     return [
       {
         analysis: entryOf(row),
