@@ -21,6 +21,7 @@ export const LAYERS = [
   { name: "oauth", paths: ["oauth/"] },
   { name: "session", paths: ["session-do.ts", "stateless-rpc.ts", "mcp-server.ts", "session/", "tasks/", "admission/"] },
   { name: "transports and tools", paths: ["transport/", "tools/", "resources/"] },
+  { name: "library", paths: ["library/"] },
   { name: "jobs", paths: ["jobs/"] },
   { name: "gemini, video, analysis", paths: ["gemini/", "video/", "analysis/", "cost/"] },
   { name: "http and config", paths: ["http/", "config.ts", "env.ts", "errors.ts", "ids/", "storage/"] }

@@ -31,6 +31,9 @@ export const DEFAULT_BODY_TIMEOUT_SECONDS = 10;
  */
 export const DEFAULT_MAX_RESULT_CHARS = 20_000;
 
+/** How long the library keeps a finished analysis. */
+export const DEFAULT_LIBRARY_RETENTION_DAYS = 90;
+
 /** Settings the tools need, free of Worker bindings. */
 export interface GeminiSettings {
   apiKey: string | undefined;
@@ -62,6 +65,8 @@ export interface Config {
   /** `MAX_COST_USD_PER_ANALYSIS` and `MAX_COST_USD_PER_DAY`; undefined: no cap. */
   maxCostUsdPerAnalysis: number | undefined;
   maxCostUsdPerDay: number | undefined;
+  /** How long the library keeps a finished analysis (LIBRARY_RETENTION_DAYS). */
+  libraryRetentionMs: number;
 }
 
 function positiveNumber(raw: string | undefined, fallback: number): number {
@@ -122,6 +127,7 @@ export function readConfig(env: Env): Config {
     maxResultChars: Math.floor(positiveNumber(env.MAX_RESULT_CHARS, DEFAULT_MAX_RESULT_CHARS)),
     pricesJson: nonEmpty(env.GEMINI_PRICES),
     maxCostUsdPerAnalysis: optionalPositive(env.MAX_COST_USD_PER_ANALYSIS),
-    maxCostUsdPerDay: optionalPositive(env.MAX_COST_USD_PER_DAY)
+    maxCostUsdPerDay: optionalPositive(env.MAX_COST_USD_PER_DAY),
+    libraryRetentionMs: positiveNumber(env.LIBRARY_RETENTION_DAYS, DEFAULT_LIBRARY_RETENTION_DAYS) * 86_400_000
   };
 }

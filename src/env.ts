@@ -56,6 +56,8 @@ declare global {
       MAX_COST_USD_PER_ANALYSIS?: string;
       /** The most the deployment may spend on Gemini in a UTC day, in US dollars; unset: no cap. */
       MAX_COST_USD_PER_DAY?: string;
+      /** Days the library keeps a finished analysis (default 90). */
+      LIBRARY_RETENTION_DAYS?: string;
     }
   }
 }

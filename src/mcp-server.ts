@@ -70,6 +70,8 @@ const NO_JOBS: JobService = {
   cancel: noJobs
 };
 
+const NO_LIBRARY: ToolDeps["library"] = { search: noJobs, ask: noJobs };
+
 let toolList: Promise<ListToolsResult> | undefined;
 
 /**
@@ -80,7 +82,13 @@ let toolList: Promise<ListToolsResult> | undefined;
 export function listTools(): Promise<ListToolsResult> {
   toolList ??= (async () => {
     const transport = new SessionTransport(() => {});
-    await buildMcpServer({ jobs: NO_JOBS, defaultModel: "", callBudgetMs: 0, maxResultChars: 0 }).connect(transport);
+    await buildMcpServer({
+      jobs: NO_JOBS,
+      defaultModel: "",
+      callBudgetMs: 0,
+      maxResultChars: 0,
+      library: NO_LIBRARY
+    }).connect(transport);
     const reply = await transport.request({ jsonrpc: "2.0", id: 0, method: "tools/list" });
     if (!("result" in reply)) throw new Error(`Listing the tools failed: ${JSON.stringify(reply.error)}`);
     // SAFETY: a result to `tools/list` from the SDK's own handler is a ListToolsResult.

@@ -37,6 +37,7 @@ import { sessionJobManager } from "./session/session-jobs";
 import { SessionTimers } from "./session/timers";
 import type { ToolDeps } from "./tools";
 import { MAX_WAIT_SECONDS } from "./tools/job-tools";
+import { libraryService } from "./library/library-service";
 import { PING_DEADLINE } from "./transport/legacy-sse";
 
 type RouteHandler = (request: Request, route: SessionRoute) => Promise<Response>;
@@ -78,6 +79,8 @@ export class SessionDO extends DurableObject<Env> {
     tearDown: () => this.tearDown()
   });
   private sessionId = "";
+  /** The origin the latest request came to, for the library's links to the console. */
+  private origin = this.config.publicOrigin ?? "";
   private jobManager: JobManager | undefined;
 
   /** Every path `http/routes.ts` marks as a session's. */
@@ -102,6 +105,7 @@ export class SessionDO extends DurableObject<Env> {
       return unknownSessionError().getResponse(errorFormatFor(route.path));
     }
     this.sessionId = route.sessionId;
+    if (route.origin !== undefined) this.origin = route.origin;
     if (this.store.exists()) this.store.touch();
     try {
       if (!isSessionPath(route.path)) throw new HttpError(404, "not_found", `No session route ${route.path}`);
@@ -203,7 +207,8 @@ export class SessionDO extends DurableObject<Env> {
       jobs: this.admittedJobs(),
       defaultModel: this.config.gemini.model,
       callBudgetMs: this.config.toolCallBudgetMs,
-      maxResultChars: this.config.maxResultChars
+      maxResultChars: this.config.maxResultChars,
+      library: libraryService(this.env, { consoleOrigin: this.origin, gemini: this.config.gemini })
     };
   }
 

@@ -14,6 +14,7 @@ import { createCors, type Cors } from "./http/cors";
 import { HttpError, internalError, unknownSessionError } from "./http/errors";
 import { hostRefusal } from "./http/host-check";
 import { errorFormatFor, isRoutePath, ROUTES, type RoutePath } from "./http/routes";
+import { libraryService } from "./library/library-service";
 import { isOAuthPath, serveOAuth } from "./oauth/routes";
 import { authenticate, oauthStackFor } from "./oauth/server";
 import { parseEventId } from "./ids/session-id";
@@ -29,6 +30,7 @@ import { opensSession } from "./transport/streamable-http";
 
 export { AdmissionDO } from "./admission/admission-do";
 export { ConsoleDO } from "./console/console-do";
+export { LibraryDO } from "./library/library-do";
 export { SessionDO } from "./session-do";
 
 type Handler = (request: Request, env: Env) => Promise<Response> | Response;
@@ -150,15 +152,16 @@ async function rpc(request: Request, env: Env): Promise<Response> {
   const text = new TextDecoder().decode(body);
   const stateless = statelessRequest(text);
   if (stateless) return answerStateless(stateless);
-  const probed = await probeRpcCall(text, parseJsonText(text), probeSettings(env, ids));
+  const probed = await probeRpcCall(text, parseJsonText(text), probeSettings(env, ids, request));
   if ("answer" in probed) return probed.answer;
   const sessionId = await sessionForTarget(ids, probed.target, () => route.sessionId);
   return forward(new Request(request, { body }), env, { ...route, sessionId });
 }
 
-function probeSettings(env: Env, ids: SessionIds): ProbeSettings {
+function probeSettings(env: Env, ids: SessionIds, request: Request): ProbeSettings {
   const { allowPrivateVideoUrls, defaultModel } = policyFor(env);
-  return { ids, allowPrivateVideoUrls, defaultModel };
+  const library = libraryService(env, { consoleOrigin: new URL(request.url).origin, gemini: readConfig(env).gemini });
+  return { ids, allowPrivateVideoUrls, defaultModel, library };
 }
 
 /**
@@ -183,7 +186,7 @@ async function mcp(request: Request, env: Env): Promise<Response> {
       : answerWithoutSession(replay, parsedBody);
   }
   if (isProbedMethod(methodOf(parsedBody))) {
-    const probed = await probeModernCall(new Request(request, { body }), parsedBody, probeSettings(env, ids));
+    const probed = await probeModernCall(new Request(request, { body }), parsedBody, probeSettings(env, ids, request));
     if ("answer" in probed) return probed.answer;
     const sessionId = await sessionForTarget(ids, probed.target, () => ids.issue());
     return forward(replay, env, { path: "/mcp", sessionId, mode: "ephemeral" });

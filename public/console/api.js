@@ -34,5 +34,10 @@ export const api = {
   start: (form) => call("/analyses", { method: "POST", body: form }),
   cancel: (id) => call(`/analyses/${encodeURIComponent(id)}/cancel`, { method: "POST" }),
   downloadUrl: (id, type) => `/console/api/analyses/${encodeURIComponent(id)}/transcript.${type}`,
-  eventsUrl: "/console/api/events"
+  eventsUrl: "/console/api/events",
+  library: () => call("/library"),
+  librarySearch: (q) => call(`/library/search?q=${encodeURIComponent(q)}`),
+  libraryRecord: (id) => call(`/library/${encodeURIComponent(id)}`),
+  deleteFromLibrary: (id) => call(`/library/${encodeURIComponent(id)}/delete`, { method: "POST" }),
+  deleteVideoFromLibrary: (videoKey) => call("/library/videos/delete", { method: "POST", body: { videoKey } })
 };

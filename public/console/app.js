@@ -6,6 +6,7 @@
 import { api } from "./api.js";
 import { FINAL_STATES } from "./format.js";
 import { render } from "./vendor/lit-html.js";
+import { libraryRecordView, libraryView } from "./library-views.js";
 import { analysisView, headerView, listView, signInView } from "./views.js";
 
 const state = {
@@ -27,8 +28,13 @@ let placeholderCleared = false;
 
 function routeOf(hash) {
   const match = /^#\/analyses\/([0-9a-f.]+)$/.exec(hash);
-  return match ? { page: "analysis", id: match[1] } : { page: "list" };
+  if (match) return { page: "analysis", id: match[1] };
+  const kept = /^#\/library\/([0-9a-f.]+)(?:\?t=(\d+))?$/.exec(hash);
+  if (kept) return { page: "library-record", id: kept[1], seconds: kept[2] === undefined ? undefined : Number(kept[2]) };
+  return hash === "#/library" ? { page: "library" } : { page: "list" };
 }
+
+const LIBRARY_VIEWS = { library: libraryView, "library-record": libraryRecordView };
 
 function update(changes, { focusHeading = false } = {}) {
   Object.assign(state, changes);
@@ -46,9 +52,10 @@ function update(changes, { focusHeading = false } = {}) {
         ? undefined
         : state.route.page === "analysis"
           ? analysisView
-          : listView;
+          : (LIBRARY_VIEWS[state.route.page] ?? listView);
   if (view) render(view(state, actions), main);
   if (focusHeading) main.querySelector("h1")?.focus();
+  main.querySelector("li.current")?.scrollIntoView({ block: "center" });
 }
 
 /** The analyses with `entry` in, unless the one held is newer (a cancel's answer may cross a live update). */
@@ -115,17 +122,41 @@ async function loadSpend() {
   }
 }
 
+async function loadLibrary() {
+  try {
+    update({ library: await guarded(() => api.library()) });
+  } catch (error) {
+    update({ libraryNotice: `Could not read the library: ${error.message}` });
+  }
+}
+
+async function loadLibraryRecord(id) {
+  try {
+    const libraryRecord = await guarded(() => api.libraryRecord(id));
+    if (libraryRecord && state.route.id === id) update({ libraryRecord, recordProblem: undefined });
+  } catch (error) {
+    update({ recordProblem: error.message });
+  }
+}
+
+/** What a page needs loaded once signed in. */
+async function loadPage(route) {
+  if (route.page === "analysis") await loadRecord(route.id);
+  else if (route.page === "library") await loadLibrary();
+  else if (route.page === "library-record") await loadLibraryRecord(route.id);
+}
+
 async function showRoute() {
   const route = routeOf(location.hash);
-  update({ route, record: undefined, recordProblem: undefined }, { focusHeading: true });
-  if (route.page === "analysis" && state.signedIn) await loadRecord(route.id);
+  update({ route, record: undefined, libraryRecord: undefined, recordProblem: undefined }, { focusHeading: true });
+  if (state.signedIn) await loadPage(route);
 }
 
 async function enter() {
   update({ signedIn: true, signInProblem: undefined }, { focusHeading: true });
   openEvents();
   void loadSpend();
-  if (state.route.page === "analysis") await loadRecord(state.route.id);
+  await loadPage(state.route);
 }
 
 const actions = {
@@ -159,6 +190,45 @@ const actions = {
       update({ busy: false, formProblems: error.problems?.length ? error.problems : [{ message: error.message }] });
       const first = state.formProblems.find((problem) => problem.field);
       (first ? document.getElementById(first.field) : document.getElementById("form-problems"))?.focus();
+    }
+  },
+  async search(event) {
+    event.preventDefault();
+    const q = String(new FormData(event.target).get("q") ?? "");
+    update({ busy: true, searchQuery: q });
+    try {
+      const { hits } = await guarded(() => api.librarySearch(q));
+      update({ busy: false, searchResults: hits, searchProblem: undefined });
+    } catch (error) {
+      update({ busy: false, searchResults: undefined, searchProblem: error.message });
+    }
+  },
+  async deleteAnalysis(id) {
+    if (!window.confirm("Delete this analysis from the library? It cannot be found again.")) return;
+    try {
+      await guarded(() => api.deleteFromLibrary(id));
+      update({
+        libraryNotice: "Deleted from the library.",
+        searchResults: state.searchResults?.filter((hit) => hit.analysisId !== id)
+      });
+      if (state.route.page === "library") await loadLibrary();
+      else location.hash = "#/library";
+    } catch (error) {
+      update({ libraryNotice: `Could not delete: ${error.message}` });
+    }
+  },
+  async deleteVideo(video) {
+    if (!window.confirm(`Delete every analysis of ${video.uploadName ?? video.videoUrl} from the library?`)) return;
+    try {
+      const { deleted } = await guarded(() => api.deleteVideoFromLibrary(video.videoKey));
+      const ids = new Set(video.analyses.map((entry) => entry.analysisId));
+      update({
+        libraryNotice: `Deleted ${deleted} analys${deleted === 1 ? "is" : "es"} of ${video.uploadName ?? video.videoUrl}.`,
+        searchResults: state.searchResults?.filter((hit) => !ids.has(hit.analysisId))
+      });
+      await loadLibrary();
+    } catch (error) {
+      update({ libraryNotice: `Could not delete: ${error.message}` });
     }
   },
   async cancel(id) {

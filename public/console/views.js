@@ -6,6 +6,7 @@ import { renderMarkdown } from "./markdown.js";
 
 export function headerView(state, actions) {
   return html`<span class="brand">Gemini video console</span>
+    ${state.signedIn ? html`<nav aria-label="Pages"><a href="#/">Analyses</a> <a href="#/library">Library</a></nav>` : nothing}
     ${state.signedIn ? html`<button type="button" class="link" @click=${actions.signOut}>Sign out</button>` : nothing}`;
 }
 

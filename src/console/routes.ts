@@ -16,6 +16,7 @@ import { checkOwnerSecret } from "../oauth/owner-secret";
 import { consoleObject, reportOf } from "../session/console-reporter";
 import { toEntry, toRecord } from "./analysis-entry";
 import { CONSOLE_SESSION_HEADER } from "./console-do";
+import { serveLibraryApi } from "./library-routes";
 import {
   CONSOLE_SESSION_SECONDS,
   clearCookie,
@@ -214,6 +215,8 @@ async function api(request: Request, env: Env, defaultModel: string): Promise<Re
   if (cancelled && post) return cancel(env, cancelled[1]!);
   const file = DOWNLOAD_PATH.exec(pathname);
   if (file && request.method === "GET") return download(env, file[1]!, file[2] as TranscriptFileType);
+  const library = await serveLibraryApi(request, env);
+  if (library) return library;
   throw new HttpError(404, "not_found", `No console route ${request.method} ${pathname}`);
 }
 

@@ -28,6 +28,7 @@ import { checkVideoSource, type VideoSource } from "../jobs/source-check";
 import { createMcpServer, createTaskServer } from "../mcp-server";
 import type { TaskRecords } from "../tasks/task-methods";
 import { runsAsTask } from "../tasks/task-routing";
+import type { LibraryService } from "../library/library-service";
 import type { ToolDeps } from "../tools";
 import { answerRpcBody } from "../transport/rpc-endpoint";
 import { SessionTransport } from "../transport/session-transport";
@@ -42,6 +43,8 @@ export interface ProbeSettings {
   ids: SessionIds;
   allowPrivateVideoUrls: boolean;
   defaultModel: string;
+  /** The library: its tools never reach for a job, so they are answered in the front Worker. */
+  library: LibraryService;
 }
 
 /** Thrown into a tool the moment it reaches for a job; what it answers then is dropped. */
@@ -112,7 +115,7 @@ const NO_TASKS: TaskRecords = {
 
 function toolDeps(jobs: ProbeJobs, settings: ProbeSettings): ToolDeps {
   // The probe stops before any job is shown, so no result of its is ever cut.
-  return { jobs, defaultModel: settings.defaultModel, callBudgetMs: 0, maxResultChars: 0 };
+  return { jobs, defaultModel: settings.defaultModel, callBudgetMs: 0, maxResultChars: 0, library: settings.library };
 }
 
 /**

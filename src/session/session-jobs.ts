@@ -1,7 +1,7 @@
 /**
  * A session object's analyses: the `JobManager` wired to the object's
  * storage, its timers and Tasks runs, the register of the video's uploads,
- * Gemini, and the console's index.
+ * Gemini, the console's index and the library.
  * @module
  */
 import type { Config } from "../config";
@@ -13,6 +13,7 @@ import { JobStore } from "../jobs/job-store";
 import type { UploadRegistry } from "../jobs/upload-registry";
 import { VideoCaches } from "../jobs/video-caches";
 import { VideoFiles } from "../jobs/video-files";
+import { libraryObject, LibraryReporter } from "../library/library-reporter";
 import { consoleObject, ConsoleReporter } from "./console-reporter";
 import { type AnalysisTasks, jobRunsOn } from "./job-runs";
 import { sharedUploadsOf } from "./shared-uploads";
@@ -28,6 +29,9 @@ export interface SessionJobParts {
 }
 
 export function sessionJobManager({ ctx, env, config, sessionId, timers, tasks, uploads }: SessionJobParts): JobManager {
+  const keepAlive = (delivery: Promise<void>) => ctx.waitUntil(delivery);
+  const index = new ConsoleReporter(() => consoleObject(env), keepAlive);
+  const library = new LibraryReporter(() => libraryObject(env), keepAlive);
   return new JobManager({
     sessionId,
     store: new JobStore(ctx.storage.sql),
@@ -47,9 +51,11 @@ export function sessionJobManager({ ctx, env, config, sessionId, timers, tasks, 
       maxUsdPerDay: config.maxCostUsdPerDay,
       spentToday: (jobId) => consoleObject(env).committedToday(jobId)
     },
-    observer: new ConsoleReporter(
-      () => consoleObject(env),
-      (delivery) => ctx.waitUntil(delivery)
-    )
+    observer: {
+      changed(job) {
+        index.changed(job);
+        library.changed(job);
+      }
+    }
   });
 }

@@ -1,4 +1,5 @@
 import type { JobService } from "../jobs/job-service";
+import type { LibraryService } from "../library/library-service";
 
 export type { JobService };
 
@@ -10,4 +11,6 @@ export interface ToolDeps {
   callBudgetMs: number;
   /** The most characters of a finished job's result (MAX_RESULT_CHARS); the rest is read as resources. */
   maxResultChars: number;
+  /** The library of finished analyses: search, and questions across it. */
+  library: LibraryService;
 }

@@ -7,10 +7,12 @@
 import type { McpServer } from "@modelcontextprotocol/server";
 import { analyzeRemoteVideo } from "./analyze-remote-video";
 import { askAboutVideo } from "./ask-about-video";
+import { askAcrossVideos } from "./ask-across-videos";
 import { cancelVideoAnalysis } from "./cancel-video-analysis";
 import type { ToolDeps } from "./deps";
 import { getVideoAnalysis } from "./get-video-analysis";
 import { listVideoAnalyses } from "./list-video-analyses";
+import { searchVideos } from "./search-videos";
 import { startVideoAnalysis } from "./start-video-analysis";
 import { summarizeVideo } from "./summarize-video";
 import { taskable, type TaskableTool } from "./taskable";
@@ -28,7 +30,9 @@ export const TOOLS: readonly ToolDescriptor[] = [
   startVideoAnalysis,
   getVideoAnalysis,
   cancelVideoAnalysis,
-  listVideoAnalyses
+  listVideoAnalyses,
+  searchVideos,
+  askAcrossVideos
 ];
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
