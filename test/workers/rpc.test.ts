@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { TOOLS } from "../../src/tools/index";
 import { geminiErrors } from "../support/fake-gemini";
 import { useFakeGemini } from "./support/fetch-spy";
 import { openSession, postJson } from "./support/http";
@@ -63,7 +64,7 @@ describe("POST /rpc", () => {
     }[];
     expect(replies.map((reply) => reply.id)).toEqual([41, "b"]);
     expect(replies[0]!.result).toEqual(replies[1]!.result);
-    expect(replies[0]!.result.tools).toHaveLength(8);
+    expect(replies[0]!.result.tools).toHaveLength(TOOLS.length);
   });
 
   it("answers initialize with the server's identity and capabilities", async () => {
