@@ -20,7 +20,7 @@ export const LAYERS = [
   { name: "console", paths: ["console/"] },
   { name: "oauth", paths: ["oauth/"] },
   { name: "session", paths: ["session-do.ts", "stateless-rpc.ts", "mcp-server.ts", "session/", "tasks/", "admission/"] },
-  { name: "transports and tools", paths: ["transport/", "tools/"] },
+  { name: "transports and tools", paths: ["transport/", "tools/", "viewer/"] },
   { name: "jobs", paths: ["jobs/"] },
   { name: "gemini, video, analysis", paths: ["gemini/", "video/", "analysis/"] },
   { name: "http and config", paths: ["http/", "config.ts", "env.ts", "errors.ts", "ids/", "storage/"] }

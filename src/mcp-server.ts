@@ -9,6 +9,7 @@ import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/valida
 import { registerTaskMethods, TASKS_EXTENSION, type TaskHost } from "./tasks/task-methods";
 import { registerTools, TOOLS, type JobService, type ToolDeps } from "./tools";
 import { SessionTransport } from "./transport/session-transport";
+import { registerViewer } from "./viewer/viewer-resource";
 
 export const SERVER_NAME = "gemini-video-mcp";
 export const SERVER_VERSION = "0.1.0";
@@ -38,6 +39,7 @@ function serverOptions(era: "2025" | "2026" = "2025"): ServerOptions {
 function buildMcpServer(deps: ToolDeps): McpServer {
   const server = new McpServer(IDENTITY, serverOptions());
   registerTools(server, deps);
+  registerViewer(server);
   return server;
 }
 

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { jobSnapshotShape } from "./job-snapshot";
 import { jobIdShape, MAX_WAIT_SECONDS, snapshotResult, unknownJob } from "./job-tools";
+import { VIEWER_TOOL_META } from "../viewer/viewer-meta";
 import { defineTool } from "./tool";
 
 export const getVideoAnalysis = defineTool({
@@ -24,6 +25,7 @@ export const getVideoAnalysis = defineTool({
   }),
   outputSchema: z.object(jobSnapshotShape),
   annotations: { readOnlyHint: true },
+  ui: VIEWER_TOOL_META,
   instructions: "getVideoAnalysis (with waitSeconds) collects the answer.",
   async call({ jobId, waitSeconds }, ctx, deps) {
     const waitMs = Math.min((waitSeconds ?? 0) * 1000, deps.callBudgetMs);
