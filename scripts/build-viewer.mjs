@@ -19,6 +19,26 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const source = join(root, "public", "viewer");
 export const VIEWER_MODULE = join(root, "src", "viewer", "viewer-html.ts");
 
+/**
+ * `@cfworker/json-schema` (the SDK client's validator, bundled into the
+ * client's `cfWorkerProvider-*.mjs`) makes its base URI at
+ * load time from `location.origin + location.pathname`; in a frame loaded
+ * from a blob: URL (which claude.ai's frame policy allows) that is no URL
+ * and the whole script stops. Such a page gets the library's own fallback
+ * base, as an opaque origin does.
+ */
+const CFWORKER_BASE = 'self.location.origin !== "null"';
+const blobFrameBaseUri = {
+  name: "blob-frame-base-uri",
+  setup(build) {
+    build.onLoad({ filter: /@modelcontextprotocol[\\/]client[\\/]dist[\\/]cfWorkerProvider-[^\\/]*\.mjs$/ }, (args) => {
+      const code = readFileSync(args.path, "utf8");
+      if (!code.includes(CFWORKER_BASE)) throw new Error(`${args.path} no longer has ${CFWORKER_BASE}: check the patch`);
+      return { contents: code.replace(CFWORKER_BASE, `${CFWORKER_BASE} && self.location.protocol !== "blob:"`), loader: "js" };
+    });
+  }
+};
+
 /** The page, built from public/viewer/ and the installed packages. */
 export async function buildViewerHtml() {
   const bundle = await build({
@@ -31,8 +51,7 @@ export async function buildViewerHtml() {
     legalComments: "none",
     write: false,
     logLevel: "silent",
-    // The library's own browser build, its dependencies bundled (smaller than bundling them again here).
-    alias: { "@modelcontextprotocol/ext-apps": "@modelcontextprotocol/ext-apps/app-with-deps" }
+    plugins: [blobFrameBaseUri]
   });
   // `</script` inside the script would end it early; `<\/` means the same in any JS string or regex.
   const script = bundle.outputFiles[0].text.replaceAll("</script", "<\\/script");

@@ -176,10 +176,10 @@ function choose(moment) {
   document.getElementById("question")?.focus();
 }
 
-async function ask(event) {
-  event.preventDefault();
-  const question = new FormData(event.target).get("question")?.toString().trim();
-  if (!question || !state.moment) return;
+/** Asks about the chosen moment (no form: a sandbox without allow-forms would block its submission). */
+async function ask() {
+  const question = document.getElementById("question")?.value.trim();
+  if (!question || !state.moment || state.asking) return;
   const clip = clipAround(state.moment.start, state.moment.end);
   const id = jobId();
   state.asking = true;
@@ -303,7 +303,7 @@ function answerView(analysis) {
   const text = analysis.answer ?? summary;
   if (text === undefined) return nothing;
   return html`<section class="answer clamp" @click=${openLinksThroughHost}>
-    ${analysis.answer !== undefined ? renderMarkdown(text) : html`<p>${text}</p>`}
+    ${renderMarkdown(text)}
     ${analysis.note ? html`<p class="note">${analysis.note}</p>` : nothing}
   </section>`;
 }
@@ -393,13 +393,20 @@ function askView() {
   if (!moment) return nothing;
   const clip = clipAround(moment.start, moment.end);
   return html`<section class="ask" aria-label="Ask about this moment">
-    <form @submit=${ask}>
+    <div class="question">
       <label for="question">Ask about ${clock(clip.startOffset)}–${clock(clip.endOffset)}</label>
       <div class="row">
-        <input id="question" name="question" required maxlength="2000" placeholder="What happens here?" />
-        <button type="submit" ?disabled=${state.asking}>${state.asking ? "Asking…" : "Ask"}</button>
+        <input
+          id="question"
+          maxlength="2000"
+          placeholder="What happens here?"
+          @keydown=${(event) => {
+            if (event.key === "Enter") void ask();
+          }}
+        />
+        <button type="button" ?disabled=${state.asking} @click=${() => ask()}>${state.asking ? "Asking…" : "Ask"}</button>
       </div>
-    </form>
+    </div>
     ${
       state.asked
         ? html`<div class="asked ${state.asked.failed ? "failure" : ""}" aria-live="polite" @click=${openLinksThroughHost}>

@@ -7,7 +7,14 @@ import { connectSdkClient } from "./support/sdk-client";
 
 const fakes = useFakes();
 
-const VIEWED = ["analyzeRemoteVideo", "askAboutVideo", "summarizeVideo", "transcribeVideo", "startVideoAnalysis", "getVideoAnalysis"];
+const VIEWED = [
+  "analyzeRemoteVideo",
+  "askAboutVideo",
+  "summarizeVideo",
+  "transcribeVideo",
+  "startVideoAnalysis",
+  "getVideoAnalysis"
+];
 
 describe("the in-chat viewer (MCP Apps)", () => {
   it("tools/list names the viewer on the analysis tools, and every tool has a title and a read-only or destructive hint", async () => {
