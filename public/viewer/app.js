@@ -311,7 +311,7 @@ function answerView(analysis) {
 function chaptersView(analysis) {
   const chapters = analysis.chapters?.chapters ?? [];
   if (chapters.length === 0) return nothing;
-  const shown = state.displayMode === "fullscreen" ? chapters : chapters.slice(0, INLINE_CHAPTERS);
+  const shown = inlineShown(chapters, INLINE_CHAPTERS);
   return html`<section class="chapters" aria-label="Chapters">
     <h2>Chapters</h2>
     <ol class="timeline">
@@ -328,7 +328,11 @@ function chaptersView(analysis) {
         </li>`
       )}
     </ol>
-    ${shown.length < chapters.length ? moreButton(`${chapters.length - shown.length} more chapters`) : nothing}
+    ${
+      shown.length < chapters.length && !(state.moment && state.displayMode !== "fullscreen")
+        ? moreButton(`${chapters.length - shown.length} more chapters`)
+        : nothing
+    }
   </section>`;
 }
 
@@ -337,9 +341,11 @@ function transcriptView(analysis) {
   if (!lines) return nothing;
   const query = state.query.toLowerCase();
   const matching = query ? lines.filter((line) => `${line.speaker} ${line.text}`.toLowerCase().includes(query)) : lines;
-  const shown = state.displayMode === "fullscreen" ? matching : matching.slice(0, INLINE_LINES);
+  const shown = query ? inlineShown(matching, INLINE_LINES, false) : inlineShown(matching, INLINE_LINES);
+  // Inline, a chosen moment leaves room for its question: the line alone, without the search.
+  const focused = state.displayMode !== "fullscreen" && state.moment !== undefined && !query;
   return html`<section class="transcript" aria-label="Transcript">
-    <div class="tools">
+    <div class="tools" ?hidden=${focused}>
       <label class="search">
         <span class="visually-hidden">Search the transcript</span>
         <input
@@ -379,8 +385,18 @@ function transcriptView(analysis) {
         </li>`;
       })}
     </ol>
-    ${shown.length < matching.length ? moreButton(`${matching.length - shown.length} more lines`) : nothing}
+    ${shown.length < matching.length && !focused ? moreButton(`${matching.length - shown.length} more lines`) : nothing}
   </section>`;
+}
+
+/**
+ * What a list shows: everything in the full view; inline, its first items,
+ * or only the chosen moment's (room for the question box within 500 px).
+ */
+function inlineShown(items, count, followMoment = true) {
+  if (state.displayMode === "fullscreen") return items;
+  const chosen = followMoment && state.moment ? items.filter((item) => item.start === state.moment.start).slice(0, 1) : [];
+  return chosen.length > 0 ? chosen : items.slice(0, count);
 }
 
 function moreButton(label) {

@@ -214,7 +214,6 @@ describe("the viewer in an ext-apps host under claude.ai's frame policy", () => 
       await expect
         .poll(() => app.locator("video").evaluate((video: HTMLVideoElement) => Number.isFinite(video.duration)))
         .toBe(true);
-      await app.locator(".lines button", { hasText: "Welcome" }).click();
       await app.locator(".lines button", { hasText: "First, cut a window" }).click();
       await expect.poll(() => app.locator("video").evaluate((video: HTMLVideoElement) => video.currentTime)).toBe(2);
       expect((await host.log()).openedLinks).toEqual([]);
@@ -236,6 +235,8 @@ describe("the viewer in an ext-apps host under claude.ai's frame policy", () => 
       expect(log.modelContext[0]).toContain("00:02–00:12");
 
       expect(Math.max(...log.heights)).toBeLessThanOrEqual(500);
+      // Everything inline fits (nothing clipped), the question and its answer included.
+      expect(await app.locator("#root").evaluate((root) => root.scrollHeight)).toBeLessThanOrEqual(500);
       expect(await app.locator("html").evaluate((root) => root.scrollWidth - root.clientWidth)).toBe(0);
       expect(await app.locator("html").evaluate((root) => root.getBoundingClientRect().height)).toBeLessThanOrEqual(500);
       await page.screenshot({ path: screenshotPath("viewer-ask-light.png") });
