@@ -300,6 +300,10 @@ describe("the viewer in an ext-apps host under claude.ai's frame policy", () => 
       await sampleProgress(app, ".lines li");
       await app.locator(".lines button", { hasText: "First, cut a window" }).click();
       await expect.poll(async () => (await host.log()).openedLinks).toEqual([`${videoUrl}#t=2`]);
+      // The tool's own result is whole: a host that renders no app shows all of it.
+      const result = (await host.log()).result;
+      expect(result?.content[0]).toEqual({ type: "text", text: expect.stringContaining("[00:09] Grace: Fill it with seeds") });
+      expect(result?.structuredContent).toMatchObject({ language: "en", segments: TRANSCRIPT.segments, status: "done" });
       expect(host.requests.some((url) => url.startsWith(videoUrl))).toBe(false);
     } finally {
       await page.close();
