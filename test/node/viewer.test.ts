@@ -244,6 +244,7 @@ describe("the viewer in an ext-apps host under claude.ai's frame policy", () => 
       // The full view: the whole transcript, in the dark theme.
       await app.getByRole("button", { name: "Open full view" }).click();
       await expect.poll(() => app.locator(".lines li").count()).toBe(5);
+      await page.screenshot({ path: screenshotPath("viewer-fullscreen-light.png") });
       await page.evaluate(() => window.setTheme("dark"));
       await expect.poll(() => app.locator("html").getAttribute("data-theme")).toBe("dark");
       await page.screenshot({ path: screenshotPath("viewer-fullscreen-dark.png") });
@@ -311,13 +312,14 @@ describe("the viewer in an ext-apps host under claude.ai's frame policy", () => 
   });
 });
 
-/** The README's pictures are the latest run's screenshots. */
+/** With UPDATE_DOCS_SCREENSHOTS=1, the README's pictures become this run's screenshots. */
 afterAll(() => {
+  if (!process.env.UPDATE_DOCS_SCREENSHOTS) return;
   for (const name of [
-    "viewer-inline-light.png",
     "viewer-ask-light.png",
-    "viewer-fullscreen-dark.png",
-    "viewer-inline-dark.png"
+    "viewer-inline-dark.png",
+    "viewer-fullscreen-light.png",
+    "viewer-fullscreen-dark.png"
   ]) {
     try {
       copyFileSync(screenshotPath(name), join(DOCS, name));
