@@ -249,6 +249,9 @@ describe("the viewer in an ext-apps host under claude.ai's frame policy", () => 
       await expect.poll(() => app.locator("html").getAttribute("data-theme")).toBe("dark");
       await page.screenshot({ path: screenshotPath("viewer-fullscreen-dark.png") });
       expect((await host.log()).displayModes).toEqual(["fullscreen"]);
+      await app.getByRole("textbox", { name: /Ask about/ }).press("Escape");
+      await expect.poll(async () => (await host.log()).displayModes).toEqual(["fullscreen", "inline"]);
+      await expect.poll(() => app.locator("body").getAttribute("data-mode")).toBe("inline");
 
       // Nothing but the host page, the server and (for the video itself) the file's own site was asked for.
       expect(origins(host.requests)).toEqual(new Set([hostPage.url, stack.server.baseUrl, videoOrigin]));
@@ -276,7 +279,8 @@ describe("the viewer in an ext-apps host under claude.ai's frame policy", () => 
         expect.stringContaining("Seeds")
       ]);
       expect(await app.locator("video").count()).toBe(0);
-      await app.locator(".timeline button", { hasText: "The perch" }).click();
+      // By keyboard: the chapter is a button.
+      await app.locator(".timeline button", { hasText: "The perch" }).press("Enter");
       await expect.poll(async () => (await host.log()).openedLinks).toEqual([`${YOUTUBE}&t=90s`]);
       await page.screenshot({ path: screenshotPath("viewer-inline-dark.png") });
       expect(Math.max(...(await host.log()).heights)).toBeLessThanOrEqual(500);
