@@ -112,6 +112,8 @@ app.ontoolinput = ({ arguments: args }) => {
   state.args = args ?? {};
   state.running = { status: "queued", message: "Sent to Gemini…", progress: 0, videoUrl: state.args.videoUrl };
   update();
+  // A follow-up (askAboutVideo) names the earlier job, whose answer is not this call's: wait for the result.
+  if (typeof state.args.question === "string") return;
   if (typeof state.args.jobId === "string") void follow(state.args.jobId).catch(reportError);
   else if (typeof state.args.videoUrl === "string") void findJob().catch(reportError);
 };
