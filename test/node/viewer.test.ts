@@ -34,7 +34,8 @@ const TRANSCRIPT = {
 
 const CHAPTERS = {
   title: "Building a bird feeder",
-  summary: "Two makers turn a milk carton into a bird feeder: they cut windows, add a **perch** and fill it with seeds.",
+  summary:
+    'Two makers turn a milk carton into a bird feeder: they cut windows, add a **perch** and fill it with seeds. <img src="https://tracker.example/pixel.png" onerror="parent.postMessage(1, \'*\')"><form action="https://tracker.example/"><button>Go</button></form>',
   chapters: [
     { start: "00:00", end: "00:30", title: "Welcome", summary: "What we build." },
     { start: "00:30", end: "01:30", title: "Cutting the windows", summary: "Two fingers from the bottom." },
@@ -123,15 +124,20 @@ afterAll(async () => {
 interface Opened {
   page: Page;
   app: FrameLocator;
-  /** Every URL the browser asked for, from the host page and the app's frame alike. */
-  requests: string[];
+  /** Every URL the browser asked for, from the host page and the app's frame alike, and those the CSP stopped. */
+  requests: { sent(): string[]; blocked(): string[] };
   log(): Promise<HostLog>;
 }
 
 async function openHost(run: Omit<HostRun, "serverUrl" | "secret">, viewport = { width: 420, height: 760 }): Promise<Opened> {
   const page = await browser.newPage({ viewport });
   const requests: string[] = [];
+  const blocked: string[] = [];
   page.on("request", (request) => requests.push(request.url()));
+  // A request the frame's CSP stopped never left the browser: Chromium still reports it, as failed.
+  page.on("requestfailed", (request) => {
+    if (/BLOCKED_BY_CSP|csp/i.test(request.failure()?.errorText ?? "")) blocked.push(request.url());
+  });
   page.on("pageerror", (error) => console.error("host page error:", error));
   page.on("console", (message) => {
     if (message.type() === "error") console.error("browser console:", message.text());
@@ -140,7 +146,12 @@ async function openHost(run: Omit<HostRun, "serverUrl" | "secret">, viewport = {
   page
     .evaluate((args) => window.runHost(args), { ...run, serverUrl: stack.server.baseUrl, secret: stack.server.secret })
     .catch(() => {}); // the page closes at the end of the test, the call may still be open
-  return { page, app: page.frameLocator("#app"), requests, log: () => page.evaluate(() => window.hostLog) };
+  return {
+    page,
+    app: page.frameLocator("#app"),
+    requests: { sent: () => requests.filter((url) => !blocked.includes(url)), blocked: () => [...blocked] },
+    log: () => page.evaluate(() => window.hostLog)
+  };
 }
 
 /** The progress the viewer shows, sampled every 100 ms until `done` appears (at most 30 s). */
@@ -254,8 +265,13 @@ describe("the viewer in an ext-apps host under claude.ai's frame policy", () => 
       await expect.poll(() => app.locator("body").getAttribute("data-mode")).toBe("inline");
 
       // Nothing but the host page, the server and (for the video itself) the file's own site was asked for.
-      expect(origins(host.requests)).toEqual(new Set([hostPage.url, stack.server.baseUrl, videoOrigin]));
-      expect(host.requests.filter((url) => url.startsWith(videoOrigin)).every((url) => url === videoUrl)).toBe(true);
+      expect(origins(host.requests.sent())).toEqual(new Set([hostPage.url, stack.server.baseUrl, videoOrigin]));
+      expect(
+        host.requests
+          .sent()
+          .filter((url) => url.startsWith(videoOrigin))
+          .every((url) => url === videoUrl)
+      ).toBe(true);
     } finally {
       await page.close();
     }
@@ -272,6 +288,9 @@ describe("the viewer in an ext-apps host under claude.ai's frame policy", () => 
       await sampleProgress(app, ".timeline li");
       await expect.poll(() => app.locator("h1").textContent()).toBe("Building a bird feeder");
       await expect.poll(() => app.locator(".answer strong").textContent()).toBe("perch");
+      // Gemini's text is hostile: no handler, no form survives, and the image is never fetched (the frame's CSP).
+      expect(await app.locator(".answer img").getAttribute("onerror")).toBeNull();
+      expect(await app.locator(".answer form, .answer button").count()).toBe(0);
       expect(await app.locator(".timeline li").allTextContents()).toEqual([
         expect.stringContaining("Welcome"),
         expect.stringContaining("Cutting the windows"),
@@ -284,7 +303,8 @@ describe("the viewer in an ext-apps host under claude.ai's frame policy", () => 
       await expect.poll(async () => (await host.log()).openedLinks).toEqual([`${YOUTUBE}&t=90s`]);
       await page.screenshot({ path: screenshotPath("viewer-inline-dark.png") });
       expect(Math.max(...(await host.log()).heights)).toBeLessThanOrEqual(500);
-      expect(origins(host.requests)).toEqual(new Set([hostPage.url, stack.server.baseUrl]));
+      expect(origins(host.requests.sent())).toEqual(new Set([hostPage.url, stack.server.baseUrl]));
+      expect(host.requests.blocked()).toEqual(["https://tracker.example/pixel.png"]);
     } finally {
       await page.close();
     }
@@ -309,7 +329,7 @@ describe("the viewer in an ext-apps host under claude.ai's frame policy", () => 
       const result = (await host.log()).result;
       expect(result?.content[0]).toEqual({ type: "text", text: expect.stringContaining("[00:09] Grace: Fill it with seeds") });
       expect(result?.structuredContent).toMatchObject({ language: "en", segments: TRANSCRIPT.segments, status: "done" });
-      expect(host.requests.some((url) => url.startsWith(videoUrl))).toBe(false);
+      expect(host.requests.sent().some((url) => url.startsWith(videoUrl))).toBe(false);
     } finally {
       await page.close();
     }
