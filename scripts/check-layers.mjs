@@ -20,14 +20,17 @@ export const LAYERS = [
   { name: "console", paths: ["console/"] },
   { name: "oauth", paths: ["oauth/"] },
   { name: "session", paths: ["session-do.ts", "stateless-rpc.ts", "mcp-server.ts", "session/", "tasks/", "admission/"] },
-  { name: "transports and tools", paths: ["transport/", "tools/", "viewer/"] },
+  { name: "transports and tools", paths: ["transport/", "tools/", "resources/", "viewer/"] },
   { name: "jobs", paths: ["jobs/"] },
   { name: "gemini, video, analysis", paths: ["gemini/", "video/", "analysis/"] },
   { name: "http and config", paths: ["http/", "config.ts", "env.ts", "errors.ts", "ids/", "storage/"] }
 ];
 
 /** Siblings in one layer that must not know each other. */
-export const STRANGERS = [["transport/", "tools/"]];
+export const STRANGERS = [
+  ["transport/", "tools/"],
+  ["transport/", "resources/"]
+];
 
 const IMPORT = /^\s*(?:import|export)\s[^;]*?\sfrom\s+"(\.[^"]+)"|^\s*import\s+"(\.[^"]+)"/gm;
 

@@ -19,6 +19,17 @@ export const DEFAULT_SOURCE_IDLE_TIMEOUT_SECONDS = 60;
 export const DEFAULT_SOURCE_TOTAL_TIMEOUT_SECONDS = 2 * 60 * 60;
 /** How long a request's body may take to arrive in full before the answer is 408. */
 export const DEFAULT_BODY_TIMEOUT_SECONDS = 10;
+/**
+ * The most a tool result may hold, its text and its structured content
+ * counted together (a transcript is sent as both). Claude Code keeps 25,000
+ * tokens of a result (`MAX_MCP_OUTPUT_TOKENS`) and moves results over 50,000
+ * characters to a file; claude.ai and Desktop take about 150,000 characters.
+ * A token is about 4 characters of English and 3 of JSON, but about one
+ * character of Chinese or Japanese: 20,000 characters stay under 25,000
+ * tokens even at one token a character (a fifth to spare), far under the
+ * file threshold, and leave an English conversation most of its context.
+ */
+export const DEFAULT_MAX_RESULT_CHARS = 20_000;
 
 /** Settings the tools need, free of Worker bindings. */
 export interface GeminiSettings {
@@ -42,6 +53,8 @@ export interface Config {
   maxConcurrentAnalyses: number;
   sourceTimeouts: { connectMs: number; idleMs: number; totalMs: number };
   bodyTimeoutMs: number;
+  /** MAX_RESULT_CHARS: what does not fit is served as resources. */
+  maxResultChars: number;
 }
 
 function positiveNumber(raw: string | undefined, fallback: number): number {
@@ -91,6 +104,7 @@ export function readConfig(env: Env): Config {
       idleMs: positiveNumber(env.SOURCE_IDLE_TIMEOUT_SECONDS, DEFAULT_SOURCE_IDLE_TIMEOUT_SECONDS) * 1000,
       totalMs: positiveNumber(env.SOURCE_TOTAL_TIMEOUT_SECONDS, DEFAULT_SOURCE_TOTAL_TIMEOUT_SECONDS) * 1000
     },
-    bodyTimeoutMs: positiveNumber(env.BODY_TIMEOUT_SECONDS, DEFAULT_BODY_TIMEOUT_SECONDS) * 1000
+    bodyTimeoutMs: positiveNumber(env.BODY_TIMEOUT_SECONDS, DEFAULT_BODY_TIMEOUT_SECONDS) * 1000,
+    maxResultChars: Math.floor(positiveNumber(env.MAX_RESULT_CHARS, DEFAULT_MAX_RESULT_CHARS))
   };
 }

@@ -46,6 +46,8 @@ declare global {
       SOURCE_TOTAL_TIMEOUT_SECONDS?: string;
       /** How long a request's body may take to arrive in full (default 10). */
       BODY_TIMEOUT_SECONDS?: string;
+      /** The most characters a tool result holds, text and structured content together (default 20000); the rest is served as resources. */
+      MAX_RESULT_CHARS?: string;
     }
   }
 }

@@ -6,6 +6,7 @@
  */
 import { type CacheHint, type ListToolsResult, McpServer, Server, type ServerOptions } from "@modelcontextprotocol/server";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
+import { registerAnalysisResources } from "./resources/register-resources";
 import { registerTaskMethods, TASKS_EXTENSION, type TaskHost } from "./tasks/task-methods";
 import { registerTools, TOOLS, type JobService, type ToolDeps } from "./tools";
 import { SessionTransport } from "./transport/session-transport";
@@ -23,22 +24,36 @@ const INSTRUCTIONS = TOOLS.map((tool) => tool.instructions).join(" ");
  */
 const LIST_CACHE_HINT: CacheHint = { ttlMs: 5 * 60 * 1000, cacheScope: "public" };
 
+/** A finished analysis's file never changes, but only its caller may read it. */
+const ANALYSIS_FILE_CACHE_HINT: CacheHint = { ttlMs: 60 * 60 * 1000, cacheScope: "private" };
+
 const IDENTITY = { name: SERVER_NAME, version: SERVER_VERSION };
 
 /** The 2026 era offers the tasks extension; a 2025 session has no task methods. */
 function serverOptions(era: "2025" | "2026" = "2025"): ServerOptions {
   return {
-    capabilities: era === "2026" ? { tools: {}, extensions: { [TASKS_EXTENSION]: {} } } : { tools: {} },
+    // The list of resources grows as analyses finish; no notification says so.
+    capabilities:
+      era === "2026"
+        ? { tools: {}, resources: { listChanged: false }, extensions: { [TASKS_EXTENSION]: {} } }
+        : { tools: {}, resources: { listChanged: false } },
     instructions: INSTRUCTIONS,
     // ajv compiles validators with `new Function`, which workerd forbids.
     jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
-    cacheHints: { "tools/list": LIST_CACHE_HINT, "server/discover": LIST_CACHE_HINT }
+    // resources/list shows the caller's own analyses: the SDK's default (private, ttl 0) fits it.
+    cacheHints: {
+      "tools/list": LIST_CACHE_HINT,
+      "server/discover": LIST_CACHE_HINT,
+      "resources/templates/list": LIST_CACHE_HINT,
+      "resources/read": ANALYSIS_FILE_CACHE_HINT
+    }
   };
 }
 
 function buildMcpServer(deps: ToolDeps): McpServer {
   const server = new McpServer(IDENTITY, serverOptions());
   registerTools(server, deps);
+  registerAnalysisResources(server, deps.jobs);
   registerViewer(server);
   return server;
 }
@@ -67,7 +82,7 @@ let toolList: Promise<ListToolsResult> | undefined;
 export function listTools(): Promise<ListToolsResult> {
   toolList ??= (async () => {
     const transport = new SessionTransport(() => {});
-    await buildMcpServer({ jobs: NO_JOBS, defaultModel: "", callBudgetMs: 0 }).connect(transport);
+    await buildMcpServer({ jobs: NO_JOBS, defaultModel: "", callBudgetMs: 0, maxResultChars: 0 }).connect(transport);
     const reply = await transport.request({ jsonrpc: "2.0", id: 0, method: "tools/list" });
     if (!("result" in reply)) throw new Error(`Listing the tools failed: ${JSON.stringify(reply.error)}`);
     // SAFETY: a result to `tools/list` from the SDK's own handler is a ListToolsResult.

@@ -199,7 +199,12 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   private toolDeps(): ToolDeps {
-    return { jobs: this.admittedJobs(), defaultModel: this.config.gemini.model, callBudgetMs: this.config.toolCallBudgetMs };
+    return {
+      jobs: this.admittedJobs(),
+      defaultModel: this.config.gemini.model,
+      callBudgetMs: this.config.toolCallBudgetMs,
+      maxResultChars: this.config.maxResultChars
+    };
   }
 
   /**

@@ -19,7 +19,7 @@ import { authenticate, oauthStackFor } from "./oauth/server";
 import { parseEventId } from "./ids/session-id";
 import { sessionIds, type SessionIds } from "./ids/signed-session-id";
 import { toSessionRequest, type SessionRoute } from "./session/session-request";
-import { probeModernCall, probeRpcCall, type ProbeSettings } from "./session/call-probe";
+import { isProbedMethod, probeModernCall, probeRpcCall, type ProbeSettings } from "./session/call-probe";
 import { sessionForTarget } from "./session/source-affinity";
 import { answerFromDirectory, answerStateless, answerWithoutSession, statelessRequest } from "./stateless-rpc";
 import { isTaskMethod, taskOwnerOf } from "./tasks/task-routing";
@@ -167,7 +167,8 @@ function probeSettings(env: Env, ids: SessionIds): ProbeSettings {
  * without a session id is refused here, as the SDK refuses it. 2026: a
  * `tools/call` is answered or sent on as a session-less `/rpc` call is;
  * `tasks/*` go to the object the task id names; anything else is answered
- * here without one.
+ * here without one. Resource methods go as a `tools/call` does: a read
+ * reaches for its job.
  */
 async function mcp(request: Request, env: Env): Promise<Response> {
   const ids = idsOf(env);
@@ -181,7 +182,7 @@ async function mcp(request: Request, env: Env): Promise<Response> {
       ? forward(replay, env, await mcpRoute(replay, ids))
       : answerWithoutSession(replay, parsedBody);
   }
-  if (methodOf(parsedBody) === "tools/call") {
+  if (isProbedMethod(methodOf(parsedBody))) {
     const probed = await probeModernCall(new Request(request, { body }), parsedBody, probeSettings(env, ids));
     if ("answer" in probed) return probed.answer;
     const sessionId = await sessionForTarget(ids, probed.target, () => ids.issue());

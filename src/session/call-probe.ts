@@ -111,7 +111,8 @@ const NO_TASKS: TaskRecords = {
 };
 
 function toolDeps(jobs: ProbeJobs, settings: ProbeSettings): ToolDeps {
-  return { jobs, defaultModel: settings.defaultModel, callBudgetMs: 0 };
+  // The probe stops before any job is shown, so no result of its is ever cut.
+  return { jobs, defaultModel: settings.defaultModel, callBudgetMs: 0, maxResultChars: 0 };
 }
 
 /**
@@ -130,7 +131,14 @@ export async function probeRpcCall(text: string, parsedBody: unknown, settings: 
   return { target: Array.isArray(parsedBody) ? { kind: "fresh" } : jobs.target };
 }
 
-/** A 2026-era `tools/call` (blocking, or one that becomes a task). */
+/** 2026-era methods that may reach for a job: a tool call, and reading an analysis's files (`resources/`). */
+const PROBED_METHODS = new Set(["tools/call", "resources/list", "resources/templates/list", "resources/read"]);
+
+export function isProbedMethod(method: unknown): boolean {
+  return typeof method === "string" && PROBED_METHODS.has(method);
+}
+
+/** A 2026-era `tools/call` (blocking, or one that becomes a task) or resource request. */
 export async function probeModernCall(request: Request, parsedBody: unknown, settings: ProbeSettings): Promise<ProbedCall> {
   const jobs = new ProbeJobs(settings);
   const tools = toolDeps(jobs, settings);

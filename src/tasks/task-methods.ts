@@ -78,10 +78,10 @@ export function registerTaskMethods(server: Server, host: TaskHost | undefined):
   };
   server.setRequestHandler("tasks/get", { params: taskIdParams }, ({ taskId }, ctx) => {
     requireTasksCapability(ctx);
-    const { record, job } = lookup(taskId);
+    const { host, record, job } = lookup(taskId);
     const tool = taskableTool(record.tool);
     if (!tool) throw new Error(`Task ${taskId} runs as ${record.tool}, which is no task tool`);
-    return detailedTaskOf(record, job, tool);
+    return detailedTaskOf(record, job, tool, host.tools.maxResultChars);
   });
   // The SDK takes `inputResponses` off the params before a handler sees them. No
   // analysis asks its client for input, so there is never a pending request to answer.

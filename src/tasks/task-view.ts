@@ -51,11 +51,16 @@ export type DetailedTask = TaskV2 & {
 };
 
 /** What `tasks/get` answers: the task, its progress while it works, and its result or error once it ends. */
-export function detailedTaskOf(record: TaskRecord, job: Job | undefined, tool: TaskableTool): DetailedTask {
+export function detailedTaskOf(
+  record: TaskRecord,
+  job: Job | undefined,
+  tool: TaskableTool,
+  maxResultChars: number
+): DetailedTask {
   const task = taskOf(record, job);
   if (!job) return { ...task, error: { code: ProtocolErrorCode.InternalError, message: task.statusMessage ?? "" } };
   // The inlined result is a complete tool result, so it carries its own resultType.
-  if (task.status === "completed") return { ...task, result: { ...tool.resultOf(job), resultType: "complete" } };
+  if (task.status === "completed") return { ...task, result: { ...tool.resultOf(job, maxResultChars), resultType: "complete" } };
   if (task.status === "working") {
     return {
       ...task,

@@ -8,4 +8,6 @@ export interface ToolDeps {
   defaultModel: string;
   /** How long a blocking call may wait before it answers "still running" (TOOL_CALL_BUDGET_SECONDS). */
   callBudgetMs: number;
+  /** The most characters of a finished job's result (MAX_RESULT_CHARS); the rest is read as resources. */
+  maxResultChars: number;
 }

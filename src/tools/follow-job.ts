@@ -7,6 +7,7 @@ import type { CallToolResult } from "@modelcontextprotocol/server";
 import type { Leaving } from "../jobs/job-service";
 import { isFinal, type AnalysisInput, type DoneJob, type Job } from "../jobs/job";
 import type { ToolDeps } from "./deps";
+import { fitResult } from "./result-size";
 import { createJobProgressReporter, PROGRESS_HEARTBEAT_MS, type ToolExtra } from "./progress";
 import { stillRunningText } from "./still-running";
 import { toolError } from "./tool-error";
@@ -45,7 +46,7 @@ export async function answerWhenDone(
     };
   }
   if (job.state !== "done") return toolError(new Error("error" in job ? job.error : job.message));
-  return results.done(job);
+  return fitResult(results.done(job), job, deps.maxResultChars);
 }
 
 /**

@@ -9,6 +9,7 @@ import { finishNote } from "../gemini/finish-reasons";
 import type { InputModality } from "../gemini/usage";
 import { JOB_STATES, TOKEN_COUNT_SOURCES, type DoneJob, type Job } from "../jobs/job";
 import { shownPercent } from "../jobs/job-progress";
+import { shortenedShape } from "./result-size";
 
 const tokens = (what: string) => z.number().int().min(0).describe(what);
 
@@ -59,7 +60,8 @@ export const jobMetadataShape = {
   inputTokenLimit: z.number().optional().describe("The model's input limit (models.get) the tokens were checked against."),
   reusedUpload: z.boolean().optional().describe("True when a video uploaded earlier in the session was reused."),
   usage: usageShape.optional(),
-  finishReason: z.string().optional()
+  finishReason: z.string().optional(),
+  ...shortenedShape
 };
 
 /** Where a job stands: in every result of a tool that waits for a job, which may still be running. */

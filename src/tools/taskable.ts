@@ -10,6 +10,7 @@ import { type CallToolResult, ProtocolError, ProtocolErrorCode } from "@modelcon
 import { z } from "zod";
 import type { AnalysisInput, Job } from "../jobs/job";
 import type { ToolDeps } from "./deps";
+import { fitResult } from "./result-size";
 import type { ToolDescriptor } from "./tool";
 import { toolError } from "./tool-error";
 
@@ -19,8 +20,8 @@ export interface TaskableTool {
    * schema (as a blocking call), a `UserFacingError` when they fit together badly.
    */
   analysisFor(args: unknown, deps: Pick<ToolDeps, "defaultModel">): AnalysisInput;
-  /** The tool's result for a job that has ended. */
-  resultOf(job: Job): CallToolResult;
+  /** The tool's result for a job that has ended, within `maxResultChars` (MAX_RESULT_CHARS). */
+  resultOf(job: Job, maxResultChars: number): CallToolResult;
 }
 
 /** The tool as a task, when it may run as one. */
@@ -37,8 +38,8 @@ export function taskable({ name, inputSchema, task }: ToolDescriptor): TaskableT
       }
       return task.analysisFor(parsed.data, deps);
     },
-    resultOf(job) {
-      if (job.state === "done") return task.results.done(job);
+    resultOf(job, maxResultChars) {
+      if (job.state === "done") return fitResult(task.results.done(job), job, maxResultChars);
       if (job.state === "failed" || job.state === "cancelled") return toolError(new Error(job.error));
       throw new Error(`Job ${job.id} has not ended`);
     }

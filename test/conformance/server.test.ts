@@ -3,7 +3,7 @@
  * on `/mcp`, both protocol eras: the 2026-07-28 ones (stateless requests,
  * `server/discover`, caching hints, `Mcp-Method`/`Mcp-Name`/`Mcp-Param-*`
  * validation) and the 2025-11-25 ones (initialize, the session's lifecycle,
- * ping), with the DNS-rebinding and multiple-stream scenarios in both. The
+ * ping), with the DNS-rebinding, multiple-stream and resource scenarios in both. The
  * suite sends no credentials, so it talks to the server through a loopback
  * proxy that adds the bearer secret. Checks that cannot pass here are listed,
  * with their reasons, in server-baseline.yml; anything else failing fails.
@@ -26,7 +26,11 @@ const SCENARIOS: Record<string, string[]> = {
     "http-header-validation",
     "http-custom-header-server-validation",
     "dns-rebinding-protection",
-    "server-sse-multiple-streams"
+    "server-sse-multiple-streams",
+    "resources-list",
+    "resources-read-text",
+    "resources-templates-read",
+    "sep-2164-resource-not-found"
   ],
   "2025-11-25": [
     "server-initialize",
@@ -34,7 +38,10 @@ const SCENARIOS: Record<string, string[]> = {
     "ping",
     "tools-list",
     "dns-rebinding-protection",
-    "server-sse-multiple-streams"
+    "server-sse-multiple-streams",
+    "resources-list",
+    "resources-read-text",
+    "resources-templates-read"
   ]
 };
 

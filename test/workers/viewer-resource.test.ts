@@ -1,8 +1,11 @@
+import { exports } from "cloudflare:workers";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { describe, expect, it } from "vitest";
 import { TOOLS } from "../../src/tools";
 import { VIEWER_HTML } from "../../src/viewer/viewer-html";
 import { VIEWER_URI } from "../../src/viewer/viewer-meta";
 import { useFakes } from "./support/fetch-spy";
+import { AUTH, BASE_URL } from "./support/http";
 import { connectSdkClient } from "./support/sdk-client";
 
 const fakes = useFakes();
@@ -46,5 +49,22 @@ describe("the in-chat viewer (MCP Apps)", () => {
     expect(page.text).not.toMatch(/<script[^>]*\ssrc=|<link[^>]*stylesheet|<iframe/i);
     expect(page.text).toMatch(/<script>[\s\S]+<\/script>/);
     expect(fakes.requested).toEqual([]);
+  });
+
+  it("a 2026-era client (SDK v2, no session) reads the same page, through the call probe", async () => {
+    const client = new Client({ name: "viewer-2026", version: "1.0.0" }, { versionNegotiation: { mode: "auto" } });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL("/mcp", BASE_URL), {
+        fetch: (input, init) => exports.default.fetch(new Request(input, init)),
+        requestInit: { headers: AUTH }
+      })
+    );
+    try {
+      expect(client.getNegotiatedProtocolVersion()).toBe("2026-07-28");
+      const { contents } = await client.readResource({ uri: VIEWER_URI });
+      expect(contents).toEqual([expect.objectContaining({ uri: VIEWER_URI, text: VIEWER_HTML })]);
+    } finally {
+      await client.close();
+    }
   });
 });
