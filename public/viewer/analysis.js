@@ -18,7 +18,8 @@ export function analysisOf(structured) {
     model: typeof data.model === "string" ? data.model : undefined,
     usage: data.usage ?? data.result?.usage,
     cost: costOf(data),
-    error: typeof data.error === "string" ? data.error : undefined
+    error: typeof data.error === "string" ? data.error : undefined,
+    restFrom: restFrom(data)
   };
   if (Array.isArray(data.segments)) return { ...base, transcript: transcriptOf(data) };
   if (Array.isArray(data.chapters)) return { ...base, chapters: chaptersOf(data) };
@@ -42,7 +43,14 @@ function parseJson(text) {
   }
 }
 
-function transcriptOf(data) {
+/** Where the rest of a transcript cut to fit the client starts (a page's `nextFrom`, or past a shortened result's segments). */
+function restFrom(data) {
+  if (typeof data.page?.nextFrom === "number") return data.page.nextFrom;
+  if (data.shortened?.unit === "segments" && typeof data.shortened.shown === "number") return data.shortened.shown;
+  return undefined;
+}
+
+export function transcriptOf(data) {
   const lines = data.segments
     .filter((segment) => segment && typeof segment.text === "string")
     .map((segment) => ({

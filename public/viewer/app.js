@@ -14,12 +14,13 @@ import {
 import { html, nothing, render } from "../console/vendor/lit-html.js";
 import { videoAt } from "../console/format.js";
 import { renderMarkdown } from "../console/markdown.js";
-import { analysisOf, clipAround, clock, isRunning, isYouTube, transcriptSrt } from "./analysis.js";
+import { analysisOf, clipAround, clock, isRunning, isYouTube, transcriptOf, transcriptSrt } from "./analysis.js";
 
 const POLL_MS = 1500;
 const MAX_POLLS = 2400;
 const INLINE_CHAPTERS = 5;
 const INLINE_LINES = 3;
+const MAX_PAGES = 200;
 
 const state = {
   args: {},
@@ -99,6 +100,22 @@ function show(analysis) {
   state.analysis = { ...analysis, videoUrl: analysis.videoUrl ?? videoUrl() };
   state.running = undefined;
   update();
+  if (analysis.transcript && analysis.restFrom !== undefined && analysis.jobId) {
+    void loadRest(state.analysis, analysis.restFrom).catch(reportError);
+  }
+}
+
+/** A transcript cut to fit the client (MAX_RESULT_CHARS): the rest, page by page through `getVideoAnalysis`. */
+async function loadRest(shown, start) {
+  let from = start;
+  for (let pages = 0; pages < MAX_PAGES && from !== undefined && state.analysis === shown; pages++) {
+    const { result } = await callTool("getVideoAnalysis", { jobId: shown.jobId, from });
+    const page = result.structuredContent;
+    if (result.isError || !Array.isArray(page?.segments) || state.analysis !== shown) return;
+    shown.transcript.lines.push(...transcriptOf(page).lines);
+    update();
+    from = page.page?.nextFrom;
+  }
 }
 
 function fail(message) {

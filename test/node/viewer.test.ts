@@ -336,6 +336,40 @@ describe("the viewer in an ext-apps host under claude.ai's frame policy", () => 
   });
 });
 
+describe("a transcript longer than the client takes (MAX_RESULT_CHARS)", () => {
+  it("the result is cut, and the viewer reads the rest page by page through getVideoAnalysis", async () => {
+    const segments = Array.from({ length: 400 }, (_, index) => ({
+      start: `${String(Math.floor(index / 6)).padStart(2, "0")}:${String((index % 6) * 10).padStart(2, "0")}`,
+      speaker: index % 2 ? "Grace" : "Ada",
+      text: `Line ${index + 1} of the long workshop, where the makers keep talking about bird feeders.`
+    }));
+    stack.gemini.enqueue({ kind: "answer", chunks: [JSON.stringify({ language: "en", segments })] });
+    const host = await openHost({
+      tool: "transcribeVideo",
+      args: { videoUrl: YOUTUBE },
+      theme: "light",
+      width: 375,
+      extraMediaOrigins: []
+    });
+    const { app, page } = host;
+    try {
+      await sampleProgress(app, ".lines li");
+      const structured = (await host.log()).result?.structuredContent as
+        | { shortened?: { shown: number; total: number } }
+        | undefined;
+      const shortened = structured?.shortened;
+      expect(shortened?.total).toBe(400);
+      expect(shortened?.shown).toBeLessThan(400);
+      await expect.poll(() => app.locator(".count").textContent(), { timeout: 20_000 }).toBe("400 lines");
+      await app.getByRole("button", { name: "Open full view" }).click();
+      await expect.poll(() => app.locator(".lines li").count()).toBe(400);
+      await expect.poll(() => app.locator(".lines li").last().textContent()).toContain("Line 400 of the long workshop");
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 /** With UPDATE_DOCS_SCREENSHOTS=1, the README's pictures become this run's screenshots. */
 afterAll(() => {
   if (!process.env.UPDATE_DOCS_SCREENSHOTS) return;
