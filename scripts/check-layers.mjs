@@ -22,7 +22,7 @@ export const LAYERS = [
   { name: "session", paths: ["session-do.ts", "stateless-rpc.ts", "mcp-server.ts", "session/", "tasks/", "admission/"] },
   { name: "transports and tools", paths: ["transport/", "tools/", "resources/", "viewer/"] },
   { name: "jobs", paths: ["jobs/"] },
-  { name: "gemini, video, analysis", paths: ["gemini/", "video/", "analysis/"] },
+  { name: "gemini, video, analysis", paths: ["gemini/", "video/", "analysis/", "cost/"] },
   { name: "http and config", paths: ["http/", "config.ts", "env.ts", "errors.ts", "ids/", "storage/"] }
 ];
 

@@ -36,6 +36,8 @@ export interface GeminiSettings {
   apiKey: string | undefined;
   baseUrl: string | undefined;
   model: string;
+  /** How long a video's context cache lives after it was made or last used (`CACHE_TTL_SECONDS`); default an hour. */
+  cacheTtlSeconds?: number;
 }
 
 export interface Config {
@@ -55,11 +57,22 @@ export interface Config {
   bodyTimeoutMs: number;
   /** MAX_RESULT_CHARS: what does not fit is served as resources. */
   maxResultChars: number;
+  /** `GEMINI_PRICES` as set (JSON, read by `cost/prices.ts`), or undefined for the built-in table. */
+  pricesJson: string | undefined;
+  /** `MAX_COST_USD_PER_ANALYSIS` and `MAX_COST_USD_PER_DAY`; undefined: no cap. */
+  maxCostUsdPerAnalysis: number | undefined;
+  maxCostUsdPerDay: number | undefined;
 }
 
 function positiveNumber(raw: string | undefined, fallback: number): number {
   const value = Number(raw);
   return raw !== undefined && raw.trim() !== "" && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+/** A positive number, or undefined when unset or not one (a cap that is not set). */
+function optionalPositive(raw: string | undefined): number | undefined {
+  const value = positiveNumber(raw, 0);
+  return value > 0 ? value : undefined;
 }
 
 function nonEmpty(raw: string | undefined): string | undefined {
@@ -88,7 +101,8 @@ export function readConfig(env: Env): Config {
     gemini: {
       apiKey: nonEmpty(env.GOOGLE_API_KEY),
       baseUrl: nonEmpty(env.GEMINI_BASE_URL),
-      model: nonEmpty(env.GEMINI_MODEL) ?? DEFAULT_GEMINI_MODEL
+      model: nonEmpty(env.GEMINI_MODEL) ?? DEFAULT_GEMINI_MODEL,
+      ...(positiveNumber(env.CACHE_TTL_SECONDS, 0) > 0 ? { cacheTtlSeconds: positiveNumber(env.CACHE_TTL_SECONDS, 0) } : {})
     },
     pingIntervalMs: positiveNumber(env.PING_INTERVAL_SECONDS, DEFAULT_PING_INTERVAL_SECONDS) * 1000,
     sessionTtlMs: positiveNumber(env.SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS) * 1000,
@@ -105,6 +119,9 @@ export function readConfig(env: Env): Config {
       totalMs: positiveNumber(env.SOURCE_TOTAL_TIMEOUT_SECONDS, DEFAULT_SOURCE_TOTAL_TIMEOUT_SECONDS) * 1000
     },
     bodyTimeoutMs: positiveNumber(env.BODY_TIMEOUT_SECONDS, DEFAULT_BODY_TIMEOUT_SECONDS) * 1000,
-    maxResultChars: Math.floor(positiveNumber(env.MAX_RESULT_CHARS, DEFAULT_MAX_RESULT_CHARS))
+    maxResultChars: Math.floor(positiveNumber(env.MAX_RESULT_CHARS, DEFAULT_MAX_RESULT_CHARS)),
+    pricesJson: nonEmpty(env.GEMINI_PRICES),
+    maxCostUsdPerAnalysis: optionalPositive(env.MAX_COST_USD_PER_ANALYSIS),
+    maxCostUsdPerDay: optionalPositive(env.MAX_COST_USD_PER_DAY)
   };
 }

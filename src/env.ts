@@ -48,6 +48,14 @@ declare global {
       BODY_TIMEOUT_SECONDS?: string;
       /** The most characters a tool result holds, text and structured content together (default 20000); the rest is served as resources. */
       MAX_RESULT_CHARS?: string;
+      /** How long a video's context cache for follow-up questions lives after its last use (default 3600). */
+      CACHE_TTL_SECONDS?: string;
+      /** JSON: model names to their prices, laid over the built-in table (see `src/cost/prices.ts`). */
+      GEMINI_PRICES?: string;
+      /** The most one analysis may cost, in US dollars, by its estimate; unset: no cap. */
+      MAX_COST_USD_PER_ANALYSIS?: string;
+      /** The most the deployment may spend on Gemini in a UTC day, in US dollars; unset: no cap. */
+      MAX_COST_USD_PER_DAY?: string;
     }
   }
 }

@@ -27,6 +27,7 @@ async function call(path, { method = "GET", body } = {}) {
 
 export const api = {
   me: () => call("/me"),
+  spend: () => call("/spend"),
   signIn: (secret) => call("/sign-in", { method: "POST", body: { secret } }),
   signOut: () => call("/sign-out", { method: "POST" }),
   analysis: (id) => call(`/analyses/${encodeURIComponent(id)}`),

@@ -88,6 +88,7 @@ function openEvents() {
     update({ analyses: withEntry(entry) });
     const open = state.route.page === "analysis" && state.route.id === entry.id;
     if (open && FINAL_STATES.has(entry.state) && before?.state !== entry.state) void loadRecord(entry.id);
+    if (entry.state === "done" && before?.state !== "done") void loadSpend();
   });
   events.addEventListener("error", () => {
     update({ streamStatus: "Reconnecting to live updates…" });
@@ -105,6 +106,15 @@ async function loadRecord(id) {
   }
 }
 
+async function loadSpend() {
+  try {
+    const spend = await guarded(() => api.spend());
+    if (spend) update({ spend });
+  } catch {
+    // The totals stay as they were; the next finished analysis asks again.
+  }
+}
+
 async function showRoute() {
   const route = routeOf(location.hash);
   update({ route, record: undefined, recordProblem: undefined }, { focusHeading: true });
@@ -114,6 +124,7 @@ async function showRoute() {
 async function enter() {
   update({ signedIn: true, signInProblem: undefined }, { focusHeading: true });
   openEvents();
+  void loadSpend();
   if (state.route.page === "analysis") await loadRecord(state.route.id);
 }
 

@@ -78,6 +78,19 @@ function startForm(state, actions) {
             </select>`
           )}
           ${field(state, "model", "Model", (describedBy, invalid) => html`<input id="model" name="model" placeholder=${state.defaultModelHint} aria-describedby=${describedBy} aria-invalid=${invalid}>`, "Default: the server's GEMINI_MODEL.")}
+          ${field(
+            state,
+            "priority",
+            "Priority",
+            (
+              describedBy,
+              invalid
+            ) => html`<select id="priority" name="priority" aria-describedby=${describedBy} aria-invalid=${invalid}>
+              <option value="">Now</option><option value="batch">Batch: half price, within 24 hours</option>
+            </select>`,
+            "Batch goes through Gemini's Batch API."
+          )}
+          ${field(state, "maxCostUsd", "Cost cap (US$)", (describedBy, invalid) => html`<input id="maxCostUsd" name="maxCostUsd" inputmode="decimal" aria-describedby=${describedBy} aria-invalid=${invalid}>`, "Refused before it runs if its estimate is higher. Default: no cap of its own.")}
         </div>
       </fieldset>
       <button type="submit" class="primary" ?disabled=${state.busy}>Start</button>
@@ -114,11 +127,30 @@ export function listView(state, actions) {
   const entries = [...state.analyses.values()].sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
   return html`<h1 tabindex="-1">Analyses</h1>
     ${startForm(state, actions)}
+    ${spendView(state.spend)}
     <section aria-labelledby="list-heading">
       <h2 id="list-heading">All analyses <span class="muted">(${entries.length})</span></h2>
       <p class="muted" role="status">${state.streamStatus}</p>
       ${entries.length ? html`<ol class="entries">${entries.map((entry) => entryView(entry, actions))}</ol>` : html`<p>No analyses yet.</p>`}
     </section>`;
+}
+
+/** Dollars as the page shows them: cents, or two significant figures below a cent. */
+function usd(value) {
+  if (value === 0) return "$0.00";
+  return value >= 0.01 ? `$${value.toFixed(2)}` : `$${Number(value.toPrecision(2))}`;
+}
+
+function spendView(spend) {
+  if (!spend) return nothing;
+  return html`<section class="card spend" aria-labelledby="spend-heading">
+    <h2 id="spend-heading">Spent on Gemini</h2>
+    <dl class="pairs">
+      <dt>Today (${spend.day}, UTC)</dt><dd data-spend="today">${usd(spend.todayUsd)}</dd>
+      <dt>This month (${spend.month})</dt><dd data-spend="month">${usd(spend.monthUsd)}</dd>
+    </dl>
+    <p class="muted">Finished analyses at the server's price table (list prices; see README, "Cost").</p>
+  </section>`;
 }
 
 function optionsView(record) {
@@ -135,7 +167,10 @@ function optionsView(record) {
     ["Frames per second", input.fps],
     ["Resolution", input.mediaResolution],
     ["Longest answer", input.maxOutputTokens !== undefined ? `${number(input.maxOutputTokens)} tokens` : undefined],
+    ["Cost cap", input.maxCostUsd !== undefined ? usd(input.maxCostUsd) : undefined],
     ["Follow-up of", input.followUpOf],
+    ["Priority", input.priority === "batch" ? "Batch (Gemini's Batch API, half price)" : undefined],
+    ["Context cache", input.keepForFollowUps ? "kept for follow-ups" : undefined],
     ["Started", when(record.createdAt)]
   ].filter(([, value]) => value !== undefined);
   return html`<dl class="pairs">${rows.map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>`;
@@ -156,10 +191,12 @@ function usageView(record) {
     ["Input tokens", usage ? number(usage.inputTokens) : undefined],
     ["Output tokens", usage ? number(usage.outputTokens) : undefined],
     ["Thinking tokens", usage ? number(usage.thinkingTokens) : undefined],
-    ["Total tokens", usage ? number(usage.totalTokens) : undefined]
+    ["Total tokens", usage ? number(usage.totalTokens) : undefined],
+    ["Estimated cost", record.estimatedCostUsd !== undefined ? usd(record.estimatedCostUsd) : undefined],
+    ["Cost", record.costUsd !== undefined ? usd(record.costUsd) : record.costNote]
   ].filter(([, value]) => value !== undefined);
   if (!rows.length) return nothing;
-  return html`<section class="card" aria-labelledby="usage-heading"><h2 id="usage-heading">Tokens</h2>
+  return html`<section class="card" aria-labelledby="usage-heading"><h2 id="usage-heading">Tokens and cost</h2>
     <dl class="pairs">${rows.map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl></section>`;
 }
 

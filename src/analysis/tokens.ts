@@ -61,6 +61,11 @@ export function estimateVideoTokens(input: VideoCostInput, family: ModelFamily):
   return videoTokens(watchedSeconds(input), input.fps ?? DEFAULT_FPS, tokensPerFrame(family, input.mediaResolution));
 }
 
+/** The audio track's tokens of the clip watched (billed at an audio rate by some models). */
+export function estimateAudioTokens(input: VideoCostInput): number {
+  return Math.ceil(watchedSeconds(input)) * AUDIO_TOKENS_PER_SECOND;
+}
+
 export function estimateTextTokens(text: string): number {
   return Math.ceil(text.length / CHARACTERS_PER_TOKEN);
 }

@@ -166,6 +166,15 @@ export class AnalysesStore {
     return row ? { job: JSON.parse(row.job), percent: row.percent } : undefined;
   }
 
+  /** The estimated costs of the analyses still running (`details.estimatedCostUsd`), but `exceptId`'s, in US dollars. */
+  runningEstimatesUsd(exceptId: string): number {
+    const [row] = this.tables.query<{ usd: number | null }>(
+      `SELECT SUM(json_extract(job, '$.details.estimatedCostUsd')) AS usd FROM console_analyses WHERE NOT (${ENDED}) AND id != ?`,
+      exceptId
+    );
+    return row?.usd ?? 0;
+  }
+
   /** The newest `LIST_LIMIT` analyses, newest first. */
   list(): AnalysisEntry[] {
     return this.tables

@@ -39,6 +39,10 @@ export interface AnalysisRecord extends AnalysisEntry {
   tokenCountSource?: string;
   inputTokenLimit?: number;
   finishReason?: string;
+  /** What it was expected to cost before it ran, and what it cost, in US dollars; or why no cost is known. */
+  estimatedCostUsd?: number;
+  costUsd?: number;
+  costNote?: string;
   /** The answer once done: Markdown text, or the parsed chapters or transcript. */
   answer?:
     | { kind: "text"; text: string }
@@ -97,6 +101,9 @@ export function toRecord(report: JobReport): AnalysisRecord {
     ...(details.tokenCountSource !== undefined ? { tokenCountSource: details.tokenCountSource } : {}),
     ...(details.inputTokenLimit !== undefined ? { inputTokenLimit: details.inputTokenLimit } : {}),
     ...(details.finishReason !== undefined ? { finishReason: details.finishReason } : {}),
+    ...(details.estimatedCostUsd !== undefined ? { estimatedCostUsd: details.estimatedCostUsd } : {}),
+    ...(details.costUsd !== undefined ? { costUsd: details.costUsd } : {}),
+    ...(details.costNote !== undefined ? { costNote: details.costNote } : {}),
     ...answerOf(job)
   };
 }

@@ -1,8 +1,9 @@
 /**
  * `ConsoleDO`: the deployment's one console object. Session objects report
  * every job change to it (`record`); it keeps the index of analyses, streams
- * changes to the console pages that have the list open, and holds the
- * console's sign-in sessions.
+ * changes to the console pages that have the list open, holds the
+ * console's sign-in sessions, and keeps the deployment's spend (`SpendLedger`:
+ * each finished analysis's cost, for the console's totals and the daily cap).
  *
  * ## Lifecycle
  * One object named `CONSOLE_OBJECT_NAME`, living as long as the deployment.
@@ -14,6 +15,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { readConfig } from "../config";
+import { SpendLedger, type SpendTotals } from "../cost/spend";
 import type { Env } from "../env";
 import type { JobReport } from "../session/console-reporter";
 import { encodeSseComment, encodeSseEvent } from "../transport/sse";
@@ -34,6 +36,7 @@ interface Viewer {
 export class ConsoleDO extends DurableObject<Env> {
   private readonly analyses: AnalysesStore;
   private readonly sessions: ConsoleSessions;
+  private readonly spending: SpendLedger;
   private readonly viewers = new Map<SseStream, Viewer>();
   private keepAlive: ReturnType<typeof setInterval> | undefined;
 
@@ -41,10 +44,14 @@ export class ConsoleDO extends DurableObject<Env> {
     super(ctx, env);
     this.analyses = new AnalysesStore(ctx.storage.sql, readConfig(env).sessionTtlMs);
     this.sessions = new ConsoleSessions(ctx.storage.sql);
+    this.spending = new SpendLedger(ctx.storage.sql);
   }
 
-  /** A session object reports a job as it now stands. */
+  /** A session object reports a job as it now stands; a finished one's cost goes into the spend. */
   async record(report: JobReport): Promise<void> {
+    const { job } = report;
+    if (job.state === "done" && job.details.costUsd !== undefined)
+      this.spending.record(job.id, job.details.costUsd, job.updatedAt);
     if (!this.analyses.record(report)) return;
     const frame = encodeSseEvent({ event: "analysis", data: JSON.stringify(toEntry(report)) });
     for (const viewer of this.viewers.keys()) viewer.write(frame);
@@ -56,6 +63,16 @@ export class ConsoleDO extends DurableObject<Env> {
 
   async list(): Promise<AnalysisEntry[]> {
     return this.analyses.list();
+  }
+
+  /** What the deployment has spent on Gemini today and this month (UTC). */
+  async spend(): Promise<SpendTotals> {
+    return this.spending.totals();
+  }
+
+  /** Today's spend and the estimates of the analyses still running but `jobId` (what MAX_COST_USD_PER_DAY counts). */
+  async committedToday(jobId: string): Promise<number> {
+    return this.spending.totals().todayUsd + this.analyses.runningEstimatesUsd(jobId);
   }
 
   async createSession(tokenHash: string, expiresAt: number): Promise<void> {

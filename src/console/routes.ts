@@ -192,6 +192,7 @@ async function api(request: Request, env: Env, defaultModel: string): Promise<Re
   const hash = await requireSignIn(request, env);
   if (pathname === `${API}/sign-out` && post) return signOut(request, env, hash);
   if (pathname === `${API}/me` && request.method === "GET") return json({ signedIn: true });
+  if (pathname === `${API}/spend` && request.method === "GET") return json(await consoleObject(env).spend());
   if (pathname === `${API}/events` && request.method === "GET") {
     return consoleObject(env).fetch(request.url, { headers: { [CONSOLE_SESSION_HEADER]: hash } });
   }

@@ -34,7 +34,7 @@ export interface FieldProblem {
 
 export type StartResult = { ok: true; jobId: string } | { ok: false; problems: FieldProblem[] };
 
-const NUMBER_FIELDS = new Set(["fps", "maxOutputTokens"]);
+const NUMBER_FIELDS = new Set(["fps", "maxOutputTokens", "maxCostUsd"]);
 
 /** Blank fields left out, and numbers read as numbers (what is no number stays, for the schema to refuse). */
 function toArguments(form: Record<string, unknown>): Record<string, unknown> {

@@ -10,6 +10,7 @@ import {
   type GenerateContentParameters,
   type GenerateContentResponseUsageMetadata,
   type GoogleGenAI,
+  type Part,
   type VideoMetadata
 } from "@google/genai";
 import { StallWatchdog, type StallLimit, type StallLimits } from "../http/stall-watchdog";
@@ -30,6 +31,8 @@ export interface VideoQuestion {
   maxOutputTokens?: number;
   /** When set, Gemini answers JSON that follows this schema. */
   responseJsonSchema?: Record<string, unknown>;
+  /** A context cache holding the video part (`cachedContents/...`): the request then sends the prompt alone. */
+  cachedContent?: string;
 }
 
 export interface VideoAnswer {
@@ -84,21 +87,28 @@ function generationSettings(question: VideoQuestion): GenerationSettings {
   };
 }
 
-/** The video part first, then the prompt. */
-function videoContents(question: VideoQuestion): Content[] {
+/** The video part, with its clip and sampling: what opens every request about the video, and what a cache holds. */
+function videoPart(question: VideoQuestion): Part {
   const hasVideoMetadata = question.videoMetadata && Object.keys(question.videoMetadata).length > 0;
-  return [
-    {
-      role: "user",
-      parts: [
-        {
-          fileData: { fileUri: question.fileUri, mimeType: question.mimeType },
-          ...(hasVideoMetadata ? { videoMetadata: question.videoMetadata } : {})
-        },
-        { text: question.prompt }
-      ]
-    }
-  ];
+  return {
+    fileData: { fileUri: question.fileUri, mimeType: question.mimeType },
+    ...(hasVideoMetadata ? { videoMetadata: question.videoMetadata } : {})
+  };
+}
+
+/** What a context cache for the question's video holds: the video part alone. */
+export function videoCacheContents(question: VideoQuestion): Content[] {
+  return [{ role: "user", parts: [videoPart(question)] }];
+}
+
+/**
+ * The video part first, then the prompt: requests about one video share
+ * their opening, which Gemini's implicit caching bills at the cached price.
+ * With a cache, the prompt alone (the cache's contents come first).
+ */
+function videoContents(question: VideoQuestion): Content[] {
+  const prompt: Part = { text: question.prompt };
+  return [{ role: "user", parts: question.cachedContent ? [prompt] : [videoPart(question), prompt] }];
 }
 
 /** The `generateContent` request for a question, as the SDK takes it. */
@@ -106,7 +116,11 @@ export function videoRequest(question: VideoQuestion, signal?: AbortSignal): Gen
   return {
     model: question.model,
     contents: videoContents(question),
-    config: { ...(signal ? { abortSignal: signal } : {}), ...generationSettings(question) }
+    config: {
+      ...(signal ? { abortSignal: signal } : {}),
+      ...generationSettings(question),
+      ...(question.cachedContent ? { cachedContent: question.cachedContent } : {})
+    }
   };
 }
 

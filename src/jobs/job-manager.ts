@@ -24,6 +24,7 @@
  */
 import { UserFacingError } from "../errors";
 import { createGeminiClient } from "../gemini/client";
+import { deleteVideoCache } from "../gemini/caches";
 import { deleteGeminiFile } from "../gemini/delete-file";
 import type { TaskStep } from "agents/tasks";
 import { isFinal, type AnalysisInput, type Job } from "./job";
@@ -96,7 +97,8 @@ export class JobManager {
       ...options,
       sleep: (ms, signal) => options.timers.sleep(ms, signal),
       changed: (job) => this.notify(job),
-      releaseFile: (fileName, releaseOptions) => this.releaseFile(fileName, releaseOptions)
+      releaseFile: (fileName, releaseOptions) => this.releaseFile(fileName, releaseOptions),
+      dropCaches: (names) => this.dropCaches(names)
     };
   }
 
@@ -274,6 +276,15 @@ export class JobManager {
     const parked = this.list().flatMap((job) => (job.details.resumable && job.fileName ? [job.fileName] : []));
     const release = { evenIfKept: true, evenIfInUse: true };
     await Promise.allSettled([...new Set([...kept, ...parked])].map((fileName) => this.releaseFile(fileName, release)));
+    await this.dropCaches(this.options.caches.all().map((cache) => cache.name));
+  }
+
+  /** Deletes context caches (a YouTube link's have no file to go with). */
+  async dropCaches(names: string[]): Promise<void> {
+    if (!this.options.gemini.apiKey || names.length === 0) return;
+    const ai = createGeminiClient(this.options.gemini, this.options.fetch);
+    for (const name of names) this.options.caches.forget(name);
+    await Promise.allSettled(names.map((name) => deleteVideoCache(ai, name)));
   }
 
   /**
@@ -291,13 +302,15 @@ export class JobManager {
     const inUse = this.options.store.active().some((job) => job.id !== exceptJobId && job.fileName === fileName);
     if (inUse && !evenIfInUse) return;
     const kept = this.options.files.byFileName(fileName);
+    if (kept && !evenIfKept) return;
+    const ai = createGeminiClient(this.options.gemini, this.options.fetch);
+    // This session's caches of the video go with it, wherever the file goes.
+    await Promise.allSettled(this.options.caches.takeOfFile(fileName).map((cache) => deleteVideoCache(ai, cache.name)));
     if (kept) {
-      if (!evenIfKept) return;
       this.options.files.forget(fileName);
       // Another object read it (or it is another's): its video's object keeps it on.
       if (await this.options.shared.handOver(kept).catch(() => false)) return;
     }
-    const ai = createGeminiClient(this.options.gemini, this.options.fetch);
     await deleteGeminiFile(ai, fileName, (ms) => this.options.timers.sleep(ms));
   }
 

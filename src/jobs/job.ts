@@ -68,6 +68,12 @@ export interface AnalysisInput {
   format?: AnswerFormat;
   /** Set for a follow-up on an earlier job: what Gemini read then, read again as is. */
   followUp?: FollowUp;
+  /** More questions about this video will follow: hold it in a context cache (see `stages/use-cache.ts`). */
+  keepForFollowUps?: boolean;
+  /** "batch": generated through Gemini's Batch API, at its discount, within 24 hours (see `stages/batch-generate.ts`). */
+  priority?: "batch";
+  /** The most this analysis may cost, in US dollars, by its estimate before it runs. */
+  maxCostUsd?: number;
 }
 
 export interface FollowUp {
@@ -110,6 +116,17 @@ export interface JobDetails {
   resumable?: boolean;
   /** The job that carried on from this one's upload. */
   resumedBy?: string;
+  /** The context cache (`cachedContents/...`) holding the video that the answer is asked with. */
+  cacheName?: string | undefined;
+  /** The Gemini batch (`batches/...`) a batch-priority job's question was submitted as, and when. */
+  batchName?: string;
+  batchSubmittedAt?: number;
+  /** What the analysis was expected to cost before it ran, in US dollars (`cost/estimate.ts`). */
+  estimatedCostUsd?: number;
+  /** What it cost, from Gemini's usage at the model's prices, in US dollars. */
+  costUsd?: number;
+  /** Why no cost is shown, when none is (a model the price table does not list, a bad GEMINI_PRICES). */
+  costNote?: string;
 }
 
 /** What the answer cost, in our own shape (mapped from Gemini's `usageMetadata`). */
@@ -164,6 +181,15 @@ export interface EndedJob extends JobBase {
 
 /** A job as stored, by state: each state has what it means (see JOB_TRANSITIONS for the moves). */
 export type Job = EarlyJob | GeneratingJob | DoneJob | EndedJob;
+
+/**
+ * Whether the question is asked with a context cache of its video: one of
+ * several about it (a follow-up, or `keepForFollowUps`), and not a batch,
+ * which may wait hours to run while the cache is paid for.
+ */
+export function wantsCache(input: AnalysisInput): boolean {
+  return (input.keepForFollowUps === true || input.followUp !== undefined) && input.priority !== "batch";
+}
 
 export function isFinal(job: Pick<Job, "state">): boolean {
   return FINAL_STATES.has(job.state);

@@ -8,7 +8,9 @@
  * as is) → `upload` (stream the source into a resumable Files API upload)
  * → `poll:N` / `wait:N` (the file until ACTIVE, durable sleeps between; then
  * kept for follow-ups) → `count` (Gemini counts the input tokens; a request
- * over the model's limit is refused) → `generate` → done.
+ * over the model's limit is refused) → `cache` (a follow-up's video held in
+ * a context cache) → `generate` (or, for `priority: "batch"`, `batch-submit`
+ * then `batch-poll:N` / `batch-wait:N` through Gemini's Batch API) → done.
  *
  * Tasks' limit for one attempt of each step (a stage's `TIMEOUT_MS`) is
  * above the limits the work has of its own (stalls, `MAX_PROCESSING_MS`, the
@@ -32,16 +34,18 @@ import { isFinal, type Job, type JobDetails } from "./job";
 import type { JobContext } from "./job-context";
 import type { JobStop } from "./job-stop";
 import type { JobUpdate } from "./job-store";
+import { batchGenerate, cancelBatchOf } from "./stages/batch-generate";
 import { countTokens } from "./stages/count-tokens";
 import { generate } from "./stages/generate";
 import { releaseFileOf } from "./stages/keep-file";
 import { resolveSource } from "./stages/resolve-source";
 import type { Stage, StageRun } from "./stages/stage";
 import { upload } from "./stages/upload";
+import { useCache } from "./stages/use-cache";
 import { waitActive } from "./stages/wait-active";
 
 /** The stages of a run, in order: each runs when it applies to the job as the ones before left it. */
-export const STAGES: readonly Stage[] = [resolveSource, upload, waitActive, countTokens, generate];
+export const STAGES: readonly Stage[] = [resolveSource, upload, waitActive, countTokens, useCache, generate, batchGenerate];
 
 /** Gemini's words for a file it no longer has: "files/abc is not found", "access the File abc or it may not exist". */
 const MENTIONS_A_FILE = /\bfiles?\b/i;
@@ -147,6 +151,10 @@ export async function endCancelled(context: JobContext, jobId: string, stop: Job
     ...(resumable ? { details: { ...job.details, resumable } } : {})
   });
   context.changed(job);
+  // The owner cancelled: the video's cache goes too (a cache is made for questions yet to come).
+  if (job.details.cacheName && !stop.keepUpload) await context.dropCaches([job.details.cacheName]);
+  // Nobody will read the batch's answer: Gemini need not make it.
+  if (job.details.batchName) await cancelBatchOf(context, job.details.batchName);
   await releaseFileOf(context, job);
   return job;
 }

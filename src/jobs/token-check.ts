@@ -107,7 +107,34 @@ function refusal(over: {
   limit: number;
   family: ModelFamily;
 }): string {
-  const { input, durationSeconds, tokens, isCounted, promptTokens, limit, family } = over;
+  const { input, tokens, isCounted, family } = over;
+  const { options, what } = waysToFit({ ...over, budgetTokens: over.limit });
+  const settings = `${input.fps ?? 1} fps and ${input.mediaResolution ?? "default"} resolution`;
+  const advice = options.length > 0 ? `It would fit with ${options.join("; or ")}.` : "Try a model with a larger input limit.";
+  const needs = isCounted
+    ? `${count(tokens)} input tokens (Gemini's count)`
+    : `about ${count(tokens)} input tokens (at ${MODEL_FAMILY_NAMES[family]} rates)`;
+  return `${what} needs ${needs} at ${settings}, more than the ${count(over.limit)} that ${input.model} accepts. ${advice}`;
+}
+
+/**
+ * Ways to watch less whose input is within `budgetTokens` (the prompt
+ * included), each in words with what it costs in tokens; and the video in
+ * words ("This 1:02:00 video"). For the input limit and for a cost cap alike.
+ */
+export function waysToFit(over: {
+  input: AnalysisInput;
+  durationSeconds: number | undefined;
+  /** The request's input tokens, counted or estimated. */
+  tokens: number;
+  promptTokens: number;
+  family: ModelFamily;
+  budgetTokens: number;
+  /** What an option's input costs, in words: "about 58,801 tokens" unless the caller counts in money. */
+  costOf?: (tokens: number) => string;
+}): { options: string[]; what: string } {
+  const { input, durationSeconds, tokens, promptTokens, family, budgetTokens } = over;
+  const costOf = over.costOf ?? ((inputTokens: number) => `about ${count(inputTokens)} tokens`);
   // Unknown length (a YouTube link): the length these tokens buy at these settings.
   const video: VideoCostInput =
     durationSeconds !== undefined
@@ -121,10 +148,10 @@ function refusal(over: {
   // The rates scaled to what Gemini counted, so the alternatives are in its terms.
   const tableTokens = estimateVideoTokens(video, family) + promptTokens;
   const scale = tableTokens > 0 ? tokens / tableTokens : 1;
-  const fits = whatFits(video, family, limit / scale - promptTokens);
+  const fits = whatFits(video, family, budgetTokens / scale - promptTokens);
   const options = [
     fits.lowResolution?.fits
-      ? `mediaResolution "low" (about ${count(Math.round(fits.lowResolution.tokens * scale + promptTokens))} tokens)`
+      ? `mediaResolution "low" (${costOf(Math.round(fits.lowResolution.tokens * scale + promptTokens))})`
       : undefined,
     fits.lowResolution && !fits.lowResolution.fits && fits.lowResolution.maxFps !== undefined
       ? `mediaResolution "low" with fps ${fits.lowResolution.maxFps} or lower`
@@ -139,10 +166,5 @@ function refusal(over: {
       : watched < durationSeconds
         ? `This ${formatClock(watched)} clip of a ${formatClock(durationSeconds)} video`
         : `This ${formatClock(durationSeconds)} video`;
-  const settings = `${input.fps ?? 1} fps and ${input.mediaResolution ?? "default"} resolution`;
-  const advice = options.length > 0 ? `It would fit with ${options.join("; or ")}.` : "Try a model with a larger input limit.";
-  const needs = isCounted
-    ? `${count(tokens)} input tokens (Gemini's count)`
-    : `about ${count(tokens)} input tokens (at ${MODEL_FAMILY_NAMES[family]} rates)`;
-  return `${what} needs ${needs} at ${settings}, more than the ${count(limit)} that ${input.model} accepts. ${advice}`;
+  return { options, what };
 }

@@ -5,11 +5,13 @@
  * @module
  */
 import type { Config } from "../config";
+import { readPrices } from "../cost/prices";
 import type { Env } from "../env";
 import { JobManager } from "../jobs/job-manager";
 import type { JobTimers } from "../jobs/job-service";
 import { JobStore } from "../jobs/job-store";
 import type { UploadRegistry } from "../jobs/upload-registry";
+import { VideoCaches } from "../jobs/video-caches";
 import { VideoFiles } from "../jobs/video-files";
 import { consoleObject, ConsoleReporter } from "./console-reporter";
 import { type AnalysisTasks, jobRunsOn } from "./job-runs";
@@ -30,6 +32,7 @@ export function sessionJobManager({ ctx, env, config, sessionId, timers, tasks, 
     sessionId,
     store: new JobStore(ctx.storage.sql),
     files: new VideoFiles(ctx.storage.sql),
+    caches: new VideoCaches(ctx.storage.sql),
     shared: sharedUploadsOf(env, ctx.id, uploads),
     timers,
     runs: jobRunsOn(tasks),
@@ -38,6 +41,12 @@ export function sessionJobManager({ ctx, env, config, sessionId, timers, tasks, 
     allowPrivateVideoUrls: config.allowPrivateVideoUrls,
     maxVideoBytes: config.maxVideoBytes,
     sourceTimeouts: config.sourceTimeouts,
+    cost: {
+      prices: readPrices(config.pricesJson),
+      maxUsdPerAnalysis: config.maxCostUsdPerAnalysis,
+      maxUsdPerDay: config.maxCostUsdPerDay,
+      spentToday: (jobId) => consoleObject(env).committedToday(jobId)
+    },
     observer: new ConsoleReporter(
       () => consoleObject(env),
       (delivery) => ctx.waitUntil(delivery)

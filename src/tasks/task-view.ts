@@ -1,6 +1,7 @@
 /**
  * How a task looks on the wire (SEP-2663): its status from its job's state,
- * a status message with the job's progress, and, once the job has ended,
+ * a status message with the job's progress (and its estimated cost, then
+ * its cost, once known), and, once the job has ended,
  * the tool's result inlined.
  *
  * A job that failed is a tool that ran and reported an error, so its task
@@ -10,6 +11,7 @@
  */
 import type { TaskV2 } from "@modelcontextprotocol/ext-tasks/core/v2";
 import { type CallToolResult, ProtocolErrorCode } from "@modelcontextprotocol/server";
+import { formatUsd } from "../cost/estimate";
 import { isFinal, type Job } from "../jobs/job";
 import { shownPercent } from "../jobs/job-progress";
 import type { TaskableTool } from "../tools";
@@ -33,12 +35,17 @@ export function taskOf(record: TaskRecord, job: Job | undefined): TaskV2 {
   };
   if (!job) return { ...base, status: "failed", statusMessage: "The analysis behind this task is gone." };
   if (job.state === "cancelled") return { ...base, status: "cancelled", statusMessage: job.message };
-  if (isFinal(job)) return { ...base, status: "completed", statusMessage: job.message };
+  const { costUsd, estimatedCostUsd } = job.details;
+  if (isFinal(job)) {
+    const cost = job.state === "done" && costUsd !== undefined ? ` (cost ${formatUsd(costUsd)})` : "";
+    return { ...base, status: "completed", statusMessage: `${job.message}${cost}` };
+  }
   const percent = shownPercent(job, "text");
+  const estimate = estimatedCostUsd !== undefined ? ` (estimated cost ${formatUsd(estimatedCostUsd)})` : "";
   return {
     ...base,
     status: "working",
-    statusMessage: `${job.state}, ${percent}%: ${job.message}`,
+    statusMessage: `${job.state}, ${percent}%: ${job.message}${estimate}`,
     pollIntervalMs: POLL_INTERVAL_MS
   };
 }

@@ -1,7 +1,9 @@
 /**
  * `askAboutVideo`: a follow-up question about a video already analysed,
  * named by its URL or by the job that analysed it. The uploaded Gemini file
- * is reused while it lives, so a follow-up costs no second upload.
+ * is reused while it lives, so a follow-up costs no second upload, and the
+ * video is held in a context cache for the questions after it (see
+ * `stages/use-cache.ts`).
  * @module
  */
 import { z } from "zod";
@@ -16,7 +18,7 @@ import { promptField, toAnalysisInput, ToolInputError, videoUrlShape, watchOptio
 
 type WatchArgs = Parameters<typeof toAnalysisInput>[2];
 
-/** The earlier job's clip, sampling and model, unless the follow-up sets its own. */
+/** The earlier job's clip, sampling and model, unless the follow-up sets its own (its answer's length and cost cap are its own). */
 function inheritedOptions(earlier: AnalysisInput, given: WatchArgs): WatchArgs {
   return {
     model: given.model ?? earlier.model,
@@ -24,7 +26,10 @@ function inheritedOptions(earlier: AnalysisInput, given: WatchArgs): WatchArgs {
     endOffset: given.endOffset ?? earlier.endSeconds,
     fps: given.fps ?? earlier.fps,
     mediaResolution: given.mediaResolution ?? earlier.mediaResolution,
-    maxOutputTokens: given.maxOutputTokens
+    maxOutputTokens: given.maxOutputTokens,
+    keepForFollowUps: true,
+    priority: given.priority,
+    maxCostUsd: given.maxCostUsd
   };
 }
 
@@ -92,7 +97,7 @@ export const askAboutVideo = defineTool({
       () =>
         found
           ? followUpOf(found, question, given, deps.defaultModel)
-          : toAnalysisInput(videoUrl!, question, given, { model: deps.defaultModel }),
+          : toAnalysisInput(videoUrl!, question, { ...given, keepForFollowUps: true }, { model: deps.defaultModel }),
       { done: (job) => ({ content: answerContent(job), structuredContent: toSnapshot(job) }), running: toSnapshot }
     );
   }

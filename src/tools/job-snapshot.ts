@@ -5,6 +5,7 @@
  */
 import type { CallToolResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
+import { formatUsd } from "../cost/estimate";
 import { finishNote } from "../gemini/finish-reasons";
 import type { InputModality } from "../gemini/usage";
 import { JOB_STATES, TOKEN_COUNT_SOURCES, type DoneJob, type Job } from "../jobs/job";
@@ -61,7 +62,23 @@ export const jobMetadataShape = {
   reusedUpload: z.boolean().optional().describe("True when a video uploaded earlier in the session was reused."),
   usage: usageShape.optional(),
   finishReason: z.string().optional(),
-  ...shortenedShape
+  ...shortenedShape,
+  estimatedCostUsd: z
+    .number()
+    .optional()
+    .describe(
+      "What the analysis was expected to cost before it ran, in US dollars: its input tokens (Gemini's count, or the estimate) at the model's prices, and an answer up to maxOutputTokens (8,192 tokens when unset). Checked against maxCostUsd and the server's caps."
+    ),
+  costUsd: z
+    .number()
+    .optional()
+    .describe(
+      "What the answer cost, in US dollars: Gemini's usage at the model's prices (cached input at its price, thinking as output). Present once done."
+    ),
+  costNote: z
+    .string()
+    .optional()
+    .describe("Why no cost in money is shown, when none is (a model the server's price table does not list).")
 };
 
 /** Where a job stands: in every result of a tool that waits for a job, which may still be running. */
@@ -108,7 +125,10 @@ export function toMetadata(job: Job): JobMetadata {
     ...(details.inputTokenLimit !== undefined ? { inputTokenLimit: details.inputTokenLimit } : {}),
     ...(details.reusedFile ? { reusedUpload: true } : {}),
     ...(job.state === "done" && job.usage ? { usage: job.usage } : {}),
-    ...(details.finishReason ? { finishReason: details.finishReason } : {})
+    ...(details.finishReason ? { finishReason: details.finishReason } : {}),
+    ...(details.estimatedCostUsd !== undefined ? { estimatedCostUsd: details.estimatedCostUsd } : {}),
+    ...(details.costUsd !== undefined ? { costUsd: details.costUsd } : {}),
+    ...(details.costNote ? { costNote: details.costNote } : {})
   };
 }
 
@@ -117,10 +137,10 @@ export function answerNote(job: Job): string | undefined {
   return finishNote(job.details.finishReason, job.input.maxOutputTokens);
 }
 
-/** A finished job's answer as tool content: the text, then the note if any. */
+/** A finished job's answer as tool content: the text, then the note and what it cost, if any. */
 export function answerContent(job: DoneJob, text = job.text): CallToolResult["content"] {
-  const note = answerNote(job);
-  return [{ type: "text", text }, ...(note ? [{ type: "text" as const, text: note }] : [])];
+  const extras = [answerNote(job), costLine(job.details)].filter((extra) => extra !== undefined);
+  return [{ type: "text", text }, ...extras.map((extra) => ({ type: "text" as const, text: extra }))];
 }
 
 export type JobStatus = z.infer<z.ZodObject<typeof jobStatusShape>>;
@@ -152,10 +172,18 @@ export function toSnapshot(job: Job, { includeText = true } = {}): JobSnapshot {
   };
 }
 
+/** "Cost: $0.0123 (estimated $0.02 before it ran)", once Gemini's usage is priced. */
+export function costLine(metadata: { costUsd?: number | undefined; estimatedCostUsd?: number | undefined }): string | undefined {
+  if (metadata.costUsd === undefined) return undefined;
+  const estimate =
+    metadata.estimatedCostUsd !== undefined ? ` (estimated ${formatUsd(metadata.estimatedCostUsd)} before it ran)` : "";
+  return `Cost: ${formatUsd(metadata.costUsd)}${estimate}.`;
+}
+
 /** One readable paragraph for the text content of a job tool's result. */
 export function describeSnapshot(snapshot: JobSnapshot): string {
   const head = `Job ${snapshot.jobId}: ${snapshot.status} (${snapshot.progress}%) - ${snapshot.message}`;
-  if (snapshot.result) return [head, snapshot.result.text, snapshot.result.note].filter(Boolean).join("\n\n");
+  if (snapshot.result) return [head, snapshot.result.text, snapshot.result.note, costLine(snapshot)].filter(Boolean).join("\n\n");
   if (snapshot.error) return `${head}\n\n${snapshot.error}`;
   return head;
 }

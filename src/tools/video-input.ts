@@ -3,6 +3,7 @@
  * become an `AnalysisInput`.
  * @module
  */
+import { retiredModelMessage } from "../cost/prices";
 import { UserFacingError } from "../errors";
 import { z } from "zod";
 import { MEDIA_RESOLUTIONS, type AnalysisInput, type AnswerFormat } from "../jobs/job";
@@ -15,6 +16,8 @@ export const DEFAULT_PROMPT =
 export const MAX_PROMPT_CHARACTERS = 20_000;
 export const MAX_FPS = 24;
 export const MAX_OUTPUT_TOKENS = 65_536;
+/** The highest `maxCostUsd` a caller may set: a cap, not a budget. */
+export const MAX_COST_USD = 10_000;
 /** The latest offset into a video anyone can mean: 24 hours. */
 export const MAX_OFFSET_SECONDS = 24 * 60 * 60;
 const MODEL_NAME = /^(models\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -75,7 +78,7 @@ const offsetField = (name: string, what: string) =>
 export const watchOptionsShape = {
   model: z
     .string()
-    .regex(MODEL_NAME, "model must be a Gemini model name such as gemini-2.5-flash")
+    .regex(MODEL_NAME, "model must be a Gemini model name such as gemini-flash-latest")
     .optional()
     .describe("The Gemini model. Default: the server's GEMINI_MODEL."),
   startOffset: offsetField("startOffset", "Where to start watching"),
@@ -100,7 +103,27 @@ export const watchOptionsShape = {
     .min(1, "maxOutputTokens must be at least 1")
     .max(MAX_OUTPUT_TOKENS, `maxOutputTokens must be at most ${MAX_OUTPUT_TOKENS}`)
     .optional()
-    .describe("The longest answer Gemini may give, in tokens.")
+    .describe("The longest answer Gemini may give, in tokens."),
+  keepForFollowUps: z
+    .boolean({ error: "keepForFollowUps must be true or false" })
+    .optional()
+    .describe(
+      "More questions about this video will follow (askAboutVideo): hold it in a Gemini context cache (CACHE_TTL_SECONDS, default 1 h, extended on each use), so each later question pays the cached price for the video."
+    ),
+  priority: z
+    .enum(["standard", "batch"], { error: 'priority must be "standard" or "batch"' })
+    .optional()
+    .describe(
+      'Default "standard": answered now. "batch": through Gemini\'s Batch API at half price, answered within 24 hours (the call answers "still running" with a jobId; collect it with getVideoAnalysis).'
+    ),
+  maxCostUsd: z
+    .number({ error: "maxCostUsd must be a finite number of US dollars" })
+    .gt(0, "maxCostUsd must be greater than 0")
+    .max(MAX_COST_USD, `maxCostUsd must be at most ${MAX_COST_USD}`)
+    .optional()
+    .describe(
+      "The most this analysis may cost, in US dollars, by its estimate before it runs (Gemini's token count at the model's prices, and the answer up to maxOutputTokens). Over it, the analysis is refused before anything is generated, saying what would fit. The server may have caps of its own."
+    )
 };
 
 export const videoInputShape = {
@@ -113,7 +136,7 @@ type WatchOptions = { [K in keyof typeof watchOptionsShape]?: z.infer<(typeof wa
 
 /**
  * The options of an analysis, checked together (a clip must end after it
- * starts), and the video parsed into its source (`VideoUrlError` for a URL
+ * starts; the model is no retired one), and the video parsed into its source (`VideoUrlError` for a URL
  * no analysis could use).
  */
 export function toAnalysisInput(
@@ -127,16 +150,22 @@ export function toAnalysisInput(
   if (endSeconds !== undefined && endSeconds <= (startSeconds ?? 0)) {
     throw new ToolInputError(`endOffset (${endSeconds} s) must come after startOffset (${startSeconds ?? 0} s).`);
   }
+  const model = options.model?.replace(/^models\//, "") ?? defaults.model;
+  const retired = retiredModelMessage(model);
+  if (retired) throw new ToolInputError(retired);
   return {
     videoUrl,
     source: parseVideoSource(videoUrl),
     prompt,
-    model: options.model?.replace(/^models\//, "") ?? defaults.model,
+    model,
     ...(startSeconds !== undefined ? { startSeconds } : {}),
     ...(endSeconds !== undefined ? { endSeconds } : {}),
     ...(options.fps !== undefined ? { fps: options.fps } : {}),
     ...(options.mediaResolution ? { mediaResolution: options.mediaResolution } : {}),
     ...(options.maxOutputTokens !== undefined ? { maxOutputTokens: options.maxOutputTokens } : {}),
+    ...(options.keepForFollowUps ? { keepForFollowUps: true } : {}),
+    ...(options.priority === "batch" ? { priority: "batch" as const } : {}),
+    ...(options.maxCostUsd !== undefined ? { maxCostUsd: options.maxCostUsd } : {}),
     ...(defaults.format && defaults.format !== "text" ? { format: defaults.format } : {})
   };
 }

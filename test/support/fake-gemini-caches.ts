@@ -70,6 +70,8 @@ export class FakeCaches {
   implicitWindowMs = DEFAULT_IMPLICIT_WINDOW_MS;
   /** Every cache created, expired or deleted ones until they are looked at. */
   readonly entries = new Map<string, FakeCachedContent>();
+  /** Every cache ever created, by name, kept after it is gone (for tests asking what a request's cache held). */
+  readonly created = new Map<string, FakeCachedContent>();
   /** When each request prefix was last answered, by its key. */
   private readonly prefixes = new Map<string, number>();
 
@@ -77,6 +79,7 @@ export class FakeCaches {
 
   reset(): void {
     this.entries.clear();
+    this.created.clear();
     this.prefixes.clear();
     this.now = () => Date.now();
     this.implicitWindowMs = DEFAULT_IMPLICIT_WINDOW_MS;
@@ -214,6 +217,7 @@ export class FakeCaches {
       prompt
     };
     this.entries.set(cache.name, cache);
+    this.created.set(cache.name, cache);
     return Response.json(this.resource(cache));
   }
 

@@ -413,6 +413,19 @@ describe("the console's analyses", () => {
     expect(await clip.json()).toEqual({ problems: [{ message: "endOffset (30 s) must come after startOffset (60 s)." }] });
   });
 
+  it("submits a batch-priority analysis through Gemini's Batch API", async () => {
+    const session = await cookie();
+    fakes.gemini.batches.enqueue({ pollsPending: 1000 });
+    const id = await start(session, { kind: "answer", videoUrl: YOUTUBE, prompt: "Who sings?", priority: "batch" });
+    const queued = await until(
+      () => record(session, id),
+      (value) => /^queued in Gemini's batch/.test(String(value.message))
+    );
+    expect(queued.state).toBe("generating");
+    expect(fakes.gemini.requests.filter((request) => request.path.endsWith(":batchGenerateContent"))).toHaveLength(1);
+    expect(fakes.gemini.generateRequests()).toEqual([]);
+  });
+
   it("cancels a running analysis in the session object that runs it", async () => {
     const session = await cookie();
     const videoUrl = fakes.videos.add("/slow.mp4", { size: 4 * 1024 * 1024, delayMsPerBlock: 200 });

@@ -7,13 +7,24 @@ import { callTool, pollJob, snapshotOf, withAlarms } from "./support/session-cal
 const fakes = useFakes();
 const MiB = 1024 * 1024;
 
+type GenerateBody = {
+  contents: { parts: { fileData?: { fileUri: string }; videoMetadata?: unknown }[] }[];
+  cachedContent?: string;
+};
+
+/** What each answer was asked about: its own video part, or the one its context cache holds. */
+function generatedVideoParts(): { fileData: { fileUri: string }; videoMetadata: unknown }[] {
+  return fakes.gemini.generateRequests().map((request) => {
+    const body = request.body as GenerateBody;
+    const [part] = body.contents[0]!.parts;
+    if (part?.fileData) return { fileData: part.fileData, videoMetadata: part.videoMetadata ?? {} };
+    const [fileData, videoMetadata] = JSON.parse(fakes.gemini.caches.created.get(body.cachedContent!)!.prompt.videoParts[0]!.key);
+    return { fileData, videoMetadata };
+  });
+}
+
 function generatedFileUris(): string[] {
-  return fakes.gemini
-    .generateRequests()
-    .map(
-      (request) =>
-        (request.body as { contents: { parts: { fileData: { fileUri: string } }[] }[] }).contents[0]!.parts[0]!.fileData.fileUri
-    );
+  return generatedVideoParts().map((part) => part.fileData.fileUri);
 }
 
 describe("follow-up questions", () => {
@@ -29,10 +40,10 @@ describe("follow-up questions", () => {
     expect(followUp.structuredContent).toMatchObject({ status: "done", reusedUpload: true, durationSeconds: 60 });
     expect(fakes.gemini.uploads.size).toBe(1);
     expect(fakes.videos.ranges.length).toBe(sourceRequests);
+    // The clip and fps carried over, in the video part its context cache holds.
     const [, asked] = fakes.gemini.generateRequests();
-    expect(asked?.body).toMatchObject({
-      contents: [{ parts: [{ videoMetadata: { startOffset: "30s", fps: 2 } }, { text: "What is the talk about?" }] }]
-    });
+    expect(asked?.body).toMatchObject({ contents: [{ parts: [{ text: "What is the talk about?" }] }] });
+    expect(generatedVideoParts()[1]?.videoMetadata).toEqual({ startOffset: "30s", fps: 2 });
     const [uri] = [...fakes.gemini.files.values()].map((file) => file.uri);
     expect(generatedFileUris()).toEqual([uri, uri]);
   });

@@ -23,7 +23,9 @@ describe("the stages of an analysis run", () => {
       ["upload"],
       ["processing-since", "poll:N", "wait:N"],
       ["count"],
-      ["generate"]
+      ["cache"],
+      ["generate"],
+      ["batch-submit", "batch-poll:N", "batch-wait:N"]
     ]);
   });
 
@@ -37,6 +39,15 @@ describe("the stages of an analysis run", () => {
       ["count"]
     ]);
     expect(stepsOf(["generating", { fileUri: "u" }])).toEqual([["generate"]]);
+    // A question that more will follow goes through the context cache, unless it already names one.
+    const followUp = { videoUrl: "https://example.com/v.mp4", prompt: "p", model: "m", keepForFollowUps: true };
+    expect(stepsOf(["generating", { fileUri: "u", input: followUp }])).toEqual([["cache"], ["generate"]]);
+    expect(stepsOf(["generating", { fileUri: "u", input: followUp, details: { cacheName: "cachedContents/c" } }])).toEqual([
+      ["generate"]
+    ]);
+    // A batch-priority question goes through Gemini's Batch API instead of the streamed answer, with no cache.
+    const batch = { ...followUp, priority: "batch" };
+    expect(stepsOf(["generating", { fileUri: "u", input: batch }])).toEqual([["batch-submit", "batch-poll:N", "batch-wait:N"]]);
     for (const state of JOB_STATES.filter((state) => ["done", "failed", "cancelled"].includes(state))) {
       expect(stepsOf([state])).toEqual([]);
     }

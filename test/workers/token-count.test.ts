@@ -125,9 +125,9 @@ describe("input tokens counted by Gemini before it watches", () => {
     ["gemini-3-flash-preview", "high", 280],
     ["gemini-flash-latest", "medium", 70],
     ["gemini-3.1-pro-preview", "high", 280],
-    ["gemini-2.5-flash", undefined, 258],
-    ["gemini-2.5-flash", "high", 258],
-    ["gemini-2.5-pro", "low", 66]
+    ["gemini-2.5-flash-lite", undefined, 258],
+    ["gemini-2.5-flash-lite", "high", 258],
+    ["gemini-2.5-flash-lite", "low", 66]
   ])("estimates %s at %s resolution at %i tokens a frame", async (model, mediaResolution, perFrame) => {
     fakes.gemini.enqueueCountTokens(geminiErrors.overloaded());
     const result = await analyseUpload(600, { model, ...(mediaResolution ? { mediaResolution } : {}) });
@@ -207,7 +207,7 @@ describe("the model's input limit", () => {
     const sessionId = await openIdleSession();
     const videoUrl = fakes.videos.add("/three-hours.mp4", { size: MiB });
     const { jobId } = snapshotOf(
-      await callTool(sessionId, "startVideoAnalysis", { videoUrl, prompt: "Q?", model: "gemini-2.5-flash" })
+      await callTool(sessionId, "startVideoAnalysis", { videoUrl, prompt: "Q?", model: "gemini-2.5-flash-lite" })
     );
     const failed = snapshotOf(await callTool(sessionId, "getVideoAnalysis", { jobId, waitSeconds: 10 }));
     expect(failed).toMatchObject({
@@ -217,7 +217,7 @@ describe("the model's input limit", () => {
       tokenCountSource: "countTokens",
       inputTokenLimit: 1_048_576,
       error: expect.stringMatching(
-        /^This 3:00:00 video needs 3,132,001 input tokens \(Gemini's count\) at 1 fps and default resolution, more than the 1,048,576 that gemini-2\.5-flash accepts\. It would fit with mediaResolution "low" with fps 0\.\d+ or lower; or fps 0\.\d+ or lower; or a clip of at most 1:00:15 \(startOffset\/endOffset\)\.$/
+        /^This 3:00:00 video needs 3,132,001 input tokens \(Gemini's count\) at 1 fps and default resolution, more than the 1,048,576 that gemini-2\.5-flash-lite accepts\. It would fit with mediaResolution "low" with fps 0\.\d+ or lower; or fps 0\.\d+ or lower; or a clip of at most 1:00:15 \(startOffset\/endOffset\)\.$/
       )
     });
   });

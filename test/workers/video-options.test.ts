@@ -28,7 +28,7 @@ describe("analyzeRemoteVideo options reach Gemini", () => {
     const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", {
       videoUrl: YOUTUBE_URL,
       prompt: "Who speaks?",
-      model: "gemini-2.5-pro",
+      model: "gemini-3.1-pro-preview",
       startOffset: "1m30s",
       endOffset: "02:00",
       fps: 0.5,
@@ -37,7 +37,7 @@ describe("analyzeRemoteVideo options reach Gemini", () => {
     });
     expect(result.isError).toBeUndefined();
     const sent = sentGenerate();
-    expect(sent.path).toBe("/v1beta/models/gemini-2.5-pro:streamGenerateContent");
+    expect(sent.path).toBe("/v1beta/models/gemini-3.1-pro-preview:streamGenerateContent");
     expect(sent.body).toEqual({
       contents: [
         {
@@ -53,7 +53,7 @@ describe("analyzeRemoteVideo options reach Gemini", () => {
       ],
       generationConfig: { mediaResolution: "MEDIA_RESOLUTION_LOW", maxOutputTokens: 2048 }
     });
-    expect(result.structuredContent).toMatchObject({ model: "gemini-2.5-pro" });
+    expect(result.structuredContent).toMatchObject({ model: "gemini-3.1-pro-preview" });
   });
 
   it("sends no videoMetadata and an empty generationConfig when no option is given", async () => {

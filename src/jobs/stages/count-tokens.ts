@@ -1,9 +1,11 @@
 /**
  * `count`: Gemini counts the request's input tokens (see
- * `checkInputTokens`); a request over the model's limit is refused, any
- * other moves to generating, saying what it will cost.
+ * `checkInputTokens`); a request over the model's limit, or whose estimated
+ * cost is over a cap (`checkCost`), is refused; any other moves to
+ * generating, saying what it will cost in tokens and money.
  * @module
  */
+import { checkCost, CostCapError } from "../cost-check";
 import { isFinal } from "../job";
 import { checkInputTokens, ContextLimitError } from "../token-check";
 import { oneStep, type StageRun } from "./stage";
@@ -25,5 +27,21 @@ async function count(run: StageRun): Promise<void> {
     run.update({}, details);
     throw new ContextLimitError(refusal);
   }
-  run.update({ state: "generating", message }, details);
+  const cost = await checkCost(
+    {
+      jobId: job.id,
+      input: job.input,
+      durationSeconds: job.details.durationSeconds,
+      inputTokens: details.countedTokens ?? details.estimatedTokens,
+      isCounted: details.countedTokens !== undefined,
+      uploaded: job.fileName !== null
+    },
+    run.context.cost
+  );
+  if (cost.refusal) {
+    run.update({}, { ...details, ...cost.details });
+    throw new CostCapError(cost.refusal);
+  }
+  const withCost = cost.summary ? message.replace(/\)$/, `; ${cost.summary})`) : message;
+  run.update({ state: "generating", message: withCost }, { ...details, ...cost.details });
 }

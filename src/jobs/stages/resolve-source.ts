@@ -1,10 +1,12 @@
 /**
  * `resolve`: what Gemini will read. A YouTube link is read as is; a
  * follow-up reads the earlier job's file as is (its source may be gone by
- * now); anything else goes on to be uploaded (queued → uploading).
+ * now); anything else goes on to be uploaded (queued → uploading), unless
+ * a cost cap refuses it first (`checkCostBeforeUpload`).
  * @module
  */
 import { prefetchInputTokenLimit } from "../../gemini/models";
+import { checkCostBeforeUpload, CostCapError } from "../cost-check";
 import { jobOwnerSession } from "../job-id";
 import type { VideoFile } from "../video-files";
 import { oneStep, type StageRun } from "./stage";
@@ -31,8 +33,17 @@ async function resolve(run: StageRun): Promise<void> {
   const earlier = job.input.followUp;
   const sameSession = earlier !== undefined && jobOwnerSession(earlier.jobId) === jobOwnerSession(job.id);
   const released = sameSession && earlier.fileName !== null && !run.context.files.holds(earlier.fileName);
-  if (earlier && !released) reuseFile(run, earlier);
-  else run.update({ state: "uploading", message: "downloading the video" });
+  if (earlier && !released) {
+    reuseFile(run, earlier);
+    return;
+  }
+  const cost = await checkCostBeforeUpload(job.id, job.input, run.context.cost);
+  if (cost.refusal) {
+    run.update({}, cost.details);
+    throw new CostCapError(cost.refusal);
+  }
+  const message = cost.summary ? `downloading the video (${cost.summary} for the clip, by its length)` : "downloading the video";
+  run.update({ state: "uploading", message }, cost.details);
 }
 
 /** Reads a file uploaded before as is: the run goes on to `count`. */

@@ -25,6 +25,7 @@ export function videoQuestion(job: Job): VideoQuestion {
     },
     ...(input.mediaResolution ? { mediaResolution: input.mediaResolution } : {}),
     ...(input.maxOutputTokens ? { maxOutputTokens: input.maxOutputTokens } : {}),
-    ...(schema ? { responseJsonSchema: schema } : {})
+    ...(schema ? { responseJsonSchema: schema } : {}),
+    ...(job.details.cacheName ? { cachedContent: job.details.cacheName } : {})
   };
 }
