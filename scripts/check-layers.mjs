@@ -20,7 +20,7 @@ export const LAYERS = [
   { name: "console", paths: ["console/"] },
   { name: "oauth", paths: ["oauth/"] },
   { name: "session", paths: ["session-do.ts", "stateless-rpc.ts", "mcp-server.ts", "session/", "tasks/", "admission/"] },
-  { name: "transports and tools", paths: ["transport/", "tools/", "resources/"] },
+  { name: "transports and tools", paths: ["transport/", "tools/", "resources/", "viewer/"] },
   { name: "library", paths: ["library/"] },
   { name: "jobs", paths: ["jobs/"] },
   { name: "gemini, video, analysis", paths: ["gemini/", "video/", "analysis/", "cost/"] },

@@ -10,6 +10,7 @@ import { registerAnalysisResources } from "./resources/register-resources";
 import { registerTaskMethods, TASKS_EXTENSION, type TaskHost } from "./tasks/task-methods";
 import { registerTools, TOOLS, type JobService, type ToolDeps } from "./tools";
 import { SessionTransport } from "./transport/session-transport";
+import { registerViewer } from "./viewer/viewer-resource";
 
 export const SERVER_NAME = "gemini-video-mcp";
 export const SERVER_VERSION = "0.1.0";
@@ -53,6 +54,7 @@ function buildMcpServer(deps: ToolDeps): McpServer {
   const server = new McpServer(IDENTITY, serverOptions());
   registerTools(server, deps);
   registerAnalysisResources(server, deps.jobs);
+  registerViewer(server);
   return server;
 }
 

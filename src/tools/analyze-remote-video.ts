@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { ToolDeps } from "./deps";
 import { answerWhenDone, type JobResults } from "./follow-job";
 import { answerContent, jobSnapshotShape, toSnapshot } from "./job-snapshot";
+import { VIEWER_TOOL_META } from "../viewer/viewer-meta";
 import { defineTool } from "./tool";
 import { DEFAULT_PROMPT, toAnalysisInput, videoInputShape } from "./video-input";
 
@@ -30,6 +31,7 @@ export const analyzeRemoteVideo = defineTool({
   inputSchema,
   outputSchema: z.object(jobSnapshotShape),
   annotations: { readOnlyHint: true, openWorldHint: true },
+  ui: VIEWER_TOOL_META,
   instructions:
     "Use analyzeRemoteVideo to have Google Gemini watch a video (YouTube link or public video file URL) and answer a prompt about it; it waits and reports progress. Options pick a clip (startOffset/endOffset), fps, mediaResolution and model.",
   call: (args, ctx, deps) => answerWhenDone(deps, ctx, () => analysis(args, deps), results),

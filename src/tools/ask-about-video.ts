@@ -11,6 +11,7 @@ import { isFinal, type AnalysisInput, type Job } from "../jobs/job";
 import { shownPercent } from "../jobs/job-progress";
 import { answerWhenDone } from "./follow-job";
 import { answerContent, jobSnapshotShape, toSnapshot } from "./job-snapshot";
+import { VIEWER_TOOL_META } from "../viewer/viewer-meta";
 import { defineTool } from "./tool";
 import { toolError } from "./tool-error";
 import { promptField, toAnalysisInput, ToolInputError, videoUrlShape, watchOptionsShape } from "./video-input";
@@ -69,6 +70,7 @@ export const askAboutVideo = defineTool({
   }),
   outputSchema: z.object(jobSnapshotShape),
   annotations: { readOnlyHint: true, openWorldHint: true },
+  ui: VIEWER_TOOL_META,
   instructions: "askAboutVideo asks a follow-up about a video already analysed without uploading it again.",
   async call({ videoUrl, jobId, question, ...given }, ctx, deps) {
     if ((videoUrl === undefined) === (jobId === undefined)) {

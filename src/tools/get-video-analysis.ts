@@ -8,6 +8,7 @@ import type { DoneJob } from "../jobs/job";
 import { jobSnapshotShape } from "./job-snapshot";
 import { jobIdShape, MAX_WAIT_SECONDS, snapshotResult, unknownJob } from "./job-tools";
 import { fitResult, resultSize } from "./result-size";
+import { VIEWER_TOOL_META } from "../viewer/viewer-meta";
 import { defineTool } from "./tool";
 import { toolError } from "./tool-error";
 import { pageInputShape, pageOutputShape, transcriptPage } from "./transcript-page";
@@ -31,6 +32,7 @@ export const getVideoAnalysis = defineTool({
   }),
   outputSchema: z.object({ ...jobSnapshotShape, ...pageOutputShape }),
   annotations: { readOnlyHint: true },
+  ui: VIEWER_TOOL_META,
   instructions:
     "getVideoAnalysis (with waitSeconds) collects the answer; with from and limit it pages a transcript too long for one result, whose whole files are also linked as resources.",
   async call({ jobId, waitSeconds, from, limit }, ctx, deps) {

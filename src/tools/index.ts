@@ -4,7 +4,8 @@
  * and which tools may run as a task.
  * @module
  */
-import type { McpServer } from "@modelcontextprotocol/server";
+import { registerAppTool } from "@modelcontextprotocol/ext-apps/server";
+import type { McpServer, ServerContext } from "@modelcontextprotocol/server";
 import { analyzeRemoteVideo } from "./analyze-remote-video";
 import { askAboutVideo } from "./ask-about-video";
 import { askAcrossVideos } from "./ask-across-videos";
@@ -36,10 +37,11 @@ export const TOOLS: readonly ToolDescriptor[] = [
 ];
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
-  for (const { name, title, description, inputSchema, outputSchema, annotations, call } of TOOLS) {
-    server.registerTool(name, { title, description, inputSchema, outputSchema, annotations }, (args, ctx) =>
-      call(args, ctx, deps)
-    );
+  for (const { name, title, description, inputSchema, outputSchema, annotations, ui, call } of TOOLS) {
+    const config = { title, description, inputSchema, outputSchema, annotations };
+    const handler = (args: Record<string, unknown>, ctx: ServerContext) => call(args, ctx, deps);
+    if (ui) registerAppTool(server, name, { ...config, _meta: { ui } }, handler);
+    else server.registerTool(name, config, handler);
   }
 }
 

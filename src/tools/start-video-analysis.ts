@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { jobSnapshotShape } from "./job-snapshot";
 import { snapshotResult } from "./job-tools";
+import { VIEWER_TOOL_META } from "../viewer/viewer-meta";
 import { defineTool } from "./tool";
 import { toolError } from "./tool-error";
 import { DEFAULT_PROMPT, toAnalysisInput, videoInputShape } from "./video-input";
@@ -18,6 +19,7 @@ export const startVideoAnalysis = defineTool({
   inputSchema: z.object(videoInputShape),
   outputSchema: z.object(jobSnapshotShape),
   annotations: { readOnlyHint: false, openWorldHint: true },
+  ui: VIEWER_TOOL_META,
   instructions: "Analyses can take minutes: for long videos, startVideoAnalysis returns a jobId at once.",
   async call({ videoUrl, prompt, ...options }, _ctx, deps) {
     try {

@@ -8,6 +8,7 @@ import { chaptersSchema, parseStructuredAnswer, renderChapters } from "../analys
 import type { ToolDeps } from "./deps";
 import { answerWhenDone, type JobResults } from "./follow-job";
 import { answerContent, jobMetadataShape, jobStatusShape, toMetadata, toStatus } from "./job-snapshot";
+import { VIEWER_TOOL_META } from "../viewer/viewer-meta";
 import { defineTool } from "./tool";
 import { promptField, toAnalysisInput, videoUrlShape, watchOptionsShape } from "./video-input";
 
@@ -64,6 +65,7 @@ export const summarizeVideo = defineTool({
   inputSchema,
   outputSchema: z.object({ ...chaptersSchema.partial().shape, ...jobStatusShape, ...jobMetadataShape }),
   annotations: { readOnlyHint: true, openWorldHint: true },
+  ui: VIEWER_TOOL_META,
   instructions: "summarizeVideo returns timestamped chapters as structured output.",
   call: (args, ctx, deps) => answerWhenDone(deps, ctx, () => analysis(args, deps), results),
   task: { analysisFor: analysis, results },

@@ -7,6 +7,7 @@
  * kinds all read that list.
  * @module
  */
+import type { McpUiToolMeta } from "@modelcontextprotocol/ext-apps";
 import type { CallToolResult, ServerContext, ToolAnnotations } from "@modelcontextprotocol/server";
 import type { z } from "zod";
 import type { AnalysisInput } from "../jobs/job";
@@ -24,6 +25,12 @@ export interface ToolDescriptor<Input extends z.ZodObject = z.ZodObject> {
   inputSchema: Input;
   outputSchema: z.ZodObject;
   annotations: ToolAnnotations;
+  /**
+   * Present when a host that renders MCP Apps shows the result in the viewer
+   * (`_meta.ui.resourceUri`), or when only the viewer calls the tool
+   * (`visibility: ["app"]`). The result's text stays complete either way.
+   */
+  ui?: McpUiToolMeta;
   /** What the server's instructions say about it: a sentence or two, naming the tool. */
   instructions: string;
   /** Runs a call whose arguments passed `inputSchema`. */

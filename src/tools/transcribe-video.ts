@@ -8,6 +8,7 @@ import { parseStructuredAnswer, renderTranscript, transcriptSchema } from "../an
 import type { ToolDeps } from "./deps";
 import { answerWhenDone, type JobResults } from "./follow-job";
 import { answerContent, jobMetadataShape, jobStatusShape, toMetadata, toStatus } from "./job-snapshot";
+import { VIEWER_TOOL_META } from "../viewer/viewer-meta";
 import { defineTool } from "./tool";
 import { toAnalysisInput, videoUrlShape, watchOptionsShape } from "./video-input";
 
@@ -66,6 +67,7 @@ export const transcribeVideo = defineTool({
   inputSchema,
   outputSchema: z.object({ ...transcriptSchema.partial().shape, ...jobStatusShape, ...jobMetadataShape }),
   annotations: { readOnlyHint: true, openWorldHint: true },
+  ui: VIEWER_TOOL_META,
   instructions: "transcribeVideo returns the speech by speaker as structured output.",
   call: (args, ctx, deps) => answerWhenDone(deps, ctx, () => analysis(args, deps), results),
   task: { analysisFor: analysis, results },

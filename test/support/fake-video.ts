@@ -121,6 +121,7 @@ export class FakeVideoHost {
     if (video.etag) headers.set("ETag", video.etag);
     if (video.lastModified) headers.set("Last-Modified", video.lastModified);
     if (start > 0) headers.set("Content-Range", `bytes ${start}-${video.size - 1}/${video.size}`);
+    if (video.supportsRanges !== false) headers.set("Accept-Ranges", "bytes");
     let position = start;
     const body = new ReadableStream({
       type: "bytes",

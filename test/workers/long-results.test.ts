@@ -16,6 +16,7 @@ import { countingWorker } from "./support/counting-worker";
 import { useFakeGemini } from "./support/fetch-spy";
 import { AUTH, BASE_URL, postJson, sessionStub } from "./support/http";
 import { expectValidToolResult } from "./support/output-schemas";
+import { VIEWER_URI } from "../../src/viewer/viewer-meta";
 
 const fake = useFakeGemini();
 
@@ -171,7 +172,8 @@ describe("results that fit the client", () => {
     expect(listed).toEqual(expect.arrayContaining([srt, linkTo(result, "answer.md")]));
 
     const other = await connect("legacy");
-    expect((await other.listResources()).resources).toEqual([]);
+    // Nothing of another session's analyses: only the viewer's page, which every session lists.
+    expect((await other.listResources()).resources.map((resource) => resource.uri)).toEqual([VIEWER_URI]);
     // Another random part in the same session's id: no such job.
     const guessed = srt.replace(jobId, `${jobId.split(".")[0]}.0123456789abcdef`);
     expect(await refusal(other.readResource({ uri: guessed }))).toBe(RESOURCE_NOT_FOUND);
