@@ -33,6 +33,18 @@ export interface VideoQuestion {
   responseJsonSchema?: Record<string, unknown>;
   /** A context cache holding the video part (`cachedContents/...`): the request then sends the prompt alone. */
   cachedContent?: string;
+  /**
+   * Several videos asked about together (`fileUri` is the first's): each
+   * sent as its label ("Video 1: <url>") then its part, all before the prompt.
+   */
+  videos?: LabelledVideo[];
+}
+
+/** One video of a question about several, as the request names and carries it. */
+export interface LabelledVideo {
+  label: string;
+  fileUri: string;
+  mimeType: string;
 }
 
 export interface VideoAnswer {
@@ -108,6 +120,13 @@ export function videoCacheContents(question: VideoQuestion): Content[] {
  */
 function videoContents(question: VideoQuestion): Content[] {
   const prompt: Part = { text: question.prompt };
+  if (question.videos) {
+    const videoParts = question.videos.flatMap((video): Part[] => [
+      { text: video.label },
+      videoPart({ ...question, fileUri: video.fileUri, mimeType: video.mimeType })
+    ]);
+    return [{ role: "user", parts: [...videoParts, prompt] }];
+  }
   return [{ role: "user", parts: question.cachedContent ? [prompt] : [videoPart(question), prompt] }];
 }
 

@@ -113,6 +113,7 @@ export class JobManager {
    */
   async start(input: AnalysisInput, { background = false } = {}): Promise<Job> {
     checkVideoSource(input.source, this.options.allowPrivateVideoUrls);
+    for (const video of input.videos ?? []) checkVideoSource(video.source, this.options.allowPrivateVideoUrls);
     // An identical job on its way out (its caller just left) is not joined: it ends first, then is carried on.
     const stopping = [...this.stopping].filter(([jobId]) => {
       const job = this.get(jobId);

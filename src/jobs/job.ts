@@ -74,6 +74,30 @@ export interface AnalysisInput {
   priority?: "batch";
   /** The most this analysis may cost, in US dollars, by its estimate before it runs. */
   maxCostUsd?: number;
+  /**
+   * Set for one question about several videos (2 to `MAX_VIDEOS_PER_QUESTION`),
+   * in the order they are labelled; `videoUrl` and `source` are the first's.
+   * See `stages/prepare-videos.ts`.
+   */
+  videos?: SetVideo[];
+}
+
+/** One video of a question about several: its URL as given, what it names, and an earlier job's file to read as is. */
+export interface SetVideo {
+  videoUrl: string;
+  source: VideoSource;
+  followUp?: FollowUp;
+}
+
+/** One video of a question about several, once Gemini can read it. */
+export interface PreparedVideo {
+  /** The Files API file, or null for a YouTube link. */
+  fileName: string | null;
+  fileUri: string;
+  mimeType: string;
+  durationSeconds?: number;
+  /** True when a file uploaded before was read, not uploaded again. */
+  reused?: boolean;
 }
 
 export interface FollowUp {
@@ -127,6 +151,8 @@ export interface JobDetails {
   costUsd?: number;
   /** Why no cost is shown, when none is (a model the price table does not list, a bad GEMINI_PRICES). */
   costNote?: string;
+  /** A question about several videos: each one as Gemini reads it, in the input's order. */
+  videos?: PreparedVideo[];
 }
 
 /** What the answer cost, in our own shape (mapped from Gemini's `usageMetadata`). */
@@ -188,7 +214,10 @@ export type Job = EarlyJob | GeneratingJob | DoneJob | EndedJob;
  * which may wait hours to run while the cache is paid for.
  */
 export function wantsCache(input: AnalysisInput): boolean {
-  return (input.keepForFollowUps === true || input.followUp !== undefined) && input.priority !== "batch";
+  // Several videos: each is kept for later questions as a file; a cache would hold one set only.
+  return (
+    (input.keepForFollowUps === true || input.followUp !== undefined) && input.priority !== "batch" && input.videos === undefined
+  );
 }
 
 export function isFinal(job: Pick<Job, "state">): boolean {

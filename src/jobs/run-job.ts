@@ -4,6 +4,8 @@
  * state. Each stage is a file of `stages/`, and each of its steps a
  * journaled step of the Task:
  *
+ * `videos` (a question about several videos: each resolved, uploaded and
+ * kept side by side, see `stages/prepare-videos.ts`; then straight to `count`) →
  * `resolve` (queued → uploading, or a YouTube link or an earlier upload read
  * as is) → `upload` (stream the source into a resumable Files API upload)
  * → `poll:N` / `wait:N` (the file until ACTIVE, durable sleeps between; then
@@ -37,6 +39,7 @@ import type { JobUpdate } from "./job-store";
 import { batchGenerate, cancelBatchOf } from "./stages/batch-generate";
 import { countTokens } from "./stages/count-tokens";
 import { generate } from "./stages/generate";
+import { prepareVideos } from "./stages/prepare-videos";
 import { releaseFileOf } from "./stages/keep-file";
 import { resolveSource } from "./stages/resolve-source";
 import type { Stage, StageRun } from "./stages/stage";
@@ -45,7 +48,16 @@ import { useCache } from "./stages/use-cache";
 import { waitActive } from "./stages/wait-active";
 
 /** The stages of a run, in order: each runs when it applies to the job as the ones before left it. */
-export const STAGES: readonly Stage[] = [resolveSource, upload, waitActive, countTokens, useCache, generate, batchGenerate];
+export const STAGES: readonly Stage[] = [
+  prepareVideos,
+  resolveSource,
+  upload,
+  waitActive,
+  countTokens,
+  useCache,
+  generate,
+  batchGenerate
+];
 
 /** Gemini's words for a file it no longer has: "files/abc is not found", "access the File abc or it may not exist". */
 const MENTIONS_A_FILE = /\bfiles?\b/i;

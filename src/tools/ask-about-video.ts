@@ -7,14 +7,16 @@
  * @module
  */
 import { z } from "zod";
-import { isFinal, type AnalysisInput, type Job } from "../jobs/job";
+import { isFinal, type AnalysisInput, type Job, type SetVideo } from "../jobs/job";
 import { shownPercent } from "../jobs/job-progress";
+import type { ToolDeps } from "./deps";
 import { answerWhenDone } from "./follow-job";
 import { answerContent, jobSnapshotShape, toSnapshot } from "./job-snapshot";
 import { VIEWER_TOOL_META } from "../viewer/viewer-meta";
 import { defineTool } from "./tool";
 import { toolError } from "./tool-error";
 import { promptField, toAnalysisInput, ToolInputError, videoUrlShape, watchOptionsShape } from "./video-input";
+import { fileOf, setOf, setVideoOf, toVideoSetInput, videosField } from "./video-list";
 
 type WatchArgs = Parameters<typeof toAnalysisInput>[2];
 
@@ -34,21 +36,41 @@ function inheritedOptions(earlier: AnalysisInput, given: WatchArgs): WatchArgs {
 }
 
 function followUpOf(earlier: Job, question: string, given: WatchArgs, defaultModel: string): AnalysisInput {
+  // A job about several videos: the same set again, each video's file read as is.
+  if (earlier.input.videos) return toVideoSetInput(setOf(earlier), question, given, { model: defaultModel });
   const input = toAnalysisInput(earlier.input.videoUrl, question, inheritedOptions(earlier.input, given), {
     model: defaultModel
   });
   // A failed or cancelled job has no file to reuse: the video is fetched again.
-  if (earlier.state !== "done" || !earlier.fileUri || !earlier.mimeType) return input;
-  return {
-    ...input,
-    followUp: {
-      jobId: earlier.id,
-      fileName: earlier.fileName,
-      fileUri: earlier.fileUri,
-      mimeType: earlier.mimeType,
-      ...(earlier.details.durationSeconds !== undefined ? { durationSeconds: earlier.details.durationSeconds } : {})
+  const file = fileOf(earlier);
+  return file ? { ...input, followUp: file } : input;
+}
+
+/** The set's videos: an entry's URL, or the video (and file) of its earlier job; a `ToolInputError` for an entry that names neither. */
+async function setVideosOf(
+  entries: { videoUrl?: string | undefined; jobId?: string | undefined }[],
+  deps: Pick<ToolDeps, "jobs">
+): Promise<SetVideo[] | ToolInputError> {
+  const set: SetVideo[] = [];
+  for (const [index, { videoUrl, jobId }] of entries.entries()) {
+    if ((videoUrl === undefined) === (jobId === undefined)) {
+      return new ToolInputError(`videos[${index}]: give either videoUrl or jobId (not both).`);
     }
-  };
+    if (videoUrl !== undefined) {
+      set.push(setVideoOf(videoUrl));
+      continue;
+    }
+    // SAFETY: checked above: jobId is given when videoUrl is not.
+    const earlier = await deps.jobs.wait(jobId!, 0);
+    if (!earlier) return new ToolInputError(`videos[${index}]: no job ${jobId}. listVideoAnalyses shows this session's jobs.`);
+    if (!isFinal(earlier)) return new ToolInputError(`videos[${index}]: job ${jobId} is still running; wait for it first.`);
+    if (earlier.input.videos) {
+      return new ToolInputError(`videos[${index}]: job ${jobId} asked about several videos; name them here one by one.`);
+    }
+    const file = fileOf(earlier);
+    set.push({ videoUrl: earlier.input.videoUrl, source: earlier.input.source, ...(file ? { followUp: file } : {}) });
+  }
+  return set;
 }
 
 export const askAboutVideo = defineTool({
@@ -66,13 +88,28 @@ export const askAboutVideo = defineTool({
       .describe("An earlier job (from analyzeRemoteVideo, startVideoAnalysis...).")
       .meta({ "x-mcp-header": "JobId" }),
     question: promptField("question").describe("What to ask about the video."),
+    videos: videosField(
+      z.object({ videoUrl: videoUrlShape.videoUrl.optional(), jobId: z.string().min(1).optional() }),
+      "each { videoUrl } or { jobId } of an earlier analysis, whose upload is reused"
+    ),
     ...watchOptionsShape
   }),
   outputSchema: z.object(jobSnapshotShape),
   annotations: { readOnlyHint: true, openWorldHint: true },
   ui: VIEWER_TOOL_META,
   instructions: "askAboutVideo asks a follow-up about a video already analysed without uploading it again.",
-  async call({ videoUrl, jobId, question, ...given }, ctx, deps) {
+  async call({ videoUrl, jobId, videos, question, ...given }, ctx, deps) {
+    if (videos) {
+      if (videoUrl !== undefined || jobId !== undefined) {
+        return toolError(new ToolInputError("Give either videos, or videoUrl or jobId (not both)."));
+      }
+      const set = await setVideosOf(videos, deps);
+      if (set instanceof ToolInputError) return toolError(set);
+      return answerWhenDone(deps, ctx, () => toVideoSetInput(set, question, given, { model: deps.defaultModel }), {
+        done: (job) => ({ content: answerContent(job), structuredContent: toSnapshot(job) }),
+        running: toSnapshot
+      });
+    }
     if ((videoUrl === undefined) === (jobId === undefined)) {
       return toolError(new ToolInputError("Give either videoUrl or jobId (not both)."));
     }

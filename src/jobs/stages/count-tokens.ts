@@ -34,7 +34,7 @@ async function count(run: StageRun): Promise<void> {
       durationSeconds: job.details.durationSeconds,
       inputTokens: details.countedTokens ?? details.estimatedTokens,
       isCounted: details.countedTokens !== undefined,
-      uploaded: job.fileName !== null
+      uploaded: job.fileName !== null || (job.details.videos?.some((video) => video.fileName !== null) ?? false)
     },
     run.context.cost
   );

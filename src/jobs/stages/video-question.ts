@@ -7,6 +7,7 @@ import { responseJsonSchema } from "../../analysis/formats";
 import type { VideoQuestion } from "../../gemini/analyze";
 import { toGeminiOffset } from "../../video/offset";
 import type { Job } from "../job";
+import { labelledVideos } from "../video-set";
 import { YOUTUBE_MIME_TYPE } from "./resolve-source";
 
 export function videoQuestion(job: Job): VideoQuestion {
@@ -26,6 +27,7 @@ export function videoQuestion(job: Job): VideoQuestion {
     ...(input.mediaResolution ? { mediaResolution: input.mediaResolution } : {}),
     ...(input.maxOutputTokens ? { maxOutputTokens: input.maxOutputTokens } : {}),
     ...(schema ? { responseJsonSchema: schema } : {}),
-    ...(job.details.cacheName ? { cachedContent: job.details.cacheName } : {})
+    ...(job.details.cacheName ? { cachedContent: job.details.cacheName } : {}),
+    ...(job.details.videos ? { videos: labelledVideos(input, job.details.videos) } : {})
   };
 }

@@ -32,7 +32,7 @@ export const waitActive: Stage = {
 };
 
 /** `"123.4s"` (a protobuf Duration, as in the file's `videoMetadata`) in seconds. */
-function durationSeconds(value: unknown): number | undefined {
+export function durationSeconds(value: unknown): number | undefined {
   const seconds = typeof value === "string" ? Number(/^([\d.]+)s$/.exec(value)?.[1]) : Number.NaN;
   return Number.isFinite(seconds) ? seconds : undefined;
 }

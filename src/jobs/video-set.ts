@@ -1,0 +1,34 @@
+/**
+ * One question about several videos: how many it may name, how each is
+ * labelled in the request, and what the set adds up to.
+ * @module
+ */
+import type { LabelledVideo } from "../gemini/analyze";
+import type { AnalysisInput, PreparedVideo } from "./job";
+
+/** The most videos one question may name: each is uploaded and watched in full, and all must fit the model's context together. */
+export const MAX_VIDEOS_PER_QUESTION = 5;
+
+/** "video 2 of 3", as progress names a video of the set. */
+export function videoOrdinal(index: number, count: number): string {
+  return `video ${index + 1} of ${count}`;
+}
+
+/** The request's videos, each after its label ("Video 1: <url>"), so the answer can name them. */
+export function labelledVideos(input: AnalysisInput, prepared: readonly PreparedVideo[]): LabelledVideo[] {
+  return prepared.map((video, index) => ({
+    label: `Video ${index + 1}: ${input.videos?.[index]?.videoUrl ?? input.videoUrl}`,
+    fileUri: video.fileUri,
+    mimeType: video.mimeType
+  }));
+}
+
+/** The videos' total length, when Gemini said each one's (YouTube links' are not known before the count). */
+export function totalSecondsOf(prepared: readonly PreparedVideo[]): number | undefined {
+  let total = 0;
+  for (const video of prepared) {
+    if (video.durationSeconds === undefined) return undefined;
+    total += video.durationSeconds;
+  }
+  return total;
+}
