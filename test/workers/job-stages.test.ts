@@ -19,6 +19,7 @@ const stepsOf = (fields: Parameters<typeof job>) =>
 describe("the stages of an analysis run", () => {
   it("journal the step names runs in flight were stored with, in order", () => {
     expect(STAGES.map((stage) => stage.steps)).toEqual([
+      ["videos"],
       ["resolve"],
       ["upload"],
       ["processing-since", "poll:N", "wait:N"],
@@ -48,6 +49,17 @@ describe("the stages of an analysis run", () => {
     // A batch-priority question goes through Gemini's Batch API instead of the streamed answer, with no cache.
     const batch = { ...followUp, priority: "batch" };
     expect(stepsOf(["generating", { fileUri: "u", input: batch }])).toEqual([["batch-submit", "batch-poll:N", "batch-wait:N"]]);
+    // Several videos: all are made readable in one step, then the set goes straight to the count, with no cache.
+    const set = {
+      ...followUp,
+      videos: [
+        { videoUrl: "https://example.com/v.mp4", source: { kind: "url", url: "https://example.com/v.mp4" } },
+        { videoUrl: "https://example.com/w.mp4", source: { kind: "url", url: "https://example.com/w.mp4" } }
+      ]
+    };
+    expect(stepsOf(["queued", { input: set }])).toEqual([["videos"], ["count"]]);
+    expect(stepsOf(["uploading", { fileUri: "u", input: set }])).toEqual([["count"]]);
+    expect(stepsOf(["generating", { fileUri: "u", input: set }])).toEqual([["generate"]]);
     for (const state of JOB_STATES.filter((state) => ["done", "failed", "cancelled"].includes(state))) {
       expect(stepsOf([state])).toEqual([]);
     }

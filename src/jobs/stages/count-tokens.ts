@@ -6,7 +6,7 @@
  * @module
  */
 import { checkCost, CostCapError } from "../cost-check";
-import { isFinal } from "../job";
+import { isFinal, type Job } from "../job";
 import { checkInputTokens, ContextLimitError } from "../token-check";
 import { oneStep, type StageRun } from "./stage";
 import { videoQuestion } from "./video-question";
@@ -15,6 +15,14 @@ import { videoQuestion } from "./video-question";
 const TIMEOUT_MS = 10 * 60_000;
 
 export const countTokens = oneStep("count", TIMEOUT_MS, (job) => !isFinal(job) && job.state !== "generating", count);
+
+/** A refusal of several videos says it counted them together, and how to fit. */
+function forTheSet(job: Job, refusal: string): string {
+  const count = job.input.videos?.length;
+  return count
+    ? `These ${count} videos together: ${refusal} Ask about fewer of them at once, or about each video alone.`
+    : refusal;
+}
 
 async function count(run: StageRun): Promise<void> {
   run.update({ message: "counting the video's input tokens" });
@@ -25,7 +33,7 @@ async function count(run: StageRun): Promise<void> {
   );
   if (refusal) {
     run.update({}, details);
-    throw new ContextLimitError(refusal);
+    throw new ContextLimitError(forTheSet(job, refusal));
   }
   const cost = await checkCost(
     {
@@ -40,7 +48,7 @@ async function count(run: StageRun): Promise<void> {
   );
   if (cost.refusal) {
     run.update({}, { ...details, ...cost.details });
-    throw new CostCapError(cost.refusal);
+    throw new CostCapError(forTheSet(job, cost.refusal));
   }
   const withCost = cost.summary ? message.replace(/\)$/, `; ${cost.summary})`) : message;
   run.update({ state: "generating", message: withCost }, { ...details, ...cost.details });

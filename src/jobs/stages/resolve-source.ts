@@ -17,7 +17,13 @@ export const YOUTUBE_MIME_TYPE = "video/mp4";
 /** Tasks' limit for one attempt (its default is 5 minutes); see `run-job.ts`. */
 const TIMEOUT_MS = 60_000;
 
-export const resolveSource = oneStep("resolve", TIMEOUT_MS, (job) => job.state === "queued", resolve);
+export const resolveSource = oneStep(
+  "resolve",
+  TIMEOUT_MS,
+  // A set of videos is resolved by `videos` (prepare-videos.ts).
+  (job) => job.state === "queued" && job.input.videos === undefined,
+  resolve
+);
 
 async function resolve(run: StageRun): Promise<void> {
   const { job } = run;

@@ -1,0 +1,197 @@
+/**
+ * One question about several videos (`videos` in analyzeRemoteVideo and
+ * askAboutVideo): each uploaded once, side by side, with progress per
+ * video; the request's parts labelled in order, videos first and the
+ * question last; the set counted and priced together; every video's file
+ * kept for later questions.
+ */
+import { exports } from "cloudflare:workers";
+import { Client, type Progress, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { afterEach, describe, expect, it } from "vitest";
+import { MAX_VIDEOS_PER_QUESTION } from "../../src/jobs/video-set";
+import { useFakes } from "./support/fetch-spy";
+import { AUTH, BASE_URL, openIdleSession } from "./support/http";
+import { callTool, snapshotOf, withAlarms } from "./support/session-calls";
+
+const fakes = useFakes();
+const MiB = 1024 * 1024;
+
+type Part = { text?: string; fileData?: { fileUri: string; mimeType: string } };
+type Contents = { contents: { parts: Part[] }[] };
+
+const open: Client[] = [];
+afterEach(async () => {
+  for (const client of open.splice(0)) await client.close();
+});
+
+/** The SDK v2 client: `auto` speaks the 2026-07-28 era, `legacy` the 2025 handshake with a session. */
+async function connect(mode: "auto" | "legacy"): Promise<Client> {
+  const transport = new StreamableHTTPClientTransport(new URL("/mcp", BASE_URL), {
+    fetch: (input, init) => exports.default.fetch(new Request(input, init)),
+    requestInit: { headers: AUTH }
+  });
+  const client = new Client({ name: "multi-video", version: "1.0.0" }, { versionNegotiation: { mode } });
+  await client.connect(transport);
+  open.push(client);
+  return client;
+}
+
+/** The Gemini file uploaded from the source of `bytes` bytes. */
+function fileUploadedOf(bytes: number): string {
+  const upload = [...fakes.gemini.uploads.values()].find((each) => each.declaredBytes === bytes);
+  // SAFETY: the tests look up only sources they uploaded.
+  return upload!.file!.uri;
+}
+
+function labelledParts(first: [string, string], second: [string, string], question: string): Part[] {
+  return [
+    { text: `Video 1: ${first[0]}` },
+    { fileData: { fileUri: first[1], mimeType: "video/mp4" } },
+    { text: `Video 2: ${second[0]}` },
+    { fileData: { fileUri: second[1], mimeType: "video/mp4" } },
+    { text: question }
+  ];
+}
+
+describe("one question about several videos", () => {
+  it("compares two videos: one upload each, side by side, progress per video, labelled parts in order, the answer", {
+    timeout: 30_000
+  }, async () => {
+    const first = fakes.videos.add("/talk-a.mp4", { size: 10 * MiB });
+    const second = fakes.videos.add("/talk-b.mp4", { size: 12 * MiB });
+    fakes.gemini.enqueueFiles({ pollsBeforeDone: 1, durationSeconds: 60 }, { pollsBeforeDone: 1, durationSeconds: 90 });
+    fakes.gemini.enqueue({ kind: "answer", chunks: ["Video 2 at 00:30 ", "answers what video 1 asks."] });
+    const client = await connect("auto");
+    const progress: Progress[] = [];
+    const result = await client.callTool(
+      { name: "analyzeRemoteVideo", arguments: { videos: [{ videoUrl: first }, { videoUrl: second }], prompt: "Compare them." } },
+      { onprogress: (update) => progress.push(update) }
+    );
+    expect(result.isError).toBeFalsy();
+    expect(result.content).toEqual([{ type: "text", text: "Video 2 at 00:30 answers what video 1 asks." }]);
+    expect(fakes.gemini.uploads.size).toBe(2);
+    const messages = progress.map((update) => update.message ?? "");
+    expect(messages).toContainEqual(expect.stringMatching(/video 1 of 2 uploading \d+ %/));
+    expect(messages).toContainEqual(expect.stringMatching(/video 2 of 2 uploading \d+ %/));
+    // Side by side: the second video's upload is under way before the first one is ready.
+    const secondUploading = messages.findIndex((message) => /video 2 of 2 uploading/.test(message));
+    const firstReady = messages.findIndex((message) => /video 1 of 2 ready/.test(message));
+    expect(secondUploading).toBeGreaterThanOrEqual(0);
+    expect(secondUploading).toBeLessThan(firstReady);
+    const expected = labelledParts([first, fileUploadedOf(10 * MiB)], [second, fileUploadedOf(12 * MiB)], "Compare them.");
+    const [generated] = fakes.gemini.generateRequests();
+    expect((generated?.body as Contents).contents[0]?.parts).toEqual(expected);
+    // The token count counted that same request.
+    const [counted] = fakes.gemini.countTokensRequests();
+    expect((counted?.body as { generateContentRequest: Contents }).generateContentRequest.contents[0]?.parts).toEqual(expected);
+    expect(result.structuredContent).toMatchObject({ status: "done", durationSeconds: 150 });
+  });
+
+  it("a later question about one of the videos reads its kept file: no new upload", async () => {
+    const first = fakes.videos.add("/kept-a.mp4", { size: 2 * MiB });
+    const second = fakes.videos.add("/kept-b.mp4", { size: 3 * MiB });
+    const sessionId = await openIdleSession();
+    const set = await withAlarms(
+      sessionId,
+      callTool(sessionId, "analyzeRemoteVideo", { videos: [{ videoUrl: first }, { videoUrl: second }] })
+    );
+    expect(snapshotOf(set).status).toBe("done");
+    expect(fakes.gemini.uploads.size).toBe(2);
+    fakes.gemini.enqueue({ kind: "answer", chunks: ["Only the second."] });
+    const later = await withAlarms(
+      sessionId,
+      callTool(sessionId, "askAboutVideo", { videoUrl: second, question: "And this one?" })
+    );
+    expect(later.content[0]?.text).toBe("Only the second.");
+    expect(later.structuredContent).toMatchObject({ status: "done", reusedUpload: true });
+    expect(fakes.gemini.uploads.size).toBe(2);
+    // Asked with a context cache of that file (askAboutVideo keeps a video for the questions after it).
+    const [, asked] = fakes.gemini.generateRequests();
+    const cache = fakes.gemini.caches.created.get((asked?.body as { cachedContent: string }).cachedContent);
+    expect(JSON.parse(cache!.prompt.videoParts[0]!.key)[0]).toEqual({ fileUri: fileUploadedOf(3 * MiB), mimeType: "video/mp4" });
+    // The set asked again by its job reads both kept files, and by an entry's jobId the earlier job's file.
+    fakes.gemini.enqueue({ kind: "answer", chunks: ["Again."] }, { kind: "answer", chunks: ["Mixed."] });
+    const again = await withAlarms(
+      sessionId,
+      callTool(sessionId, "askAboutVideo", { jobId: snapshotOf(set).jobId, question: "Again?" })
+    );
+    expect(again.content[0]?.text).toBe("Again.");
+    const mixed = await withAlarms(
+      sessionId,
+      callTool(sessionId, "askAboutVideo", {
+        videos: [{ jobId: snapshotOf(later).jobId }, { videoUrl: first }],
+        question: "Mixed?"
+      })
+    );
+    expect(mixed.content[0]?.text).toBe("Mixed.");
+    expect(fakes.gemini.uploads.size).toBe(2);
+    const mixedParts = (fakes.gemini.generateRequests()[3]?.body as Contents).contents[0]?.parts;
+    expect(mixedParts).toEqual(labelledParts([second, fileUploadedOf(3 * MiB)], [first, fileUploadedOf(2 * MiB)], "Mixed?"));
+  });
+
+  it("refuses a set that does not fit the model's context together, before anything is uploaded or generated", async () => {
+    const sessionId = await openIdleSession();
+    fakes.gemini.enqueueCountTokens({ kind: "count", totalTokens: 5_000_000 });
+    const refused = await withAlarms(
+      sessionId,
+      callTool(sessionId, "analyzeRemoteVideo", {
+        videos: [{ videoUrl: "https://youtu.be/dQw4w9WgXcQ" }, { videoUrl: "https://www.youtube.com/watch?v=9bZkp7q19f0" }]
+      })
+    );
+    expect(refused.isError).toBe(true);
+    expect(refused.content[0]?.text).toMatch(
+      /^These 2 videos together: .*Ask about fewer of them at once, or about each video alone\.$/s
+    );
+    expect(fakes.gemini.uploads.size).toBe(0);
+    expect(fakes.gemini.generateRequests()).toEqual([]);
+  });
+
+  it("refuses a set over its cost cap (maxCostUsd), counted together, before anything is generated", async () => {
+    const sessionId = await openIdleSession();
+    fakes.gemini.enqueueCountTokens({ kind: "count", totalTokens: 900_000 });
+    const refused = await withAlarms(
+      sessionId,
+      callTool(sessionId, "analyzeRemoteVideo", {
+        videos: [{ videoUrl: "https://youtu.be/dQw4w9WgXcQ" }, { videoUrl: "https://www.youtube.com/watch?v=9bZkp7q19f0" }],
+        maxCostUsd: 0.01
+      })
+    );
+    expect(refused.isError).toBe(true);
+    expect(refused.content[0]?.text).toMatch(/^These 2 videos together: .*maxCostUsd/s);
+    expect(fakes.gemini.generateRequests()).toEqual([]);
+  });
+
+  it(`refuses a list of more than ${MAX_VIDEOS_PER_QUESTION} videos, or a clip of a set, saying why`, async () => {
+    const sessionId = await openIdleSession();
+    const videos = Array.from({ length: MAX_VIDEOS_PER_QUESTION + 1 }, (_, index) => ({
+      videoUrl: `https://example.com/v${index}.mp4`
+    }));
+    const tooMany = await callTool(sessionId, "analyzeRemoteVideo", { videos });
+    expect(tooMany.isError).toBe(true);
+    expect(tooMany.content[0]?.text).toContain(`videos may list at most ${MAX_VIDEOS_PER_QUESTION} videos in one question`);
+    const clip = await callTool(sessionId, "askAboutVideo", { videos: videos.slice(0, 2), question: "?", startOffset: 10 });
+    expect(clip.isError).toBe(true);
+    expect(clip.content[0]?.text).toContain("startOffset and endOffset apply to one video");
+    const both = await callTool(sessionId, "analyzeRemoteVideo", { videoUrl: videos[0]!.videoUrl, videos: videos.slice(0, 2) });
+    expect(both.isError).toBe(true);
+    expect(both.content[0]?.text).toContain("Give either videoUrl or videos (not both).");
+    expect(fakes.gemini.requests).toEqual([]);
+  });
+
+  it("both MCP eras accept the list", async () => {
+    for (const mode of ["auto", "legacy"] as const) {
+      fakes.gemini.enqueue({ kind: "answer", chunks: [`answered in ${mode}`] });
+      const client = await connect(mode);
+      const result = await client.callTool({
+        name: "askAboutVideo",
+        arguments: {
+          videos: [{ videoUrl: "https://youtu.be/dQw4w9WgXcQ" }, { videoUrl: "https://www.youtube.com/watch?v=9bZkp7q19f0" }],
+          question: "Which is louder?"
+        }
+      });
+      expect(result.content).toEqual([{ type: "text", text: `answered in ${mode}` }]);
+    }
+    const parts = fakes.gemini.generateRequests().map((request) => (request.body as Contents).contents[0]?.parts[0]);
+    expect(parts).toEqual([{ text: "Video 1: https://youtu.be/dQw4w9WgXcQ" }, { text: "Video 1: https://youtu.be/dQw4w9WgXcQ" }]);
+  });
+});
