@@ -80,10 +80,10 @@ describe("one question about several videos", () => {
     expect(secondUploading).toBeLessThan(firstReady);
     const expected = labelledParts([first, fileUploadedOf(10 * MiB)], [second, fileUploadedOf(12 * MiB)], "Compare them.");
     const [generated] = fakes.gemini.generateRequests();
-    expect((generated?.body as Contents).contents[0]?.parts).toEqual(expected);
+    expect((generated!.body as Contents).contents[0]?.parts).toEqual(expected);
     // The token count counted that same request.
     const [counted] = fakes.gemini.countTokensRequests();
-    expect((counted?.body as { generateContentRequest: Contents }).generateContentRequest.contents[0]?.parts).toEqual(expected);
+    expect((counted!.body as { generateContentRequest: Contents }).generateContentRequest.contents[0]?.parts).toEqual(expected);
     expect(result.structuredContent).toMatchObject({ status: "done", durationSeconds: 150 });
   });
 
@@ -107,7 +107,7 @@ describe("one question about several videos", () => {
     expect(fakes.gemini.uploads.size).toBe(2);
     // Asked with a context cache of that file (askAboutVideo keeps a video for the questions after it).
     const [, asked] = fakes.gemini.generateRequests();
-    const cache = fakes.gemini.caches.created.get((asked?.body as { cachedContent: string }).cachedContent);
+    const cache = fakes.gemini.caches.created.get((asked!.body as { cachedContent: string }).cachedContent);
     expect(JSON.parse(cache!.prompt.videoParts[0]!.key)[0]).toEqual({ fileUri: fileUploadedOf(3 * MiB), mimeType: "video/mp4" });
     // The set asked again by its job reads both kept files, and by an entry's jobId the earlier job's file.
     fakes.gemini.enqueue({ kind: "answer", chunks: ["Again."] }, { kind: "answer", chunks: ["Mixed."] });
@@ -125,7 +125,7 @@ describe("one question about several videos", () => {
     );
     expect(mixed.content[0]?.text).toBe("Mixed.");
     expect(fakes.gemini.uploads.size).toBe(2);
-    const mixedParts = (fakes.gemini.generateRequests()[3]?.body as Contents).contents[0]?.parts;
+    const mixedParts = (fakes.gemini.generateRequests()[3]!.body as Contents).contents[0]?.parts;
     expect(mixedParts).toEqual(labelledParts([second, fileUploadedOf(3 * MiB)], [first, fileUploadedOf(2 * MiB)], "Mixed?"));
   });
 
