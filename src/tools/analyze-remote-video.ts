@@ -10,24 +10,21 @@ import { answerWhenDone, type JobResults } from "./follow-job";
 import { answerContent, jobSnapshotShape, toSnapshot } from "./job-snapshot";
 import { VIEWER_TOOL_META } from "../viewer/viewer-meta";
 import { defineTool } from "./tool";
-import { DEFAULT_PROMPT, toAnalysisInput, ToolInputError, videoInputShape } from "./video-input";
+import { DEFAULT_PROMPT, toAnalysisInput, videoInputShape } from "./video-input";
 import { setVideoOf, toVideoSetInput, videosField, videoUrlEntry } from "./video-list";
 
 const inputSchema = z.object({
   ...videoInputShape,
-  videoUrl: videoInputShape.videoUrl.optional(),
   videos: videosField(videoUrlEntry, "each { videoUrl }; for earlier jobs' videos, use askAboutVideo")
 });
 
 function analysis({ videoUrl, videos, prompt, ...options }: z.infer<typeof inputSchema>, deps: Pick<ToolDeps, "defaultModel">) {
-  if ((videoUrl === undefined) === (videos === undefined)) throw new ToolInputError("Give either videoUrl or videos (not both).");
   const question = prompt ?? DEFAULT_PROMPT;
   if (videos) {
-    const set = videos.map((video) => setVideoOf(video.videoUrl));
+    const set = [videoUrl, ...videos.map((video) => video.videoUrl)].map((url) => setVideoOf(url));
     return toVideoSetInput(set, question, options, { model: deps.defaultModel });
   }
-  // SAFETY: checked above: videoUrl is given when videos is not.
-  return toAnalysisInput(videoUrl!, question, options, { model: deps.defaultModel });
+  return toAnalysisInput(videoUrl, question, options, { model: deps.defaultModel });
 }
 
 const results: JobResults = {
@@ -39,7 +36,7 @@ export const analyzeRemoteVideo = defineTool({
   name: "analyzeRemoteVideo",
   title: "Analyze a video with Gemini",
   description:
-    "Has Google Gemini watch a video (a YouTube link or a public video file URL) and answer a prompt about it: a summary with timestamps by default. Options pick the model, a clip (startOffset/endOffset), the frame rate, the resolution and the answer's length. Waits for the answer and sends progress notifications (upload, processing, generation) meanwhile; if the analysis outlives the call's time budget, it answers that it is still running, with a jobId whose answer getVideoAnalysis returns later. For very long videos you may prefer startVideoAnalysis + getVideoAnalysis. To compare or ask about several videos at once, pass videos (a list) instead of videoUrl.",
+    "Has Google Gemini watch a video (a YouTube link or a public video file URL) and answer a prompt about it: a summary with timestamps by default. Options pick the model, a clip (startOffset/endOffset), the frame rate, the resolution and the answer's length. Waits for the answer and sends progress notifications (upload, processing, generation) meanwhile; if the analysis outlives the call's time budget, it answers that it is still running, with a jobId whose answer getVideoAnalysis returns later. For very long videos you may prefer startVideoAnalysis + getVideoAnalysis. To compare or ask about several videos at once, list the others in videos.",
   inputSchema,
   outputSchema: z.object(jobSnapshotShape),
   annotations: { readOnlyHint: true, openWorldHint: true },

@@ -46,8 +46,17 @@ function followUpOf(earlier: Job, question: string, given: WatchArgs, defaultMod
   return file ? { ...input, followUp: file } : input;
 }
 
-/** The set's videos: an entry's URL, or the video (and file) of its earlier job; a `ToolInputError` for an entry that names neither. */
-async function setVideosOf(
+/** An earlier job's video, its file read again as is; a `ToolInputError` for a job about several videos. */
+function videoOfJob(earlier: Job): SetVideo | ToolInputError {
+  if (earlier.input.videos) {
+    return new ToolInputError(`Job ${earlier.id} asked about several videos: name them one by one (videoUrl, videos).`);
+  }
+  const file = fileOf(earlier);
+  return { videoUrl: earlier.input.videoUrl, source: earlier.input.source, ...(file ? { followUp: file } : {}) };
+}
+
+/** The further videos of a set: an entry's URL, or the video of its earlier job; a `ToolInputError` for an entry that names neither. */
+async function furtherVideosOf(
   entries: { videoUrl?: string | undefined; jobId?: string | undefined }[],
   deps: Pick<ToolDeps, "jobs">
 ): Promise<SetVideo[] | ToolInputError> {
@@ -64,11 +73,9 @@ async function setVideosOf(
     const earlier = await deps.jobs.wait(jobId!, 0);
     if (!earlier) return new ToolInputError(`videos[${index}]: no job ${jobId}. listVideoAnalyses shows this session's jobs.`);
     if (!isFinal(earlier)) return new ToolInputError(`videos[${index}]: job ${jobId} is still running; wait for it first.`);
-    if (earlier.input.videos) {
-      return new ToolInputError(`videos[${index}]: job ${jobId} asked about several videos; name them here one by one.`);
-    }
-    const file = fileOf(earlier);
-    set.push({ videoUrl: earlier.input.videoUrl, source: earlier.input.source, ...(file ? { followUp: file } : {}) });
+    const video = videoOfJob(earlier);
+    if (video instanceof ToolInputError) return video;
+    set.push(video);
   }
   return set;
 }
@@ -99,17 +106,6 @@ export const askAboutVideo = defineTool({
   ui: VIEWER_TOOL_META,
   instructions: "askAboutVideo asks a follow-up about a video already analysed without uploading it again.",
   async call({ videoUrl, jobId, videos, question, ...given }, ctx, deps) {
-    if (videos) {
-      if (videoUrl !== undefined || jobId !== undefined) {
-        return toolError(new ToolInputError("Give either videos, or videoUrl or jobId (not both)."));
-      }
-      const set = await setVideosOf(videos, deps);
-      if (set instanceof ToolInputError) return toolError(set);
-      return answerWhenDone(deps, ctx, () => toVideoSetInput(set, question, given, { model: deps.defaultModel }), {
-        done: (job) => ({ content: answerContent(job), structuredContent: toSnapshot(job) }),
-        running: toSnapshot
-      });
-    }
     if ((videoUrl === undefined) === (jobId === undefined)) {
       return toolError(new ToolInputError("Give either videoUrl or jobId (not both)."));
     }
@@ -128,6 +124,22 @@ export const askAboutVideo = defineTool({
       }
     }
     const found = earlier;
+    if (videos) {
+      // SAFETY: checked above: videoUrl is given when jobId is not.
+      const first = found ? videoOfJob(found) : setVideoOf(videoUrl!);
+      const further = await furtherVideosOf(videos, deps);
+      if (first instanceof ToolInputError) return toolError(first);
+      if (further instanceof ToolInputError) return toolError(further);
+      return answerWhenDone(
+        deps,
+        ctx,
+        () => toVideoSetInput([first, ...further], question, given, { model: deps.defaultModel }),
+        {
+          done: (job) => ({ content: answerContent(job), structuredContent: toSnapshot(job) }),
+          running: toSnapshot
+        }
+      );
+    }
     return answerWhenDone(
       deps,
       ctx,

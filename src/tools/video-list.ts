@@ -1,9 +1,11 @@
 /**
- * `videos`: one question about several videos, beside the one-video
- * `videoUrl`. Each entry is an object (`{ videoUrl }`, or in askAboutVideo
- * `{ jobId }`) rather than a bare string, so an entry names its kind the way
- * the one-video arguments do and can grow (a clip of its own) without a new
- * field beside `videos`.
+ * `videos`: one question about several videos. The list holds the further
+ * videos, beside the one `videoUrl` (or askAboutVideo's `jobId`) names, which
+ * is video 1: the schema only gains an optional field, and a one-video call
+ * is the same call as before. Each entry is an object (`{ videoUrl }`, or in
+ * askAboutVideo `{ jobId }`) rather than a bare string, so an entry names its
+ * kind the way the one-video arguments do and can grow (a clip of its own)
+ * without a new field beside `videos`.
  * @module
  */
 import { z } from "zod";
@@ -16,14 +18,14 @@ import { toAnalysisInput, ToolInputError, videoUrlShape } from "./video-input";
 export function videosField<Entry extends z.ZodType>(entry: Entry, what: string) {
   return z
     .array(entry)
-    .min(2, "videos must list at least 2 videos (for one, use videoUrl)")
+    .min(1, "videos must list at least 1 video (the others asked about with videoUrl), or be left out")
     .max(
-      MAX_VIDEOS_PER_QUESTION,
-      `videos may list at most ${MAX_VIDEOS_PER_QUESTION} videos in one question: ask about the others in another question, or about each video alone`
+      MAX_VIDEOS_PER_QUESTION - 1,
+      `one question may name at most ${MAX_VIDEOS_PER_QUESTION} videos (videoUrl or jobId, and at most ${MAX_VIDEOS_PER_QUESTION - 1} in videos): ask about the others in another question, or about each video alone`
     )
     .optional()
     .describe(
-      `Instead of videoUrl: 2 to ${MAX_VIDEOS_PER_QUESTION} videos asked about together (${what}). They are uploaded side by side, labelled "Video 1", "Video 2"... in the request so the answer can name them, and must fit the model's context together. No startOffset/endOffset.`
+      `More videos asked about together with the one named above, which is video 1 (${what}); at most ${MAX_VIDEOS_PER_QUESTION} in all. They are uploaded side by side, labelled "Video 1", "Video 2"... in the request so the answer can name them, and must fit the model's context together. No startOffset/endOffset.`
     );
 }
 

@@ -1,6 +1,6 @@
 /**
- * One question about several videos (`videos` in analyzeRemoteVideo and
- * askAboutVideo): each uploaded once, side by side, with progress per
+ * One question about several videos (`videos` beside `videoUrl` or `jobId`
+ * in analyzeRemoteVideo and askAboutVideo): each uploaded once, side by side, with progress per
  * video; the request's parts labelled in order, videos first and the
  * question last; the set counted and priced together; every video's file
  * kept for later questions.
@@ -64,7 +64,7 @@ describe("one question about several videos", () => {
     const client = await connect("auto");
     const progress: Progress[] = [];
     const result = await client.callTool(
-      { name: "analyzeRemoteVideo", arguments: { videos: [{ videoUrl: first }, { videoUrl: second }], prompt: "Compare them." } },
+      { name: "analyzeRemoteVideo", arguments: { videoUrl: first, videos: [{ videoUrl: second }], prompt: "Compare them." } },
       { onprogress: (update) => progress.push(update) }
     );
     expect(result.isError).toBeFalsy();
@@ -93,7 +93,7 @@ describe("one question about several videos", () => {
     const sessionId = await openIdleSession();
     const set = await withAlarms(
       sessionId,
-      callTool(sessionId, "analyzeRemoteVideo", { videos: [{ videoUrl: first }, { videoUrl: second }] })
+      callTool(sessionId, "analyzeRemoteVideo", { videoUrl: first, videos: [{ videoUrl: second }] })
     );
     expect(snapshotOf(set).status).toBe("done");
     expect(fakes.gemini.uploads.size).toBe(2);
@@ -118,15 +118,12 @@ describe("one question about several videos", () => {
     expect(again.content[0]?.text).toBe("Again.");
     const mixed = await withAlarms(
       sessionId,
-      callTool(sessionId, "askAboutVideo", {
-        videos: [{ jobId: snapshotOf(later).jobId }, { videoUrl: first }],
-        question: "Mixed?"
-      })
+      callTool(sessionId, "askAboutVideo", { videoUrl: first, videos: [{ jobId: snapshotOf(later).jobId }], question: "Mixed?" })
     );
     expect(mixed.content[0]?.text).toBe("Mixed.");
     expect(fakes.gemini.uploads.size).toBe(2);
     const mixedParts = (fakes.gemini.generateRequests()[3]!.body as Contents).contents[0]?.parts;
-    expect(mixedParts).toEqual(labelledParts([second, fileUploadedOf(3 * MiB)], [first, fileUploadedOf(2 * MiB)], "Mixed?"));
+    expect(mixedParts).toEqual(labelledParts([first, fileUploadedOf(2 * MiB)], [second, fileUploadedOf(3 * MiB)], "Mixed?"));
   });
 
   it("refuses a set that does not fit the model's context together, before anything is uploaded or generated", async () => {
@@ -135,7 +132,8 @@ describe("one question about several videos", () => {
     const refused = await withAlarms(
       sessionId,
       callTool(sessionId, "analyzeRemoteVideo", {
-        videos: [{ videoUrl: "https://youtu.be/dQw4w9WgXcQ" }, { videoUrl: "https://www.youtube.com/watch?v=9bZkp7q19f0" }]
+        videoUrl: "https://youtu.be/dQw4w9WgXcQ",
+        videos: [{ videoUrl: "https://www.youtube.com/watch?v=9bZkp7q19f0" }]
       })
     );
     expect(refused.isError).toBe(true);
@@ -152,7 +150,8 @@ describe("one question about several videos", () => {
     const refused = await withAlarms(
       sessionId,
       callTool(sessionId, "analyzeRemoteVideo", {
-        videos: [{ videoUrl: "https://youtu.be/dQw4w9WgXcQ" }, { videoUrl: "https://www.youtube.com/watch?v=9bZkp7q19f0" }],
+        videoUrl: "https://youtu.be/dQw4w9WgXcQ",
+        videos: [{ videoUrl: "https://www.youtube.com/watch?v=9bZkp7q19f0" }],
         maxCostUsd: 0.01
       })
     );
@@ -161,20 +160,25 @@ describe("one question about several videos", () => {
     expect(fakes.gemini.generateRequests()).toEqual([]);
   });
 
-  it(`refuses a list of more than ${MAX_VIDEOS_PER_QUESTION} videos, or a clip of a set, saying why`, async () => {
+  it(`refuses a list of more than ${MAX_VIDEOS_PER_QUESTION} videos, or a clip of a set, saying why, before asking Gemini anything`, async () => {
     const sessionId = await openIdleSession();
-    const videos = Array.from({ length: MAX_VIDEOS_PER_QUESTION + 1 }, (_, index) => ({
+    const videoUrl = "https://example.com/v.mp4";
+    const videos = Array.from({ length: MAX_VIDEOS_PER_QUESTION }, (_, index) => ({
       videoUrl: `https://example.com/v${index}.mp4`
     }));
-    const tooMany = await callTool(sessionId, "analyzeRemoteVideo", { videos });
+    const tooMany = await callTool(sessionId, "analyzeRemoteVideo", { videoUrl, videos });
     expect(tooMany.isError).toBe(true);
-    expect(tooMany.content[0]?.text).toContain(`videos may list at most ${MAX_VIDEOS_PER_QUESTION} videos in one question`);
-    const clip = await callTool(sessionId, "askAboutVideo", { videos: videos.slice(0, 2), question: "?", startOffset: 10 });
+    expect(tooMany.content[0]?.text).toContain(
+      `one question may name at most ${MAX_VIDEOS_PER_QUESTION} videos (videoUrl or jobId, and at most ${MAX_VIDEOS_PER_QUESTION - 1} in videos): ask about the others in another question, or about each video alone`
+    );
+    const clip = await callTool(sessionId, "askAboutVideo", {
+      videoUrl,
+      videos: videos.slice(0, 1),
+      question: "?",
+      startOffset: 10
+    });
     expect(clip.isError).toBe(true);
     expect(clip.content[0]?.text).toContain("startOffset and endOffset apply to one video");
-    const both = await callTool(sessionId, "analyzeRemoteVideo", { videoUrl: videos[0]!.videoUrl, videos: videos.slice(0, 2) });
-    expect(both.isError).toBe(true);
-    expect(both.content[0]?.text).toContain("Give either videoUrl or videos (not both).");
     expect(fakes.gemini.requests).toEqual([]);
   });
 
@@ -185,7 +189,8 @@ describe("one question about several videos", () => {
       const result = await client.callTool({
         name: "askAboutVideo",
         arguments: {
-          videos: [{ videoUrl: "https://youtu.be/dQw4w9WgXcQ" }, { videoUrl: "https://www.youtube.com/watch?v=9bZkp7q19f0" }],
+          videoUrl: "https://youtu.be/dQw4w9WgXcQ",
+          videos: [{ videoUrl: "https://www.youtube.com/watch?v=9bZkp7q19f0" }],
           question: "Which is louder?"
         }
       });
