@@ -19,12 +19,16 @@ export const DEFAULT_SOURCE_IDLE_TIMEOUT_SECONDS = 60;
 export const DEFAULT_SOURCE_TOTAL_TIMEOUT_SECONDS = 2 * 60 * 60;
 /** How long a request's body may take to arrive in full before the answer is 408. */
 export const DEFAULT_BODY_TIMEOUT_SECONDS = 10;
+/** Segments of a long video answered at once (see `src/analysis/segment-plan.ts`). */
+export const DEFAULT_SEGMENT_CONCURRENCY = 3;
 
 /** Settings the tools need, free of Worker bindings. */
 export interface GeminiSettings {
   apiKey: string | undefined;
   baseUrl: string | undefined;
   model: string;
+  /** Segments of a long video answered at once (`SEGMENT_CONCURRENCY`). */
+  segmentConcurrency?: number;
 }
 
 export interface Config {
@@ -75,7 +79,8 @@ export function readConfig(env: Env): Config {
     gemini: {
       apiKey: nonEmpty(env.GOOGLE_API_KEY),
       baseUrl: nonEmpty(env.GEMINI_BASE_URL),
-      model: nonEmpty(env.GEMINI_MODEL) ?? DEFAULT_GEMINI_MODEL
+      model: nonEmpty(env.GEMINI_MODEL) ?? DEFAULT_GEMINI_MODEL,
+      segmentConcurrency: Math.max(1, Math.floor(positiveNumber(env.SEGMENT_CONCURRENCY, DEFAULT_SEGMENT_CONCURRENCY)))
     },
     pingIntervalMs: positiveNumber(env.PING_INTERVAL_SECONDS, DEFAULT_PING_INTERVAL_SECONDS) * 1000,
     sessionTtlMs: positiveNumber(env.SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS) * 1000,

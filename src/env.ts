@@ -46,6 +46,8 @@ declare global {
       SOURCE_TOTAL_TIMEOUT_SECONDS?: string;
       /** How long a request's body may take to arrive in full (default 10). */
       BODY_TIMEOUT_SECONDS?: string;
+      /** Segments of a long video Gemini answers at once (default 3). */
+      SEGMENT_CONCURRENCY?: string;
     }
   }
 }

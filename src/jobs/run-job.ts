@@ -7,8 +7,9 @@
  * `resolve` (queued → uploading, or a YouTube link or an earlier upload read
  * as is) → `upload` (stream the source into a resumable Files API upload)
  * → `poll:N` / `wait:N` (the file until ACTIVE, durable sleeps between; then
- * kept for follow-ups) → `count` (Gemini counts the input tokens; a request
- * over the model's limit is refused) → `generate` → done.
+ * kept for follow-ups) → `plan` (a long video cut into segments) → `count`
+ * (Gemini counts the input tokens; a request over the model's limit is
+ * refused) → `generate`, or `segment:N` … `merge` for a segmented video → done.
  *
  * Tasks' limit for one attempt of each step (a stage's `TIMEOUT_MS`) is
  * above the limits the work has of its own (stalls, `MAX_PROCESSING_MS`, the
@@ -34,6 +35,8 @@ import type { JobStop } from "./job-stop";
 import type { JobUpdate } from "./job-store";
 import { countTokens } from "./stages/count-tokens";
 import { generate } from "./stages/generate";
+import { generateSegments } from "./stages/generate-segments";
+import { planStage } from "./stages/plan-segments";
 import { releaseFileOf } from "./stages/keep-file";
 import { resolveSource } from "./stages/resolve-source";
 import type { Stage, StageRun } from "./stages/stage";
@@ -41,7 +44,7 @@ import { upload } from "./stages/upload";
 import { waitActive } from "./stages/wait-active";
 
 /** The stages of a run, in order: each runs when it applies to the job as the ones before left it. */
-export const STAGES: readonly Stage[] = [resolveSource, upload, waitActive, countTokens, generate];
+export const STAGES: readonly Stage[] = [resolveSource, upload, waitActive, planStage, countTokens, generate, generateSegments];
 
 /** Gemini's words for a file it no longer has: "files/abc is not found", "access the File abc or it may not exist". */
 const MENTIONS_A_FILE = /\bfiles?\b/i;

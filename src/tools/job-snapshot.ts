@@ -59,7 +59,15 @@ export const jobMetadataShape = {
   inputTokenLimit: z.number().optional().describe("The model's input limit (models.get) the tokens were checked against."),
   reusedUpload: z.boolean().optional().describe("True when a video uploaded earlier in the session was reused."),
   usage: usageShape.optional(),
-  finishReason: z.string().optional()
+  finishReason: z.string().optional(),
+  plan: z
+    .object({
+      segmentCount: z.number().int().min(2).describe("Segments the video is cut into, each asked on its own and merged."),
+      estimatedInputTokens: tokens("Input tokens of all segments together (overlaps included), at the published rates."),
+      estimatedOutputTokens: tokens("Output tokens expected of all segments together.")
+    })
+    .optional()
+    .describe("Present when a long video is analysed in segments (see README, Long videos).")
 };
 
 /** Where a job stands: in every result of a tool that waits for a job, which may still be running. */
@@ -106,7 +114,16 @@ export function toMetadata(job: Job): JobMetadata {
     ...(details.inputTokenLimit !== undefined ? { inputTokenLimit: details.inputTokenLimit } : {}),
     ...(details.reusedFile ? { reusedUpload: true } : {}),
     ...(job.state === "done" && job.usage ? { usage: job.usage } : {}),
-    ...(details.finishReason ? { finishReason: details.finishReason } : {})
+    ...(details.finishReason ? { finishReason: details.finishReason } : {}),
+    ...(details.plan
+      ? {
+          plan: {
+            segmentCount: details.plan.segments.length,
+            estimatedInputTokens: details.plan.estimatedInputTokens,
+            estimatedOutputTokens: details.plan.estimatedOutputTokens
+          }
+        }
+      : {})
   };
 }
 

@@ -152,3 +152,41 @@ export function cutAtOutputLimit(chunks: string[], limit: number): { chunks: str
 export function generationDelaysMs(chunks: string[], tokensPerSecond: number | undefined): number[] {
   return chunks.map((chunk) => (tokensPerSecond ? (textTokens(chunk) / tokensPerSecond) * 1000 : 0));
 }
+
+/**
+ * What the fake answers a question with no video while it knows a scripted
+ * video: the merging call a long video's segments end with. Asked for
+ * chapters, it joins the chapters lists it is given as JSON (a chapter that
+ * goes on under the same title across parts becomes one); asked for text,
+ * it keeps the lines of what it is given that cite a time.
+ */
+export function textOnlyAnswer(prompt: string, responseJsonSchema: unknown): string {
+  const properties = (responseJsonSchema as { properties?: object } | undefined)?.properties ?? {};
+  if ("chapters" in properties) {
+    const given = prompt
+      .split("\n\n")
+      .map((paragraph) => {
+        try {
+          return JSON.parse(paragraph) as { title?: string; summary?: string; chapters?: { title: string; end: string }[] };
+        } catch {
+          return undefined;
+        }
+      })
+      .filter((json) => Array.isArray(json?.chapters));
+    const chapters: { title: string; end: string }[] = [];
+    for (const chapter of given.flatMap((json) => json!.chapters!)) {
+      const last = chapters.at(-1);
+      if (last && last.title === chapter.title) last.end = chapter.end;
+      else chapters.push({ ...chapter });
+    }
+    return JSON.stringify({
+      title: given[0]?.title ?? "A merged video",
+      summary: given.map((json) => json!.summary).join(" "),
+      chapters
+    });
+  }
+  return prompt
+    .split("\n")
+    .filter((line) => /\b\d{1,2}:\d{2}\b/.test(line) && !/^Part \d+ \(/.test(line))
+    .join("\n");
+}

@@ -22,21 +22,38 @@ describe("the stages of an analysis run", () => {
       ["resolve"],
       ["upload"],
       ["processing-since", "poll:N", "wait:N"],
+      ["plan"],
       ["count"],
-      ["generate"]
+      ["generate"],
+      ["segment:N", "merge"]
     ]);
   });
 
   it("apply from the stage the job's row says it is in", () => {
-    expect(stepsOf(["queued"])).toEqual([["resolve"], ["count"]]);
-    expect(stepsOf(["uploading"])).toEqual([["upload"], ["count"]]);
+    expect(stepsOf(["queued"])).toEqual([["resolve"], ["plan"], ["count"]]);
+    expect(stepsOf(["uploading"])).toEqual([["upload"], ["plan"], ["count"]]);
     // A YouTube link, or a file read as is: nothing to upload.
-    expect(stepsOf(["uploading", { fileUri: "https://www.youtube.com/watch?v=x" }])).toEqual([["count"]]);
+    expect(stepsOf(["uploading", { fileUri: "https://www.youtube.com/watch?v=x" }])).toEqual([["plan"], ["count"]]);
     expect(stepsOf(["processing", { fileName: "files/f", fileUri: "u" }])).toEqual([
       ["processing-since", "poll:N", "wait:N"],
+      ["plan"],
       ["count"]
     ]);
     expect(stepsOf(["generating", { fileUri: "u" }])).toEqual([["generate"]]);
+    // A long video cut into segments: planned once, then asked segment by segment.
+    const plan = {
+      segments: [
+        { start: 0, boundary: 0, end: 60 },
+        { start: 50, boundary: 60, end: 120 }
+      ],
+      estimatedInputTokens: 1,
+      estimatedOutputTokens: 1
+    };
+    expect(stepsOf(["processing", { fileName: "files/f", fileUri: "u", details: { plan } }])).toEqual([
+      ["processing-since", "poll:N", "wait:N"],
+      ["count"]
+    ]);
+    expect(stepsOf(["generating", { fileUri: "u", details: { plan } }])).toEqual([["segment:N", "merge"]]);
     for (const state of JOB_STATES.filter((state) => ["done", "failed", "cancelled"].includes(state))) {
       expect(stepsOf([state])).toEqual([]);
     }

@@ -4,7 +4,8 @@
  * other moves to generating, saying what it will cost.
  * @module
  */
-import { isFinal } from "../job";
+import type { SegmentWindow } from "../../analysis/segment-plan";
+import { isFinal, type Job } from "../job";
 import { checkInputTokens, ContextLimitError } from "../token-check";
 import { oneStep, type StageRun } from "./stage";
 import { videoQuestion } from "./video-question";
@@ -17,13 +18,36 @@ export const countTokens = oneStep("count", TIMEOUT_MS, (job) => !isFinal(job) &
 async function count(run: StageRun): Promise<void> {
   run.update({ message: "counting the video's input tokens" });
   const { job } = run;
+  // A segmented video: each request must fit, so the longest segment's is the one counted.
+  const longest = longestSegment(job);
   const { details, message, refusal } = await checkInputTokens(
-    { input: job.input, durationSeconds: job.details.durationSeconds, question: videoQuestion(job) },
+    {
+      input: longest ? { ...job.input, startSeconds: longest.start, endSeconds: longest.end } : job.input,
+      durationSeconds: job.details.durationSeconds,
+      question: videoQuestion(job, longest)
+    },
     { ai: run.ai, target: run.target, signal: run.signal }
   );
   if (refusal) {
     run.update({}, details);
     throw new ContextLimitError(refusal);
   }
-  run.update({ state: "generating", message }, details);
+  const plan = job.details.plan;
+  run.update(
+    {
+      state: "generating",
+      message: plan
+        ? `${message}; in ${plan.segments.length} segments, about ${plan.estimatedInputTokens.toLocaleString("en-US")} input tokens in all`
+        : message
+    },
+    details
+  );
+}
+
+function longestSegment(job: Job): SegmentWindow | undefined {
+  const segments = job.details.plan?.segments ?? [];
+  return segments.reduce<SegmentWindow | undefined>(
+    (longest, window) => (!longest || window.end - window.start > longest.end - longest.start ? window : longest),
+    undefined
+  );
 }

@@ -7,13 +7,14 @@
 import { checkAnswer } from "../../analysis/formats";
 import { askGeminiAboutVideo, NoAnswerError } from "../../gemini/analyze";
 import { describeFinishReason } from "../../gemini/finish-reasons";
+import { answeredInOneCall } from "./generate-segments";
 import { oneStep, type StageRun } from "./stage";
 import { videoQuestion } from "./video-question";
 
 /** Tasks' limit for one attempt, above the answer's own total time; see `run-job.ts`. */
 const TIMEOUT_MS = 2 * 3600_000;
 
-export const generate = oneStep("generate", TIMEOUT_MS, (job) => job.state === "generating", answer);
+export const generate = oneStep("generate", TIMEOUT_MS, (job) => job.state === "generating" && answeredInOneCall(job), answer);
 
 async function answer(run: StageRun): Promise<void> {
   const answer = await run.retrying("Asking Gemini", () => {
