@@ -158,7 +158,7 @@ export function generationDelaysMs(chunks: string[], tokensPerSecond: number | u
  * video: the merging call a long video's segments end with. Asked for
  * chapters, it joins the chapters lists it is given as JSON (a chapter that
  * goes on under the same title across parts becomes one); asked for text,
- * it keeps the lines of what it is given that cite a time.
+ * it keeps the lines of what it is given that start with a time.
  */
 export function textOnlyAnswer(prompt: string, responseJsonSchema: unknown): string {
   const properties = (responseJsonSchema as { properties?: object } | undefined)?.properties ?? {};
@@ -181,12 +181,12 @@ export function textOnlyAnswer(prompt: string, responseJsonSchema: unknown): str
     }
     return JSON.stringify({
       title: given[0]?.title ?? "A merged video",
-      summary: given.map((json) => json!.summary).join(" "),
+      summary: `Over ${given.length} parts: ${given.map((json) => json!.summary).join(" ")}`,
       chapters
     });
   }
   return prompt
     .split("\n")
-    .filter((line) => /\b\d{1,2}:\d{2}\b/.test(line) && !/^Part \d+ \(/.test(line))
+    .filter((line) => /^\[?\d{1,2}:\d{2}/.test(line))
     .join("\n");
 }

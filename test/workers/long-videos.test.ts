@@ -84,4 +84,133 @@ describe("long videos", () => {
     expect(Math.min(...windows.map((window) => window.start))).toBe(0);
     expect(Math.max(...windows.map((window) => window.end))).toBe(6 * HOUR);
   });
+
+  it("summarises a five-hour video: segment chapters merged by one text-only call, in order and inside the video", {
+    timeout: 90_000
+  }, async () => {
+    const { call } = await startLong("summarizeVideo", conversation(5 * HOUR), 5 * HOUR);
+    const result = await call();
+    expect(result.isError).toBeUndefined();
+    const summary = result.structuredContent as {
+      title: string;
+      summary: string;
+      chapters: { start: string; end: string; title: string }[];
+      plan?: { segmentCount: number };
+    };
+    expect(summary.plan?.segmentCount).toBeGreaterThan(1);
+    const starts = summary.chapters.map((chapter) => seconds(chapter.start));
+    expect(starts[0]).toBe(0);
+    expect(starts.every((start, index) => index === 0 || start > starts[index - 1]!)).toBe(true);
+    expect(Math.max(...summary.chapters.map((chapter) => seconds(chapter.end)))).toBe(5 * HOUR);
+    // The merging call's answer (the fake's summary of summaries), not the stitched list.
+    expect(summary.summary).toMatch(/^Over 1 parts: Alice, Bob speak\./);
+    // Every segment asked about its window, then one call with no video merged them.
+    const requests = fakes.gemini.generateRequests();
+    const textOnly = requests.filter((request) => !JSON.stringify(request.body).includes("fileData"));
+    expect(textOnly).toHaveLength(1);
+    expect(requests).toHaveLength(summary.plan!.segmentCount + 1);
+  });
+
+  it("after a restart mid-way asks again only for the segments that had not finished, with progress per segment", {
+    timeout: 120_000
+  }, async () => {
+    fakes.gemini.tokensPerSecond = 2_000;
+    const script = conversation(6 * HOUR);
+    const { sessionId, videoUrl } = await startLong("startVideoAnalysis", script, 6 * HOUR);
+    const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl, prompt: "Who says what, when?" }));
+    const seen: { message: string; progress: number }[] = [];
+    const midway = await pollJob(
+      sessionId,
+      jobId,
+      (job) => {
+        seen.push({ message: String(job.message), progress: Number(job.progress) });
+        return /generating, [3-5] done/.test(String(job.message));
+      },
+      60_000
+    );
+    const segmentCount = (midway.plan as { segmentCount: number }).segmentCount;
+    expect(segmentCount).toBeGreaterThan(6);
+    expect(
+      seen.some((snapshot) => new RegExp(`^segments? [\\d, ]+ of ${segmentCount} generating, \\d done$`).test(snapshot.message))
+    ).toBe(true);
+    const progress = seen.map((snapshot) => snapshot.progress);
+    expect(progress.every((value, index) => index === 0 || value >= progress[index - 1]!)).toBe(true);
+    expect(progress.at(-1)).toBeGreaterThan(70);
+    const finishedBefore = windowsAsked().slice(0, 3);
+    fakes.sever();
+    await evictDurableObject(sessionStub(sessionId));
+    const done = await withAlarms(
+      sessionId,
+      pollJob(sessionId, jobId, (job) => job.status === "done", 60_000),
+      60_000
+    );
+    expect(done.progress).toBe(100);
+    const asked = windowsAsked();
+    // Each of the first three windows (done before the restart) asked once; none more than twice.
+    for (const window of finishedBefore) {
+      expect(asked.filter((other) => other.start === window.start && other.end === window.end)).toHaveLength(1);
+    }
+    const counts = new Map<string, number>();
+    for (const window of asked)
+      counts.set(`${window.start}-${window.end}`, (counts.get(`${window.start}-${window.end}`) ?? 0) + 1);
+    expect(counts.size).toBe(segmentCount);
+    expect(Math.max(...counts.values())).toBeLessThanOrEqual(2);
+    expect(asked.length).toBeLessThan(2 * segmentCount - 2);
+  });
+
+  it("retries a segment that fails twice on its own, and the answer is complete", { timeout: 90_000 }, async () => {
+    const script = conversation(6 * HOUR);
+    const { call } = await startLong("transcribeVideo", script, 6 * HOUR);
+    fakes.gemini.failWindow(2 * HOUR - 10, geminiErrors.overloaded(), geminiErrors.overloaded());
+    const result = await call();
+    expect(result.isError).toBeUndefined();
+    const transcript = result.structuredContent as { segments: { text: string }[] };
+    expect(transcript.segments.map((line) => line.text)).toEqual(script.lines.map((line) => line.text));
+    const asked = windowsAsked();
+    expect(asked.filter((window) => window.start === 2 * HOUR - 10)).toHaveLength(3);
+    expect(
+      asked
+        .filter((window) => window.start !== 2 * HOUR - 10)
+        .every((window, _i, all) => all.filter((other) => other.start === window.start).length === 1)
+    ).toBe(true);
+  });
+
+  it("cuts a segment whose answer stops at the output limit in two, and keeps every line", { timeout: 90_000 }, async () => {
+    // The second hour is talked through far faster than the plan expects: its answer passes 65,536 tokens.
+    const script = conversation(6 * HOUR);
+    for (let at = HOUR + 1; at < 2 * HOUR; at += 0.5) {
+      script.lines.push({
+        speaker: "Carol",
+        startSeconds: at,
+        text: `Fast line at ${at.toFixed(1)} seconds, said quickly by Carol.`
+      });
+    }
+    script.lines.sort((a, b) => a.startSeconds - b.startSeconds);
+    const { call } = await startLong("transcribeVideo", script, 6 * HOUR);
+    const result = await call();
+    expect(result.isError).toBeUndefined();
+    const transcript = result.structuredContent as { segments: { text: string }[] };
+    expect(transcript.segments.map((line) => line.text)).toEqual(script.lines.map((line) => line.text));
+    const asked = windowsAsked();
+    const segmentCount = (result.structuredContent?.plan as { segmentCount: number }).segmentCount;
+    // The dense segments asked whole, then each as two halves that overlap by the usual 10 s.
+    const cut = asked.filter((window) => asked.some((half) => half.start === window.start && half.end < window.end));
+    expect(cut.length).toBeGreaterThan(0);
+    expect(asked).toHaveLength(segmentCount + 2 * cut.length);
+    for (const whole of cut) {
+      const first = asked.find((half) => half.start === whole.start && half.end < whole.end)!;
+      const second = asked.find((half) => half.end === whole.end && half.start > whole.start)!;
+      expect(first.end - second.start).toBe(10);
+    }
+  });
+
+  it("asks about a short video in one call, as before: no window, no plan", async () => {
+    const { call } = await startLong("transcribeVideo", conversation(10 * 60), 10 * 60);
+    const result = await call();
+    expect(result.isError).toBeUndefined();
+    expect(result.structuredContent?.plan).toBeUndefined();
+    const requests = fakes.gemini.generateRequests();
+    expect(requests).toHaveLength(1);
+    expect(JSON.stringify(requests[0]!.body)).not.toContain("videoMetadata");
+  });
 });
