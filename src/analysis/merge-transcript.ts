@@ -44,14 +44,28 @@ function absoluteLines({ window, transcript }: TranscriptPiece): Line[] {
   });
 }
 
-/** Renames from this piece's labels to the names the lines before gave the same voices, from the lines both heard. */
-function speakerNames(before: Line[], overlap: Line[]): Map<string, string> {
+/** Labels Gemini gives voices it cannot name. */
+const UNNAMED = /^Speaker \d+$/;
+
+/**
+ * Renames from this piece's labels to the names the lines before gave the
+ * same voices: from the lines both heard, and then, when exactly one unnamed
+ * label is left and exactly one earlier speaker is not yet matched, that one
+ * (the only voice left).
+ */
+function speakerNames(before: Line[], overlap: Line[], labels: string[]): Map<string, string> {
   const earlier = new Map(before.map((line) => [normalized(line.text), line.speaker]));
   const names = new Map<string, string>();
   for (const line of overlap) {
     const name = earlier.get(normalized(line.text));
     if (name !== undefined && !names.has(line.speaker)) names.set(line.speaker, name);
   }
+  const unnamed = [...new Set(labels)].filter((label) => UNNAMED.test(label) && !names.has(label));
+  const matched = new Set(names.values());
+  const unmatched = [...new Set(before.map((line) => line.speaker))].filter(
+    (name) => !matched.has(name) && !labels.includes(name)
+  );
+  if (unnamed.length === 1 && unmatched.length === 1) names.set(unnamed[0]!, unmatched[0]!);
   return names;
 }
 
@@ -61,7 +75,11 @@ export function mergeTranscripts(pieces: readonly TranscriptPiece[], videoEnd: n
   for (const piece of pieces) {
     const lines = absoluteLines(piece);
     const overlap = lines.filter((line) => line.seconds !== undefined && line.seconds < piece.window.boundary);
-    const names = speakerNames(merged.slice(-Math.max(overlap.length * 2, 20)), overlap);
+    const names = speakerNames(
+      merged.slice(-Math.max(overlap.length * 2, 20)),
+      overlap,
+      lines.map((line) => line.speaker)
+    );
     const recent = new Set(merged.slice(-Math.max(overlap.length * 2, 5)).map((line) => normalized(line.text)));
     let last = merged.at(-1)?.seconds ?? 0;
     for (const line of lines) {

@@ -27,6 +27,13 @@ export interface VideoScript {
   times?: TimeConvention;
   /** The transcript's `language` (default "en"). */
   language?: string;
+  /**
+   * How speakers are named (default "names"): by their names throughout, or
+   * by name only in a window from the video's start (where they introduce
+   * themselves) and as "Speaker 1", "Speaker 2"... in order of first words
+   * in any later window, as Gemini does with voices it cannot name.
+   */
+  speakers?: "names" | "per-window";
   /** The chapters answer's `title` (default "A scripted video"). */
   title?: string;
 }
@@ -97,12 +104,19 @@ function answerTime(script: VideoScript, window: VideoWindow, seconds: number): 
 function scriptedTranscript(script: VideoScript, window: VideoWindow) {
   return {
     language: script.language ?? "en",
-    segments: linesIn(script, window).map((line) => ({
+    segments: linesIn(script, window).map((line, _index, lines) => ({
       start: answerTime(script, window, line.startSeconds),
-      speaker: line.speaker,
+      speaker: speakerLabel(script, window, lines, line.speaker),
       text: line.text
     }))
   };
+}
+
+/** A speaker's name, or "Speaker N" by first words in a later window (see `VideoScript.speakers`). */
+function speakerLabel(script: VideoScript, window: VideoWindow, lines: ScriptLine[], speaker: string): string {
+  if (script.speakers !== "per-window" || window.startSeconds === 0) return speaker;
+  const order = [...new Set(lines.map((line) => line.speaker))];
+  return `Speaker ${order.indexOf(speaker) + 1}`;
 }
 
 /** Our chapters format: the window cut every `SCRIPTED_CHAPTER_SECONDS`, each summed up by the lines said in it. */

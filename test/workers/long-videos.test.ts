@@ -63,7 +63,8 @@ describe("long videos", () => {
   it("transcribes a six-hour video completely: every line once, in order, times inside the video, names kept", {
     timeout: 90_000
   }, async () => {
-    const script = conversation(6 * HOUR, "clip");
+    // Times from each clip's start, and speakers named only in the first hour's window: the merge must shift and rename.
+    const script = { ...conversation(6 * HOUR, "clip"), speakers: "per-window" as const };
     const { call } = await startLong("transcribeVideo", script, 6 * HOUR);
     const result = await call();
     expect(result.isError).toBeUndefined();
