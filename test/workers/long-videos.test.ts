@@ -230,7 +230,8 @@ describe("long videos", () => {
     const videoUrl = fakes.videos.add("/abort-me.mp4", video);
     const sessionId = await openIdleSession();
     const { jobId } = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl, prompt: "Who says what, when?" }));
-    const doneSegments = (job: { [key: string]: unknown }) => Number(/generating, (\d+) done/.exec(String(job.message))?.[1] ?? -1);
+    const doneSegments = (job: { [key: string]: unknown }) =>
+      Number(/generating, (\d+) done/.exec(String(job.message))?.[1] ?? -1);
     const abortAt = async (moment: string, until: (job: ReturnType<typeof snapshotOf>) => boolean) => {
       const job = await withAlarms(
         sessionId,
