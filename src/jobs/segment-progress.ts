@@ -18,7 +18,7 @@ export function segmentMessage(plan: SegmentPlan, progress: SegmentProgress): st
   const running = progress.running.map((segment) => segment.index + 1).sort((a, b) => a - b);
   const count = plan.segments.length;
   const done = `${progress.done.length} done`;
-  if (running.length === 0) return `segments of ${count}: ${done}`;
+  if (running.length === 0) return `${progress.done.length} of ${count} segments done`;
   return `${running.length === 1 ? "segment" : "segments"} ${running.join(", ")} of ${count} generating, ${done}`;
 }
 
