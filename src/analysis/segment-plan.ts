@@ -14,9 +14,13 @@
  * - output: the expected answer a second (`OUTPUT_TOKENS_PER_SECOND`; for a
  *   transcript, speech at about 150 words a minute is 3.3 tokens a second,
  *   plus the JSON around each line), under `OUTPUT_SHARE` of the output limit;
- * - wall time: a video longer than `SPLIT_ABOVE_SECONDS` is cut into at least
- *   as many segments as run at once, and the count is rounded up to a
- *   multiple of that, so every round of segments is full.
+ * - wall time: a long answer (over `SPLIT_FOR_SPEED_OUTPUT_TOKENS` expected,
+ *   about 40 s of generation; a transcript of some 27 minutes) of a video
+ *   longer than `SPLIT_ABOVE_SECONDS` is cut into at least as many segments
+ *   as run at once. A short answer about a long video (a summary) is one call
+ *   when it fits: its time is mostly reading the video, and a cut would add a
+ *   merging call. The count is rounded up to a multiple of the concurrency,
+ *   so every round of segments is full.
  * @module
  */
 import type { AnswerFormat } from "./video-options";
@@ -29,6 +33,8 @@ export const INPUT_SHARE = 0.5;
 export const OUTPUT_SHARE = 0.5;
 /** Videos (or clips) up to this long are never cut for speed alone. */
 export const SPLIT_ABOVE_SECONDS = 30 * 60;
+/** Expected answers longer than this (about 40 s of generation at 200 tokens a second) are cut for speed. */
+export const SPLIT_FOR_SPEED_OUTPUT_TOKENS = 8_000;
 /** No segment shorter than this is planned, whatever the limits say. */
 export const MIN_SEGMENT_SECONDS = 60;
 /** Output tokens an answer takes per second of video, by format (see the module comment). */
@@ -116,8 +122,9 @@ export function planSegments(request: PlanRequest): SegmentPlan {
   const watched = clip.end - clip.start;
   const byLimits = Math.ceil(watched / longestSegmentSeconds(request));
   const concurrency = Math.max(1, Math.floor(request.concurrency));
+  const expectedOutput = watched * OUTPUT_TOKENS_PER_SECOND[request.format];
   const count =
-    watched > SPLIT_ABOVE_SECONDS || byLimits > 1
+    (watched > SPLIT_ABOVE_SECONDS && expectedOutput > SPLIT_FOR_SPEED_OUTPUT_TOKENS) || byLimits > 1
       ? Math.max(1, Math.ceil(Math.max(byLimits, concurrency) / concurrency) * concurrency)
       : 1;
   const segments = windowsOf(clip.start, clip.end, Math.min(count, Math.max(1, Math.floor(watched / MIN_SEGMENT_SECONDS))));
@@ -125,6 +132,6 @@ export function planSegments(request: PlanRequest): SegmentPlan {
   return {
     segments,
     estimatedInputTokens: inputTokensFor(request, seconds) + segments.length * request.promptTokens,
-    estimatedOutputTokens: Math.ceil(watched * OUTPUT_TOKENS_PER_SECOND[request.format])
+    estimatedOutputTokens: Math.ceil(expectedOutput)
   };
 }
