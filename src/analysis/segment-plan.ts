@@ -10,7 +10,9 @@
  * ## Sizing
  *
  * - input: the video's tokens a second at the request's fps and resolution
- *   (`tokens.ts`), kept under `INPUT_SHARE` of `inputTokenLimit`;
+ *   (`tokens.ts`), kept under `INPUT_SHARE` of `inputTokenLimit` once a video
+ *   is cut (one whose whole input is within `FITS_INPUT_SHARE` is not cut for
+ *   its input: one call holds it, as before);
  * - output: the expected answer a second (`OUTPUT_TOKENS_PER_SECOND`; for a
  *   transcript, speech at about 150 words a minute is 3.3 tokens a second,
  *   plus the JSON around each line), under `OUTPUT_SHARE` of the output limit;
@@ -31,6 +33,8 @@ export const SEGMENT_OVERLAP_SECONDS = 10;
 /** Shares of the model's limits one segment may plan to use: room for miscounts and talkative answers. */
 export const INPUT_SHARE = 0.5;
 export const OUTPUT_SHARE = 0.5;
+/** A whole video whose input is within this share of the context is not cut for its input alone: it fits one call, as before. */
+export const FITS_INPUT_SHARE = 0.9;
 /** Videos (or clips) up to this long are never cut for speed alone. */
 export const SPLIT_ABOVE_SECONDS = 30 * 60;
 /** Expected answers longer than this (about 40 s of generation at 200 tokens a second) are cut for speed. */
@@ -123,8 +127,13 @@ export function planSegments(request: PlanRequest): SegmentPlan {
   const byLimits = Math.ceil(watched / longestSegmentSeconds(request));
   const concurrency = Math.max(1, Math.floor(request.concurrency));
   const expectedOutput = watched * OUTPUT_TOKENS_PER_SECOND[request.format];
+  const outputLimit = Math.min(request.outputTokenLimit ?? DEFAULT_OUTPUT_TOKEN_LIMIT, request.maxOutputTokens ?? Infinity);
+  const overInput =
+    request.inputTokenLimit !== undefined &&
+    inputTokensFor(request, watched) + request.promptTokens > request.inputTokenLimit * FITS_INPUT_SHARE;
+  const overOutput = expectedOutput > outputLimit * OUTPUT_SHARE;
   const count =
-    (watched > SPLIT_ABOVE_SECONDS && expectedOutput > SPLIT_FOR_SPEED_OUTPUT_TOKENS) || byLimits > 1
+    (watched > SPLIT_ABOVE_SECONDS && expectedOutput > SPLIT_FOR_SPEED_OUTPUT_TOKENS) || overInput || overOutput
       ? Math.max(1, Math.ceil(Math.max(byLimits, concurrency) / concurrency) * concurrency)
       : 1;
   const segments = windowsOf(clip.start, clip.end, Math.min(count, Math.max(1, Math.floor(watched / MIN_SEGMENT_SECONDS))));
