@@ -179,6 +179,17 @@ describe("long videos", () => {
     ).toBe(true);
   });
 
+  it("fails a job whose segment keeps failing, saying which part of the video could not be done", {
+    timeout: 90_000
+  }, async () => {
+    const { call } = await startLong("transcribeVideo", conversation(6 * HOUR), 6 * HOUR);
+    fakes.gemini.failWindow(2 * HOUR - 10, ...Array.from({ length: 5 }, () => geminiErrors.overloaded()));
+    const result = await call();
+    expect(result.isError).toBe(true);
+    // Twelve half-hour segments on this model (Gemini 2.5 rates); the fifth starts at 2:00:00.
+    expect(result.content[0]?.text).toMatch(/^Segment 5 of 12 \(2:00:00–2:30:00\) could not be done: /);
+  });
+
   it("cuts a segment whose answer stops at the output limit in two, and keeps every line", { timeout: 90_000 }, async () => {
     // The second hour is talked through far faster than the plan expects: its answer passes 65,536 tokens.
     const script = conversation(6 * HOUR);

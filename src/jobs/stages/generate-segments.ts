@@ -98,6 +98,7 @@ async function answerWindow(
   id: string,
   depth: number
 ): Promise<WindowOutcome> {
+  // SAFETY: the step's value is what `askSegment` returned (now or, replayed, from the journal): a StepOutcome.
   const step = (await run.task.do(`segment:${id}`, { timeout: SEGMENT_TIMEOUT_MS, retries: { limit: 1 } }, ({ signal }) =>
     askSegment(run, plan, index, window, signal)
   )) as StepOutcome;
@@ -151,6 +152,7 @@ async function askSegment(
     );
     signal.throwIfAborted();
     if (answer.finishReason !== "MAX_TOKENS") checkAnswer(run.job.input.format, answer.text);
+    // SAFETY: TokenUsage holds numbers alone, which the journal stores as JSON.
     return { text: answer.text, finishReason: answer.finishReason ?? null, usage: (answer.usage ?? null) as TaskJson };
   } catch (error) {
     if (signal.aborted) throw error;
