@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { geminiErrors, type RecordedRequest, type ScriptLine, type VideoScript } from "../support/fake-gemini";
 import { videoCrc, type FakeVideo } from "../support/fake-video";
 import { useFakes } from "./support/fetch-spy";
-import { openIdleSession, sessionStub } from "./support/http";
+import { openIdleSession, openSession, sessionStub } from "./support/http";
 import { callTool, pollJob, snapshotOf, withAlarms } from "./support/session-calls";
 
 const fakes = useFakes();
@@ -113,6 +113,37 @@ describe("long videos", () => {
     const textOnly = requests.filter((request) => !JSON.stringify(request.body).includes("fileData"));
     expect(textOnly).toHaveLength(1);
     expect(requests).toHaveLength(summary.plan!.segmentCount + 1);
+  });
+
+  it("reports progress per segment in the notifications on the session's stream, its percent rising", {
+    timeout: 90_000
+  }, async () => {
+    fakes.gemini.tokensPerSecond = 20_000;
+    fakes.gemini.enqueueFiles({ pollsBeforeDone: 0, durationSeconds: 3 * HOUR, script: conversation(3 * HOUR) });
+    const videoUrl = fakes.videos.add("/progress.mp4", { size: MiB });
+    const opened = await openSession();
+    const result = withAlarms(
+      opened.sessionId,
+      callTool(opened.sessionId, "transcribeVideo", { videoUrl }, { progressToken: "p" }),
+      60_000
+    );
+    const notes: { message: string; progress: number }[] = [];
+    for (let count = 0; count < 2_000; count++) {
+      const { params } = (await opened.sse.nextMessage(30_000)) as { params: { message: string; progress: number } };
+      notes.push(params);
+      if (params.message === "done" || params.message === "failed") break;
+    }
+    await opened.sse.cancel();
+    expect((await result).isError).toBeUndefined();
+    const segmentNotes = notes.filter((note) => /^segments? [\d, ]+ of 6 generating, \d done$/.test(note.message));
+    expect(segmentNotes.some((note) => note.message.startsWith("segments 1, 2, 3 of 6 generating"))).toBe(true);
+    expect(segmentNotes.some((note) => /generating, [1-5] done$/.test(note.message))).toBe(true);
+    expect(notes.map((note) => note.message)).toContain("6 of 6 segments done");
+    const percents = notes.map((note) => note.progress);
+    expect(percents.every((value, index) => index === 0 || value > percents[index - 1]!)).toBe(true);
+    // Weighted by length: half the segments done is about half of generation's share of the bar (70 to 99).
+    const halfway = segmentNotes.find((note) => / 3 done$/.test(note.message));
+    if (halfway) expect(halfway.progress).toBeGreaterThanOrEqual(84);
   });
 
   it("after a restart mid-way asks again only for the segments that had not finished, with progress per segment", {
