@@ -64,6 +64,8 @@ export interface SegmentPlan {
   estimatedInputTokens: number;
   /** Output tokens expected of all segments together. */
   estimatedOutputTokens: number;
+  /** Set when the video's length was worked out from Gemini's token count: the last segment then runs to the video's end. */
+  lengthEstimated?: boolean;
 }
 
 export interface PlanRequest extends VideoCostInput {

@@ -89,6 +89,38 @@ describe("long videos", () => {
     expect(Math.max(...windows.map((window) => window.end))).toBe(6 * HOUR);
   });
 
+  it("cuts a six-hour YouTube link by the length Gemini's count implies, the last segment asked to the video's end", {
+    timeout: 90_000
+  }, async () => {
+    const script = conversation(6 * HOUR);
+    fakes.gemini.youTubeVideos.set("dQw4w9WgXcQ", 6 * HOUR);
+    fakes.gemini.scripts.set("dQw4w9WgXcQ", script);
+    const sessionId = await openIdleSession();
+    const result = await withAlarms(
+      sessionId,
+      callTool(sessionId, "transcribeVideo", { videoUrl: "https://youtu.be/dQw4w9WgXcQ" }),
+      60_000
+    );
+    expect(result.isError).toBeUndefined();
+    const transcript = result.structuredContent as {
+      segments: { start: string; text: string }[];
+      plan?: { segmentCount: number };
+    };
+    expect(transcript.plan?.segmentCount).toBeGreaterThan(1);
+    expect(transcript.segments.map((line) => line.text)).toEqual(script.lines.map((line) => line.text));
+    expect(transcript.segments.map((line) => seconds(line.start))).toEqual(script.lines.map((line) => line.startSeconds));
+    const parts = fakes.gemini
+      .generateRequests()
+      .map(
+        (request) =>
+          (request.body as { contents: { parts: { fileData?: unknown; videoMetadata?: Record<string, string> }[] }[] })
+            .contents[0]!.parts[0]!
+      );
+    expect(parts).toHaveLength(transcript.plan!.segmentCount);
+    expect(parts.filter((part) => part.videoMetadata?.endOffset === undefined)).toHaveLength(1);
+    expect(fakes.gemini.uploads.size).toBe(0);
+  });
+
   it("summarises a five-hour video: segment chapters merged by one text-only call, in order and inside the video", {
     timeout: 90_000
   }, async () => {

@@ -238,7 +238,8 @@ describe("the model's input limit", () => {
     await expect.poll(() => [...fakes.gemini.files.values()][0]?.deleted).toBe(false);
   });
 
-  it("counts a YouTube link too, and refuses one that does not fit with what would", async () => {
+  // Issue 24: a YouTube link over the limit is cut into segments by the length Gemini's count implies, where it was refused.
+  it("counts a YouTube link too, and cuts one that does not fit into segments that do", async () => {
     fakes.gemini.youTubeVideos.set("dQw4w9WgXcQ", 7200);
     fakes.gemini.models.set("gemini-youtube-small", 500_000);
     const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", {
@@ -246,10 +247,17 @@ describe("the model's input limit", () => {
       prompt: "Q?",
       model: "gemini-youtube-small"
     });
-    expect(result.content[0]?.text).toBe(
-      'This video needs 2,088,001 input tokens (Gemini\'s count) at 1 fps and default resolution, more than the 500,000 that gemini-youtube-small accepts. It would fit with mediaResolution "low" with fps 0.56 or lower; or fps 0.14 or lower; or a clip of at most 28:44 (startOffset/endOffset).'
-    );
-    expect(fakes.gemini.generateRequests()).toHaveLength(0);
+    expect(result.isError).toBeUndefined();
+    // 2,088,001 tokens counted for the whole; segments of at most half of 500,000 tokens.
+    const { plan, countedInputTokens } = result.structuredContent as {
+      plan: { segmentCount: number };
+      countedInputTokens: number;
+    };
+    expect(plan.segmentCount).toBe(9);
+    expect(countedInputTokens).toBeLessThanOrEqual(250_000);
+    const [whole, longest] = fakes.gemini.countTokensRequests();
+    expect(JSON.stringify(whole!.body)).not.toContain("videoMetadata");
+    expect(JSON.stringify(longest!.body)).toContain("endOffset");
   });
 
   it("goes on unchecked when a YouTube link cannot be counted (its length is unknown)", async () => {

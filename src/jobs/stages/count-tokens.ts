@@ -5,8 +5,10 @@
  * @module
  */
 import type { SegmentWindow } from "../../analysis/segment-plan";
+import { estimateTextTokens, modelFamily, secondsForTokens } from "../../analysis/tokens";
 import { isFinal, type Job } from "../job";
 import { checkInputTokens, ContextLimitError } from "../token-check";
+import { planJob } from "./plan-segments";
 import { oneStep, type StageRun } from "./stage";
 import { videoQuestion } from "./video-question";
 
@@ -28,6 +30,12 @@ async function count(run: StageRun): Promise<void> {
     },
     { ai: run.ai, target: run.target, signal: run.signal }
   );
+  // A YouTube link's length is unknown until Gemini counts it: a long one is planned now, and its longest segment counted.
+  if (!longest && job.details.durationSeconds === undefined && details.countedTokens !== undefined) {
+    const family = modelFamily(job.input.model);
+    const seconds = secondsForTokens(details.countedTokens - estimateTextTokens(job.input.prompt), job.input, family);
+    if (await planJob(run, (job.input.startSeconds ?? 0) + seconds, true)) return count(run);
+  }
   if (refusal) {
     run.update({}, details);
     throw new ContextLimitError(refusal);

@@ -53,8 +53,10 @@ export function sumUsage(usages: readonly (TokenUsage | null | undefined)[]): To
   };
 }
 
+/** The video's end: its length, or, when only estimated (a YouTube link), no bound. */
 const videoEndOf = (run: StageRun, pieces: readonly AnsweredPiece[]) =>
-  run.job.details.durationSeconds ?? Math.max(...pieces.map((piece) => piece.window.end));
+  run.job.details.durationSeconds ??
+  (run.job.details.plan?.lengthEstimated ? Number.POSITIVE_INFINITY : Math.max(...pieces.map((piece) => piece.window.end)));
 
 export async function mergeSegments(run: StageRun, pieces: readonly AnsweredPiece[]): Promise<MergedAnswer> {
   const videoEnd = videoEndOf(run, pieces);

@@ -27,7 +27,17 @@ export const planStage = oneStep(
 async function plan(run: StageRun): Promise<void> {
   const { input, details } = run.job;
   const durationSeconds = details.durationSeconds ?? input.followUp?.durationSeconds;
-  if (durationSeconds === undefined) return;
+  if (durationSeconds !== undefined) await planJob(run, durationSeconds, false);
+}
+
+/**
+ * Plans the job for a video of `durationSeconds`, and records a plan of more
+ * than one segment; true when it did. `lengthEstimated`: the length was
+ * worked out from Gemini's token count (a YouTube link), so the last segment
+ * is asked to the video's end, wherever that is.
+ */
+export async function planJob(run: StageRun, durationSeconds: number, lengthEstimated: boolean): Promise<boolean> {
+  const { input } = run.job;
   const limits = await modelLimits(run.ai, input.model);
   const planned = planSegments({
     durationSeconds,
@@ -43,7 +53,10 @@ async function plan(run: StageRun): Promise<void> {
     maxOutputTokens: input.maxOutputTokens,
     concurrency: run.context.gemini.segmentConcurrency ?? DEFAULT_SEGMENT_CONCURRENCY
   });
-  if (planned.segments.length > 1) {
-    run.update({ message: `planned ${planned.segments.length} segments` }, { plan: planned, durationSeconds });
-  }
+  if (planned.segments.length <= 1) return false;
+  run.update(
+    { message: `planned ${planned.segments.length} segments` },
+    lengthEstimated ? { plan: { ...planned, lengthEstimated } } : { plan: planned, durationSeconds }
+  );
+  return true;
 }

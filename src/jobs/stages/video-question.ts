@@ -16,7 +16,11 @@ export function videoQuestion(job: Job, window?: SegmentWindow): VideoQuestion {
   const { input } = job;
   const schema = responseJsonSchema(input.format);
   const startSeconds = window ? window.start : input.startSeconds;
-  const endSeconds = window ? window.end : input.endSeconds;
+  const plan = job.details.plan;
+  // A last segment of a video whose length is estimated runs to the video's end, wherever that is.
+  const toTheEnd =
+    window && plan?.lengthEstimated && input.endSeconds === undefined && window.end >= (plan.segments.at(-1)?.end ?? 0);
+  const endSeconds = window ? (toTheEnd ? undefined : window.end) : input.endSeconds;
   return {
     model: input.model,
     // SAFETY: asked for only by `count` and `generate`, which run once the source resolved to what Gemini reads.
