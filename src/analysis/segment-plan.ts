@@ -15,7 +15,9 @@
  *   its input: one call holds it, as before);
  * - output: the expected answer a second (`OUTPUT_TOKENS_PER_SECOND`; for a
  *   transcript, speech at about 150 words a minute is 3.3 tokens a second,
- *   plus the JSON around each line), under `OUTPUT_SHARE` of the output limit;
+ *   plus the JSON around each line), under `OUTPUT_SHARE` of the model's
+ *   output limit (a caller's `maxOutputTokens` caps each answer, as in one
+ *   call, and does not make more segments);
  * - wall time: a long answer (over `SPLIT_FOR_SPEED_OUTPUT_TOKENS` expected,
  *   about 40 s of generation; a transcript of some 27 minutes) of a video
  *   longer than `SPLIT_ABOVE_SECONDS` is cut into at least as many segments
@@ -74,7 +76,6 @@ export interface PlanRequest extends VideoCostInput {
   family: ModelFamily;
   inputTokenLimit: number | undefined;
   outputTokenLimit: number | undefined;
-  maxOutputTokens: number | undefined;
   concurrency: number;
 }
 
@@ -91,7 +92,7 @@ function inputTokensFor(request: PlanRequest, seconds: number): number {
 
 /** The most seconds one segment may hold by the model's limits. */
 function longestSegmentSeconds(request: PlanRequest): number {
-  const outputLimit = Math.min(request.outputTokenLimit ?? DEFAULT_OUTPUT_TOKEN_LIMIT, request.maxOutputTokens ?? Infinity);
+  const outputLimit = request.outputTokenLimit ?? DEFAULT_OUTPUT_TOKEN_LIMIT;
   const byOutput = (outputLimit * OUTPUT_SHARE) / OUTPUT_TOKENS_PER_SECOND[request.format];
   const byInput =
     request.inputTokenLimit === undefined
@@ -129,7 +130,7 @@ export function planSegments(request: PlanRequest): SegmentPlan {
   const byLimits = Math.ceil(watched / longestSegmentSeconds(request));
   const concurrency = Math.max(1, Math.floor(request.concurrency));
   const expectedOutput = watched * OUTPUT_TOKENS_PER_SECOND[request.format];
-  const outputLimit = Math.min(request.outputTokenLimit ?? DEFAULT_OUTPUT_TOKEN_LIMIT, request.maxOutputTokens ?? Infinity);
+  const outputLimit = request.outputTokenLimit ?? DEFAULT_OUTPUT_TOKEN_LIMIT;
   const overInput =
     request.inputTokenLimit !== undefined &&
     inputTokensFor(request, watched) + request.promptTokens > request.inputTokenLimit * FITS_INPUT_SHARE;

@@ -13,7 +13,6 @@ const request = (overrides: Partial<PlanRequest>): PlanRequest => ({
   family: "gemini-3",
   inputTokenLimit: 1_048_576,
   outputTokenLimit: 65_536,
-  maxOutputTokens: undefined,
   concurrency: 3,
   ...overrides
 });

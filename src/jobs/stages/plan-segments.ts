@@ -50,7 +50,6 @@ export async function planJob(run: StageRun, durationSeconds: number, lengthEsti
     family: modelFamily(input.model),
     inputTokenLimit: limits?.inputTokenLimit,
     outputTokenLimit: limits?.outputTokenLimit,
-    maxOutputTokens: input.maxOutputTokens,
     concurrency: run.context.gemini.segmentConcurrency ?? DEFAULT_SEGMENT_CONCURRENCY
   });
   if (planned.segments.length <= 1) return false;
