@@ -3,6 +3,7 @@
  * @module
  */
 import type { AnswerFormat, MediaResolution } from "../analysis/video-options";
+import type { SegmentPlan } from "../analysis/segment-plan";
 import type { TokenUsage } from "../gemini/usage";
 import type { VideoSource } from "./source-check";
 
@@ -127,6 +128,16 @@ export interface JobDetails {
   costUsd?: number;
   /** Why no cost is shown, when none is (a model the price table does not list, a bad GEMINI_PRICES). */
   costNote?: string;
+  /** How the video is cut into segments (`plan-segments.ts`); one segment is asked as a single call. */
+  plan?: SegmentPlan;
+  /** Segments answered so far, and those being answered with the characters each has streamed (see `generate-segments.ts`). */
+  segmentProgress?: SegmentProgress;
+}
+
+export interface SegmentProgress {
+  /** Indexes into `plan.segments` of the segments answered. */
+  done: number[];
+  running: { index: number; characters: number }[];
 }
 
 /** What the answer cost, in our own shape (mapped from Gemini's `usageMetadata`). */
