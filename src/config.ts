@@ -34,6 +34,9 @@ export const DEFAULT_MAX_RESULT_CHARS = 20_000;
 /** How long the library keeps a finished analysis. */
 export const DEFAULT_LIBRARY_RETENTION_DAYS = 90;
 
+/** Segments of a long video answered at once (see `src/analysis/segment-plan.ts`). */
+export const DEFAULT_SEGMENT_CONCURRENCY = 3;
+
 /** Settings the tools need, free of Worker bindings. */
 export interface GeminiSettings {
   apiKey: string | undefined;
@@ -41,6 +44,8 @@ export interface GeminiSettings {
   model: string;
   /** How long a video's context cache lives after it was made or last used (`CACHE_TTL_SECONDS`); default an hour. */
   cacheTtlSeconds?: number;
+  /** Segments of a long video answered at once (`SEGMENT_CONCURRENCY`). */
+  segmentConcurrency?: number;
 }
 
 export interface Config {
@@ -107,7 +112,8 @@ export function readConfig(env: Env): Config {
       apiKey: nonEmpty(env.GOOGLE_API_KEY),
       baseUrl: nonEmpty(env.GEMINI_BASE_URL),
       model: nonEmpty(env.GEMINI_MODEL) ?? DEFAULT_GEMINI_MODEL,
-      ...(positiveNumber(env.CACHE_TTL_SECONDS, 0) > 0 ? { cacheTtlSeconds: positiveNumber(env.CACHE_TTL_SECONDS, 0) } : {})
+      ...(positiveNumber(env.CACHE_TTL_SECONDS, 0) > 0 ? { cacheTtlSeconds: positiveNumber(env.CACHE_TTL_SECONDS, 0) } : {}),
+      segmentConcurrency: Math.max(1, Math.floor(positiveNumber(env.SEGMENT_CONCURRENCY, DEFAULT_SEGMENT_CONCURRENCY)))
     },
     pingIntervalMs: positiveNumber(env.PING_INTERVAL_SECONDS, DEFAULT_PING_INTERVAL_SECONDS) * 1000,
     sessionTtlMs: positiveNumber(env.SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS) * 1000,

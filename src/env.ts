@@ -58,6 +58,8 @@ declare global {
       MAX_COST_USD_PER_DAY?: string;
       /** Days the library keeps a finished analysis (default 90). */
       LIBRARY_RETENTION_DAYS?: string;
+      /** Segments of a long video Gemini answers at once (default 3). */
+      SEGMENT_CONCURRENCY?: string;
     }
   }
 }

@@ -3,6 +3,7 @@
  * @module
  */
 import type { AnswerFormat, MediaResolution } from "../analysis/video-options";
+import type { SegmentPlan } from "../analysis/segment-plan";
 import type { TokenUsage } from "../gemini/usage";
 import type { VideoSource } from "./source-check";
 
@@ -153,6 +154,16 @@ export interface JobDetails {
   costNote?: string;
   /** A question about several videos: each one as Gemini reads it, in the input's order. */
   videos?: PreparedVideo[];
+  /** How the video is cut into segments (`plan-segments.ts`); one segment is asked as a single call. */
+  plan?: SegmentPlan;
+  /** Segments answered so far, and those being answered with the characters each has streamed (see `generate-segments.ts`). */
+  segmentProgress?: SegmentProgress;
+}
+
+export interface SegmentProgress {
+  /** Indexes into `plan.segments` of the segments answered. */
+  done: number[];
+  running: { index: number; characters: number }[];
 }
 
 /** What the answer cost, in our own shape (mapped from Gemini's `usageMetadata`). */

@@ -32,3 +32,8 @@ export function totalSecondsOf(prepared: readonly PreparedVideo[]): number | und
   }
   return total;
 }
+
+/** Why a set too long for one request is refused: segments cut one video, never several. */
+export function tooLongForASet(count: number, model: string, segments: number): string {
+  return `These ${count} videos together are too long for one request to ${model} (it would take ${segments} segments, and only one video is cut into segments). Ask about each video alone.`;
+}

@@ -23,20 +23,23 @@ describe("the stages of an analysis run", () => {
       ["resolve"],
       ["upload"],
       ["processing-since", "poll:N", "wait:N"],
+      ["plan"],
       ["count"],
       ["cache"],
       ["generate"],
+      ["segment:N", "merge"],
       ["batch-submit", "batch-poll:N", "batch-wait:N"]
     ]);
   });
 
   it("apply from the stage the job's row says it is in", () => {
-    expect(stepsOf(["queued"])).toEqual([["resolve"], ["count"]]);
-    expect(stepsOf(["uploading"])).toEqual([["upload"], ["count"]]);
+    expect(stepsOf(["queued"])).toEqual([["resolve"], ["plan"], ["count"]]);
+    expect(stepsOf(["uploading"])).toEqual([["upload"], ["plan"], ["count"]]);
     // A YouTube link, or a file read as is: nothing to upload.
-    expect(stepsOf(["uploading", { fileUri: "https://www.youtube.com/watch?v=x" }])).toEqual([["count"]]);
+    expect(stepsOf(["uploading", { fileUri: "https://www.youtube.com/watch?v=x" }])).toEqual([["plan"], ["count"]]);
     expect(stepsOf(["processing", { fileName: "files/f", fileUri: "u" }])).toEqual([
       ["processing-since", "poll:N", "wait:N"],
+      ["plan"],
       ["count"]
     ]);
     expect(stepsOf(["generating", { fileUri: "u" }])).toEqual([["generate"]]);
@@ -49,7 +52,7 @@ describe("the stages of an analysis run", () => {
     // A batch-priority question goes through Gemini's Batch API instead of the streamed answer, with no cache.
     const batch = { ...followUp, priority: "batch" };
     expect(stepsOf(["generating", { fileUri: "u", input: batch }])).toEqual([["batch-submit", "batch-poll:N", "batch-wait:N"]]);
-    // Several videos: all are made readable in one step, then the set goes straight to the count, with no cache.
+    // Several videos: all are made readable in one step, then planned (to be refused if it would need segments) and counted, with no cache.
     const set = {
       ...followUp,
       videos: [
@@ -57,9 +60,23 @@ describe("the stages of an analysis run", () => {
         { videoUrl: "https://example.com/w.mp4", source: { kind: "url", url: "https://example.com/w.mp4" } }
       ]
     };
-    expect(stepsOf(["queued", { input: set }])).toEqual([["videos"], ["count"]]);
-    expect(stepsOf(["uploading", { fileUri: "u", input: set }])).toEqual([["count"]]);
+    expect(stepsOf(["queued", { input: set }])).toEqual([["videos"], ["plan"], ["count"]]);
+    expect(stepsOf(["uploading", { fileUri: "u", input: set }])).toEqual([["plan"], ["count"]]);
     expect(stepsOf(["generating", { fileUri: "u", input: set }])).toEqual([["generate"]]);
+    // A long video cut into segments: planned once, then asked segment by segment.
+    const plan = {
+      segments: [
+        { start: 0, boundary: 0, end: 60 },
+        { start: 50, boundary: 60, end: 120 }
+      ],
+      estimatedInputTokens: 1,
+      estimatedOutputTokens: 1
+    };
+    expect(stepsOf(["processing", { fileName: "files/f", fileUri: "u", details: { plan } }])).toEqual([
+      ["processing-since", "poll:N", "wait:N"],
+      ["count"]
+    ]);
+    expect(stepsOf(["generating", { fileUri: "u", details: { plan } }])).toEqual([["segment:N", "merge"]]);
     for (const state of JOB_STATES.filter((state) => ["done", "failed", "cancelled"].includes(state))) {
       expect(stepsOf([state])).toEqual([]);
     }

@@ -144,6 +144,25 @@ describe("one question about several videos", () => {
     expect(fakes.gemini.generateRequests()).toEqual([]);
   });
 
+  it("refuses a set too long for one request, which segments would cut, saying to ask about each video alone", async () => {
+    const first = fakes.videos.add("/long-a.mp4", { size: MiB });
+    const second = fakes.videos.add("/long-b.mp4", { size: MiB });
+    fakes.gemini.enqueueFiles(
+      { pollsBeforeDone: 0, durationSeconds: 4 * 3600 },
+      { pollsBeforeDone: 0, durationSeconds: 4 * 3600 }
+    );
+    const sessionId = await openIdleSession();
+    const refused = await withAlarms(
+      sessionId,
+      callTool(sessionId, "analyzeRemoteVideo", { videoUrl: first, videos: [{ videoUrl: second }] })
+    );
+    expect(refused.isError).toBe(true);
+    expect(refused.content[0]?.text).toMatch(
+      /^These 2 videos together are too long for one request .*Ask about each video alone\.$/
+    );
+    expect(fakes.gemini.generateRequests()).toEqual([]);
+  });
+
   it("refuses a set over its cost cap (maxCostUsd), counted together, before anything is generated", async () => {
     const sessionId = await openIdleSession();
     fakes.gemini.enqueueCountTokens({ kind: "count", totalTokens: 900_000 });
