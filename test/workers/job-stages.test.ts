@@ -61,7 +61,9 @@ describe("the stages of an analysis run", () => {
       ]
     };
     expect(stepsOf(["queued", { input: set }])).toEqual([["videos"], ["plan"], ["count"]]);
-    expect(stepsOf(["uploading", { fileUri: "u", input: set }])).toEqual([["plan"], ["count"]]);
+    // A restart in the middle of the step: it runs again (the upload stage never takes a set's first video alone).
+    expect(stepsOf(["uploading", { input: set }])).toEqual([["videos"], ["plan"], ["count"]]);
+    expect(stepsOf(["uploading", { fileUri: "u", input: set, details: { videos: [] } }])).toEqual([["plan"], ["count"]]);
     expect(stepsOf(["generating", { fileUri: "u", input: set }])).toEqual([["generate"]]);
     // A long video cut into segments: planned once, then asked segment by segment.
     const plan = {

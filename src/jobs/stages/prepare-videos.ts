@@ -29,7 +29,9 @@ const TIMEOUT_MS = 6 * 3600_000;
 export const prepareVideos = oneStep(
   "videos",
   TIMEOUT_MS,
-  (job) => job.state === "queued" && job.input.videos !== undefined,
+  // Queued, or uploading still when a restart stopped the step (it then runs again).
+  (job) =>
+    (job.state === "queued" || job.state === "uploading") && job.input.videos !== undefined && job.details.videos === undefined,
   prepare
 );
 
