@@ -4,6 +4,7 @@
  * (`#/analyses/<id>`). Rendering is lit-html (vendored); state lives here.
  */
 import { api } from "./api.js";
+import { forgetConsoleUpload, isUnfinished, sendFile, unfinishedConsoleUploads } from "./console-uploads.js";
 import { FINAL_STATES } from "./format.js";
 import { render } from "./vendor/lit-html.js";
 import { analysisView, headerView, listView, signInView } from "./views.js";
@@ -19,8 +20,17 @@ const state = {
   route: routeOf(location.hash),
   record: undefined,
   recordProblem: undefined,
-  defaultModelHint: "server default"
+  defaultModelHint: "server default",
+  /** The file the start form will upload, until Start. */
+  chosenFile: undefined,
+  /** This page's uploads by a key of their own: their progress (uploads.js) and `analysisId`. */
+  uploads: new Map(),
+  /** Uploads a reload or a crash left unfinished (uploads.js `unfinishedUploads`). */
+  unfinished: []
 };
+
+const uploadControls = new Map();
+let uploadCount = 0;
 
 let events;
 let placeholderCleared = false;
@@ -111,8 +121,47 @@ async function showRoute() {
   if (route.page === "analysis" && state.signedIn) await loadRecord(route.id);
 }
 
+/** The unfinished uploads, but those this page is sending. */
+async function refreshUnfinished() {
+  const sending = new Set([...state.uploads.values()].map((upload) => upload.uploadId));
+  const unfinished = await unfinishedConsoleUploads();
+  update({ unfinished: unfinished.filter((upload) => !sending.has(upload.uploadId)) });
+}
+
+function showProblems(error) {
+  update({ busy: false, formProblems: error.problems?.length ? error.problems : [{ message: error.message }] });
+  const first = state.formProblems.find((problem) => problem.field);
+  (first ? document.getElementById(first.field) : document.getElementById("form-problems"))?.focus();
+}
+
+/** Uploads `file` and starts its analysis with `fields`; `onStarted` hears when the analysis is in. */
+function upload(file, fields, onStarted) {
+  const key = `upload-${++uploadCount}`;
+  const control = sendFile(file, fields, {
+    onChange(progress) {
+      update({ uploads: new Map(state.uploads).set(key, progress) });
+      if (progress.status === "done" || progress.uploadId) void refreshUnfinished();
+    },
+    async startAnalysis(analysisFields) {
+      const started = await guarded(() => api.start(analysisFields));
+      if (!started) throw new Error("Your sign-in has ended; sign in again.");
+      onStarted?.(analysisFields);
+      return started.id;
+    },
+    onRefused(error) {
+      const uploads = new Map(state.uploads);
+      uploads.delete(key);
+      uploadControls.delete(key);
+      update({ uploads, chosenFile: file });
+      showProblems(error);
+    }
+  });
+  uploadControls.set(key, control);
+}
+
 async function enter() {
   update({ signedIn: true, signInProblem: undefined }, { focusHeading: true });
+  void refreshUnfinished();
   openEvents();
   if (state.route.page === "analysis") await loadRecord(state.route.id);
 }
@@ -139,16 +188,51 @@ const actions = {
     event.preventDefault();
     const form = event.target;
     update({ busy: true });
+    const file = state.chosenFile;
+    if (file) {
+      upload(file, Object.fromEntries(new FormData(form)), () => {
+        form.reset();
+        update({
+          busy: false,
+          chosenFile: undefined,
+          formProblems: undefined,
+          notice: `Started: ${file.name}, uploading. Its analysis is at the top of the list.`
+        });
+      });
+      return;
+    }
     try {
       const fields = Object.fromEntries(new FormData(form));
       await guarded(() => api.start(fields));
       form.reset();
       update({ busy: false, formProblems: undefined, notice: `Started: ${fields.videoUrl}. It is at the top of the list.` });
     } catch (error) {
-      update({ busy: false, formProblems: error.problems?.length ? error.problems : [{ message: error.message }] });
-      const first = state.formProblems.find((problem) => problem.field);
-      (first ? document.getElementById(first.field) : document.getElementById("form-problems"))?.focus();
+      showProblems(error);
     }
+  },
+  async chooseFile(file, extraCount) {
+    if (await isUnfinished(file)) {
+      // The same file as an unfinished upload: carry it on now; its analysis is already waiting for it.
+      const form = document.querySelector("#main form");
+      upload(file, form ? Object.fromEntries(new FormData(form)) : {});
+      update({ notice: `Carrying on with ${file.name}.` });
+      return;
+    }
+    update({ chosenFile: file, notice: extraCount > 0 ? `Only ${file.name} is taken: one file per analysis.` : "" });
+  },
+  clearFile() {
+    update({ chosenFile: undefined });
+    document.getElementById("videoFile")?.focus();
+  },
+  async forgetUpload(storageKey) {
+    await forgetConsoleUpload(storageKey);
+    await refreshUnfinished();
+  },
+  pauseUpload(key) {
+    uploadControls.get(key)?.pause();
+  },
+  resumeUpload(key) {
+    uploadControls.get(key)?.resume();
   },
   async cancel(id) {
     try {
