@@ -19,6 +19,11 @@ export const DEFAULT_SOURCE_IDLE_TIMEOUT_SECONDS = 60;
 export const DEFAULT_SOURCE_TOTAL_TIMEOUT_SECONDS = 2 * 60 * 60;
 /** How long a request's body may take to arrive in full before the answer is 408. */
 export const DEFAULT_BODY_TIMEOUT_SECONDS = 10;
+/** The Files API's per-file limit. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
+export const DEFAULT_UPLOAD_TTL_SECONDS = 24 * 60 * 60;
+/** Gemini keeps a file 48 h: an upload cannot outlive its file. */
+export const MAX_UPLOAD_TTL_SECONDS = 48 * 60 * 60;
 
 /** Settings the tools need, free of Worker bindings. */
 export interface GeminiSettings {
@@ -42,6 +47,10 @@ export interface Config {
   maxConcurrentAnalyses: number;
   sourceTimeouts: { connectMs: number; idleMs: number; totalMs: number };
   bodyTimeoutMs: number;
+  /** MAX_UPLOAD_BYTES, at most DEFAULT_MAX_UPLOAD_BYTES. */
+  maxUploadBytes: number;
+  /** UPLOAD_TTL_SECONDS, at most MAX_UPLOAD_TTL_SECONDS. */
+  uploadTtlMs: number;
 }
 
 function positiveNumber(raw: string | undefined, fallback: number): number {
@@ -91,6 +100,11 @@ export function readConfig(env: Env): Config {
       idleMs: positiveNumber(env.SOURCE_IDLE_TIMEOUT_SECONDS, DEFAULT_SOURCE_IDLE_TIMEOUT_SECONDS) * 1000,
       totalMs: positiveNumber(env.SOURCE_TOTAL_TIMEOUT_SECONDS, DEFAULT_SOURCE_TOTAL_TIMEOUT_SECONDS) * 1000
     },
-    bodyTimeoutMs: positiveNumber(env.BODY_TIMEOUT_SECONDS, DEFAULT_BODY_TIMEOUT_SECONDS) * 1000
+    bodyTimeoutMs: positiveNumber(env.BODY_TIMEOUT_SECONDS, DEFAULT_BODY_TIMEOUT_SECONDS) * 1000,
+    maxUploadBytes: Math.min(
+      Math.floor(positiveNumber(env.MAX_UPLOAD_BYTES, DEFAULT_MAX_UPLOAD_BYTES)),
+      DEFAULT_MAX_UPLOAD_BYTES
+    ),
+    uploadTtlMs: Math.min(positiveNumber(env.UPLOAD_TTL_SECONDS, DEFAULT_UPLOAD_TTL_SECONDS), MAX_UPLOAD_TTL_SECONDS) * 1000
   };
 }

@@ -46,6 +46,10 @@ declare global {
       SOURCE_TOTAL_TIMEOUT_SECONDS?: string;
       /** How long a request's body may take to arrive in full (default 10). */
       BODY_TIMEOUT_SECONDS?: string;
+      /** The largest file a tus upload may declare (default 2 GiB, the Files API's per-file limit). */
+      MAX_UPLOAD_BYTES?: string;
+      /** How long an upload lives after its creation (default 24 h, at most 48 h: Gemini keeps a file 48 h). */
+      UPLOAD_TTL_SECONDS?: string;
     }
   }
 }

@@ -8,6 +8,7 @@ import { type CacheHint, type ListToolsResult, McpServer, Server, type ServerOpt
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/validators/cf-worker";
 import { registerTaskMethods, TASKS_EXTENSION, type TaskHost } from "./tasks/task-methods";
 import { registerTools, TOOLS, type JobService, type ToolDeps } from "./tools";
+import type { UploadService } from "./tools/deps";
 import { SessionTransport } from "./transport/session-transport";
 
 export const SERVER_NAME = "gemini-video-mcp";
@@ -55,6 +56,11 @@ const NO_JOBS: JobService = {
   cancel: noJobs
 };
 
+/** Listing tools makes no upload. */
+const NO_UPLOADS: UploadService = {
+  create: () => Promise.reject(new Error("no uploads here"))
+};
+
 let toolList: Promise<ListToolsResult> | undefined;
 
 /**
@@ -65,7 +71,7 @@ let toolList: Promise<ListToolsResult> | undefined;
 export function listTools(): Promise<ListToolsResult> {
   toolList ??= (async () => {
     const transport = new SessionTransport(() => {});
-    await buildMcpServer({ jobs: NO_JOBS, defaultModel: "", callBudgetMs: 0 }).connect(transport);
+    await buildMcpServer({ jobs: NO_JOBS, defaultModel: "", callBudgetMs: 0, uploads: NO_UPLOADS }).connect(transport);
     const reply = await transport.request({ jsonrpc: "2.0", id: 0, method: "tools/list" });
     if (!("result" in reply)) throw new Error(`Listing the tools failed: ${JSON.stringify(reply.error)}`);
     // SAFETY: a result to `tools/list` from the SDK's own handler is a ListToolsResult.

@@ -36,6 +36,7 @@ import { ServedRegister } from "./session/shared-uploads";
 import { sessionJobManager } from "./session/session-jobs";
 import { SessionTimers } from "./session/timers";
 import type { ToolDeps } from "./tools";
+import { uploadService } from "./uploads/upload-service";
 import { MAX_WAIT_SECONDS } from "./tools/job-tools";
 import { PING_DEADLINE } from "./transport/legacy-sse";
 
@@ -78,6 +79,8 @@ export class SessionDO extends DurableObject<Env> {
     tearDown: () => this.tearDown()
   });
   private sessionId = "";
+  /** The server's origin as the latest request reached it, for the URLs of uploads. */
+  private origin: string | undefined;
   private jobManager: JobManager | undefined;
 
   /** Every path `http/routes.ts` marks as a session's. */
@@ -102,6 +105,7 @@ export class SessionDO extends DurableObject<Env> {
       return unknownSessionError().getResponse(errorFormatFor(route.path));
     }
     this.sessionId = route.sessionId;
+    this.origin = route.origin ?? this.origin;
     if (this.store.exists()) this.store.touch();
     try {
       if (!isSessionPath(route.path)) throw new HttpError(404, "not_found", `No session route ${route.path}`);
@@ -199,7 +203,12 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   private toolDeps(): ToolDeps {
-    return { jobs: this.admittedJobs(), defaultModel: this.config.gemini.model, callBudgetMs: this.config.toolCallBudgetMs };
+    return {
+      jobs: this.admittedJobs(),
+      defaultModel: this.config.gemini.model,
+      callBudgetMs: this.config.toolCallBudgetMs,
+      uploads: uploadService(this.env, this.config, () => this.origin)
+    };
   }
 
   /**

@@ -29,6 +29,7 @@ import { createMcpServer, createTaskServer } from "../mcp-server";
 import type { TaskRecords } from "../tasks/task-methods";
 import { runsAsTask } from "../tasks/task-routing";
 import type { ToolDeps } from "../tools";
+import type { UploadService } from "../tools/deps";
 import { answerRpcBody } from "../transport/rpc-endpoint";
 import { SessionTransport } from "../transport/session-transport";
 import { createStatelessHttp } from "../transport/stateless-http";
@@ -42,6 +43,8 @@ export interface ProbeSettings {
   ids: SessionIds;
   allowPrivateVideoUrls: boolean;
   defaultModel: string;
+  /** Uploads are made here, in the Worker: they need no session. */
+  uploads: UploadService;
 }
 
 /** Thrown into a tool the moment it reaches for a job; what it answers then is dropped. */
@@ -111,7 +114,7 @@ const NO_TASKS: TaskRecords = {
 };
 
 function toolDeps(jobs: ProbeJobs, settings: ProbeSettings): ToolDeps {
-  return { jobs, defaultModel: settings.defaultModel, callBudgetMs: 0 };
+  return { jobs, defaultModel: settings.defaultModel, callBudgetMs: 0, uploads: settings.uploads };
 }
 
 /**

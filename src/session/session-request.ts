@@ -18,6 +18,8 @@ export interface SessionRoute {
   path: string;
   sessionId: string;
   mode: SessionMode;
+  /** The server's origin as the client reached it (for the URLs `createVideoUpload` hands out). */
+  origin?: string;
 }
 
 const INTERNAL_ORIGIN = "https://session.internal";
@@ -27,6 +29,7 @@ export function toSessionRequest(request: Request, route: SessionRoute): Request
   const url = new URL(route.path, INTERNAL_ORIGIN);
   url.searchParams.set("sessionId", route.sessionId);
   url.searchParams.set("mode", route.mode);
+  url.searchParams.set("origin", new URL(request.url).origin);
   return new Request(url, request);
 }
 
@@ -34,9 +37,11 @@ export function toSessionRequest(request: Request, route: SessionRoute): Request
 export function readSessionRoute(request: Request): SessionRoute {
   const url = new URL(request.url);
   const mode = url.searchParams.get("mode");
+  const origin = url.searchParams.get("origin");
   return {
     path: url.pathname,
     sessionId: url.searchParams.get("sessionId") ?? "",
-    mode: mode === "create" || mode === "ephemeral" || mode === "handshake" ? mode : "attach"
+    mode: mode === "create" || mode === "ephemeral" || mode === "handshake" ? mode : "attach",
+    ...(origin ? { origin } : {})
   };
 }

@@ -8,6 +8,7 @@ import type { McpServer } from "@modelcontextprotocol/server";
 import { analyzeRemoteVideo } from "./analyze-remote-video";
 import { askAboutVideo } from "./ask-about-video";
 import { cancelVideoAnalysis } from "./cancel-video-analysis";
+import { createVideoUpload } from "./create-video-upload";
 import type { ToolDeps } from "./deps";
 import { getVideoAnalysis } from "./get-video-analysis";
 import { listVideoAnalyses } from "./list-video-analyses";
@@ -28,7 +29,8 @@ export const TOOLS: readonly ToolDescriptor[] = [
   startVideoAnalysis,
   getVideoAnalysis,
   cancelVideoAnalysis,
-  listVideoAnalyses
+  listVideoAnalyses,
+  createVideoUpload
 ];
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {

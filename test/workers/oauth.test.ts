@@ -542,45 +542,53 @@ describe("registration and consent-page limits", () => {
     expect(from("https://localhost:8787/register", "192.0.2.7")).toBe("unknown");
   });
 
-  it(`answers the registration after ${REGISTRATIONS_PER_WINDOW} in a minute from one address with 429, Retry-After and a JSON error`, async () => {
-    await awayFromWindowEdge();
-    const address = freshClientAddress();
-    const before = (await kvKeys()).length;
-    for (let i = 0; i < REGISTRATIONS_PER_WINDOW; i++) {
-      expect((await registerRequest(clientMetadata(), address)).status).toBe(201);
-    }
-    const refused = await registerRequest(clientMetadata(), address);
-    expect(refused.status).toBe(429);
-    expect(refused.headers.get("Retry-After")).toBe(String(RATE_LIMIT_PERIOD_SECONDS));
-    expect(refused.headers.get("Content-Type")).toContain("application/json");
-    expect(await refused.json()).toMatchObject({ error: "temporarily_unavailable" });
-    expect((await kvKeys()).length).toBe(before + REGISTRATIONS_PER_WINDOW);
-    // Another address is not held back.
-    expect((await registerRequest(clientMetadata())).status).toBe(201);
-  }, WINDOW_EDGE_TEST_TIMEOUT_MS);
+  it(
+    `answers the registration after ${REGISTRATIONS_PER_WINDOW} in a minute from one address with 429, Retry-After and a JSON error`,
+    async () => {
+      await awayFromWindowEdge();
+      const address = freshClientAddress();
+      const before = (await kvKeys()).length;
+      for (let i = 0; i < REGISTRATIONS_PER_WINDOW; i++) {
+        expect((await registerRequest(clientMetadata(), address)).status).toBe(201);
+      }
+      const refused = await registerRequest(clientMetadata(), address);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get("Retry-After")).toBe(String(RATE_LIMIT_PERIOD_SECONDS));
+      expect(refused.headers.get("Content-Type")).toContain("application/json");
+      expect(await refused.json()).toMatchObject({ error: "temporarily_unavailable" });
+      expect((await kvKeys()).length).toBe(before + REGISTRATIONS_PER_WINDOW);
+      // Another address is not held back.
+      expect((await registerRequest(clientMetadata())).status).toBe(201);
+    },
+    WINDOW_EDGE_TEST_TIMEOUT_MS
+  );
 
-  it(`answers the consent page after ${CONSENT_PAGES_PER_WINDOW} in a minute from one address with 429 and Retry-After; the owner elsewhere still signs in`, async () => {
-    const clientId = await register();
-    const { verifier, challenge } = await pkce();
-    const url = authorizeUrl({ clientId, challenge });
-    await awayFromWindowEdge();
-    const address = freshClientAddress();
-    for (let i = 0; i < CONSENT_PAGES_PER_WINDOW; i++) {
-      const page = await requestAuthorization(url, address);
-      expect(page.status).toBe(200);
-      await page.body?.cancel();
-    }
-    const before = await kvKeys();
-    const refused = await requestAuthorization(url, address);
-    expect(refused.status).toBe(429);
-    expect(refused.headers.get("Retry-After")).toBe(String(RATE_LIMIT_PERIOD_SECONDS));
-    expect(refused.headers.get("Set-Cookie")).toBeNull();
-    expect(await refused.text()).toContain("temporarily_unavailable");
-    expect(await kvKeys()).toEqual(before);
+  it(
+    `answers the consent page after ${CONSENT_PAGES_PER_WINDOW} in a minute from one address with 429 and Retry-After; the owner elsewhere still signs in`,
+    async () => {
+      const clientId = await register();
+      const { verifier, challenge } = await pkce();
+      const url = authorizeUrl({ clientId, challenge });
+      await awayFromWindowEdge();
+      const address = freshClientAddress();
+      for (let i = 0; i < CONSENT_PAGES_PER_WINDOW; i++) {
+        const page = await requestAuthorization(url, address);
+        expect(page.status).toBe(200);
+        await page.body?.cancel();
+      }
+      const before = await kvKeys();
+      const refused = await requestAuthorization(url, address);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get("Retry-After")).toBe(String(RATE_LIMIT_PERIOD_SECONDS));
+      expect(refused.headers.get("Set-Cookie")).toBeNull();
+      expect(await refused.text()).toContain("temporarily_unavailable");
+      expect(await kvKeys()).toEqual(before);
 
-    const back = await allow(await openConsent(url));
-    expect((await exchangeCode(clientId, back.searchParams.get("code")!, verifier)).access_token).toMatch(/^owner:/);
-  }, WINDOW_EDGE_TEST_TIMEOUT_MS);
+      const back = await allow(await openConsent(url));
+      expect((await exchangeCode(clientId, back.searchParams.get("code")!, verifier)).access_token).toMatch(/^owner:/);
+    },
+    WINDOW_EDGE_TEST_TIMEOUT_MS
+  );
 });
 
 describe("bad authorization input", () => {
