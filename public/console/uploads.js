@@ -60,7 +60,9 @@ function problemOf(error) {
   const response = error.originalResponse;
   if (!response) return navigator.onLine ? "The connection to the server was lost." : "This computer is offline.";
   try {
-    const message = JSON.parse(response.getBody())?.message;
+    // docs/uploads.md writes `{ error, message }`; the Worker's errors are `{ error: { code, message } }`.
+    const body = JSON.parse(response.getBody());
+    const message = body?.message ?? body?.error?.message;
     if (typeof message === "string" && message) return message;
   } catch {
     // Not JSON: answered below.
