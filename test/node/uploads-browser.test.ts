@@ -28,6 +28,15 @@ import { launchChromium, screenshotPath } from "./support/browser";
 import { startStack, type Stack } from "./support/stack";
 
 const MB = 1_000_000;
+/** The dropped files' last change (part of the fingerprint a resumed upload is found by). */
+const LAST_MODIFIED = Date.UTC(2026, 0, 2, 3, 4, 5);
+const TRANSCRIPT = {
+  language: "en",
+  segments: [
+    { start: "00:00", speaker: "Ada", text: "Welcome to the lecture." },
+    { start: "00:09", speaker: "Ada", text: "Today: resumable uploads." }
+  ]
+};
 const CONSOLE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -236,4 +245,143 @@ describe("the one-time upload page", () => {
       await brief.stop();
     }
   }, 60_000);
+});
+
+/** Drops a generated video of `size` bytes on the page's drop zone, as a person drags a file from their desktop. */
+async function dropVideo(page: Page, name: string, size: number): Promise<void> {
+  const dataTransfer = await page.evaluateHandle(`(() => {
+    const bytes = (${generatedVideo.toString()})(${size});
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([bytes], ${JSON.stringify(name)}, { type: "video/mp4", lastModified: ${LAST_MODIFIED} }));
+    return transfer;
+  })()`);
+  await page.locator(".dropzone").dispatchEvent("drop", { dataTransfer });
+}
+
+async function signIn(page: Page): Promise<void> {
+  await page.goto(`${stack.server.baseUrl}/`);
+  await page.getByLabel("Server secret").fill(stack.server.secret);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Analyses", level: 1 }).waitFor();
+}
+
+/** The bar's values, sampled until `until(value)` or the deadline. */
+async function watchBar(page: Page, until: (value: number) => boolean, timeoutMs: number): Promise<number[]> {
+  const bar = page.locator(".uploads progress").first();
+  const seen: number[] = [];
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    const value = await bar.evaluate((element) => (element as HTMLProgressElement).value).catch(() => undefined);
+    if (value !== undefined && seen.at(-1) !== value) seen.push(value);
+    if (value !== undefined && until(value)) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return seen;
+}
+
+describe("the console's drop zone", () => {
+  it("drops a 40 MB video: the bar moves live, a reload mid-upload carries on from the server's offset, the analysis finishes", async () => {
+    const size = 40 * MB;
+    const watched = await watchedPage({ uplinkBytesPerSecond: 6 * MB });
+    const { page, context } = watched;
+    await signIn(page);
+    stack.gemini.enqueueFiles({ pollsBeforeDone: 1, durationSeconds: 20 });
+    stack.gemini.enqueue({ kind: "answer", chunks: [JSON.stringify(TRANSCRIPT)] });
+
+    await dropVideo(page, "lecture.mp4", size);
+    await expect.poll(() => page.locator(".chosen").textContent()).toContain("Chosen: lecture.mp4 · 40.0 MB");
+    await page.getByLabel("What to get").selectOption("transcript");
+    await page.getByRole("button", { name: "Start" }).click();
+    await expect
+      .poll(() => page.locator(".notice").textContent())
+      .toBe("Started: lecture.mp4, uploading. Its analysis is at the top of the list.");
+
+    // The bar moves while the bytes go, not only at the end.
+    const before = await watchBar(page, (value) => value >= size / 2, 30_000);
+    expect(before.length, JSON.stringify(before)).toBeGreaterThanOrEqual(4);
+    expect(before).toEqual([...before].sort((a, b) => a - b));
+    expect(before.at(-1)).toBeLessThan(size);
+    const upload = page.locator(".uploads .upload").first();
+    const uploadId = (await upload.getAttribute("data-upload-id"))!;
+    expect(uploadId).toMatch(/^[0-9a-f]{32}$/);
+    const entry = page.locator("li.entry", { has: page.getByRole("link", { name: `upload:${uploadId}`, exact: true }) });
+    await expect.poll(() => entry.locator(".meta").textContent()).toMatch(/^Transcript of lecture\.mp4 · started/);
+    await expect.poll(() => entry.locator(".stage").textContent()).toMatch(/waiting for the upload/);
+    await page.screenshot({ path: screenshotPath("console-upload.png"), fullPage: true });
+
+    // A reload cuts the upload mid-way.
+    await page.reload();
+    await page.getByRole("heading", { name: "Analyses", level: 1 }).waitFor();
+    await expect.poll(() => page.locator(".unfinished").textContent()).toContain("lecture.mp4 · 40.0 MB");
+    const head = await context.request.head(`${stack.server.baseUrl}/uploads/${uploadId}`, {
+      headers: { "Tus-Resumable": "1.0.0" }
+    });
+    expect(head.status()).toBe(200);
+    const held = Number(head.headers()["upload-offset"]);
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThan(size);
+
+    // The same file again carries on from there, into the analysis already waiting for it.
+    watched.patchOffsets.length = 0;
+    await dropVideo(page, "lecture.mp4", size);
+    await expect
+      .poll(() => page.locator(".resumed").textContent())
+      .toBe(`Carried on from ${(held / MB).toFixed(1)} MB: the server already had that much.`);
+    expect(watched.patchOffsets[0]).toBe(held);
+    const after = await watchBar(page, (value) => value === size, 30_000);
+    expect(after.at(-1)).toBe(size);
+    await expect.poll(() => entry.getAttribute("data-state"), { timeout: 30_000 }).toBe("done");
+    expect(await page.locator("li.entry", { hasText: "lecture.mp4" }).count()).toBe(1);
+    expect(await page.locator(".unfinished").count()).toBe(0);
+
+    // Gemini got the file once, whole: no byte sent twice.
+    const received = geminiUpload(stack, "lecture.mp4");
+    expect(received?.received).toBe(size);
+    expect(received?.sent).toBe(size);
+    expect(received?.crc.digest()).toBe(crcOf(generatedVideo(size)));
+
+    await entry.getByRole("link", { name: `upload:${uploadId}` }).click();
+    await expect.poll(() => page.locator("main").textContent()).toContain("Today: resumable uploads.");
+    expect(watched.problems).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it("picks a file, pauses and resumes it, and its analysis finishes", async () => {
+    const { path, bytes } = videoOnDisk("interview.mp4", 24 * MB);
+    const watched = await watchedPage({ uplinkBytesPerSecond: 6 * MB });
+    const { page, context } = watched;
+    await signIn(page);
+    stack.gemini.enqueue({ kind: "answer", chunks: ["A calm interview about gardens."] });
+
+    await page.getByLabel("Or a video file from this computer").setInputFiles(path);
+    await page.getByLabel("Prompt").fill("What is it about?");
+    await page.getByRole("button", { name: "Start" }).click();
+    await watchBar(page, (value) => value >= bytes.length / 2, 30_000);
+    await page.getByRole("button", { name: "Pause" }).click();
+    const upload = page.locator(".uploads .upload").first();
+    await expect.poll(() => upload.getAttribute("data-status")).toBe("paused");
+    const paused = await page
+      .locator(".uploads progress")
+      .first()
+      .evaluate((element) => (element as HTMLProgressElement).value);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(
+      await page
+        .locator(".uploads progress")
+        .first()
+        .evaluate((element) => (element as HTMLProgressElement).value)
+    ).toBe(paused);
+
+    await page.getByRole("button", { name: "Resume" }).click();
+    await expect.poll(() => upload.getAttribute("data-status"), { timeout: 30_000 }).toBe("done");
+    const uploadId = (await upload.getAttribute("data-upload-id"))!;
+    const entry = page.locator("li.entry", { has: page.getByRole("link", { name: `upload:${uploadId}`, exact: true }) });
+    await expect.poll(() => entry.getAttribute("data-state"), { timeout: 30_000 }).toBe("done");
+    // Resumed from what the server acknowledged (whole 8 MiB chunks of Gemini's), not from the start.
+    expect(watched.patchOffsets.length).toBe(2);
+    expect(watched.patchOffsets[1]).toBeGreaterThan(0);
+    expect(watched.patchOffsets[1]! % (8 * 1024 * 1024)).toBe(0);
+    expect(geminiUpload(stack, "interview.mp4")?.crc.digest()).toBe(crcOf(bytes));
+    expect(watched.problems).toEqual([]);
+    await context.close();
+  }, 90_000);
 });
