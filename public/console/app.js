@@ -4,7 +4,7 @@
  * (`#/analyses/<id>`). Rendering is lit-html (vendored); state lives here.
  */
 import { api } from "./api.js";
-import { forgetConsoleUpload, isUnfinished, sendFile, unfinishedConsoleUploads } from "./console-uploads.js";
+import { deleteConsoleUpload, isUnfinished, sendFile, unfinishedConsoleUploads } from "./console-uploads.js";
 import { FINAL_STATES } from "./format.js";
 import { render } from "./vendor/lit-html.js";
 import { analysisView, headerView, listView, signInView } from "./views.js";
@@ -139,8 +139,10 @@ function upload(file, fields, onStarted) {
   const key = `upload-${++uploadCount}`;
   const control = sendFile(file, fields, {
     onChange(progress) {
+      const before = state.uploads.get(key);
       update({ uploads: new Map(state.uploads).set(key, progress) });
-      if (progress.status === "done" || progress.uploadId) void refreshUnfinished();
+      // The unfinished list changes when an upload is named (it is this page's now) or ends.
+      if (progress.uploadId !== before?.uploadId || progress.status === "done") void refreshUnfinished();
     },
     async startAnalysis(analysisFields) {
       const started = await guarded(() => api.start(analysisFields));
@@ -224,8 +226,9 @@ const actions = {
     update({ chosenFile: undefined });
     document.getElementById("videoFile")?.focus();
   },
-  async forgetUpload(storageKey) {
-    await forgetConsoleUpload(storageKey);
+  async deleteUpload(unfinished) {
+    await deleteConsoleUpload(unfinished);
+    update({ notice: `Deleted the upload of ${unfinished.fileName}.` });
     await refreshUnfinished();
   },
   pauseUpload(key) {

@@ -6,13 +6,13 @@
  * reload carries its unfinished upload on; the analysis it already has is
  * not started twice.
  */
-import { forgetUpload, hasUnfinishedUpload, startUpload, unfinishedUploads } from "./uploads.js";
+import { deleteUpload, hasUnfinishedUpload, startUpload, unfinishedUploads } from "./uploads.js";
 
 const SCOPE = "console";
 const analysisKey = (uploadId) => `console-upload-analysis:${uploadId}`;
 
 export const unfinishedConsoleUploads = () => unfinishedUploads(SCOPE);
-export const forgetConsoleUpload = forgetUpload;
+export const deleteConsoleUpload = deleteUpload;
 export const isUnfinished = (file) => hasUnfinishedUpload(file, SCOPE);
 
 /** The analysis already started on an upload, by this browser. */

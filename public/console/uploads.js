@@ -50,9 +50,12 @@ export async function hasUnfinishedUpload(file, scope) {
   return (await tus.defaultOptions.urlStorage.findUploadsByFingerprint(fingerprint)).length > 0;
 }
 
-/** Forgets an unfinished upload (its bytes stay on the server until it expires). */
-export function forgetUpload(storageKey) {
-  return tus.defaultOptions.urlStorage.removeUpload(storageKey);
+/** Deletes an unfinished upload on the server (an analysis waiting for it fails) and forgets it here. */
+export async function deleteUpload({ uploadId, storageKey }) {
+  await tus.Upload.terminate(`${UPLOADS_ENDPOINT}/${uploadId}`, { retryDelays: null }).catch(() => {
+    // Gone already (expired or deleted): forgetting it is all that is left.
+  });
+  await tus.defaultOptions.urlStorage.removeUpload(storageKey);
 }
 
 /** A readable sentence for a failed tus request: the server's own message when it sent one. */

@@ -53,11 +53,11 @@ function fileField(state, actions) {
     ${
       state.unfinished.length
         ? html`<div class="unfinished">
-            <p>Unfinished uploads from this browser: choose or drop the same file to carry on.</p>
+            <p>Unfinished uploads from this browser: choose or drop the same file to carry on (or delete the upload, and the analysis waiting for it stops).</p>
             <ul>${state.unfinished.map(
               (unfinished) => html`<li>${unfinished.fileName} · ${megabytes(unfinished.size)}
-                <button type="button" class="link" @click=${() => actions.forgetUpload(unfinished.storageKey)}
-                  aria-label=${`Forget the upload of ${unfinished.fileName}`}>Forget</button></li>`
+                <button type="button" class="link" @click=${() => actions.deleteUpload(unfinished)}
+                  aria-label=${`Delete the upload of ${unfinished.fileName}`}>Delete</button></li>`
             )}</ul>
           </div>`
         : nothing
