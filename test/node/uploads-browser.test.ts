@@ -193,6 +193,39 @@ describe("the one-time upload page", () => {
     await context.close();
   }, 60_000);
 
+  it("carries on from the server's offset after a reload mid-upload", async () => {
+    const created = await createVideoUpload(stack, { fileName: "talk.mp4" });
+    const { path, bytes } = videoOnDisk("talk.mp4", 20 * MB);
+    const watched = await watchedPage({ uplinkBytesPerSecond: 6 * MB });
+    const { page, context } = watched;
+    await page.goto(created.uploadPageUrl);
+    await page.getByLabel("The video file").setInputFiles(path);
+    const before = await watchBar(page, (value) => value >= 12 * MB, 30_000);
+    expect(before.length, JSON.stringify(before)).toBeGreaterThanOrEqual(4);
+    expect(before).toEqual([...before].sort((a, b) => a - b));
+
+    await page.reload();
+    const partly = page.locator(".notice");
+    await expect
+      .poll(() => partly.textContent())
+      .toMatch(/^talk\.mp4 is partly uploaded \(\d+ %, [\d.]+ MB\): choose the same file/);
+    watched.patchOffsets.length = 0;
+    await page.getByLabel("The video file").setInputFiles(path);
+    await page.getByRole("heading", { name: "Done" }).waitFor({ timeout: 30_000 });
+    const resumedFrom = watched.patchOffsets[0]!;
+    expect(resumedFrom).toBeGreaterThan(0);
+    expect(resumedFrom % (8 * 1024 * 1024)).toBe(0);
+    expect(await page.locator(".resumed").textContent()).toBe(
+      `Carried on from ${(resumedFrom / MB).toFixed(1)} MB: the server already had that much.`
+    );
+    const upload = geminiUpload(stack, "talk.mp4");
+    expect(upload?.received).toBe(bytes.length);
+    expect(upload?.sent).toBe(bytes.length);
+    expect(upload?.crc.digest()).toBe(crcOf(bytes));
+    expect(watched.problems).toEqual([]);
+    await context.close();
+  }, 60_000);
+
   it("refuses a link whose code is for another upload, without sending anything", async () => {
     const first = await createVideoUpload(stack, { fileName: "first.mp4" });
     const second = await createVideoUpload(stack, { fileName: "second.mp4" });
@@ -267,7 +300,7 @@ async function signIn(page: Page): Promise<void> {
 
 /** The bar's values, sampled until `until(value)` or the deadline. */
 async function watchBar(page: Page, until: (value: number) => boolean, timeoutMs: number): Promise<number[]> {
-  const bar = page.locator(".uploads progress").first();
+  const bar = page.locator(".upload progress").first();
   const seen: number[] = [];
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
     const value = await bar.evaluate((element) => (element as HTMLProgressElement).value).catch(() => undefined);
