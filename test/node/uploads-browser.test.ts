@@ -25,6 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Crc32 } from "../support/crc32";
 import type { FakeUpload } from "../support/fake-gemini";
 import { launchChromium, screenshotPath } from "./support/browser";
+import { startCuttingProxy } from "./support/cutting-proxy";
 import { startStack, type Stack } from "./support/stack";
 
 const MB = 1_000_000;
@@ -75,10 +76,10 @@ interface Watched {
   referers: string[];
 }
 
-async function watchedPage(options: { uplinkBytesPerSecond?: number } = {}): Promise<Watched> {
+async function watchedPage(options: { uplinkBytesPerSecond?: number; origin?: string } = {}): Promise<Watched> {
   const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
   const page = await context.newPage();
-  const origin = new URL(stack.server.baseUrl).origin;
+  const origin = options.origin ?? new URL(stack.server.baseUrl).origin;
   const watched: Watched = { page, context, problems: [], patchOffsets: [], tusRequests: [], referers: [] };
   page.on("request", (request) => {
     if (new URL(request.url()).origin !== origin) watched.problems.push(`request to ${request.url()}`);
@@ -224,6 +225,34 @@ describe("the one-time upload page", () => {
     expect(upload?.crc.digest()).toBe(crcOf(bytes));
     expect(watched.problems).toEqual([]);
     await context.close();
+  }, 60_000);
+
+  it("carries on by itself from the server's offset when the connection is lost", async () => {
+    const created = await createVideoUpload(stack, { fileName: "train.mp4" });
+    const { path, bytes } = videoOnDisk("train.mp4", 20 * MB);
+    const proxy = await startCuttingProxy(stack.server.baseUrl);
+    try {
+      const watched = await watchedPage({ uplinkBytesPerSecond: 6 * MB, origin: proxy.url });
+      const { page, context } = watched;
+      const link = new URL(created.uploadPageUrl);
+      await page.goto(`${proxy.url}${link.pathname}${link.hash}`);
+      await page.getByLabel("The video file").setInputFiles(path);
+      await watchBar(page, (value) => value >= 12 * MB, 30_000);
+      // The connection is lost mid-PATCH: tus-js-client asks the server where its copy ends and goes on from there.
+      proxy.cut();
+      await page.getByRole("heading", { name: "Done" }).waitFor({ timeout: 30_000 });
+      expect(watched.patchOffsets.length).toBe(2);
+      expect(watched.patchOffsets[1]).toBeGreaterThan(0);
+      const received = geminiUpload(stack, "train.mp4");
+      expect(received?.received).toBe(bytes.length);
+      expect(received?.sent).toBe(bytes.length);
+      expect(received?.crc.digest()).toBe(crcOf(bytes));
+      // The failed load of the cut request, and nothing else.
+      expect(watched.problems.filter((problem) => !problem.includes("net::ERR_"))).toEqual([]);
+      await context.close();
+    } finally {
+      await proxy.close();
+    }
   }, 60_000);
 
   it("refuses a link whose code is for another upload, without sending anything", async () => {
