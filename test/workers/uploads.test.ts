@@ -3,7 +3,8 @@ import { issueCapability } from "../../src/ids/upload-capability";
 import { TEST_SHARED_SECRET } from "../constants";
 import { videoBytes, videoCrc, type FakeVideo } from "../support/fake-video";
 import { useFakes } from "./support/fetch-spy";
-import { authed, call, postJson } from "./support/http";
+import { authed, call, openIdleSession, postJson } from "./support/http";
+import { callTool, pollJob, snapshotOf, withAlarms } from "./support/session-calls";
 
 const fakes = useFakes();
 const MiB = 1024 * 1024;
@@ -266,5 +267,70 @@ describe("createVideoUpload and its one-time capability", () => {
     const result = await createVideoUpload({ fileName: "huge.mp4", sizeBytes: 3 * 1024 ** 3 });
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toContain("MAX_UPLOAD_BYTES");
+  });
+});
+
+describe("analyses of an upload (videoUrl upload:<id>)", () => {
+  it("waits for the upload with its percentage, then reads the upload's file; a second analysis reuses it", async () => {
+    const video: FakeVideo = { size: 4 * CHUNK };
+    const path = await create(video.size);
+    const videoUrl = `upload:${path.split("/").pop()}`;
+    expect((await patch(path, 0, videoBytes(video, 0, CHUNK))).status).toBe(204);
+    const sessionId = await openIdleSession();
+    const started = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl, prompt: "What happens?" }));
+    expect(started.videoUrl).toBe(videoUrl);
+    const waiting = await withAlarms(
+      sessionId,
+      pollJob(sessionId, started.jobId, (job) => job.message === "waiting for the upload: 25 %")
+    );
+    expect(waiting.status).toBe("uploading");
+    expect((await patch(path, CHUNK, videoBytes(video, CHUNK, video.size))).status).toBe(204);
+    const done = await withAlarms(
+      sessionId,
+      pollJob(sessionId, started.jobId, (job) => job.status === "done")
+    );
+    expect(done.bytesUploaded).toBe(video.size);
+    const upload = onlyUpload();
+    expect(fakes.gemini.generateRequests()[0]?.body).toMatchObject({
+      contents: [{ parts: [{ fileData: { fileUri: upload.file!.uri, mimeType: "video/mp4" } }, { text: "What happens?" }] }]
+    });
+    // Another analysis, session-less, reads the same file: nothing is uploaded again.
+    const again = await postJson("/rpc", {
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: "analyzeRemoteVideo", arguments: { videoUrl } }
+    });
+    const answer = (await again.json()) as { result: { isError?: boolean; content: unknown } };
+    expect(answer.result.isError).toBeUndefined();
+    expect(fakes.gemini.uploads.size).toBe(1);
+    expect(upload.sent).toBe(video.size);
+    // The file is the upload's: no analysis deleted it; deleting the upload does.
+    expect(upload.file!.deleted).toBe(false);
+    expect((await authed(path, { method: "DELETE", headers: TUS })).status).toBe(204);
+    expect(upload.file!.deleted).toBe(true);
+  });
+
+  it("ends a waiting analysis with a clear error when its upload is deleted", async () => {
+    const path = await create(CHUNK * 2);
+    const videoUrl = `upload:${path.split("/").pop()}`;
+    const sessionId = await openIdleSession();
+    const started = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl }));
+    await withAlarms(
+      sessionId,
+      pollJob(sessionId, started.jobId, (job) => job.message === "waiting for the upload: 0 %")
+    );
+    expect((await authed(path, { method: "DELETE", headers: TUS })).status).toBe(204);
+    const failed = await withAlarms(
+      sessionId,
+      pollJob(sessionId, started.jobId, (job) => job.status === "failed")
+    );
+    expect(failed.error).toMatch(/^The upload [0-9a-f]{32} was deleted before its file was in; upload the file again/);
+  });
+
+  it("refuses a malformed upload id at once", async () => {
+    const result = await callTool(await openIdleSession(), "startVideoAnalysis", { videoUrl: "upload:nope" });
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toContain("must name an upload");
   });
 });
