@@ -19,7 +19,7 @@ import { authenticate, oauthStackFor } from "./oauth/server";
 import { parseEventId } from "./ids/session-id";
 import { sessionIds, type SessionIds } from "./ids/signed-session-id";
 import { toSessionRequest, type SessionRoute } from "./session/session-request";
-import { isUploadPath, serveUploads, streamsBody, withDiscovery } from "./uploads/routes";
+import { isUploadPath, serveUploads, streamsBody, withDiscovery, withTusCors } from "./uploads/routes";
 import { uploadService } from "./uploads/upload-service";
 import { probeModernCall, probeRpcCall, type ProbeSettings } from "./session/call-probe";
 import { sessionForTarget } from "./session/source-affinity";
@@ -301,6 +301,7 @@ export default {
       if (!(error instanceof HttpError)) console.error("Unhandled error", error);
       response = (error instanceof HttpError ? error : internalError()).getResponse(errorFormat);
     }
-    return cors.apply(request, response);
+    const withCors = cors.apply(request, response);
+    return isUploadPath(new URL(request.url).pathname) ? withTusCors(withCors) : withCors;
   }
 } satisfies ExportedHandler<Env>;

@@ -7,11 +7,10 @@ import { isLoopbackOrigin } from "./loopback";
 
 /** The 2025 era's headers, then the 2026 era's: `Mcp-Method`, `Mcp-Name` and the tools' `Mcp-Param-*` (jobId). */
 const ALLOW_HEADERS =
-  "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID, Mcp-Method, Mcp-Name, Mcp-Param-JobId, Tus-Resumable, Upload-Length, Upload-Offset, Upload-Metadata, Upload-Capability";
-const ALLOW_METHODS = "GET, POST, DELETE, OPTIONS, HEAD, PATCH";
-/** WWW-Authenticate: browser MCP clients read the OAuth challenge (resource_metadata, scope) from it. Then tus's (uploads). */
-const EXPOSE_HEADERS =
-  "Mcp-Session-Id, WWW-Authenticate, Location, Upload-Offset, Upload-Length, Upload-Expires, Upload-Metadata, Upload-Capability-Expires, Tus-Resumable, Tus-Version, Tus-Extension, Tus-Max-Size";
+  "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID, Mcp-Method, Mcp-Name, Mcp-Param-JobId";
+const ALLOW_METHODS = "GET, POST, DELETE, OPTIONS";
+/** WWW-Authenticate: browser MCP clients read the OAuth challenge (resource_metadata, scope) from it. */
+const EXPOSE_HEADERS = "Mcp-Session-Id, WWW-Authenticate";
 const MAX_AGE_SECONDS = "86400";
 
 export interface Cors {

@@ -39,9 +39,10 @@ import { resolveSource } from "./stages/resolve-source";
 import type { Stage, StageRun } from "./stages/stage";
 import { upload } from "./stages/upload";
 import { waitActive } from "./stages/wait-active";
+import { waitUpload } from "./stages/wait-upload";
 
 /** The stages of a run, in order: each runs when it applies to the job as the ones before left it. */
-export const STAGES: readonly Stage[] = [resolveSource, upload, waitActive, countTokens, generate];
+export const STAGES: readonly Stage[] = [resolveSource, waitUpload, upload, waitActive, countTokens, generate];
 
 /** Gemini's words for a file it no longer has: "files/abc is not found", "access the File abc or it may not exist". */
 const MENTIONS_A_FILE = /\bfiles?\b/i;

@@ -46,10 +46,31 @@ export function streamsBody(request: Request): boolean {
   return (request.method === "PATCH" || request.method === "POST") && (pathname === COLLECTION || UPLOAD_PATH.test(pathname));
 }
 
-/** tus's discovery headers on an OPTIONS answer (a CORS preflight or a tus client's question). */
+/** What a browser tus client (Uppy, tus-js-client) sends and reads, on top of the server's CORS lists. */
+const TUS_REQUEST_HEADERS = "Tus-Resumable, Upload-Length, Upload-Offset, Upload-Metadata, Upload-Capability";
+const TUS_METHODS = "HEAD, PATCH";
+const TUS_RESPONSE_HEADERS =
+  "Location, Upload-Offset, Upload-Length, Upload-Expires, Upload-Metadata, Upload-Defer-Length, Upload-Capability-Expires, Tus-Resumable, Tus-Version, Tus-Extension, Tus-Max-Size";
+
+function appendList(headers: Headers, name: string, items: string): void {
+  const current = headers.get(name);
+  if (current !== null) headers.set(name, `${current}, ${items}`);
+}
+
+/** tus's discovery headers on an OPTIONS answer (a CORS preflight or a tus client's question), and tus's CORS lists. */
 export function withDiscovery(response: Response, maxUploadBytes: number): Response {
   const copy = new Response(response.body, response);
   for (const [name, value] of Object.entries(discoveryHeaders(maxUploadBytes))) copy.headers.set(name, value);
+  appendList(copy.headers, "Access-Control-Allow-Headers", TUS_REQUEST_HEADERS);
+  appendList(copy.headers, "Access-Control-Allow-Methods", TUS_METHODS);
+  return copy;
+}
+
+/** An upload route's answer, its tus headers readable by a browser the CORS policy allows. */
+export function withTusCors(response: Response): Response {
+  if (!response.headers.has("Access-Control-Allow-Origin")) return response;
+  const copy = new Response(response.body, response);
+  appendList(copy.headers, "Access-Control-Expose-Headers", TUS_RESPONSE_HEADERS);
   return copy;
 }
 

@@ -63,7 +63,7 @@ describe("POST /rpc", () => {
     }[];
     expect(replies.map((reply) => reply.id)).toEqual([41, "b"]);
     expect(replies[0]!.result).toEqual(replies[1]!.result);
-    expect(replies[0]!.result.tools).toHaveLength(8);
+    expect(replies[0]!.result.tools).toHaveLength(9);
   });
 
   it("answers initialize with the server's identity and capabilities", async () => {

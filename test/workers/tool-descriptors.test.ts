@@ -44,7 +44,8 @@ describe("TOOLS (src/tools/index.ts) is the one list of tools every other place 
       "startVideoAnalysis",
       "getVideoAnalysis",
       "cancelVideoAnalysis",
-      "listVideoAnalyses"
+      "listVideoAnalyses",
+      "createVideoUpload"
     ]);
   });
 
