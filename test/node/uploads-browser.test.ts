@@ -173,6 +173,9 @@ describe("the one-time upload page", () => {
     expect(upload?.received).toBe(bytes.length);
     expect(upload?.crc.digest()).toBe(crcOf(bytes));
     await page.screenshot({ path: screenshotPath("upload-page-done.png"), fullPage: true });
+    // Readable on a phone, where such a link is often opened: nothing wider than the screen.
+    await page.setViewportSize({ width: 375, height: 800 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
 
     // A reload (the link kept for this tab only) finds the upload complete: no second file.
     await page.reload();
