@@ -1,3 +1,5 @@
+import { env } from "cloudflare:workers";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { issueCapability } from "../../src/ids/upload-capability";
 import { TEST_SHARED_SECRET } from "../constants";
@@ -325,12 +327,46 @@ describe("analyses of an upload (videoUrl upload:<id>)", () => {
       sessionId,
       pollJob(sessionId, started.jobId, (job) => job.status === "failed")
     );
-    expect(failed.error).toMatch(/^The upload [0-9a-f]{32} was deleted before its file was in; upload the file again/);
+    expect(failed.error).toMatch(/^The upload [0-9a-f]{32} was deleted; upload the file again with createVideoUpload\.$/);
   });
 
   it("refuses a malformed upload id at once", async () => {
     const result = await callTool(await openIdleSession(), "startVideoAnalysis", { videoUrl: "upload:nope" });
     expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toContain("must name an upload");
+  });
+});
+
+describe("expiration", () => {
+  it("deletes the Gemini file when the upload expires; the id then answers 410 and analyses fail clearly", async () => {
+    const video: FakeVideo = { size: CHUNK };
+    const path = await create(video.size);
+    const uploadId = path.split("/").pop()!;
+    const created = await authed(path, { method: "HEAD", headers: TUS });
+    const expires = Date.parse(created.headers.get("Upload-Expires")!);
+    expect(expires - Date.now()).toBeGreaterThan(23 * 3600_000);
+    expect(expires - Date.now()).toBeLessThanOrEqual(24 * 3600_000);
+    expect((await patch(path, 0, videoBytes(video, 0, video.size))).status).toBe(204);
+    const upload = onlyUpload();
+    expect(upload.file!.deleted).toBe(false);
+
+    const stub = env.UPLOADS.get(env.UPLOADS.idFromName(uploadId));
+    // A day on: its expiry is now.
+    await runInDurableObject(stub, async (_instance, state) => {
+      const record = (await state.storage.get<{ expiresAt: number }>("upload"))!;
+      await state.storage.put("upload", { ...record, expiresAt: Date.now() - 1 });
+    });
+    await evictDurableObject(stub);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(upload.file!.deleted).toBe(true);
+    expect(await refusal(await patch(path, CHUNK, new Uint8Array(1)))).toMatchObject({ status: 410, code: "upload_expired" });
+
+    const sessionId = await openIdleSession();
+    const started = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl: `upload:${uploadId}` }));
+    const failed = await withAlarms(
+      sessionId,
+      pollJob(sessionId, started.jobId, (job) => job.status === "failed")
+    );
+    expect(failed.error).toBe(`The upload ${uploadId} expired; upload the file again with createVideoUpload.`);
   });
 });

@@ -38,7 +38,7 @@ async function waitForUpload(run: StageRun): Promise<void> {
     if (!status) throw new UploadSourceError(`There is no upload ${uploadId}; make one with createVideoUpload.`);
     if (status.state === "expired" || status.state === "deleted") {
       throw new UploadSourceError(
-        `The upload ${uploadId} ${status.state === "expired" ? "expired" : "was deleted"} before its file was in; upload the file again with createVideoUpload.`
+        `The upload ${uploadId} ${status.state === "expired" ? "expired" : "was deleted"}; upload the file again with createVideoUpload.`
       );
     }
     const { geminiFileName, geminiFileUri, length } = status;
