@@ -63,9 +63,8 @@ function problemOf(error) {
   const response = error.originalResponse;
   if (!response) return navigator.onLine ? "The connection to the server was lost." : "This computer is offline.";
   try {
-    // docs/uploads.md writes `{ error, message }`; the Worker's errors are `{ error: { code, message } }`.
-    const body = JSON.parse(response.getBody());
-    const message = body?.message ?? body?.error?.message;
+    // A refusal's body: `{ error: { code, message } }` (docs/uploads.md).
+    const message = JSON.parse(response.getBody())?.error?.message;
     if (typeof message === "string" && message) return message;
   } catch {
     // Not JSON: answered below.
