@@ -27,7 +27,7 @@ const state = {
 
 function takeCapability() {
   const key = `upload-capability:${uploadId}`;
-  const fromLink = decodeURIComponent(location.hash.slice(1));
+  const fromLink = location.hash.slice(1);
   if (uploadId && fromLink) {
     sessionStorage.setItem(key, fromLink);
     history.replaceState(null, "", location.pathname);
@@ -45,9 +45,16 @@ function time(epochMs) {
   return new Date(epochMs).toLocaleString();
 }
 
+/** tus's `Upload-Metadata` (`key base64value` pairs); a value that is not base64 is left out. */
 function decodeMetadata(header) {
+  const text = (value) => {
+    try {
+      return new TextDecoder().decode(Uint8Array.from(atob(value ?? ""), (char) => char.charCodeAt(0)));
+    } catch {
+      return undefined;
+    }
+  };
   const pairs = (header ?? "").split(",").map((pair) => pair.trim().split(" "));
-  const text = (value) => new TextDecoder().decode(Uint8Array.from(atob(value ?? ""), (char) => char.charCodeAt(0)));
   return Object.fromEntries(pairs.filter(([key]) => key).map(([key, value]) => [key, text(value)]));
 }
 
