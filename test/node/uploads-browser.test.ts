@@ -258,6 +258,29 @@ describe("the one-time upload page", () => {
     }
   }, 60_000);
 
+  it("waits while the browser is offline and carries on by itself when the network is back", async () => {
+    const created = await createVideoUpload(stack, { fileName: "offline.mp4" });
+    const { path, bytes } = videoOnDisk("offline.mp4", 3 * MB);
+    const watched = await watchedPage();
+    const { page, context } = watched;
+    await page.goto(created.uploadPageUrl);
+    await page.getByLabel("The video file").waitFor();
+    const cdp = await context.newCDPSession(page);
+    const network = (offline: boolean) =>
+      cdp.send("Network.emulateNetworkConditions", { offline, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await cdp.send("Network.enable");
+    await network(true);
+    await page.getByLabel("The video file").setInputFiles(path);
+    const upload = page.locator(".upload");
+    await expect.poll(() => upload.getAttribute("data-status"), { timeout: 15_000 }).toBe("interrupted");
+    expect(await upload.locator(".error").textContent()).toBe("This computer is offline.");
+    await network(false);
+    await page.getByRole("heading", { name: "Done" }).waitFor({ timeout: 15_000 });
+    expect(geminiUpload(stack, "offline.mp4")?.crc.digest()).toBe(crcOf(bytes));
+    expect(watched.problems.filter((problem) => !problem.includes("net::ERR_INTERNET_DISCONNECTED"))).toEqual([]);
+    await context.close();
+  }, 60_000);
+
   it("refuses a link whose code is for another upload, without sending anything", async () => {
     const first = await createVideoUpload(stack, { fileName: "first.mp4" });
     const second = await createVideoUpload(stack, { fileName: "second.mp4" });
