@@ -48,7 +48,7 @@ const STATUS_TEXT = {
   failed: "Failed"
 };
 
-/** One upload: its bar, bytes, state, and Pause / Resume. */
+/** One upload: its bar and bytes, its state (announced when it changes, not at every byte), and Pause / Resume. */
 export function uploadProgressView(progress, { pause, resume }) {
   const percent = progress.size ? Math.floor((progress.sent / progress.size) * 100) : 0;
   const textId = `upload-${progress.uploadId ?? "new"}-text`;
@@ -58,8 +58,9 @@ export function uploadProgressView(progress, { pause, resume }) {
     <p class="upload-name">${progress.fileName} <span class="muted">· ${megabytes(progress.size)}</span></p>
     <div class="progress">
       <progress max=${progress.size} .value=${progress.sent} aria-labelledby=${textId}></progress>
-      <span id=${textId} class="stage" role="status">${percent}% · ${megabytes(progress.sent)} of ${megabytes(progress.size)} · ${STATUS_TEXT[progress.status]}</span>
+      <span id=${textId} class="stage">${percent}% · ${megabytes(progress.sent)} of ${megabytes(progress.size)}</span>
     </div>
+    <p class="upload-state" role="status">${STATUS_TEXT[progress.status]}</p>
     ${
       progress.resumedFrom !== undefined
         ? html`<p class="muted resumed">Carried on from ${megabytes(progress.resumedFrom)}: the server already had that much.</p>`
