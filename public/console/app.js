@@ -4,7 +4,7 @@
  * (`#/analyses/<id>`). Rendering is lit-html (vendored); state lives here.
  */
 import { api } from "./api.js";
-import { deleteConsoleUpload, isUnfinished, sendFile, unfinishedConsoleUploads } from "./console-uploads.js";
+import { deleteConsoleUpload, isUnfinished, sendFile, unfinishedConsoleUploads, uploadFileName } from "./console-uploads.js";
 import { FINAL_STATES } from "./format.js";
 import { render } from "./vendor/lit-html.js";
 import { analysisView, headerView, listView, signInView } from "./views.js";
@@ -26,13 +26,16 @@ const state = {
   /** This page's uploads by a key of their own: their progress (uploads.js) and `analysisId`. */
   uploads: new Map(),
   /** Uploads a reload or a crash left unfinished (uploads.js `unfinishedUploads`). */
-  unfinished: []
+  unfinished: [],
+  /** The file names of uploads analyses read, by their `videoUrl` (`upload:<id>`), as the server knows them. */
+  uploadNames: new Map()
 };
 
 const uploadControls = new Map();
 let uploadCount = 0;
 
 let events;
+const namesAsked = new Set();
 let placeholderCleared = false;
 
 function routeOf(hash) {
@@ -83,17 +86,32 @@ async function guarded(fn) {
   }
 }
 
+/** Asks the server once for the file name of each upload an analysis reads. */
+function learnUploadNames(entries) {
+  for (const { videoUrl } of entries) {
+    const uploadId = /^upload:([0-9a-f]{32})$/.exec(videoUrl)?.[1];
+    if (!uploadId || namesAsked.has(uploadId)) continue;
+    namesAsked.add(uploadId);
+    void uploadFileName(uploadId).then((name) => {
+      if (name) update({ uploadNames: new Map(state.uploadNames).set(videoUrl, name) });
+    });
+  }
+}
+
 function openEvents() {
   events?.close();
   events = new EventSource(api.eventsUrl);
   events.addEventListener("analyses", (event) => {
+    const entries = JSON.parse(event.data);
+    learnUploadNames(entries);
     update({
-      analyses: new Map(JSON.parse(event.data).map((entry) => [entry.id, entry])),
+      analyses: new Map(entries.map((entry) => [entry.id, entry])),
       streamStatus: "Live: updates appear as they happen."
     });
   });
   events.addEventListener("analysis", (event) => {
     const entry = JSON.parse(event.data);
+    learnUploadNames([entry]);
     const before = state.analyses.get(entry.id);
     update({ analyses: withEntry(entry) });
     const open = state.route.page === "analysis" && state.route.id === entry.id;

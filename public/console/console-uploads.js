@@ -6,7 +6,7 @@
  * reload carries its unfinished upload on; the analysis it already has is
  * not started twice.
  */
-import { deleteUpload, hasUnfinishedUpload, startUpload, unfinishedUploads } from "./uploads.js";
+import { deleteUpload, hasUnfinishedUpload, startUpload, unfinishedUploads, uploadFileName } from "./uploads.js";
 
 const SCOPE = "console";
 const analysisKey = (uploadId) => `console-upload-analysis:${uploadId}`;
@@ -14,6 +14,7 @@ const analysisKey = (uploadId) => `console-upload-analysis:${uploadId}`;
 export const unfinishedConsoleUploads = () => unfinishedUploads(SCOPE);
 export const deleteConsoleUpload = deleteUpload;
 export const isUnfinished = (file) => hasUnfinishedUpload(file, SCOPE);
+export { uploadFileName };
 
 /** The analysis already started on an upload, by this browser. */
 export function analysisOf(uploadId) {

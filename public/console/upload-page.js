@@ -8,7 +8,7 @@
  */
 import { html, nothing, render } from "./vendor/lit-html.js";
 import { dropZone, megabytes, uploadProgressView } from "./upload-views.js";
-import { startUpload, UPLOADS_ENDPOINT } from "./uploads.js";
+import { decodeMetadata, startUpload, UPLOADS_ENDPOINT } from "./uploads.js";
 
 const uploadId = /^\/upload\/([0-9a-f]{32})\/?$/.exec(location.pathname)?.[1];
 const capability = takeCapability();
@@ -43,19 +43,6 @@ function linkOf(value) {
 
 function time(epochMs) {
   return new Date(epochMs).toLocaleString();
-}
-
-/** tus's `Upload-Metadata` (`key base64value` pairs); a value that is not base64 is left out. */
-function decodeMetadata(header) {
-  const text = (value) => {
-    try {
-      return new TextDecoder().decode(Uint8Array.from(atob(value ?? ""), (char) => char.charCodeAt(0)));
-    } catch {
-      return undefined;
-    }
-  };
-  const pairs = (header ?? "").split(",").map((pair) => pair.trim().split(" "));
-  return Object.fromEntries(pairs.filter(([key]) => key).map(([key, value]) => [key, text(value)]));
 }
 
 const REFUSALS = {

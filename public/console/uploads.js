@@ -44,6 +44,29 @@ export async function unfinishedUploads(scope) {
     }));
 }
 
+/** tus's `Upload-Metadata` (`key base64value` pairs); a value that is not base64 is left out. */
+export function decodeMetadata(header) {
+  const text = (value) => {
+    try {
+      return new TextDecoder().decode(Uint8Array.from(atob(value ?? ""), (char) => char.charCodeAt(0)));
+    } catch {
+      return undefined;
+    }
+  };
+  const pairs = (header ?? "").split(",").map((pair) => pair.trim().split(" "));
+  return Object.fromEntries(pairs.filter(([key]) => key).map(([key, value]) => [key, text(value)]));
+}
+
+/** The file name an upload was created with (`HEAD`, with the console's cookie); undefined when it cannot be had. */
+export async function uploadFileName(uploadId) {
+  const response = await fetch(`${UPLOADS_ENDPOINT}/${uploadId}`, {
+    method: "HEAD",
+    headers: { "Tus-Resumable": "1.0.0" },
+    cache: "no-store"
+  }).catch(() => undefined);
+  return response?.ok ? decodeMetadata(response.headers.get("Upload-Metadata")).filename : undefined;
+}
+
 /** Whether this browser has an unfinished upload of `file` in `scope` (the same file picked again carries it on). */
 export async function hasUnfinishedUpload(file, scope) {
   const fingerprint = await fingerprintIn(scope)(file, { endpoint: UPLOADS_ENDPOINT });

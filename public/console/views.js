@@ -158,11 +158,12 @@ function entryView(entry, actions, fileNames) {
 
 export function listView(state, actions) {
   const entries = [...state.analyses.values()].sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
-  const fileNames = new Map(
-    [...state.uploads.values()]
+  const fileNames = new Map([
+    ...state.uploadNames,
+    ...[...state.uploads.values()]
       .filter((upload) => upload.uploadId)
       .map((upload) => [`upload:${upload.uploadId}`, upload.fileName])
-  );
+  ]);
   return html`<h1 tabindex="-1">Analyses</h1>
     ${startForm(state, actions)}
     ${uploadsView(state, actions)}

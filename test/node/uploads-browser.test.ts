@@ -400,6 +400,8 @@ describe("the console's drop zone", () => {
     await page.reload();
     await page.getByRole("heading", { name: "Analyses", level: 1 }).waitFor();
     await expect.poll(() => page.locator(".unfinished").textContent()).toContain("lecture.mp4 · 40.0 MB");
+    // The list still names the file: the console asks the server for the upload's name.
+    await expect.poll(() => entry.locator(".meta").textContent()).toMatch(/^Transcript of lecture\.mp4 · started/);
     const head = await context.request.head(`${stack.server.baseUrl}/uploads/${uploadId}`, {
       headers: { "Tus-Resumable": "1.0.0" }
     });
