@@ -76,7 +76,9 @@ export async function patchUpload(input: PatchInput): Promise<UploadRecord> {
   }
   if (!input.body) return record;
   const reader = input.body.getReader();
-  let buffer = new Uint8Array(Math.min(UPLOAD_CHUNK_BYTES, left));
+  // One buffer for the whole PATCH: a chunk is sent and acknowledged before the next is read into it.
+  const buffer = new Uint8Array(Math.min(UPLOAD_CHUNK_BYTES, left));
+  let chunk = buffer;
   let fill = 0;
   let read = 0;
   let cut = false;
@@ -145,23 +147,23 @@ export async function patchUpload(input: PatchInput): Promise<UploadRecord> {
         });
       }
       while (value.byteLength > 0) {
-        const taken = Math.min(value.byteLength, buffer.byteLength - fill);
-        buffer.set(value.subarray(0, taken), fill);
+        const taken = Math.min(value.byteLength, chunk.byteLength - fill);
+        chunk.set(value.subarray(0, taken), fill);
         const before = fill;
         fill += taken;
         value = value.subarray(taken);
-        if (record.offset === 0 && before < SNIFF_BYTES && fill >= Math.min(SNIFF_BYTES, buffer.byteLength)) {
-          refuseNonVideo(record, buffer.subarray(0, fill));
+        if (record.offset === 0 && before < SNIFF_BYTES && fill >= Math.min(SNIFF_BYTES, chunk.byteLength)) {
+          refuseNonVideo(record, chunk.subarray(0, fill));
         }
-        if (fill === buffer.byteLength) {
-          await send(buffer);
+        if (fill === chunk.byteLength) {
+          await send(chunk);
           fill = 0;
           if (record.offset === length) break;
-          buffer = new Uint8Array(Math.min(UPLOAD_CHUNK_BYTES, length - record.offset));
+          chunk = buffer.subarray(0, Math.min(UPLOAD_CHUNK_BYTES, length - record.offset));
         }
       }
     }
-    if (!cut && fill > 0 && record.offset === 0) refuseNonVideo(record, buffer.subarray(0, fill));
+    if (!cut && fill > 0 && record.offset === 0) refuseNonVideo(record, chunk.subarray(0, fill));
   } finally {
     await reader.cancel().catch(() => {});
   }

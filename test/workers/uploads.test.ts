@@ -370,3 +370,29 @@ describe("expiration", () => {
     expect(failed.error).toBe(`The upload ${uploadId} expired; upload the file again with createVideoUpload.`);
   });
 });
+
+describe("the console's cookie", () => {
+  it("lets the console's own pages upload, and no other site", async () => {
+    const signedIn = await call("/console/api/sign-in", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Origin: "https://mcp.test", "CF-Connecting-IP": "192.0.2.250" },
+      body: JSON.stringify({ secret: TEST_SHARED_SECRET })
+    });
+    expect(signedIn.status).toBe(200);
+    const cookie = signedIn.headers.get("Set-Cookie")!.split(";")[0]!;
+    const create = (headers: Record<string, string>) =>
+      call("/uploads", { method: "POST", headers: { ...TUS, "Upload-Length": "100", Cookie: cookie, ...headers } });
+    const own = await create({ Origin: "https://mcp.test", "Sec-Fetch-Site": "same-origin" });
+    expect(own.status).toBe(201);
+    expect(own.headers.get("Location")).toMatch(/^https:\/\/mcp\.test\/uploads\/[0-9a-f]{32}$/);
+    expect(await refusal(await create({ "Sec-Fetch-Site": "cross-site" }))).toMatchObject({
+      status: 403,
+      code: "cross_site_request"
+    });
+    const forgotten = await call("/uploads", {
+      method: "POST",
+      headers: { ...TUS, "Upload-Length": "100", Cookie: `__Host-console=${"ab".repeat(64)}`, Origin: "https://mcp.test" }
+    });
+    expect(forgotten.status).toBe(401);
+  });
+});
