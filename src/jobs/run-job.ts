@@ -50,11 +50,13 @@ import type { Stage, StageRun } from "./stages/stage";
 import { upload } from "./stages/upload";
 import { useCache } from "./stages/use-cache";
 import { waitActive } from "./stages/wait-active";
+import { waitUpload } from "./stages/wait-upload";
 
 /** The stages of a run, in order: each runs when it applies to the job as the ones before left it. */
 export const STAGES: readonly Stage[] = [
   prepareVideos,
   resolveSource,
+  waitUpload,
   upload,
   waitActive,
   planStage,

@@ -30,6 +30,7 @@ import type { TaskRecords } from "../tasks/task-methods";
 import { runsAsTask } from "../tasks/task-routing";
 import type { LibraryService } from "../library/library-service";
 import type { ToolDeps } from "../tools";
+import type { UploadService } from "../tools/deps";
 import { answerRpcBody } from "../transport/rpc-endpoint";
 import { SessionTransport } from "../transport/session-transport";
 import { createStatelessHttp } from "../transport/stateless-http";
@@ -45,6 +46,8 @@ export interface ProbeSettings {
   defaultModel: string;
   /** The library: its tools never reach for a job, so they are answered in the front Worker. */
   library: LibraryService;
+  /** Uploads are made here, in the Worker: they need no session. */
+  uploads: UploadService;
 }
 
 /** Thrown into a tool the moment it reaches for a job; what it answers then is dropped. */
@@ -115,7 +118,14 @@ const NO_TASKS: TaskRecords = {
 
 function toolDeps(jobs: ProbeJobs, settings: ProbeSettings): ToolDeps {
   // The probe stops before any job is shown, so no result of its is ever cut.
-  return { jobs, defaultModel: settings.defaultModel, callBudgetMs: 0, maxResultChars: 0, library: settings.library };
+  return {
+    jobs,
+    defaultModel: settings.defaultModel,
+    callBudgetMs: 0,
+    maxResultChars: 0,
+    library: settings.library,
+    uploads: settings.uploads
+  };
 }
 
 /**

@@ -198,6 +198,8 @@ export class FakeGemini {
   private nextId = 1;
   /** Called at every `FakeGeminiEvent`. */
   onEvent: ((event: FakeGeminiEvent) => void) | undefined;
+  /** Awaited once a chunk is taken and before it is answered: a test may hold the answer, as a reply lost to a crash. */
+  beforeChunkAnswer: ((upload: FakeUpload) => Promise<void>) | undefined;
   /**
    * Scripts of what is said, by uploaded file name ("files/f1") or YouTube
    * video id: a generate call about a scripted video with nothing queued is
@@ -374,6 +376,7 @@ export class FakeGemini {
     upload.received += bytes.byteLength;
     upload.crc.update(bytes);
     upload.chunkSizes.push(bytes.byteLength);
+    await this.beforeChunkAnswer?.(upload);
     if (!command.includes("finalize")) return new Response(null, { headers: { "X-Goog-Upload-Status": "active" } });
     if (upload.declaredBytes !== null && upload.declaredBytes !== upload.received) {
       return errorResponse(

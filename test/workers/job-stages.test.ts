@@ -8,10 +8,13 @@
 import { describe, expect, it } from "vitest";
 import { JOB_STATES, type JobState } from "../../src/jobs/job";
 import { STAGES } from "../../src/jobs/run-job";
+import { parseVideoSource } from "../../src/jobs/source-check";
 import { jobRecord } from "./support/job-record";
 
+const input = (videoUrl: string) => ({ videoUrl, source: parseVideoSource(videoUrl), prompt: "p", model: "m" });
+
 const job = (state: JobState, fields: Record<string, unknown> = {}) =>
-  jobRecord({ id: "s.j", input: { videoUrl: "https://example.com/v.mp4", prompt: "p", model: "m" }, state, ...fields });
+  jobRecord({ id: "s.j", input: input("https://example.com/v.mp4"), state, ...fields });
 
 const stepsOf = (fields: Parameters<typeof job>) =>
   STAGES.filter((stage) => stage.applies(job(...fields))).map((stage) => stage.steps);
@@ -21,6 +24,7 @@ describe("the stages of an analysis run", () => {
     expect(STAGES.map((stage) => stage.steps)).toEqual([
       ["videos"],
       ["resolve"],
+      ["wait-upload"],
       ["upload"],
       ["processing-since", "poll:N", "wait:N"],
       ["plan"],
@@ -35,6 +39,13 @@ describe("the stages of an analysis run", () => {
   it("apply from the stage the job's row says it is in", () => {
     expect(stepsOf(["queued"])).toEqual([["resolve"], ["plan"], ["count"]]);
     expect(stepsOf(["uploading"])).toEqual([["upload"], ["plan"], ["count"]]);
+    // The user's own upload: waited for, not fetched.
+    const onUpload = jobRecord({ id: "s.j", input: input(`upload:${"a".repeat(32)}`), state: "uploading" });
+    expect(STAGES.filter((stage) => stage.applies(onUpload)).map((stage) => stage.steps)).toEqual([
+      ["wait-upload"],
+      ["plan"],
+      ["count"]
+    ]);
     // A YouTube link, or a file read as is: nothing to upload.
     expect(stepsOf(["uploading", { fileUri: "https://www.youtube.com/watch?v=x" }])).toEqual([["plan"], ["count"]]);
     expect(stepsOf(["processing", { fileName: "files/f", fileUri: "u" }])).toEqual([
@@ -54,11 +65,8 @@ describe("the stages of an analysis run", () => {
     expect(stepsOf(["generating", { fileUri: "u", input: batch }])).toEqual([["batch-submit", "batch-poll:N", "batch-wait:N"]]);
     // Several videos: all are made readable in one step, then planned (to be refused if it would need segments) and counted, with no cache.
     const set = {
-      ...followUp,
-      videos: [
-        { videoUrl: "https://example.com/v.mp4", source: { kind: "url", url: "https://example.com/v.mp4" } },
-        { videoUrl: "https://example.com/w.mp4", source: { kind: "url", url: "https://example.com/w.mp4" } }
-      ]
+      ...input("https://example.com/v.mp4"),
+      videos: [input("https://example.com/v.mp4"), input("https://example.com/w.mp4")]
     };
     expect(stepsOf(["queued", { input: set }])).toEqual([["videos"], ["plan"], ["count"]]);
     // A restart in the middle of the step: it runs again (the upload stage never takes a set's first video alone).

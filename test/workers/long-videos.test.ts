@@ -10,8 +10,8 @@ import { describe, expect, it } from "vitest";
 import { geminiErrors, type RecordedRequest, type ScriptLine, type VideoScript } from "../support/fake-gemini";
 import { videoCrc, type FakeVideo } from "../support/fake-video";
 import { useFakes } from "./support/fetch-spy";
-import { openIdleSession, openSession, sessionStub } from "./support/http";
-import { callTool, pollJob, snapshotOf, withAlarms } from "./support/session-calls";
+import { openIdleSession, openSession, postJson, sessionStub } from "./support/http";
+import { callTool, pollJob, snapshotOf, type ToolResult, withAlarms } from "./support/session-calls";
 
 const fakes = useFakes();
 const HOUR = 3600;
@@ -34,6 +34,47 @@ function conversation(seconds: number, times: VideoScript["times"] = "video"): V
 }
 
 const seconds = (clock: string) => clock.split(":").reduce((total, part) => total * 60 + Number(part), 0);
+
+/** A file of a finished analysis, read as a client reads it (`resources/read` on the session). */
+async function readAnalysisFile(sessionId: string, jobId: string, name: string): Promise<string> {
+  const uri = `gemini-video://analyses/${jobId}/${name}`;
+  const response = await postJson(
+    "/rpc",
+    { jsonrpc: "2.0", id: 1, method: "resources/read", params: { uri } },
+    { "Mcp-Session-Id": sessionId }
+  );
+  const body = (await response.json()) as { result?: { contents: { text: string }[] } };
+  if (!body.result) throw new Error(`resources/read ${uri} failed: ${JSON.stringify(body)}`);
+  return body.result.contents[0]!.text;
+}
+
+interface TranscriptLine {
+  start: string;
+  speaker: string;
+  text: string;
+}
+
+/** A transcript result's lines, all of them: one cut to fit the client (`MAX_RESULT_CHARS`) is read whole from its JSON file. */
+async function wholeTranscript(sessionId: string, result: ToolResult): Promise<TranscriptLine[]> {
+  const structured = result.structuredContent as { jobId: string; segments: TranscriptLine[]; shortened?: unknown };
+  if (!structured.shortened) return structured.segments;
+  const file = JSON.parse(await readAnalysisFile(sessionId, structured.jobId, "transcript.json")) as {
+    segments: TranscriptLine[];
+  };
+  return file.segments;
+}
+
+/** A summary result's chapters, all of them: one cut to fit the client is read whole from its Markdown ("start-end title: summary"). */
+async function wholeChapters(sessionId: string, result: ToolResult): Promise<{ start: string; end: string }[]> {
+  const structured = result.structuredContent as {
+    jobId: string;
+    chapters: { start: string; end: string }[];
+    shortened?: unknown;
+  };
+  if (!structured.shortened) return structured.chapters;
+  const markdown = await readAnalysisFile(sessionId, structured.jobId, "answer.md");
+  return [...markdown.matchAll(/^(\d[\d:]*)-(\d[\d:]*) /gm)].map(([, start, end]) => ({ start: start!, end: end! }));
+}
 
 /** The [start, end) window each video generate request asked for, in seconds. */
 function windowsAsked(): { start: number; end: number }[] {
@@ -68,17 +109,15 @@ describe("long videos", () => {
   }, async () => {
     // Times from each clip's start, and speakers named only in the first hour's window: the merge must shift and rename.
     const script = { ...conversation(6 * HOUR, "clip"), speakers: "per-window" as const };
-    const { call } = await startLong("transcribeVideo", script, 6 * HOUR);
+    const { sessionId, call } = await startLong("transcribeVideo", script, 6 * HOUR);
     const result = await call();
     expect(result.isError).toBeUndefined();
-    const transcript = result.structuredContent as {
-      segments: { start: string; speaker: string; text: string }[];
-      plan?: { segmentCount: number };
-    };
+    const transcript = result.structuredContent as { plan?: { segmentCount: number } };
     expect(transcript.plan?.segmentCount).toBeGreaterThan(1);
-    expect(transcript.segments.map((line) => line.text)).toEqual(script.lines.map((line) => line.text));
-    expect(transcript.segments.map((line) => line.speaker)).toEqual(script.lines.map((line) => line.speaker));
-    const times = transcript.segments.map((line) => seconds(line.start));
+    const lines = await wholeTranscript(sessionId, result);
+    expect(lines.map((line) => line.text)).toEqual(script.lines.map((line) => line.text));
+    expect(lines.map((line) => line.speaker)).toEqual(script.lines.map((line) => line.speaker));
+    const times = lines.map((line) => seconds(line.start));
     expect(times).toEqual(script.lines.map((line) => line.startSeconds));
     expect(times.every((time, index) => time <= 6 * HOUR && (index === 0 || time > times[index - 1]!))).toBe(true);
     // One upload; one request per segment, each a window of it, and they cover the video.
@@ -102,13 +141,11 @@ describe("long videos", () => {
       60_000
     );
     expect(result.isError).toBeUndefined();
-    const transcript = result.structuredContent as {
-      segments: { start: string; text: string }[];
-      plan?: { segmentCount: number };
-    };
+    const transcript = result.structuredContent as { plan?: { segmentCount: number } };
     expect(transcript.plan?.segmentCount).toBeGreaterThan(1);
-    expect(transcript.segments.map((line) => line.text)).toEqual(script.lines.map((line) => line.text));
-    expect(transcript.segments.map((line) => seconds(line.start))).toEqual(script.lines.map((line) => line.startSeconds));
+    const lines = await wholeTranscript(sessionId, result);
+    expect(lines.map((line) => line.text)).toEqual(script.lines.map((line) => line.text));
+    expect(lines.map((line) => seconds(line.start))).toEqual(script.lines.map((line) => line.startSeconds));
     const parts = fakes.gemini
       .generateRequests()
       .map(
@@ -124,20 +161,16 @@ describe("long videos", () => {
   it("summarises a five-hour video: segment chapters merged by one text-only call, in order and inside the video", {
     timeout: 90_000
   }, async () => {
-    const { call } = await startLong("summarizeVideo", conversation(5 * HOUR), 5 * HOUR);
+    const { sessionId, call } = await startLong("summarizeVideo", conversation(5 * HOUR), 5 * HOUR);
     const result = await call();
     expect(result.isError).toBeUndefined();
-    const summary = result.structuredContent as {
-      title: string;
-      summary: string;
-      chapters: { start: string; end: string; title: string }[];
-      plan?: { segmentCount: number };
-    };
+    const summary = result.structuredContent as { title: string; summary: string; plan?: { segmentCount: number } };
     expect(summary.plan?.segmentCount).toBeGreaterThan(1);
-    const starts = summary.chapters.map((chapter) => seconds(chapter.start));
+    const chapters = await wholeChapters(sessionId, result);
+    const starts = chapters.map((chapter) => seconds(chapter.start));
     expect(starts[0]).toBe(0);
     expect(starts.every((start, index) => index === 0 || start > starts[index - 1]!)).toBe(true);
-    expect(Math.max(...summary.chapters.map((chapter) => seconds(chapter.end)))).toBe(5 * HOUR);
+    expect(Math.max(...chapters.map((chapter) => seconds(chapter.end)))).toBe(5 * HOUR);
     // The merging call's answer (the fake's summary of summaries), not the stitched list.
     expect(summary.summary).toMatch(/^Over 1 parts: Alice, Bob speak\./);
     // Every segment asked about its window, then one call with no video merged them.
@@ -227,12 +260,12 @@ describe("long videos", () => {
 
   it("retries a segment that fails twice on its own, and the answer is complete", { timeout: 90_000 }, async () => {
     const script = conversation(6 * HOUR);
-    const { call } = await startLong("transcribeVideo", script, 6 * HOUR);
+    const { sessionId, call } = await startLong("transcribeVideo", script, 6 * HOUR);
     fakes.gemini.failWindow(2 * HOUR - 10, geminiErrors.overloaded(), geminiErrors.overloaded());
     const result = await call();
     expect(result.isError).toBeUndefined();
-    const transcript = result.structuredContent as { segments: { text: string }[] };
-    expect(transcript.segments.map((line) => line.text)).toEqual(script.lines.map((line) => line.text));
+    const lines = await wholeTranscript(sessionId, result);
+    expect(lines.map((line) => line.text)).toEqual(script.lines.map((line) => line.text));
     const asked = windowsAsked();
     expect(asked.filter((window) => window.start === 2 * HOUR - 10)).toHaveLength(3);
     expect(
@@ -264,13 +297,13 @@ describe("long videos", () => {
       });
     }
     script.lines.sort((a, b) => a.startSeconds - b.startSeconds);
-    const { call } = await startLong("transcribeVideo", script, 6 * HOUR);
+    const { sessionId, call } = await startLong("transcribeVideo", script, 6 * HOUR);
     const result = await call();
     expect(result.isError).toBeUndefined();
-    const transcript = result.structuredContent as { segments: { text: string }[] };
-    expect(transcript.segments.map((line) => line.text)).toEqual(script.lines.map((line) => line.text));
+    const lines = await wholeTranscript(sessionId, result);
+    expect(lines.map((line) => line.text)).toEqual(script.lines.map((line) => line.text));
     const asked = windowsAsked();
-    const segmentCount = (transcript as unknown as { plan: { segmentCount: number } }).plan.segmentCount;
+    const segmentCount = (result.structuredContent as { plan: { segmentCount: number } }).plan.segmentCount;
     // The dense segments asked whole, then each as two halves that overlap by the usual 10 s.
     const cut = asked.filter((window) => asked.some((half) => half.start === window.start && half.end < window.end));
     expect(cut.length).toBeGreaterThan(0);
@@ -342,7 +375,7 @@ describe("long videos", () => {
       counts.set(`${window.start}-${window.end}`, (counts.get(`${window.start}-${window.end}`) ?? 0) + 1);
     expect(counts.size).toBe((done.plan as { segmentCount: number }).segmentCount);
     expect(Math.max(...counts.values()), `seed ${seed}`).toBeLessThanOrEqual(2);
-    const text = String((done.result as { text: string }).text);
+    const text = await readAnalysisFile(sessionId, jobId, "answer.md");
     for (const line of script.lines) expect(text).toContain(line.text);
   });
 });

@@ -9,8 +9,9 @@ import { exports } from "cloudflare:workers";
 import { Client, type Progress, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { MAX_VIDEOS_PER_QUESTION } from "../../src/jobs/video-set";
+import { videoBytes, type FakeVideo } from "../support/fake-video";
 import { useFakes } from "./support/fetch-spy";
-import { AUTH, BASE_URL, openIdleSession } from "./support/http";
+import { AUTH, authed, BASE_URL, openIdleSession } from "./support/http";
 import { callTool, snapshotOf, withAlarms } from "./support/session-calls";
 
 const fakes = useFakes();
@@ -124,6 +125,32 @@ describe("one question about several videos", () => {
     expect(fakes.gemini.uploads.size).toBe(2);
     const mixedParts = (fakes.gemini.generateRequests()[3]!.body as Contents).contents[0]?.parts;
     expect(mixedParts).toEqual(labelledParts([first, fileUploadedOf(2 * MiB)], [second, fileUploadedOf(3 * MiB)], "Mixed?"));
+  });
+
+  it("takes a user's upload (upload:<id>) in a set: read as is, nothing uploaded again, its file left to the upload", async () => {
+    const TUS = { "Tus-Resumable": "1.0.0" };
+    const video: FakeVideo = { size: 2 * MiB };
+    const created = await authed("/uploads", { method: "POST", headers: { ...TUS, "Upload-Length": String(video.size) } });
+    const path = new URL(created.headers.get("Location")!).pathname;
+    const patched = await authed(path, {
+      method: "PATCH",
+      headers: { ...TUS, "Content-Type": "application/offset+octet-stream", "Upload-Offset": "0" },
+      body: videoBytes(video, 0, video.size)
+    });
+    expect(patched.status).toBe(204);
+    const uploaded = `upload:${path.split("/").pop()}`;
+    const second = fakes.videos.add("/beside-upload.mp4", { size: 3 * MiB });
+    const sessionId = await openIdleSession();
+    const result = await withAlarms(
+      sessionId,
+      callTool(sessionId, "analyzeRemoteVideo", { videoUrl: uploaded, videos: [{ videoUrl: second }], prompt: "Compare." })
+    );
+    expect(snapshotOf(result).status).toBe("done");
+    expect(fakes.gemini.uploads.size).toBe(2);
+    const parts = (fakes.gemini.generateRequests()[0]!.body as Contents).contents[0]?.parts;
+    expect(parts).toEqual(labelledParts([uploaded, fileUploadedOf(2 * MiB)], [second, fileUploadedOf(3 * MiB)], "Compare."));
+    const userFile = [...fakes.gemini.uploads.values()].find((each) => each.declaredBytes === 2 * MiB)!.file!;
+    expect(userFile.deleted).toBe(false);
   });
 
   it("refuses a set that does not fit the model's context together, before anything is uploaded or generated", async () => {

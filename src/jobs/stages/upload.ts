@@ -23,8 +23,9 @@ const TIMEOUT_MS = 6 * 3600_000;
 export const upload = oneStep(
   "upload",
   TIMEOUT_MS,
-  // A set of videos is uploaded by `videos` (prepare-videos.ts).
-  (job) => job.state === "uploading" && job.fileUri === null && job.input.videos === undefined,
+  // A set of videos is uploaded by `videos` (prepare-videos.ts); a user's upload is waited for by `wait-upload`.
+  (job) =>
+    job.state === "uploading" && job.fileUri === null && job.input.source.kind !== "upload" && job.input.videos === undefined,
   uploadVideo
 );
 
