@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MAX_VIDEOS_PER_QUESTION } from "../../src/jobs/video-set";
 import { videoBytes, type FakeVideo } from "../support/fake-video";
 import { useFakes } from "./support/fetch-spy";
-import { AUTH, authed, BASE_URL, openIdleSession } from "./support/http";
+import { AUTH, authed, BASE_URL, openIdleSession, postJson } from "./support/http";
 import { callTool, snapshotOf, withAlarms } from "./support/session-calls";
 
 const fakes = useFakes();
@@ -228,7 +228,7 @@ describe("one question about several videos", () => {
     expect(fakes.gemini.requests).toEqual([]);
   });
 
-  it("both MCP eras accept the list", async () => {
+  it("both MCP eras and a session-less /rpc call accept the list", async () => {
     for (const mode of ["auto", "legacy"] as const) {
       fakes.gemini.enqueue({ kind: "answer", chunks: [`answered in ${mode}`] });
       const client = await connect(mode);
@@ -242,7 +242,22 @@ describe("one question about several videos", () => {
       });
       expect(result.content).toEqual([{ type: "text", text: `answered in ${mode}` }]);
     }
-    const parts = fakes.gemini.generateRequests().map((request) => (request.body as Contents).contents[0]?.parts[0]);
-    expect(parts).toEqual([{ text: "Video 1: https://youtu.be/dQw4w9WgXcQ" }, { text: "Video 1: https://youtu.be/dQw4w9WgXcQ" }]);
+    fakes.gemini.enqueue({ kind: "answer", chunks: ["answered without a session"] });
+    const sessionless = await postJson("/rpc", {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: {
+        name: "analyzeRemoteVideo",
+        arguments: {
+          videoUrl: "https://youtu.be/dQw4w9WgXcQ",
+          videos: [{ videoUrl: "https://www.youtube.com/watch?v=9bZkp7q19f0" }]
+        }
+      }
+    });
+    const answered = (await sessionless.json()) as { result: { content: { text: string }[] } };
+    expect(answered.result.content[0]?.text).toBe("answered without a session");
+    const parts = fakes.gemini.generateRequests().map((request) => (request.body as Contents).contents[0]?.parts[2]);
+    expect(parts).toEqual(Array(3).fill({ text: "Video 2: https://www.youtube.com/watch?v=9bZkp7q19f0" }));
   });
 });
