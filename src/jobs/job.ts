@@ -129,6 +129,8 @@ export interface JobDetails {
   sourceTag?: string;
   /** True when a file uploaded earlier in the session was used. */
   reusedFile?: boolean;
+  /** The file's name as its uploader gave it, for an analysis of `upload:<id>`. */
+  uploadName?: string;
   /** The live job whose upload this one reads: two jobs on one source upload it once. */
   sharedUploadOf?: string;
   /** Runs on whether or not anyone waits for it (startVideoAnalysis, or a call past its budget). */

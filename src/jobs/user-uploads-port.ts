@@ -11,6 +11,8 @@ export interface UserUploadStatus {
   /** Bytes Gemini has acknowledged. */
   offset: number;
   mimeType: string | null;
+  /** The file's name as its uploader gave it. */
+  fileName: string;
   /** The Gemini file, once the last byte is in. */
   geminiFileName: string | null;
   geminiFileUri: string | null;

@@ -53,7 +53,7 @@ async function waitForUpload(run: StageRun): Promise<void> {
           totalBytes: length ?? status.offset,
           message: "Gemini is processing the video"
         },
-        { reusedFile: true }
+        { reusedFile: true, uploadName: status.fileName }
       );
       return;
     }
