@@ -76,6 +76,11 @@ export function toVideoSetInput(
   if (options.startOffset !== undefined || options.endOffset !== undefined) {
     throw new ToolInputError("startOffset and endOffset apply to one video: ask about each video alone to watch a clip of it.");
   }
+  const urls = videos.map((video) => video.source.url);
+  const repeated = urls.findIndex((url, index) => urls.indexOf(url) !== index);
+  if (repeated >= 0) {
+    throw new ToolInputError(`Video ${repeated + 1} is video ${urls.indexOf(urls[repeated]!) + 1} again: name each video once.`);
+  }
   // SAFETY: the schema asks for at least 2 videos.
   const input = toAnalysisInput(videos[0]!.videoUrl, prompt, options, defaults);
   const { keepForFollowUps: _, ...rest } = input;

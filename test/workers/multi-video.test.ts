@@ -225,6 +225,9 @@ describe("one question about several videos", () => {
     });
     expect(clip.isError).toBe(true);
     expect(clip.content[0]?.text).toContain("startOffset and endOffset apply to one video");
+    const twice = await callTool(sessionId, "analyzeRemoteVideo", { videoUrl, videos: [{ videoUrl: ` ${videoUrl}` }] });
+    expect(twice.isError).toBe(true);
+    expect(twice.content[0]?.text).toContain("Video 2 is video 1 again: name each video once.");
     expect(fakes.gemini.requests).toEqual([]);
   });
 
