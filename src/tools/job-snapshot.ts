@@ -86,7 +86,19 @@ export const jobMetadataShape = {
       estimatedOutputTokens: tokens("Output tokens expected of all segments together.")
     })
     .optional()
-    .describe("Present when a long video is analysed in segments (see README, Long videos).")
+    .describe("Present when a long video is analysed in segments (see README, Long videos)."),
+  videos: z
+    .array(
+      z.object({
+        videoUrl: z.string(),
+        durationSeconds: z.number().optional(),
+        reusedUpload: z.boolean().optional().describe("True when a file uploaded before was read, not uploaded again.")
+      })
+    )
+    .optional()
+    .describe(
+      "A question about several videos: each, in the order the request labels them (Video 1, Video 2...); durationSeconds above is their total."
+    )
 };
 
 /** Where a job stands: in every result of a tool that waits for a job, which may still be running. */
@@ -137,6 +149,7 @@ export function toMetadata(job: Job): JobMetadata {
     ...(details.estimatedCostUsd !== undefined ? { estimatedCostUsd: details.estimatedCostUsd } : {}),
     ...(details.costUsd !== undefined ? { costUsd: details.costUsd } : {}),
     ...(details.costNote ? { costNote: details.costNote } : {}),
+    ...(job.input.videos ? { videos: videosOf(job) } : {}),
     ...(details.plan
       ? {
           plan: {
@@ -147,6 +160,19 @@ export function toMetadata(job: Job): JobMetadata {
         }
       : {})
   };
+}
+
+/** Each video of a set, with what became of it once prepared. */
+function videosOf(job: Job): NonNullable<JobMetadata["videos"]> {
+  // SAFETY: asked only of a job with a set.
+  return job.input.videos!.map((video, index) => {
+    const prepared = job.details.videos?.[index];
+    return {
+      videoUrl: video.videoUrl,
+      ...(prepared?.durationSeconds !== undefined ? { durationSeconds: prepared.durationSeconds } : {}),
+      ...(prepared?.reused ? { reusedUpload: true } : {})
+    };
+  });
 }
 
 /** The note for an answer that ended early, if it did. */

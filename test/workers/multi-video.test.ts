@@ -85,7 +85,14 @@ describe("one question about several videos", () => {
     // The token count counted that same request.
     const [counted] = fakes.gemini.countTokensRequests();
     expect((counted!.body as { generateContentRequest: Contents }).generateContentRequest.contents[0]?.parts).toEqual(expected);
-    expect(result.structuredContent).toMatchObject({ status: "done", durationSeconds: 150 });
+    expect(result.structuredContent).toMatchObject({
+      status: "done",
+      durationSeconds: 150,
+      videos: [
+        { videoUrl: first, durationSeconds: 60 },
+        { videoUrl: second, durationSeconds: 90 }
+      ]
+    });
   });
 
   it("a later question about one of the videos reads its kept file: no new upload", async () => {
@@ -122,6 +129,12 @@ describe("one question about several videos", () => {
       callTool(sessionId, "askAboutVideo", { videoUrl: first, videos: [{ jobId: snapshotOf(later).jobId }], question: "Mixed?" })
     );
     expect(mixed.content[0]?.text).toBe("Mixed.");
+    expect(mixed.structuredContent).toMatchObject({
+      videos: [
+        { videoUrl: first, reusedUpload: true },
+        { videoUrl: second, reusedUpload: true }
+      ]
+    });
     expect(fakes.gemini.uploads.size).toBe(2);
     const mixedParts = (fakes.gemini.generateRequests()[3]!.body as Contents).contents[0]?.parts;
     expect(mixedParts).toEqual(labelledParts([first, fileUploadedOf(2 * MiB)], [second, fileUploadedOf(3 * MiB)], "Mixed?"));
