@@ -17,9 +17,12 @@ export function sessionDatabaseFiles(server: DevServer): string[] {
     .filter((file) => /[0-9a-f]{64}\.sqlite$/.test(file));
 }
 
+/** How long a read waits for workerd to finish writing the same database ("database is locked" otherwise). */
+const BUSY_TIMEOUT_MS = 5000;
+
 /** The tables a Durable Object's database holds: none once the object deleted its storage (the file stays). */
 export function tableCount(file: string): number {
-  const database = new DatabaseSync(file, { readOnly: true });
+  const database = new DatabaseSync(file, { readOnly: true, timeout: BUSY_TIMEOUT_MS });
   try {
     const row = database.prepare("SELECT count(*) AS tables FROM sqlite_master WHERE type = 'table'").get() as { tables: number };
     return row.tables;
