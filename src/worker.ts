@@ -27,6 +27,7 @@ import { isTaskMethod, taskOwnerOf } from "./tasks/task-routing";
 import { parseJsonText } from "./transport/jsonrpc";
 import { eraOf, methodOf } from "./transport/stateless-http";
 import { opensSession } from "./transport/streamable-http";
+import { serveMedia } from "./video/media-route";
 
 export { AdmissionDO } from "./admission/admission-do";
 export { ConsoleDO } from "./console/console-do";
@@ -41,7 +42,8 @@ const HANDLERS: Record<RoutePath, Handler> = {
   "/sse": async (request, env) => forward(request, env, await sseRoute(request, idsOf(env))),
   "/messages": async (request, env) => forward(request, env, await messagesRoute(request, idsOf(env))),
   "/rpc": rpc,
-  "/mcp": mcp
+  "/mcp": mcp,
+  "/media": media
 };
 
 /**
@@ -80,6 +82,17 @@ function policyFor(env: Env): FrontPolicy {
 /** Says only that the Worker answers: no name, version or configuration facts for strangers. */
 function health(): Response {
   return Response.json({ status: "ok" });
+}
+
+/** A viewer's video, through the same guard and time limits as an analysis's download. */
+function media(request: Request, env: Env): Promise<Response> {
+  const { allowPrivateVideoUrls, maxVideoBytes, sourceTimeouts } = readConfig(env);
+  return serveMedia(request, env.SHARED_SECRET, {
+    fetch: (input, init) => fetch(input, init),
+    allowPrivate: allowPrivateVideoUrls,
+    maxBytes: maxVideoBytes,
+    timeouts: sourceTimeouts
+  });
 }
 
 function sessionParam(request: Request): string | null {

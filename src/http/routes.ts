@@ -23,7 +23,9 @@ export const ROUTES = {
   "/sse": { methods: ["GET"], errors: "json", public: false, session: true },
   "/messages": { methods: ["POST"], errors: "json-rpc", public: false, session: true },
   "/rpc": { methods: ["POST"], errors: "json-rpc", public: false, session: true },
-  "/mcp": { methods: ["POST", "GET", "DELETE"], errors: "json-rpc", public: false, session: true }
+  "/mcp": { methods: ["POST", "GET", "DELETE"], errors: "json-rpc", public: false, session: true },
+  // The token in its query is the credential: a viewer's <video> sends no header.
+  "/media": { methods: ["GET", "HEAD"], errors: "json", public: true, session: false }
 } as const satisfies Record<string, RouteSpec>;
 
 export type RoutePath = keyof typeof ROUTES;
