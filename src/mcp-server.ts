@@ -54,7 +54,7 @@ function buildMcpServer(deps: ToolDeps): McpServer {
   const server = new McpServer(IDENTITY, serverOptions());
   registerTools(server, deps);
   registerAnalysisResources(server, deps.jobs);
-  registerViewer(server);
+  registerViewer(server, deps.media?.origin);
   return server;
 }
 

@@ -39,6 +39,7 @@ import type { ToolDeps } from "./tools";
 import { MAX_WAIT_SECONDS } from "./tools/job-tools";
 import { libraryService } from "./library/library-service";
 import { PING_DEADLINE } from "./transport/legacy-sse";
+import { mediaLinks } from "./video/media-link";
 
 type RouteHandler = (request: Request, route: SessionRoute) => Promise<Response>;
 
@@ -208,7 +209,8 @@ export class SessionDO extends DurableObject<Env> {
       defaultModel: this.config.gemini.model,
       callBudgetMs: this.config.toolCallBudgetMs,
       maxResultChars: this.config.maxResultChars,
-      library: libraryService(this.env, { consoleOrigin: this.origin, gemini: this.config.gemini })
+      library: libraryService(this.env, { consoleOrigin: this.origin, gemini: this.config.gemini }),
+      ...(this.origin ? { media: mediaLinks(this.env.SHARED_SECRET, this.origin) } : {})
     };
   }
 

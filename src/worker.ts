@@ -27,6 +27,7 @@ import { isTaskMethod, taskOwnerOf } from "./tasks/task-routing";
 import { parseJsonText } from "./transport/jsonrpc";
 import { eraOf, methodOf } from "./transport/stateless-http";
 import { opensSession } from "./transport/streamable-http";
+import { mediaLinks } from "./video/media-link";
 import { serveMedia } from "./video/media-route";
 
 export { AdmissionDO } from "./admission/admission-do";
@@ -174,7 +175,7 @@ async function rpc(request: Request, env: Env): Promise<Response> {
 function probeSettings(env: Env, ids: SessionIds, request: Request): ProbeSettings {
   const { allowPrivateVideoUrls, defaultModel } = policyFor(env);
   const library = libraryService(env, { consoleOrigin: new URL(request.url).origin, gemini: readConfig(env).gemini });
-  return { ids, allowPrivateVideoUrls, defaultModel, library };
+  return { ids, allowPrivateVideoUrls, defaultModel, library, media: mediaLinks(env.SHARED_SECRET, new URL(request.url).origin) };
 }
 
 /**

@@ -28,6 +28,7 @@ import { checkVideoSource, type VideoSource } from "../jobs/source-check";
 import { createMcpServer, createTaskServer } from "../mcp-server";
 import type { TaskRecords } from "../tasks/task-methods";
 import { runsAsTask } from "../tasks/task-routing";
+import type { MediaLinks } from "../video/media-link";
 import type { LibraryService } from "../library/library-service";
 import type { ToolDeps } from "../tools";
 import { answerRpcBody } from "../transport/rpc-endpoint";
@@ -45,6 +46,8 @@ export interface ProbeSettings {
   defaultModel: string;
   /** The library: its tools never reach for a job, so they are answered in the front Worker. */
   library: LibraryService;
+  /** The viewer's media links: its resource names the server's origin (`resources/read` is answered here). */
+  media?: MediaLinks;
 }
 
 /** Thrown into a tool the moment it reaches for a job; what it answers then is dropped. */
@@ -115,7 +118,14 @@ const NO_TASKS: TaskRecords = {
 
 function toolDeps(jobs: ProbeJobs, settings: ProbeSettings): ToolDeps {
   // The probe stops before any job is shown, so no result of its is ever cut.
-  return { jobs, defaultModel: settings.defaultModel, callBudgetMs: 0, maxResultChars: 0, library: settings.library };
+  return {
+    jobs,
+    defaultModel: settings.defaultModel,
+    callBudgetMs: 0,
+    maxResultChars: 0,
+    library: settings.library,
+    ...(settings.media ? { media: settings.media } : {})
+  };
 }
 
 /**

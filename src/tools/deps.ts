@@ -1,5 +1,6 @@
 import type { JobService } from "../jobs/job-service";
 import type { LibraryService } from "../library/library-service";
+import type { MediaLinks } from "../video/media-link";
 
 export type { JobService };
 
@@ -13,4 +14,6 @@ export interface ToolDeps {
   maxResultChars: number;
   /** The library of finished analyses: search, and questions across it. */
   library: LibraryService;
+  /** Links to a file URL's video on the server's origin, for the viewer; absent when the origin is unknown. */
+  media?: MediaLinks;
 }

@@ -13,6 +13,7 @@ import { cancelVideoAnalysis } from "./cancel-video-analysis";
 import type { ToolDeps } from "./deps";
 import { getVideoAnalysis } from "./get-video-analysis";
 import { listVideoAnalyses } from "./list-video-analyses";
+import { withMediaUrl } from "./media-url";
 import { searchVideos } from "./search-videos";
 import { startVideoAnalysis } from "./start-video-analysis";
 import { summarizeVideo } from "./summarize-video";
@@ -40,7 +41,9 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
   for (const { name, title, description, inputSchema, outputSchema, annotations, ui, call } of TOOLS) {
     const config = { title, description, inputSchema, outputSchema, annotations };
     const handler = (args: Record<string, unknown>, ctx: ServerContext) => call(args, ctx, deps);
-    if (ui) registerAppTool(server, name, { ...config, _meta: { ui } }, handler);
+    const viewed = async (args: Record<string, unknown>, ctx: ServerContext) => withMediaUrl(await handler(args, ctx), deps);
+    if (ui?.resourceUri) registerAppTool(server, name, { ...config, _meta: { ui } }, viewed);
+    else if (ui) registerAppTool(server, name, { ...config, _meta: { ui } }, handler);
     else server.registerTool(name, config, handler);
   }
 }

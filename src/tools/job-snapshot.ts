@@ -78,7 +78,13 @@ export const jobMetadataShape = {
   costNote: z
     .string()
     .optional()
-    .describe("Why no cost in money is shown, when none is (a model the server's price table does not list).")
+    .describe("Why no cost in money is shown, when none is (a model the server's price table does not list)."),
+  mediaUrl: z
+    .string()
+    .optional()
+    .describe(
+      "For a video file URL: the video's bytes on this server (GET /media?token=), for the in-chat viewer's player; the link expires after a few hours."
+    )
 };
 
 /** Where a job stands: in every result of a tool that waits for a job, which may still be running. */

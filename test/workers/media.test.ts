@@ -10,7 +10,8 @@ import { mediaLinks } from "../../src/video/media-link";
 import { videoBytes } from "../support/fake-video";
 import { TEST_SHARED_SECRET } from "../constants";
 import { useFakes } from "./support/fetch-spy";
-import { BASE_URL, call } from "./support/http";
+import { BASE_URL, call, openIdleSession } from "./support/http";
+import { callTool } from "./support/session-calls";
 
 const fakes = useFakes();
 const SIZE = 300_000;
@@ -110,6 +111,33 @@ describe("the media route", () => {
     }
     expect(received).toBe(128 * 1024);
     await expect(reader.read()).rejects.toThrow();
+  });
+});
+
+describe("media links in the viewer's results", () => {
+  it("an analysis of a file URL carries a mediaUrl on the server's origin that plays its bytes without a header", async () => {
+    const videoUrl = fakes.videos.add("/talk.mp4", VIDEO);
+    const sessionId = await openIdleSession();
+    const analysed = await callTool(sessionId, "analyzeRemoteVideo", { videoUrl });
+    const mediaUrl = analysed.structuredContent?.mediaUrl as string;
+    expect(mediaUrl.startsWith(`${BASE_URL}/media?token=`)).toBe(true);
+    // Sealed: the link does not show the source's address.
+    expect(mediaUrl).not.toContain("talk.mp4");
+    fakes.gemini.enqueue({ kind: "answer", chunks: ['{"language":"en","segments":[]}'] });
+    const transcribed = await callTool(sessionId, "transcribeVideo", { videoUrl });
+    const transcriptMedia = transcribed.structuredContent?.mediaUrl as string;
+    expect(transcriptMedia.startsWith(`${BASE_URL}/media?token=`)).toBe(true);
+    const played = await call(transcriptMedia, { headers: { Range: "bytes=0-99" } });
+    expect(played.status).toBe(206);
+    expect(await bytesOf(played)).toEqual(videoBytes(VIDEO, 0, 100));
+  });
+
+  it("a YouTube analysis carries none (nothing of it is fetched by the server)", async () => {
+    const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", {
+      videoUrl: "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    });
+    expect(result.isError).toBeUndefined();
+    expect(result.structuredContent).not.toHaveProperty("mediaUrl");
   });
 });
 
