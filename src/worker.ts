@@ -13,7 +13,7 @@ import { checkDeclaredLength, readBodyBytes, withWholeBody } from "./http/body";
 import { createCors, type Cors } from "./http/cors";
 import { HttpError, internalError, unknownSessionError } from "./http/errors";
 import { hostRefusal } from "./http/host-check";
-import { errorFormatFor, isRoutePath, ROUTES, type RoutePath } from "./http/routes";
+import { errorFormatFor, isRoutePath, ROUTES, servesAnyOrigin, type RoutePath } from "./http/routes";
 import { libraryService } from "./library/library-service";
 import { isOAuthPath, serveOAuth } from "./oauth/routes";
 import { authenticate, oauthStackFor } from "./oauth/server";
@@ -232,7 +232,7 @@ async function dispatch(request: Request, env: Env, cors: Cors): Promise<Respons
   const { pathname } = url;
   // A browser page from an origin the policy does not allow (a hostile site)
   // is refused outright; clients that send no Origin pass.
-  if (!cors.allowsOrigin(request)) {
+  if (!cors.allowsOrigin(request) && !servesAnyOrigin(pathname)) {
     throw new HttpError(403, "origin_not_allowed", "This Origin is not allowed; see ALLOWED_ORIGINS.");
   }
   // OAuth is offered over https and on loopback (see oauthStackFor); elsewhere only the secret works.

@@ -153,7 +153,13 @@ export async function proxyMedia(request: Request, videoUrl: string, options: Me
       void source.response.body?.cancel();
       return answer(status, { ...type, ...headers }, null);
     }
-    return answer(status, { ...type, ...headers }, windowOf(source, skip, length));
+    const body = windowOf(source, skip, length);
+    const sized = headers["Content-Length"];
+    if (sized === undefined) return answer(status, { ...type, ...headers }, body);
+    // A stream's length is unknown to the runtime, which would send it chunked: players need the length said.
+    const fixed = new FixedLengthStream(Number(sized));
+    void body.pipeTo(fixed.writable).catch(() => {});
+    return answer(status, { ...type, ...headers }, fixed.readable);
   };
   if (source.response.status === 416) {
     source.watchdog.stop();

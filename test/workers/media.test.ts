@@ -69,6 +69,15 @@ describe("the media route", () => {
     expect(await bytesOf(response)).toEqual(videoBytes(ignoring, first, last + 1));
   });
 
+  it("serves a sandboxed frame's <video>, which sends Origin: null, though the origin policy allows no such page", async () => {
+    const link = await linkTo(fakes.videos.add("/film.mp4", VIDEO));
+    const response = await call(link, { headers: { Origin: "null", "Sec-Fetch-Mode": "no-cors", Range: "bytes=0-" } });
+    expect(response.status).toBe(206);
+    // Opaque to the page: no CORS grant, so a script there cannot read the bytes.
+    expect(response.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    expect(await bytesOf(response)).toEqual(videoBytes(VIDEO, 0, SIZE));
+  });
+
   it("answers HEAD with the length and no body", async () => {
     const link = await linkTo(fakes.videos.add("/film.mp4", VIDEO));
     const response = await call(link, { method: "HEAD" });
