@@ -7,15 +7,20 @@
  * The measurement itself is in `support/upload-bench.ts`.
  *
  *   npm run bench:upload -- --mb 500
+ *   npm run bench:upload -- --source tus --mb 1000   (the user's own file through /uploads; see support/tus-bench.ts)
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startDevServer } from "../test/node/support/dev-server";
 import { startFakes } from "./support/fakes";
+import { printTusFigures, runTusBench } from "./support/tus-bench";
 import { printUploadFigures, runUploadBench } from "./support/upload-bench";
 
-const { values } = parseArgs({ options: { mb: { type: "string", default: "500" } } });
+const { values } = parseArgs({
+  options: { mb: { type: "string", default: "500" }, source: { type: "string", default: "url" } }
+});
+if (values.source !== "url" && values.source !== "tus") throw new Error("--source is url or tus");
 const sizeBytes = Math.round(Number(values.mb) * 1_000_000);
 const TIME_LIMIT_MS = 15 * 60_000;
 
@@ -26,10 +31,16 @@ const timeout = setTimeout(() => {
   void server.stop().then(() => process.exit(1));
 }, TIME_LIMIT_MS);
 try {
-  const figures = await runUploadBench(server, fakes, sizeBytes);
-  printUploadFigures(figures);
   mkdirSync(join("bench", "results"), { recursive: true });
-  writeFileSync(join("bench", "results", "upload.json"), `${JSON.stringify(figures, null, 2)}\n`);
+  if (values.source === "tus") {
+    const figures = await runTusBench(server, fakes, sizeBytes);
+    printTusFigures(figures);
+    writeFileSync(join("bench", "results", "upload-tus.json"), `${JSON.stringify(figures, null, 2)}\n`);
+  } else {
+    const figures = await runUploadBench(server, fakes, sizeBytes);
+    printUploadFigures(figures);
+    writeFileSync(join("bench", "results", "upload.json"), `${JSON.stringify(figures, null, 2)}\n`);
+  }
 } catch (error) {
   console.error(server.output().slice(-4000));
   throw error;

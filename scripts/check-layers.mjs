@@ -17,9 +17,13 @@ import { parseArgs } from "node:util";
 /** The layers, top first; a file may import its own layer and those below. Paths are relative to src/. */
 export const LAYERS = [
   { name: "worker", paths: ["worker.ts"] },
+  { name: "upload routes", paths: ["uploads/routes.ts"] },
   { name: "console", paths: ["console/"] },
   { name: "oauth", paths: ["oauth/"] },
-  { name: "session", paths: ["session-do.ts", "stateless-rpc.ts", "mcp-server.ts", "session/", "tasks/", "admission/"] },
+  {
+    name: "session",
+    paths: ["session-do.ts", "stateless-rpc.ts", "mcp-server.ts", "session/", "tasks/", "admission/", "uploads/"]
+  },
   { name: "transports and tools", paths: ["transport/", "tools/", "resources/", "viewer/"] },
   { name: "library", paths: ["library/"] },
   { name: "jobs", paths: ["jobs/"] },

@@ -2,9 +2,9 @@
 /**
  * Copies the console's browser libraries from node_modules into
  * public/console/vendor/, so the page loads them from this server and from
- * nowhere else. Run it after updating lit-html, marked or dompurify
- * (`npm run vendor`); test/node/console-vendor.test.ts fails while a copy
- * differs from its package.
+ * nowhere else. Run it after updating lit-html, marked, dompurify or
+ * tus-js-client (`npm run vendor`); test/node/console-vendor.test.ts fails
+ * while a copy differs from its package.
  *
  *   node scripts/vendor-console.mjs
  */
@@ -18,7 +18,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const VENDORED = [
   { from: "lit-html/lit-html.js", to: "lit-html.js" },
   { from: "marked/lib/marked.esm.js", to: "marked.esm.js" },
-  { from: "dompurify/dist/purify.es.mjs", to: "purify.es.mjs" }
+  { from: "dompurify/dist/purify.es.mjs", to: "purify.es.mjs" },
+  // A classic script (UMD): it sets `window.tus` for the upload modules.
+  { from: "tus-js-client/dist/tus.min.js", to: "tus.min.js" }
 ];
 
 export const VENDOR_DIR = join(root, "public", "console", "vendor");

@@ -34,6 +34,15 @@ export const DEFAULT_MAX_RESULT_CHARS = 20_000;
 /** How long the library keeps a finished analysis. */
 export const DEFAULT_LIBRARY_RETENTION_DAYS = 90;
 
+/** Segments of a long video answered at once (see `src/analysis/segment-plan.ts`). */
+export const DEFAULT_SEGMENT_CONCURRENCY = 3;
+
+/** The Files API's per-file limit. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
+export const DEFAULT_UPLOAD_TTL_SECONDS = 24 * 60 * 60;
+/** Gemini keeps a file 48 h: an upload cannot outlive its file. */
+export const MAX_UPLOAD_TTL_SECONDS = 48 * 60 * 60;
+
 /** Settings the tools need, free of Worker bindings. */
 export interface GeminiSettings {
   apiKey: string | undefined;
@@ -41,6 +50,8 @@ export interface GeminiSettings {
   model: string;
   /** How long a video's context cache lives after it was made or last used (`CACHE_TTL_SECONDS`); default an hour. */
   cacheTtlSeconds?: number;
+  /** Segments of a long video answered at once (`SEGMENT_CONCURRENCY`). */
+  segmentConcurrency?: number;
 }
 
 export interface Config {
@@ -67,6 +78,10 @@ export interface Config {
   maxCostUsdPerDay: number | undefined;
   /** How long the library keeps a finished analysis (LIBRARY_RETENTION_DAYS). */
   libraryRetentionMs: number;
+  /** MAX_UPLOAD_BYTES, at most DEFAULT_MAX_UPLOAD_BYTES. */
+  maxUploadBytes: number;
+  /** UPLOAD_TTL_SECONDS, at most MAX_UPLOAD_TTL_SECONDS. */
+  uploadTtlMs: number;
 }
 
 function positiveNumber(raw: string | undefined, fallback: number): number {
@@ -107,7 +122,8 @@ export function readConfig(env: Env): Config {
       apiKey: nonEmpty(env.GOOGLE_API_KEY),
       baseUrl: nonEmpty(env.GEMINI_BASE_URL),
       model: nonEmpty(env.GEMINI_MODEL) ?? DEFAULT_GEMINI_MODEL,
-      ...(positiveNumber(env.CACHE_TTL_SECONDS, 0) > 0 ? { cacheTtlSeconds: positiveNumber(env.CACHE_TTL_SECONDS, 0) } : {})
+      ...(positiveNumber(env.CACHE_TTL_SECONDS, 0) > 0 ? { cacheTtlSeconds: positiveNumber(env.CACHE_TTL_SECONDS, 0) } : {}),
+      segmentConcurrency: Math.max(1, Math.floor(positiveNumber(env.SEGMENT_CONCURRENCY, DEFAULT_SEGMENT_CONCURRENCY)))
     },
     pingIntervalMs: positiveNumber(env.PING_INTERVAL_SECONDS, DEFAULT_PING_INTERVAL_SECONDS) * 1000,
     sessionTtlMs: positiveNumber(env.SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS) * 1000,
@@ -128,6 +144,11 @@ export function readConfig(env: Env): Config {
     pricesJson: nonEmpty(env.GEMINI_PRICES),
     maxCostUsdPerAnalysis: optionalPositive(env.MAX_COST_USD_PER_ANALYSIS),
     maxCostUsdPerDay: optionalPositive(env.MAX_COST_USD_PER_DAY),
-    libraryRetentionMs: positiveNumber(env.LIBRARY_RETENTION_DAYS, DEFAULT_LIBRARY_RETENTION_DAYS) * 86_400_000
+    libraryRetentionMs: positiveNumber(env.LIBRARY_RETENTION_DAYS, DEFAULT_LIBRARY_RETENTION_DAYS) * 86_400_000,
+    maxUploadBytes: Math.min(
+      Math.floor(positiveNumber(env.MAX_UPLOAD_BYTES, DEFAULT_MAX_UPLOAD_BYTES)),
+      DEFAULT_MAX_UPLOAD_BYTES
+    ),
+    uploadTtlMs: Math.min(positiveNumber(env.UPLOAD_TTL_SECONDS, DEFAULT_UPLOAD_TTL_SECONDS), MAX_UPLOAD_TTL_SECONDS) * 1000
   };
 }

@@ -58,6 +58,12 @@ declare global {
       MAX_COST_USD_PER_DAY?: string;
       /** Days the library keeps a finished analysis (default 90). */
       LIBRARY_RETENTION_DAYS?: string;
+      /** Segments of a long video Gemini answers at once (default 3). */
+      SEGMENT_CONCURRENCY?: string;
+      /** The largest file a tus upload may declare (default 2 GiB, the Files API's per-file limit). */
+      MAX_UPLOAD_BYTES?: string;
+      /** How long an upload lives after its creation (default 24 h, at most 48 h: Gemini keeps a file 48 h). */
+      UPLOAD_TTL_SECONDS?: string;
     }
   }
 }

@@ -9,6 +9,7 @@ import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/server/valida
 import { registerAnalysisResources } from "./resources/register-resources";
 import { registerTaskMethods, TASKS_EXTENSION, type TaskHost } from "./tasks/task-methods";
 import { registerTools, TOOLS, type JobService, type ToolDeps } from "./tools";
+import type { UploadService } from "./tools/deps";
 import { SessionTransport } from "./transport/session-transport";
 import { registerViewer } from "./viewer/viewer-resource";
 
@@ -73,6 +74,10 @@ const NO_JOBS: JobService = {
 };
 
 const NO_LIBRARY: ToolDeps["library"] = { search: noJobs, ask: noJobs };
+/** Listing tools makes no upload. */
+const NO_UPLOADS: UploadService = {
+  create: () => Promise.reject(new Error("no uploads here"))
+};
 
 let toolList: Promise<ListToolsResult> | undefined;
 
@@ -89,7 +94,8 @@ export function listTools(): Promise<ListToolsResult> {
       defaultModel: "",
       callBudgetMs: 0,
       maxResultChars: 0,
-      library: NO_LIBRARY
+      library: NO_LIBRARY,
+      uploads: NO_UPLOADS
     }).connect(transport);
     const reply = await transport.request({ jsonrpc: "2.0", id: 0, method: "tools/list" });
     if (!("result" in reply)) throw new Error(`Listing the tools failed: ${JSON.stringify(reply.error)}`);

@@ -36,6 +36,7 @@ import { ServedRegister } from "./session/shared-uploads";
 import { sessionJobManager } from "./session/session-jobs";
 import { SessionTimers } from "./session/timers";
 import type { ToolDeps } from "./tools";
+import { uploadService } from "./uploads/upload-service";
 import { MAX_WAIT_SECONDS } from "./tools/job-tools";
 import { libraryService } from "./library/library-service";
 import { PING_DEADLINE } from "./transport/legacy-sse";
@@ -80,7 +81,7 @@ export class SessionDO extends DurableObject<Env> {
     tearDown: () => this.tearDown()
   });
   private sessionId = "";
-  /** The origin the latest request came to, for the library's links to the console. */
+  /** The origin the latest request came to: the library's links to the console and the URLs of uploads start with it. */
   private origin = this.config.publicOrigin ?? "";
   private jobManager: JobManager | undefined;
 
@@ -210,6 +211,7 @@ export class SessionDO extends DurableObject<Env> {
       callBudgetMs: this.config.toolCallBudgetMs,
       maxResultChars: this.config.maxResultChars,
       library: libraryService(this.env, { consoleOrigin: this.origin, gemini: this.config.gemini }),
+      uploads: uploadService(this.env, this.config, () => this.origin || undefined),
       ...(this.origin ? { media: mediaLinks(this.env.SHARED_SECRET, this.origin) } : {})
     };
   }

@@ -20,6 +20,8 @@ import { authenticate, oauthStackFor } from "./oauth/server";
 import { parseEventId } from "./ids/session-id";
 import { sessionIds, type SessionIds } from "./ids/signed-session-id";
 import { toSessionRequest, type SessionRoute } from "./session/session-request";
+import { isUploadPath, serveUploads, streamsBody, withDiscovery, withTusCors } from "./uploads/routes";
+import { uploadService } from "./uploads/upload-service";
 import { isProbedMethod, probeModernCall, probeRpcCall, type ProbeSettings } from "./session/call-probe";
 import { sessionForTarget } from "./session/source-affinity";
 import { answerFromDirectory, answerStateless, answerWithoutSession, statelessRequest } from "./stateless-rpc";
@@ -34,6 +36,7 @@ export { AdmissionDO } from "./admission/admission-do";
 export { ConsoleDO } from "./console/console-do";
 export { LibraryDO } from "./library/library-do";
 export { SessionDO } from "./session-do";
+export { UploadDO } from "./uploads/upload-do";
 
 type Handler = (request: Request, env: Env) => Promise<Response> | Response;
 
@@ -59,6 +62,7 @@ interface FrontPolicy {
   bodyTimeoutMs: number;
   allowPrivateVideoUrls: boolean;
   defaultModel: string;
+  maxUploadBytes: number;
 }
 
 const policyByEnv = new WeakMap<Env, FrontPolicy>();
@@ -66,14 +70,16 @@ const policyByEnv = new WeakMap<Env, FrontPolicy>();
 function policyFor(env: Env): FrontPolicy {
   let policy = policyByEnv.get(env);
   if (!policy) {
-    const { allowedOrigins, loopbackOnly, publicOrigin, bodyTimeoutMs, allowPrivateVideoUrls, gemini } = readConfig(env);
+    const { allowedOrigins, loopbackOnly, publicOrigin, bodyTimeoutMs, allowPrivateVideoUrls, gemini, maxUploadBytes } =
+      readConfig(env);
     policy = {
       cors: createCors(allowedOrigins),
       loopbackOnly,
       publicOrigin,
       bodyTimeoutMs,
       allowPrivateVideoUrls,
-      defaultModel: gemini.model
+      defaultModel: gemini.model,
+      maxUploadBytes
     };
     policyByEnv.set(env, policy);
   }
@@ -174,8 +180,17 @@ async function rpc(request: Request, env: Env): Promise<Response> {
 
 function probeSettings(env: Env, ids: SessionIds, request: Request): ProbeSettings {
   const { allowPrivateVideoUrls, defaultModel } = policyFor(env);
-  const library = libraryService(env, { consoleOrigin: new URL(request.url).origin, gemini: readConfig(env).gemini });
-  return { ids, allowPrivateVideoUrls, defaultModel, library, media: mediaLinks(env.SHARED_SECRET, new URL(request.url).origin) };
+  const origin = new URL(request.url).origin;
+  const config = readConfig(env);
+  const library = libraryService(env, { consoleOrigin: origin, gemini: config.gemini });
+  return {
+    ids,
+    allowPrivateVideoUrls,
+    defaultModel,
+    library,
+    uploads: uploadService(env, config, () => origin),
+    media: mediaLinks(env.SHARED_SECRET, origin)
+  };
 }
 
 /**
@@ -241,6 +256,14 @@ async function dispatch(request: Request, env: Env, cors: Cors): Promise<Respons
     checkDeclaredLength(request);
     return serveOAuth(oauth, request, env);
   }
+  // Uploads take the owner's credentials, the console's cookie or an upload's capability (src/uploads/).
+  if (isUploadPath(pathname)) {
+    return serveUploads(request, env, (handle) => {
+      if (oauth) return authenticate(oauth, request, env, handle);
+      requireBearer(request, env.SHARED_SECRET);
+      return handle();
+    });
+  }
   // The console authenticates with its own cookie (src/console/).
   if (isConsolePath(pathname)) return serveConsole(request, env, policyFor(env).defaultModel);
   if (!isRoutePath(pathname)) throw new HttpError(404, "not_found", `No route for ${pathname}`);
@@ -277,13 +300,14 @@ function throughPublicUrl(request: Request, publicOrigin: string | undefined): R
 
 export default {
   async fetch(received: Request, env: Env): Promise<Response> {
-    const { cors, loopbackOnly, publicOrigin, bodyTimeoutMs } = policyFor(env);
+    const { cors, loopbackOnly, publicOrigin, bodyTimeoutMs, maxUploadBytes } = policyFor(env);
     const errorFormat = errorFormatFor(new URL(received.url).pathname);
     // Every body is read in full first, within BODY_TIMEOUT_SECONDS: a client whose
     // Content-Length promises more than it sends is answered 408, and holds no object open.
+    // An upload's bytes are the exception: they stream to its object, which has its own idle limit.
     let incoming: Request;
     try {
-      incoming = await withWholeBody(received, bodyTimeoutMs);
+      incoming = streamsBody(received) ? received : await withWholeBody(received, bodyTimeoutMs);
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
       return cors.apply(received, error.getResponse(errorFormat));
@@ -295,7 +319,7 @@ export default {
     const wrongHost = loopbackOnly && !viaPublicUrl ? hostRefusal(request) : undefined;
     if (wrongHost) return wrongHost.getResponse(errorFormat);
     const preflight = cors.preflight(request);
-    if (preflight) return preflight;
+    if (preflight) return isUploadPath(new URL(request.url).pathname) ? withDiscovery(preflight, maxUploadBytes) : preflight;
     let response: Response;
     try {
       response = await dispatch(request, env, cors);
@@ -303,6 +327,7 @@ export default {
       if (!(error instanceof HttpError)) console.error("Unhandled error", error);
       response = (error instanceof HttpError ? error : internalError()).getResponse(errorFormat);
     }
-    return cors.apply(request, response);
+    const withCors = cors.apply(request, response);
+    return isUploadPath(new URL(request.url).pathname) ? withTusCors(withCors) : withCors;
   }
 } satisfies ExportedHandler<Env>;

@@ -40,7 +40,7 @@ const mb = (bytes: number) => bytes / 1_000_000;
 const format = (value: number, digits = 1) => value.toFixed(digits);
 
 /** The anchor: the same bytes, source → Files API fake, from Node, chunk by chunk. */
-async function loopbackCopy(videoUrl: string, geminiUrl: string, sizeBytes: number): Promise<number> {
+export async function loopbackCopy(videoUrl: string, geminiUrl: string, sizeBytes: number): Promise<number> {
   const started = performance.now();
   const start = await fetch(`${geminiUrl}/upload/v1beta/files`, {
     method: "POST",

@@ -4,6 +4,7 @@
  * (`#/analyses/<id>`). Rendering is lit-html (vendored); state lives here.
  */
 import { api } from "./api.js";
+import { deleteConsoleUpload, isUnfinished, sendFile, unfinishedConsoleUploads, uploadFileName } from "./console-uploads.js";
 import { FINAL_STATES } from "./format.js";
 import { render } from "./vendor/lit-html.js";
 import { libraryRecordView, libraryView } from "./library-views.js";
@@ -20,10 +21,22 @@ const state = {
   route: routeOf(location.hash),
   record: undefined,
   recordProblem: undefined,
-  defaultModelHint: "server default"
+  defaultModelHint: "server default",
+  /** The file the start form will upload, until Start. */
+  chosenFile: undefined,
+  /** This page's uploads by a key of their own: their progress (uploads.js) and `analysisId`. */
+  uploads: new Map(),
+  /** Uploads a reload or a crash left unfinished (uploads.js `unfinishedUploads`). */
+  unfinished: [],
+  /** The file names of uploads analyses read, by their `videoUrl` (`upload:<id>`), as the server knows them. */
+  uploadNames: new Map()
 };
 
+const uploadControls = new Map();
+let uploadCount = 0;
+
 let events;
+const namesAsked = new Set();
 let placeholderCleared = false;
 
 function routeOf(hash) {
@@ -80,17 +93,32 @@ async function guarded(fn) {
   }
 }
 
+/** Asks the server once for the file name of each upload an analysis reads. */
+function learnUploadNames(entries) {
+  for (const { videoUrl } of entries) {
+    const uploadId = /^upload:([0-9a-f]{32})$/.exec(videoUrl)?.[1];
+    if (!uploadId || namesAsked.has(uploadId)) continue;
+    namesAsked.add(uploadId);
+    void uploadFileName(uploadId).then((name) => {
+      if (name) update({ uploadNames: new Map(state.uploadNames).set(videoUrl, name) });
+    });
+  }
+}
+
 function openEvents() {
   events?.close();
   events = new EventSource(api.eventsUrl);
   events.addEventListener("analyses", (event) => {
+    const entries = JSON.parse(event.data);
+    learnUploadNames(entries);
     update({
-      analyses: new Map(JSON.parse(event.data).map((entry) => [entry.id, entry])),
+      analyses: new Map(entries.map((entry) => [entry.id, entry])),
       streamStatus: "Live: updates appear as they happen."
     });
   });
   events.addEventListener("analysis", (event) => {
     const entry = JSON.parse(event.data);
+    learnUploadNames([entry]);
     const before = state.analyses.get(entry.id);
     update({ analyses: withEntry(entry) });
     const open = state.route.page === "analysis" && state.route.id === entry.id;
@@ -152,8 +180,49 @@ async function showRoute() {
   if (state.signedIn) await loadPage(route);
 }
 
+/** The unfinished uploads, but those this page is sending. */
+async function refreshUnfinished() {
+  const sending = new Set([...state.uploads.values()].map((upload) => upload.uploadId));
+  const unfinished = await unfinishedConsoleUploads();
+  update({ unfinished: unfinished.filter((upload) => !sending.has(upload.uploadId)) });
+}
+
+function showProblems(error) {
+  update({ busy: false, formProblems: error.problems?.length ? error.problems : [{ message: error.message }] });
+  const first = state.formProblems.find((problem) => problem.field);
+  (first ? document.getElementById(first.field) : document.getElementById("form-problems"))?.focus();
+}
+
+/** Uploads `file` and starts its analysis with `fields`; `onStarted` hears when the analysis is in. */
+function upload(file, fields, onStarted) {
+  const key = `upload-${++uploadCount}`;
+  const control = sendFile(file, fields, {
+    onChange(progress) {
+      const before = state.uploads.get(key);
+      update({ uploads: new Map(state.uploads).set(key, progress) });
+      // The unfinished list changes when an upload is named (it is this page's now) or ends.
+      if (progress.uploadId !== before?.uploadId || progress.status === "done") void refreshUnfinished();
+    },
+    async startAnalysis(analysisFields) {
+      const started = await guarded(() => api.start(analysisFields));
+      if (!started) throw new Error("Your sign-in has ended; sign in again.");
+      onStarted?.(analysisFields);
+      return started.id;
+    },
+    onRefused(error) {
+      const uploads = new Map(state.uploads);
+      uploads.delete(key);
+      uploadControls.delete(key);
+      update({ uploads, chosenFile: file });
+      showProblems(error);
+    }
+  });
+  uploadControls.set(key, control);
+}
+
 async function enter() {
   update({ signedIn: true, signInProblem: undefined }, { focusHeading: true });
+  void refreshUnfinished();
   openEvents();
   void loadSpend();
   await loadPage(state.route);
@@ -181,15 +250,26 @@ const actions = {
     event.preventDefault();
     const form = event.target;
     update({ busy: true });
+    const file = state.chosenFile;
+    if (file) {
+      upload(file, Object.fromEntries(new FormData(form)), () => {
+        form.reset();
+        update({
+          busy: false,
+          chosenFile: undefined,
+          formProblems: undefined,
+          notice: `Started: ${file.name}, uploading. Its analysis is at the top of the list.`
+        });
+      });
+      return;
+    }
     try {
       const fields = Object.fromEntries(new FormData(form));
       await guarded(() => api.start(fields));
       form.reset();
       update({ busy: false, formProblems: undefined, notice: `Started: ${fields.videoUrl}. It is at the top of the list.` });
     } catch (error) {
-      update({ busy: false, formProblems: error.problems?.length ? error.problems : [{ message: error.message }] });
-      const first = state.formProblems.find((problem) => problem.field);
-      (first ? document.getElementById(first.field) : document.getElementById("form-problems"))?.focus();
+      showProblems(error);
     }
   },
   async search(event) {
@@ -230,6 +310,31 @@ const actions = {
     } catch (error) {
       update({ libraryNotice: `Could not delete: ${error.message}` });
     }
+  },
+  async chooseFile(file, extraCount) {
+    if (await isUnfinished(file)) {
+      // The same file as an unfinished upload: carry it on now; its analysis is already waiting for it.
+      const form = document.querySelector("#main form");
+      upload(file, form ? Object.fromEntries(new FormData(form)) : {});
+      update({ notice: `Carrying on with ${file.name}.` });
+      return;
+    }
+    update({ chosenFile: file, notice: extraCount > 0 ? `Only ${file.name} is taken: one file per analysis.` : "" });
+  },
+  clearFile() {
+    update({ chosenFile: undefined });
+    document.getElementById("videoFile")?.focus();
+  },
+  async deleteUpload(unfinished) {
+    await deleteConsoleUpload(unfinished);
+    update({ notice: `Deleted the upload of ${unfinished.fileName}.` });
+    await refreshUnfinished();
+  },
+  pauseUpload(key) {
+    uploadControls.get(key)?.pause();
+  },
+  resumeUpload(key) {
+    uploadControls.get(key)?.resume();
   },
   async cancel(id) {
     try {

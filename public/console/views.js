@@ -3,6 +3,7 @@ import { html, nothing } from "./vendor/lit-html.js";
 import { api } from "./api.js";
 import { FINAL_STATES, number, safeHref, secondsOf, TOOL_LABELS, videoAt, when } from "./format.js";
 import { renderMarkdown } from "./markdown.js";
+import { dropZone, megabytes, uploadProgressView } from "./upload-views.js";
 
 export function headerView(state, actions) {
   return html`<span class="brand">Gemini video console</span>
@@ -35,6 +36,49 @@ function field(state, name, label, input, help) {
   </div>`;
 }
 
+/** The drop zone, or the file chosen; and the unfinished uploads a reload left, which the same file carries on. */
+function fileField(state, actions) {
+  const chosen = state.chosenFile;
+  return html`<div class="field">
+    ${
+      chosen
+        ? html`<p class="chosen" role="status">Chosen: <strong>${chosen.name}</strong> · ${megabytes(chosen.size)}. Start uploads it, then analyses it.
+            <button type="button" class="link" @click=${actions.clearFile}>Remove</button></p>`
+        : dropZone({
+            id: "videoFile",
+            label: "Or a video file from this computer",
+            help: "Drop it here or choose it. It is uploaded to this server and the analysis waits for it; an upload cut by a reload or a lost network carries on where it stopped.",
+            onFile: actions.chooseFile
+          })
+    }
+    ${
+      state.unfinished.length
+        ? html`<div class="unfinished">
+            <p>Unfinished uploads from this browser: choose or drop the same file to carry on (or delete the upload, and the analysis waiting for it stops).</p>
+            <ul>${state.unfinished.map(
+              (unfinished) => html`<li>${unfinished.fileName} · ${megabytes(unfinished.size)}
+                <button type="button" class="link" @click=${() => actions.deleteUpload(unfinished)}
+                  aria-label=${`Delete the upload of ${unfinished.fileName}`}>Delete</button></li>`
+            )}</ul>
+          </div>`
+        : nothing
+    }
+  </div>`;
+}
+
+function uploadsView(state, actions) {
+  if (!state.uploads.size) return nothing;
+  return html`<section class="card" aria-labelledby="uploads-heading">
+    <h2 id="uploads-heading">Uploads from this page</h2>
+    <ul class="uploads">${[...state.uploads].map(
+      ([key, progress]) => html`<li>
+        ${uploadProgressView(progress, { pause: () => actions.pauseUpload(key), resume: () => actions.resumeUpload(key) })}
+        ${progress.analysisId ? html`<a href=${`#/analyses/${progress.analysisId}`}>Its analysis</a>` : nothing}
+      </li>`
+    )}</ul>
+  </section>`;
+}
+
 function startForm(state, actions) {
   const general = (state.formProblems ?? []).filter((problem) => !problem.field);
   const count = state.formProblems?.length ?? 0;
@@ -50,6 +94,7 @@ function startForm(state, actions) {
           : nothing
       }
       ${field(state, "videoUrl", "Video URL", (describedBy, invalid) => html`<input id="videoUrl" name="videoUrl" type="url" required inputmode="url" autocomplete="url" aria-describedby=${describedBy} aria-invalid=${invalid}>`, "A YouTube link or a public video file URL.")}
+      ${fileField(state, actions)}
       ${field(
         state,
         "kind",
@@ -110,14 +155,15 @@ function progressView(entry) {
   </div>`;
 }
 
-function entryView(entry, actions) {
+function entryView(entry, actions, fileNames) {
   const live = !FINAL_STATES.has(entry.state);
+  const fileName = fileNames.get(entry.videoUrl);
   return html`<li class="card entry" data-state=${entry.state} data-id=${entry.id}>
     <div class="entry-head">
       <a class="video" href=${`#/analyses/${entry.id}`}>${entry.videoUrl}</a>
       <span class="badge" data-state=${entry.state}>${entry.state}</span>
     </div>
-    <p class="meta">${TOOL_LABELS[entry.tool] ?? entry.tool} · started ${when(entry.createdAt)}</p>
+    <p class="meta">${TOOL_LABELS[entry.tool] ?? entry.tool}${fileName ? ` of ${fileName}` : ""} · started ${when(entry.createdAt)}</p>
     ${progressView(entry)}
     ${entry.error ? html`<p class="error">${entry.error}</p>` : nothing}
     ${live ? html`<button type="button" class="secondary" @click=${() => actions.cancel(entry.id)} aria-label=${`Cancel the analysis of ${entry.videoUrl}`}>Cancel</button>` : nothing}
@@ -126,13 +172,20 @@ function entryView(entry, actions) {
 
 export function listView(state, actions) {
   const entries = [...state.analyses.values()].sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
+  const fileNames = new Map([
+    ...state.uploadNames,
+    ...[...state.uploads.values()]
+      .filter((upload) => upload.uploadId)
+      .map((upload) => [`upload:${upload.uploadId}`, upload.fileName])
+  ]);
   return html`<h1 tabindex="-1">Analyses</h1>
     ${startForm(state, actions)}
     ${spendView(state.spend)}
+    ${uploadsView(state, actions)}
     <section aria-labelledby="list-heading">
       <h2 id="list-heading">All analyses <span class="muted">(${entries.length})</span></h2>
       <p class="muted" role="status">${state.streamStatus}</p>
-      ${entries.length ? html`<ol class="entries">${entries.map((entry) => entryView(entry, actions))}</ol>` : html`<p>No analyses yet.</p>`}
+      ${entries.length ? html`<ol class="entries">${entries.map((entry) => entryView(entry, actions, fileNames))}</ol>` : html`<p>No analyses yet.</p>`}
     </section>`;
 }
 

@@ -95,7 +95,7 @@ function refuseCrossSite(request: Request): void {
 }
 
 /** The sign-in's token hash; a token whose MAC fails never reaches the console object. */
-async function requireSignIn(request: Request, env: Env): Promise<string> {
+export async function requireSignIn(request: Request, env: Env): Promise<string> {
   const token = tokenOf(request);
   const secret = configuredSecret(env.SHARED_SECRET);
   const issued = token !== undefined && secret !== undefined && (await isIssuedToken(secret, token));

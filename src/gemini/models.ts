@@ -1,34 +1,47 @@
 /**
- * A model's input token limit, from `models.get`, fetched once per model for
- * the life of the isolate (and early, so it is ready when a job needs it).
+ * A model's token limits, from `models.get`, fetched once per model for
+ * the life of the isolate (and early, so they are ready when a job needs them).
  * @module
  */
 import { ApiError, type GoogleGenAI } from "@google/genai";
 
-const limits = new Map<string, Promise<number | undefined>>();
+/** What Gemini said of a model's limits; a limit it did not state is undefined. */
+export interface ModelLimits {
+  inputTokenLimit: number | undefined;
+  outputTokenLimit: number | undefined;
+}
+
+const limits = new Map<string, Promise<ModelLimits | undefined>>();
+
+const positive = (value: unknown) => (typeof value === "number" && value > 0 ? value : undefined);
 
 /**
- * The model's `inputTokenLimit`, or undefined when Gemini did not say. A 404
- * (no such model) is thrown, since the analysis could not succeed either;
- * other failures only mean the limit is not checked (and are not remembered).
+ * The model's limits, or undefined when Gemini did not answer. A 404 (no
+ * such model) is thrown, since the analysis could not succeed either; other
+ * failures only mean the limits are not checked (and are not remembered).
  */
-export function inputTokenLimit(ai: GoogleGenAI, model: string): Promise<number | undefined> {
-  let limit = limits.get(model);
-  if (!limit) {
-    limit = ai.models.get({ model }).then(
-      (info) => (typeof info.inputTokenLimit === "number" && info.inputTokenLimit > 0 ? info.inputTokenLimit : undefined),
+export function modelLimits(ai: GoogleGenAI, model: string): Promise<ModelLimits | undefined> {
+  let known = limits.get(model);
+  if (!known) {
+    known = ai.models.get({ model }).then(
+      (info) => ({ inputTokenLimit: positive(info.inputTokenLimit), outputTokenLimit: positive(info.outputTokenLimit) }),
       (error: unknown) => {
         if (error instanceof ApiError && error.status === 404) throw error;
         limits.delete(model);
         return undefined;
       }
     );
-    limits.set(model, limit);
+    limits.set(model, known);
   }
-  return limit;
+  return known;
 }
 
-/** Starts fetching the limit without waiting for it; `inputTokenLimit` returns it later. */
+/** The model's `inputTokenLimit`, or undefined when Gemini did not say (see `modelLimits`). */
+export async function inputTokenLimit(ai: GoogleGenAI, model: string): Promise<number | undefined> {
+  return (await modelLimits(ai, model))?.inputTokenLimit;
+}
+
+/** Starts fetching the limits without waiting for them; `modelLimits` returns them later. */
 export function prefetchInputTokenLimit(ai: GoogleGenAI, model: string): void {
-  inputTokenLimit(ai, model).catch(() => {});
+  modelLimits(ai, model).catch(() => {});
 }

@@ -82,6 +82,12 @@ export interface CostEstimateRequest {
   uploaded: boolean;
   /** True when `durationSeconds` is only where the clip ends (before the upload, the video's length is unknown). */
   lengthIsClipEnd?: boolean;
+  /**
+   * A segmented video: the calls it is asked in and the output tokens they are
+   * expected to answer in all; `inputTokens` is then the whole's, shared
+   * evenly, and each call is priced alone.
+   */
+  segments?: { calls: number; outputTokens: number };
 }
 
 export interface CostCheck {
@@ -128,13 +134,14 @@ export async function checkCost(request: CostEstimateRequest, cost: CostPolicy):
   const video: VideoCostInput | undefined = durationSeconds !== undefined ? { ...input, durationSeconds } : undefined;
   const audioInputTokens = video ? estimateAudioTokens(video) : undefined;
   const cachedInputTokens = cachedTokensOf(input, inputTokens);
+  const calls = request.segments?.calls ?? 1;
   const call = {
-    inputTokens,
-    maxOutputTokens: input.maxOutputTokens,
-    ...(audioInputTokens !== undefined ? { audioInputTokens } : {}),
-    ...(cachedInputTokens !== undefined ? { cachedInputTokens } : {})
+    inputTokens: inputTokens / calls,
+    maxOutputTokens: request.segments ? request.segments.outputTokens / calls : input.maxOutputTokens,
+    ...(audioInputTokens !== undefined ? { audioInputTokens: audioInputTokens / calls } : {}),
+    ...(cachedInputTokens !== undefined ? { cachedInputTokens: cachedInputTokens / calls } : {})
   };
-  const usd = estimateCallCost(call, price, { batch: input.priority === "batch" });
+  const usd = calls * estimateCallCost(call, price, { batch: input.priority === "batch" });
   const details = { estimatedCostUsd: usd };
   const summary = `estimated cost ${formatUsd(usd)}`;
   const over = caps.find((cap) => usd > cap.usd);
@@ -211,4 +218,21 @@ export function costAfter(
   if (!usage) return {};
   const priced = priceOf(model, cost);
   return "note" in priced ? { costNote: priced.note } : { costUsd: costOfUsage(usage, priced.price, options) };
+}
+
+/**
+ * What several calls cost together (a segmented video's segments and its
+ * merge), each priced alone: the tier above 200,000 prompt tokens is a
+ * property of one request, not of their sum.
+ */
+export function costOfCalls(
+  model: string,
+  usages: readonly (TokenUsage | null | undefined)[],
+  cost: CostPolicy
+): Pick<JobDetails, "costUsd" | "costNote"> {
+  const known = usages.filter((usage): usage is TokenUsage => usage !== null && usage !== undefined);
+  if (known.length === 0) return {};
+  const priced = priceOf(model, cost);
+  if ("note" in priced) return { costNote: priced.note };
+  return { costUsd: known.reduce((total, usage) => total + costOfUsage(usage, priced.price), 0) };
 }

@@ -13,6 +13,7 @@ import type { ReleaseFileOptions } from "./job-service";
 import type { JobStore } from "./job-store";
 import type { SharedUploads } from "./shared-uploads-port";
 import type { VideoCaches } from "./video-caches";
+import type { UserUploads } from "./user-uploads-port";
 import type { VideoFiles } from "./video-files";
 
 /** The storage, ports and settings jobs run on, as the host gives them. */
@@ -23,6 +24,8 @@ export interface JobPorts {
   caches: VideoCaches;
   /** Uploads other objects kept, and where this one's kept uploads are offered. */
   shared: SharedUploads;
+  /** The user's own uploads (`upload:<id>` videos), by id. */
+  userUploads: UserUploads;
   gemini: GeminiSettings;
   fetch: FetchLike;
   allowPrivateVideoUrls: boolean;

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Job } from "./job";
+import { segmentShare } from "./segment-progress";
 
 /** Share of the bar for each stage of an uploaded video. */
 const UPLOAD_END = 60;
@@ -60,6 +61,8 @@ export function jobPercent(job: Job): number {
       return UPLOAD_END;
     case "generating": {
       const start = job.fileName ? PROCESSING_END : 5;
+      const { plan, segmentProgress } = job.details;
+      if (plan && segmentProgress) return start + (GENERATION_END - start) * segmentShare(plan, segmentProgress, job.input);
       return start + approach(GENERATION_END - start, job.text.length, ANSWER_SCALE_CHARACTERS);
     }
     default:

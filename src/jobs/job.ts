@@ -3,6 +3,7 @@
  * @module
  */
 import type { AnswerFormat, MediaResolution } from "../analysis/video-options";
+import type { SegmentPlan } from "../analysis/segment-plan";
 import type { TokenUsage } from "../gemini/usage";
 import type { VideoSource } from "./source-check";
 
@@ -104,6 +105,8 @@ export interface JobDetails {
   sourceTag?: string;
   /** True when a file uploaded earlier in the session was used. */
   reusedFile?: boolean;
+  /** The file's name as its uploader gave it, for an analysis of `upload:<id>`. */
+  uploadName?: string;
   /** The live job whose upload this one reads: two jobs on one source upload it once. */
   sharedUploadOf?: string;
   /** Runs on whether or not anyone waits for it (startVideoAnalysis, or a call past its budget). */
@@ -127,6 +130,16 @@ export interface JobDetails {
   costUsd?: number;
   /** Why no cost is shown, when none is (a model the price table does not list, a bad GEMINI_PRICES). */
   costNote?: string;
+  /** How the video is cut into segments (`plan-segments.ts`); one segment is asked as a single call. */
+  plan?: SegmentPlan;
+  /** Segments answered so far, and those being answered with the characters each has streamed (see `generate-segments.ts`). */
+  segmentProgress?: SegmentProgress;
+}
+
+export interface SegmentProgress {
+  /** Indexes into `plan.segments` of the segments answered. */
+  done: number[];
+  running: { index: number; characters: number }[];
 }
 
 /** What the answer cost, in our own shape (mapped from Gemini's `usageMetadata`). */

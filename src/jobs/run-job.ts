@@ -7,10 +7,12 @@
  * `resolve` (queued → uploading, or a YouTube link or an earlier upload read
  * as is) → `upload` (stream the source into a resumable Files API upload)
  * → `poll:N` / `wait:N` (the file until ACTIVE, durable sleeps between; then
- * kept for follow-ups) → `count` (Gemini counts the input tokens; a request
- * over the model's limit is refused) → `cache` (a follow-up's video held in
- * a context cache) → `generate` (or, for `priority: "batch"`, `batch-submit`
- * then `batch-poll:N` / `batch-wait:N` through Gemini's Batch API) → done.
+ * kept for follow-ups) → `plan` (a long video cut into segments) → `count`
+ * (Gemini counts the input tokens; a request over the model's limit, or over
+ * a cost cap, is refused) → `cache` (a follow-up's video held in a context
+ * cache) → `generate`, or `segment:N` … `merge` for a segmented video (or,
+ * for `priority: "batch"`, `batch-submit` then `batch-poll:N` /
+ * `batch-wait:N` through Gemini's Batch API) → done.
  *
  * Tasks' limit for one attempt of each step (a stage's `TIMEOUT_MS`) is
  * above the limits the work has of its own (stalls, `MAX_PROCESSING_MS`, the
@@ -37,15 +39,29 @@ import type { JobUpdate } from "./job-store";
 import { batchGenerate, cancelBatchOf } from "./stages/batch-generate";
 import { countTokens } from "./stages/count-tokens";
 import { generate } from "./stages/generate";
+import { generateSegments } from "./stages/generate-segments";
+import { planStage } from "./stages/plan-segments";
 import { releaseFileOf } from "./stages/keep-file";
 import { resolveSource } from "./stages/resolve-source";
 import type { Stage, StageRun } from "./stages/stage";
 import { upload } from "./stages/upload";
 import { useCache } from "./stages/use-cache";
 import { waitActive } from "./stages/wait-active";
+import { waitUpload } from "./stages/wait-upload";
 
 /** The stages of a run, in order: each runs when it applies to the job as the ones before left it. */
-export const STAGES: readonly Stage[] = [resolveSource, upload, waitActive, countTokens, useCache, generate, batchGenerate];
+export const STAGES: readonly Stage[] = [
+  resolveSource,
+  waitUpload,
+  upload,
+  waitActive,
+  planStage,
+  countTokens,
+  useCache,
+  generate,
+  generateSegments,
+  batchGenerate
+];
 
 /** Gemini's words for a file it no longer has: "files/abc is not found", "access the File abc or it may not exist". */
 const MENTIONS_A_FILE = /\bfiles?\b/i;

@@ -11,6 +11,7 @@
  * @module
  */
 import { matchYouTube } from "../gemini/youtube";
+import { UPLOAD_SCHEME, uploadIdOf } from "../ids/upload-id";
 import { checkVideoUrl, VideoUrlError } from "../video/url-guard";
 
 /**
@@ -18,7 +19,11 @@ import { checkVideoUrl, VideoUrlError } from "../video/url-guard";
  * (`url` is its canonical `watch?v=` link), or any other URL, whose video is
  * uploaded (`url` is its canonical spelling, `URL.href`).
  */
-export type VideoSource = { kind: "youtube"; url: string; videoId: string } | { kind: "url"; url: string };
+export type VideoSource =
+  | { kind: "youtube"; url: string; videoId: string }
+  | { kind: "url"; url: string }
+  /** A file the user uploaded through `/uploads` (`url` is `upload:<uploadId>`): its object owns the Gemini file. */
+  | { kind: "upload"; url: string; uploadId: string };
 
 /**
  * The source `videoUrl` names. Throws `VideoUrlError` for a URL no analysis
@@ -26,6 +31,13 @@ export type VideoSource = { kind: "youtube"; url: string; videoId: string } | { 
  * YouTube link to no video).
  */
 export function parseVideoSource(videoUrl: string): VideoSource {
+  const uploadId = uploadIdOf(videoUrl);
+  if (uploadId === null) {
+    throw new VideoUrlError(
+      `${UPLOAD_SCHEME}<uploadId> must name an upload: its id is 32 hex characters, as createVideoUpload returns it.`
+    );
+  }
+  if (uploadId !== undefined) return { kind: "upload", url: `${UPLOAD_SCHEME}${uploadId}`, uploadId };
   const url = checkVideoUrl(videoUrl, true);
   const youTube = matchYouTube(url);
   if (youTube.kind === "not-a-video") throw new VideoUrlError(youTube.reason);

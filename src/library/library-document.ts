@@ -33,7 +33,7 @@ export interface LibraryDocument {
   videoKey: string;
   /** The YouTube video id, for links that open the video at a time (`t=`). */
   youTubeId: string | null;
-  /** An uploaded file's name; null for a video named by URL (filled once uploads are a source kind). */
+  /** An uploaded file's name; null for a video named by URL. */
   uploadName: string | null;
   /** The tool's kind of answer: text, chapters or transcript. */
   format: "text" | "chapters" | "transcript";
@@ -47,7 +47,7 @@ export interface LibraryDocument {
   title: string | null;
   durationSeconds: number | null;
   usage: TokenUsage | null;
-  /** What the analysis cost in US dollars, once analyses carry a cost; null until then. */
+  /** What the analysis cost in US dollars; null when no price was known. */
   costUsd: number | null;
   createdAt: number;
   finishedAt: number;
@@ -129,7 +129,7 @@ export function documentOf(job: DoneJob): LibraryDocument {
     videoUrl: input.videoUrl,
     videoKey: input.source?.url ?? input.videoUrl,
     youTubeId: input.source?.kind === "youtube" ? input.source.videoId : null,
-    uploadName: null,
+    uploadName: job.details.uploadName ?? null,
     format,
     followUp: input.followUp !== undefined,
     prompt: input.prompt,
@@ -138,7 +138,7 @@ export function documentOf(job: DoneJob): LibraryDocument {
     title,
     durationSeconds: job.details.durationSeconds ?? null,
     usage: job.usage,
-    costUsd: null,
+    costUsd: job.details.costUsd ?? null,
     createdAt: job.createdAt,
     finishedAt: job.updatedAt,
     passages: [{ kind: "prompt", text: input.prompt }, ...passages]

@@ -31,6 +31,7 @@ import { runsAsTask } from "../tasks/task-routing";
 import type { MediaLinks } from "../video/media-link";
 import type { LibraryService } from "../library/library-service";
 import type { ToolDeps } from "../tools";
+import type { UploadService } from "../tools/deps";
 import { answerRpcBody } from "../transport/rpc-endpoint";
 import { SessionTransport } from "../transport/session-transport";
 import { createStatelessHttp } from "../transport/stateless-http";
@@ -46,6 +47,8 @@ export interface ProbeSettings {
   defaultModel: string;
   /** The library: its tools never reach for a job, so they are answered in the front Worker. */
   library: LibraryService;
+  /** Uploads are made here, in the Worker: they need no session. */
+  uploads: UploadService;
   /** The viewer's media links: its resource names the server's origin (`resources/read` is answered here). */
   media?: MediaLinks;
 }
@@ -124,6 +127,7 @@ function toolDeps(jobs: ProbeJobs, settings: ProbeSettings): ToolDeps {
     callBudgetMs: 0,
     maxResultChars: 0,
     library: settings.library,
+    uploads: settings.uploads,
     ...(settings.media ? { media: settings.media } : {})
   };
 }

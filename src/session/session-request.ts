@@ -18,7 +18,7 @@ export interface SessionRoute {
   path: string;
   sessionId: string;
   mode: SessionMode;
-  /** The origin the client called (links to the console's pages start with it); set by `toSessionRequest`. */
+  /** The origin the client called: links to the console's pages and the URLs `createVideoUpload` hands out start with it; set by `toSessionRequest`. */
   origin?: string;
 }
 

@@ -14,6 +14,34 @@ export interface ToolDeps {
   maxResultChars: number;
   /** The library of finished analyses: search, and questions across it. */
   library: LibraryService;
+  /** Makes uploads for `createVideoUpload`. */
+  uploads: UploadService;
   /** Links to a file URL's video on the server's origin, for the viewer; absent when the origin is unknown. */
   media?: MediaLinks;
+}
+
+/** What `createVideoUpload` asks for. */
+export interface UploadRequest {
+  /** The file's name or its path on the user's machine (the command reads it from there). */
+  fileName: string;
+  sizeBytes?: number;
+  mimeType?: string;
+}
+
+/** An upload made, with its one-time link and command (docs/uploads.md). */
+export interface CreatedUpload {
+  uploadId: string;
+  /** What an analysis takes as its video: `upload:<uploadId>`. */
+  videoUrl: string;
+  tusUrl: string;
+  /** ISO times: the upload's end, and its link's. */
+  expiresAt: string;
+  linkExpiresAt: string;
+  uploadPageUrl: string;
+  command: string;
+  maxChunkBytes: number;
+}
+
+export interface UploadService {
+  create(request: UploadRequest): Promise<CreatedUpload>;
 }

@@ -10,6 +10,7 @@ import { analyzeRemoteVideo } from "./analyze-remote-video";
 import { askAboutVideo } from "./ask-about-video";
 import { askAcrossVideos } from "./ask-across-videos";
 import { cancelVideoAnalysis } from "./cancel-video-analysis";
+import { createVideoUpload } from "./create-video-upload";
 import type { ToolDeps } from "./deps";
 import { getVideoAnalysis } from "./get-video-analysis";
 import { listVideoAnalyses } from "./list-video-analyses";
@@ -34,7 +35,8 @@ export const TOOLS: readonly ToolDescriptor[] = [
   cancelVideoAnalysis,
   listVideoAnalyses,
   searchVideos,
-  askAcrossVideos
+  askAcrossVideos,
+  createVideoUpload
 ];
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {

@@ -79,6 +79,14 @@ export const jobMetadataShape = {
     .string()
     .optional()
     .describe("Why no cost in money is shown, when none is (a model the server's price table does not list)."),
+  plan: z
+    .object({
+      segmentCount: z.number().int().min(2).describe("Segments the video is cut into, each asked on its own and merged."),
+      estimatedInputTokens: tokens("Input tokens of all segments together (overlaps included), at the published rates."),
+      estimatedOutputTokens: tokens("Output tokens expected of all segments together.")
+    })
+    .optional()
+    .describe("Present when a long video is analysed in segments (see README, Long videos)."),
   mediaUrl: z
     .string()
     .optional()
@@ -134,7 +142,16 @@ export function toMetadata(job: Job): JobMetadata {
     ...(details.finishReason ? { finishReason: details.finishReason } : {}),
     ...(details.estimatedCostUsd !== undefined ? { estimatedCostUsd: details.estimatedCostUsd } : {}),
     ...(details.costUsd !== undefined ? { costUsd: details.costUsd } : {}),
-    ...(details.costNote ? { costNote: details.costNote } : {})
+    ...(details.costNote ? { costNote: details.costNote } : {}),
+    ...(details.plan
+      ? {
+          plan: {
+            segmentCount: details.plan.segments.length,
+            estimatedInputTokens: details.plan.estimatedInputTokens,
+            estimatedOutputTokens: details.plan.estimatedOutputTokens
+          }
+        }
+      : {})
   };
 }
 

@@ -35,8 +35,10 @@ export const videoUrlShape = {
     .string()
     .trim()
     .url("videoUrl must be an absolute http(s) URL")
-    .refine((value) => /^https?:\/\//i.test(value), "videoUrl must use http or https")
-    .describe("A YouTube link (watch, youtu.be, shorts, embed, live) or a public video file URL (mp4, mov, webm...).")
+    .refine((value) => /^(https?:\/\/|upload:)/i.test(value), "videoUrl must use http or https (or be upload:<uploadId>)")
+    .describe(
+      "A YouTube link (watch, youtu.be, shorts, embed, live), a public video file URL (mp4, mov, webm...), or upload:<uploadId> for a file uploaded with createVideoUpload."
+    )
 };
 
 export const promptField = (what: string) =>

@@ -1,7 +1,8 @@
 /**
  * The console's vendored libraries (public/console/vendor/) are exactly the
- * files of the installed packages: after an update of lit-html, marked or
- * dompurify, `npm run vendor` must be run and its result committed.
+ * files of the installed packages: after an update of lit-html, marked,
+ * dompurify or tus-js-client, `npm run vendor` must be run and its result
+ * committed.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

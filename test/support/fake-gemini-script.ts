@@ -27,6 +27,13 @@ export interface VideoScript {
   times?: TimeConvention;
   /** The transcript's `language` (default "en"). */
   language?: string;
+  /**
+   * How speakers are named (default "names"): by their names throughout, or
+   * by name only in a window from the video's start (where they introduce
+   * themselves) and as "Speaker 1", "Speaker 2"... in order of first words
+   * in any later window, as Gemini does with voices it cannot name.
+   */
+  speakers?: "names" | "per-window";
   /** The chapters answer's `title` (default "A scripted video"). */
   title?: string;
 }
@@ -97,12 +104,19 @@ function answerTime(script: VideoScript, window: VideoWindow, seconds: number): 
 function scriptedTranscript(script: VideoScript, window: VideoWindow) {
   return {
     language: script.language ?? "en",
-    segments: linesIn(script, window).map((line) => ({
+    segments: linesIn(script, window).map((line, _index, lines) => ({
       start: answerTime(script, window, line.startSeconds),
-      speaker: line.speaker,
+      speaker: speakerLabel(script, window, lines, line.speaker),
       text: line.text
     }))
   };
+}
+
+/** A speaker's name, or "Speaker N" by first words in a later window (see `VideoScript.speakers`). */
+function speakerLabel(script: VideoScript, window: VideoWindow, lines: ScriptLine[], speaker: string): string {
+  if (script.speakers !== "per-window" || window.startSeconds === 0) return speaker;
+  const order = [...new Set(lines.map((line) => line.speaker))];
+  return `Speaker ${order.indexOf(speaker) + 1}`;
 }
 
 /** Our chapters format: the window cut every `SCRIPTED_CHAPTER_SECONDS`, each summed up by the lines said in it. */
@@ -151,4 +165,42 @@ export function cutAtOutputLimit(chunks: string[], limit: number): { chunks: str
 /** How long generating each chunk takes at `tokensPerSecond` output tokens a second (none when unset). */
 export function generationDelaysMs(chunks: string[], tokensPerSecond: number | undefined): number[] {
   return chunks.map((chunk) => (tokensPerSecond ? (textTokens(chunk) / tokensPerSecond) * 1000 : 0));
+}
+
+/**
+ * What the fake answers a question with no video while it knows a scripted
+ * video: the merging call a long video's segments end with. Asked for
+ * chapters, it joins the chapters lists it is given as JSON (a chapter that
+ * goes on under the same title across parts becomes one); asked for text,
+ * it keeps the lines of what it is given that start with a time.
+ */
+export function textOnlyAnswer(prompt: string, responseJsonSchema: unknown): string {
+  const properties = (responseJsonSchema as { properties?: object } | undefined)?.properties ?? {};
+  if ("chapters" in properties) {
+    const given = prompt
+      .split("\n\n")
+      .map((paragraph) => {
+        try {
+          return JSON.parse(paragraph) as { title?: string; summary?: string; chapters?: { title: string; end: string }[] };
+        } catch {
+          return undefined;
+        }
+      })
+      .filter((json) => Array.isArray(json?.chapters));
+    const chapters: { title: string; end: string }[] = [];
+    for (const chapter of given.flatMap((json) => json!.chapters!)) {
+      const last = chapters.at(-1);
+      if (last && last.title === chapter.title) last.end = chapter.end;
+      else chapters.push({ ...chapter });
+    }
+    return JSON.stringify({
+      title: given[0]?.title ?? "A merged video",
+      summary: `Over ${given.length} parts: ${given.map((json) => json!.summary).join(" ")}`,
+      chapters
+    });
+  }
+  return prompt
+    .split("\n")
+    .filter((line) => /^\[?\d{1,2}:\d{2}/.test(line))
+    .join("\n");
 }

@@ -55,7 +55,14 @@ import {
   type FakeFile,
   type FakeModel
 } from "./fake-gemini-wire";
-import { cutAtOutputLimit, generationDelaysMs, requestedWindow, scriptedAnswer, type VideoScript } from "./fake-gemini-script";
+import {
+  cutAtOutputLimit,
+  generationDelaysMs,
+  requestedWindow,
+  scriptedAnswer,
+  textOnlyAnswer,
+  type VideoScript
+} from "./fake-gemini-script";
 
 export type { ScriptLine, TimeConvention, VideoScript } from "./fake-gemini-script";
 export { DEFAULT_INPUT_TOKEN_LIMIT, geminiErrors, type ErrorBehavior, type FakeFile, type FakeModel } from "./fake-gemini-wire";
@@ -180,6 +187,7 @@ export class FakeGemini {
   private readonly countBehaviors: CountTokensBehavior[] = [];
   private readonly uploadFailures: ErrorBehavior[] = [];
   private readonly fileBehaviors: FileBehavior[] = [];
+  private readonly windowFailures = new Map<number, ErrorBehavior[]>();
   /** Explicit `cachedContents` and implicit caching. */
   readonly caches = new FakeCaches((request, model) => this.count(request, model));
   /** The Batch API; its requests are answered as `generateContent` would. */
@@ -190,6 +198,8 @@ export class FakeGemini {
   private nextId = 1;
   /** Called at every `FakeGeminiEvent`. */
   onEvent: ((event: FakeGeminiEvent) => void) | undefined;
+  /** Awaited once a chunk is taken and before it is answered: a test may hold the answer, as a reply lost to a crash. */
+  beforeChunkAnswer: ((upload: FakeUpload) => Promise<void>) | undefined;
   /**
    * Scripts of what is said, by uploaded file name ("files/f1") or YouTube
    * video id: a generate call about a scripted video with nothing queued is
@@ -217,6 +227,11 @@ export class FakeGemini {
     this.uploadFailures.push(...errors);
   }
 
+  /** Makes the next requests about a window that starts at `startSeconds` (of any video) fail with these errors, in order. */
+  failWindow(startSeconds: number, ...errors: ErrorBehavior[]): void {
+    this.windowFailures.set(startSeconds, [...(this.windowFailures.get(startSeconds) ?? []), ...errors]);
+  }
+
   /** Queues how the next finalized files behave; by default they are ACTIVE at once. */
   enqueueFiles(...behaviors: FileBehavior[]): void {
     this.fileBehaviors.push(...behaviors);
@@ -228,6 +243,7 @@ export class FakeGemini {
     this.countBehaviors.length = 0;
     this.uploadFailures.length = 0;
     this.fileBehaviors.length = 0;
+    this.windowFailures.clear();
     this.uploads.clear();
     this.files.clear();
     this.models.clear();
@@ -360,6 +376,7 @@ export class FakeGemini {
     upload.received += bytes.byteLength;
     upload.crc.update(bytes);
     upload.chunkSizes.push(bytes.byteLength);
+    await this.beforeChunkAnswer?.(upload);
     if (!command.includes("finalize")) return new Response(null, { headers: { "X-Goog-Upload-Status": "active" } });
     if (upload.declaredBytes !== null && upload.declaredBytes !== upload.received) {
       return errorResponse(
@@ -499,7 +516,12 @@ export class FakeGemini {
     const own = this.count(request, model);
     if (own instanceof Response) return own;
     const counted = cache ? withCache(own, cache) : own;
-    const queued = this.behaviors.shift() ?? this.scriptedBehavior(request) ?? DEFAULT_BEHAVIOR;
+    const queued =
+      this.behaviors.shift() ??
+      this.windowFailure(request) ??
+      this.scriptedBehavior(request) ??
+      this.textOnlyBehavior(request) ??
+      DEFAULT_BEHAVIOR;
     const behavior = this.withinOutputLimit(queued, model, request);
     if (behavior.kind === "error") return errorResponse(behavior);
     const served = () => this.caches.served(model, request, counted, cache);
@@ -528,6 +550,25 @@ export class FakeGemini {
       return { kind: "answer", chunks: scriptedAnswer(script, window, request.generationConfig?.responseJsonSchema) };
     }
     return undefined;
+  }
+
+  /** The next failure queued for the window this request asks about (see `failWindow`). */
+  private windowFailure(request: GenerateContentRequestBody): ErrorBehavior | undefined {
+    for (const part of (request.contents ?? []).flatMap((content) => content.parts ?? [])) {
+      const video = part.fileData ? this.lookUp(String(part.fileData.fileUri ?? "")) : undefined;
+      if (video?.kind !== "video") continue;
+      const window = requestedWindow(part.videoMetadata, video.durationSeconds);
+      return this.windowFailures.get(window.startSeconds)?.shift();
+    }
+    return undefined;
+  }
+
+  /** A question with no video while a scripted video is known: answered from its own text (see `textOnlyAnswer`). */
+  private textOnlyBehavior(request: GenerateContentRequestBody): GenerateBehavior | undefined {
+    const parts = (request.contents ?? []).flatMap((content) => content.parts ?? []);
+    if (this.scripts.size === 0 || parts.some((part) => part.fileData)) return undefined;
+    const prompt = parts.map((part) => String(part.text ?? "")).join("\n");
+    return { kind: "answer", chunks: [textOnlyAnswer(prompt, request.generationConfig?.responseJsonSchema)] };
   }
 
   /** The answer cut where it passes the request's `maxOutputTokens` or the model's `outputTokenLimit`, ending MAX_TOKENS. */

@@ -451,4 +451,63 @@ describe("FakeGemini long videos", () => {
     expect(await timed(true)).toBeGreaterThanOrEqual(400);
     expect(await timed(false)).toBeGreaterThanOrEqual(400);
   });
+
+  it("fails the windows a test names (failWindow), as 503s Google's SDK reads as ApiError, then answers them", async () => {
+    const fake = new FakeGemini();
+    const file = await uploadScripted(fake);
+    fake.failWindow(3600, geminiErrors.overloaded());
+    const failed = await transcribe(fake, file.uri!, { startOffset: "3600s", endOffset: "3700s" }).catch(
+      (error: unknown) => error
+    );
+    expect(failed).toBeInstanceOf(ApiError);
+    expect((failed as ApiError).status).toBe(503);
+    // Another window is not affected, and the named one answers next time.
+    expect((await transcribe(fake, file.uri!, { startOffset: "0s", endOffset: "30s" })).text).toContain("Line 0.");
+    expect((await transcribe(fake, file.uri!, { startOffset: "3600s", endOffset: "3630s" })).text).toContain("Line 240.");
+  });
+
+  it("answers a question with no video while it knows a scripted one: chapters given as JSON joined, text lines that start with a time kept", async () => {
+    const fake = new FakeGemini();
+    await uploadScripted(fake);
+    const given = (title: string, start: string, end: string) =>
+      JSON.stringify({ title: "T", summary: `S ${title}.`, chapters: [{ start, end, title, summary: "s" }] });
+    const chapters = await client(fake).models.generateContent({
+      model: "gemini-2.5-flash",
+      contents: [
+        {
+          role: "user",
+          parts: [
+            {
+              text: [
+                "Merge these.",
+                given("A", "00:00", "10:00"),
+                given("A", "10:00", "20:00"),
+                given("B", "20:00", "30:00")
+              ].join("\n\n")
+            }
+          ]
+        }
+      ],
+      config: { responseMimeType: "application/json", responseJsonSchema: responseJsonSchema("chapters") }
+    });
+    expect(parseStructuredAnswer("chapters", chapters.text!)).toEqual({
+      title: "T",
+      summary: "Over 3 parts: S A. S A. S B.",
+      chapters: [
+        { start: "00:00", end: "20:00", title: "A", summary: "s" },
+        { start: "20:00", end: "30:00", title: "B", summary: "s" }
+      ]
+    });
+    expect(chapters.usageMetadata?.promptTokensDetails).toEqual([{ modality: "TEXT", tokenCount: expect.any(Number) }]);
+    const text = await client(fake).models.generateContent({
+      model: "gemini-2.5-flash",
+      contents: [
+        {
+          role: "user",
+          parts: [{ text: "Write one answer.\n\nPart 1 (00:00 to 10:00):\n[00:05] Alice: Hi.\n[1:00:00] Bob: Bye." }]
+        }
+      ]
+    });
+    expect(text.text).toBe("[00:05] Alice: Hi.\n[1:00:00] Bob: Bye.");
+  });
 });

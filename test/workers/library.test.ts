@@ -11,11 +11,13 @@ import { env, exports } from "cloudflare:workers";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LIBRARY_RETENTION_DAYS } from "../../src/config";
-import type { LibraryDocument, Passage } from "../../src/library/library-document";
+import type { DoneJob } from "../../src/jobs/job";
+import { documentOf, type LibraryDocument, type Passage } from "../../src/library/library-document";
 import { libraryObject } from "../../src/library/library-reporter";
 import { MATCH_END, MATCH_START, RANK_LIMIT } from "../../src/library/library-search";
 import { useFakes } from "./support/fetch-spy";
 import { AUTH, BASE_URL, postJson } from "./support/http";
+import { jobRecord } from "./support/job-record";
 import { expectValidToolResult } from "./support/output-schemas";
 import { connectSdkClient } from "./support/sdk-client";
 import type { ToolResult } from "./support/session-calls";
@@ -158,6 +160,28 @@ describe("LibraryDO search", () => {
     expect(answer.hits.map((hit) => hit.analysis.analysisId)).toEqual([newest.analysisId, many.analysisId, many.analysisId]);
     expect(answer.hits.map((hit) => hit.startSeconds)).toEqual([1, RANK_LIMIT, RANK_LIMIT - 1]);
   }, 60_000);
+
+  it("keeps what an analysis cost and the name an uploaded file was given", async () => {
+    const library = ownLibrary();
+    const uploadId = "a".repeat(32);
+    const job = jobRecord({
+      id: `${crypto.randomUUID().replaceAll("-", "")}.${"1".padStart(16, "0")}`,
+      state: "done",
+      input: {
+        videoUrl: `upload:${uploadId}`,
+        source: { kind: "upload", url: `upload:${uploadId}`, uploadId },
+        prompt: "Transcribe the video.",
+        model: "gemini-3-flash-preview",
+        format: "transcript"
+      },
+      text: JSON.stringify({ language: "en", segments: [{ start: "00:04", speaker: "Ann", text: "The board meets." }] }),
+      details: { costUsd: 0.0123, uploadName: "board-meeting.mp4", durationSeconds: 60 },
+      createdAt: Date.now() - 60_000,
+      updatedAt: Date.now()
+    }) as DoneJob;
+    await library.add(documentOf(job));
+    expect(await library.get(job.id)).toMatchObject({ costUsd: 0.0123, uploadName: "board-meeting.mp4" });
+  });
 
   it("deletes an analysis so that nothing of it is left, FTS5's shadow tables included", async () => {
     const library = ownLibrary();

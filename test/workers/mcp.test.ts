@@ -61,13 +61,16 @@ describe("/mcp Streamable HTTP", () => {
       false,
       false
     ]);
-    const fps = fake
-      .generateRequests()
-      .map(
-        (request) =>
-          (request.body as { contents: { parts: { videoMetadata?: { fps?: number } }[] }[] }).contents[0]!.parts[0]!.videoMetadata
-            ?.fps
-      );
+    type VideoRequest = { contents: { parts: { videoMetadata?: { fps?: number } }[] }[]; cachedContent?: string };
+    // The follow-up is asked with a context cache: its video part went to Gemini when the cache was made.
+    const cacheCreations = fake.requests.filter(
+      (request) => request.method === "POST" && request.path === "/v1beta/cachedContents"
+    );
+    const fps = fake.generateRequests().map((request) => {
+      const body = request.body as VideoRequest;
+      const withVideo = body.cachedContent ? (cacheCreations.shift()?.body as VideoRequest) : body;
+      return withVideo.contents[0]!.parts[0]!.videoMetadata?.fps;
+    });
     expect(fps).toEqual([1.5, 1.5, undefined, undefined]);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { TOOLS } from "../../src/tools/index";
 import { useFakeGemini } from "./support/fetch-spy";
 import { authed, openSession, postJson, SseReader } from "./support/http";
 import { expectValidToolResult } from "./support/output-schemas";
@@ -27,16 +28,7 @@ describe("POST /messages", () => {
     expect(list.id).toBe(`${session.sessionId}-2`);
     const listed = JSON.parse(list.data) as { id: number; result: { tools: { name: string }[] } };
     expect(listed.id).toBe(2);
-    expect(listed.result.tools.map((tool) => tool.name)).toEqual([
-      "analyzeRemoteVideo",
-      "askAboutVideo",
-      "summarizeVideo",
-      "transcribeVideo",
-      "startVideoAnalysis",
-      "getVideoAnalysis",
-      "cancelVideoAnalysis",
-      "listVideoAnalyses"
-    ]);
+    expect(listed.result.tools.map((tool) => tool.name)).toEqual(TOOLS.map((tool) => tool.name));
     await session.sse.cancel();
   });
 

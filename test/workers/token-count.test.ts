@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { geminiErrors, type CountTokensBehavior } from "../support/fake-gemini";
 import { useFakes } from "./support/fetch-spy";
 import { openIdleSession, openSession } from "./support/http";
-import { callTool, snapshotOf, type ToolResult } from "./support/session-calls";
+import { callTool, withAlarms, snapshotOf, type ToolResult } from "./support/session-calls";
 
 const fakes = useFakes();
 const MiB = 1024 * 1024;
@@ -191,47 +191,55 @@ describe("the model's input limit", () => {
     }
   );
 
-  it("refuses a request that does not fit before generating, naming what would fit for that model", async () => {
+  // Issue 24: a video over the model's input limit is cut into segments that each fit, where it used to be refused.
+  it("cuts a video over the input limit into segments that each fit, counting the longest, instead of refusing it", async () => {
     const result = await analyseUpload(70 * 60, { model: "gemini-3-flash-preview", mediaResolution: "high", fps: 4 });
-    expect(result.isError).toBe(true);
-    expect(result.content[0]?.text).toBe(
-      'This 1:10:00 video needs 4,838,401 input tokens (Gemini\'s count) at 4 fps and high resolution, more than the 1,048,576 that gemini-3-flash-preview accepts. It would fit with mediaResolution "low" with fps 3.1 or lower; or fps 0.77 or lower; or a clip of at most 15:10 (startOffset/endOffset).'
-    );
-    expect(fakes.gemini.generateRequests()).toHaveLength(0);
-    // The processed file stays for a retry with settings that fit.
-    await expect.poll(() => [...fakes.gemini.files.values()][0]?.deleted).toBe(false);
+    expect(result.isError).toBeUndefined();
+    const { plan, countedInputTokens } = result.structuredContent as {
+      plan: { segmentCount: number; estimatedInputTokens: number };
+      countedInputTokens: number;
+    };
+    // The whole (4,838,401 tokens at these settings) needs at least 10 segments of half the context.
+    expect(plan.segmentCount).toBeGreaterThanOrEqual(10);
+    expect(plan.estimatedInputTokens).toBeGreaterThan(4_838_401);
+    expect(countedInputTokens).toBeLessThanOrEqual(1_048_576 / 2);
+    // One request a segment, then the merging call.
+    expect(fakes.gemini.generateRequests()).toHaveLength(plan.segmentCount + 1);
   });
 
-  it("records the count on the refused job", async () => {
+  it("records the longest segment's count and the plan's whole estimate on the job", async () => {
     fakes.gemini.enqueueFiles({ pollsBeforeDone: 0, durationSeconds: 3 * 3600 });
     const sessionId = await openIdleSession();
     const videoUrl = fakes.videos.add("/three-hours.mp4", { size: MiB });
     const { jobId } = snapshotOf(
       await callTool(sessionId, "startVideoAnalysis", { videoUrl, prompt: "Q?", model: "gemini-2.5-flash-lite" })
     );
-    const failed = snapshotOf(await callTool(sessionId, "getVideoAnalysis", { jobId, waitSeconds: 10 }));
-    expect(failed).toMatchObject({
-      status: "failed",
-      countedInputTokens: 10_800 * 290 + 1,
-      estimatedInputTokens: 10_800 * 290 + 1,
+    const done = snapshotOf(await withAlarms(sessionId, callTool(sessionId, "getVideoAnalysis", { jobId, waitSeconds: 20 })));
+    // Six segments of 30 minutes (half of 1,048,576 tokens at 290 a second); the longest has the 10 s overlap,
+    // and its prompt says which part of the video it sees (62 tokens in all).
+    expect(done).toMatchObject({
+      status: "done",
+      countedInputTokens: 1_810 * 290 + 62,
       tokenCountSource: "countTokens",
       inputTokenLimit: 1_048_576,
-      error: expect.stringMatching(
-        /^This 3:00:00 video needs 3,132,001 input tokens \(Gemini's count\) at 1 fps and default resolution, more than the 1,048,576 that gemini-2\.5-flash-lite accepts\. It would fit with mediaResolution "low" with fps 0\.\d+ or lower; or fps 0\.\d+ or lower; or a clip of at most 1:00:15 \(startOffset\/endOffset\)\.$/
-      )
+      plan: { segmentCount: 6, estimatedInputTokens: (10_800 + 5 * 10) * 290 + 6 }
     });
   });
 
-  it("refuses by a small inputTokenLimit from models.get", async () => {
-    fakes.gemini.models.set("gemini-small", 100_000);
+  it("refuses a video whose shortest segment still does not fit, naming what would fit for that model", async () => {
+    fakes.gemini.models.set("gemini-small", 10_000);
     const result = await analyseUpload(3600, { model: "gemini-small" });
+    expect(result.isError).toBe(true);
     expect(result.content[0]?.text).toBe(
-      "This 1:00:00 video needs 1,044,001 input tokens (Gemini's count) at 1 fps and default resolution, more than the 100,000 that gemini-small accepts. It would fit with a clip of at most 05:44 (startOffset/endOffset)."
+      'This 01:10 clip of a 1:00:00 video needs 20,362 input tokens (Gemini\'s count) at 1 fps and default resolution, more than the 10,000 that gemini-small accepts. It would fit with mediaResolution "low" (about 6,882 tokens); or fps 0.41 or lower; or a clip of at most 00:34 (startOffset/endOffset).'
     );
     expect(fakes.gemini.generateRequests()).toHaveLength(0);
+    // The processed file stays for a retry with settings that fit.
+    await expect.poll(() => [...fakes.gemini.files.values()][0]?.deleted).toBe(false);
   });
 
-  it("counts a YouTube link too, and refuses one that does not fit with what would", async () => {
+  // Issue 24: a YouTube link over the limit is cut into segments by the length Gemini's count implies, where it was refused.
+  it("counts a YouTube link too, and cuts one that does not fit into segments that do", async () => {
     fakes.gemini.youTubeVideos.set("dQw4w9WgXcQ", 7200);
     fakes.gemini.models.set("gemini-youtube-small", 500_000);
     const result = await callTool(await openIdleSession(), "analyzeRemoteVideo", {
@@ -239,10 +247,17 @@ describe("the model's input limit", () => {
       prompt: "Q?",
       model: "gemini-youtube-small"
     });
-    expect(result.content[0]?.text).toBe(
-      'This video needs 2,088,001 input tokens (Gemini\'s count) at 1 fps and default resolution, more than the 500,000 that gemini-youtube-small accepts. It would fit with mediaResolution "low" with fps 0.56 or lower; or fps 0.14 or lower; or a clip of at most 28:44 (startOffset/endOffset).'
-    );
-    expect(fakes.gemini.generateRequests()).toHaveLength(0);
+    expect(result.isError).toBeUndefined();
+    // 2,088,001 tokens counted for the whole; segments of at most half of 500,000 tokens.
+    const { plan, countedInputTokens } = result.structuredContent as {
+      plan: { segmentCount: number };
+      countedInputTokens: number;
+    };
+    expect(plan.segmentCount).toBe(9);
+    expect(countedInputTokens).toBeLessThanOrEqual(250_000);
+    const [whole, longest] = fakes.gemini.countTokensRequests();
+    expect(JSON.stringify(whole!.body)).not.toContain("videoMetadata");
+    expect(JSON.stringify(longest!.body)).toContain("endOffset");
   });
 
   it("goes on unchecked when a YouTube link cannot be counted (its length is unknown)", async () => {

@@ -46,7 +46,8 @@ describe("TOOLS (src/tools/index.ts) is the one list of tools every other place 
       "cancelVideoAnalysis",
       "listVideoAnalyses",
       "searchVideos",
-      "askAcrossVideos"
+      "askAcrossVideos",
+      "createVideoUpload"
     ]);
   });
 

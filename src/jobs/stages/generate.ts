@@ -8,6 +8,7 @@ import { checkAnswer } from "../../analysis/formats";
 import { askGeminiAboutVideo, NoAnswerError, type VideoAnswer } from "../../gemini/analyze";
 import { describeFinishReason } from "../../gemini/finish-reasons";
 import { costAfter } from "../cost-check";
+import { answeredInOneCall } from "./generate-segments";
 import { oneStep, type StageRun } from "./stage";
 import { askWithCache } from "./use-cache";
 import { videoQuestion } from "./video-question";
@@ -18,7 +19,7 @@ const TIMEOUT_MS = 2 * 3600_000;
 export const generate = oneStep(
   "generate",
   TIMEOUT_MS,
-  (job) => job.state === "generating" && job.input.priority !== "batch",
+  (job) => job.state === "generating" && answeredInOneCall(job) && job.input.priority !== "batch",
   answer
 );
 

@@ -14,6 +14,8 @@ import type { StageRun } from "./stage";
  * asking about the same video; the one it replaces is deleted.
  */
 export async function keepFile(run: StageRun, expirationTime: string | undefined): Promise<void> {
+  // The user's upload keeps its own file (src/uploads/), for as long as the upload lives.
+  if (run.job.input.source.kind === "upload") return;
   // SAFETY: called once Gemini says the file is ACTIVE: the job uploaded it (or read a sibling's), so it has its name, URI and type.
   const { fileName, fileUri, mimeType, details, input } = run.job;
   const expiresAt = expirationTime ? Date.parse(expirationTime) : Number.NaN;

@@ -20,7 +20,12 @@ import { oneStep, type StageRun } from "./stage";
 /** Tasks' limit for one attempt, above the download's and upload's own stall limits; see `run-job.ts`. */
 const TIMEOUT_MS = 6 * 3600_000;
 
-export const upload = oneStep("upload", TIMEOUT_MS, (job) => job.state === "uploading" && job.fileUri === null, uploadVideo);
+export const upload = oneStep(
+  "upload",
+  TIMEOUT_MS,
+  (job) => job.state === "uploading" && job.fileUri === null && job.input.source.kind !== "upload",
+  uploadVideo
+);
 
 /**
  * A dropped download starts over from the checkpoint: the upload session

@@ -20,6 +20,7 @@ import { describeGeminiError } from "../../gemini/errors";
 import { type Job, wantsCache } from "../job";
 import type { JobContext } from "../job-context";
 import { cacheKeyOf } from "../video-caches";
+import { answeredInOneCall } from "./generate-segments";
 import { oneStep, type StageRun } from "./stage";
 import { videoQuestion } from "./video-question";
 
@@ -29,7 +30,8 @@ const TIMEOUT_MS = 5 * 60_000;
 export const useCache = oneStep(
   "cache",
   TIMEOUT_MS,
-  (job) => job.state === "generating" && wantsCache(job.input) && !job.details.cacheName,
+  // A segmented video's calls each watch their own window, which a cache of the whole cannot serve.
+  (job) => job.state === "generating" && wantsCache(job.input) && !job.details.cacheName && answeredInOneCall(job),
   async (run) => {
     try {
       await attachCache(run, { reuse: true });

@@ -3,7 +3,7 @@
  * host on loopback ports, and the real server (see dev-server.ts) pointed at
  * them with the settings a file asks for.
  */
-import { FakeGemini } from "../../support/fake-gemini";
+import { FakeGemini, type Digest } from "../../support/fake-gemini";
 import { FakeVideoHost } from "../../support/fake-video";
 import { startDevServer, type DevServer, type DevServerOptions } from "./dev-server";
 import { serveOnLoopback } from "./node-server";
@@ -17,8 +17,13 @@ export interface Stack {
 }
 
 /** The fakes and the server; `vars` are added to (or override) the server's settings. */
-export async function startStack(vars: Record<string, string> = {}, options: DevServerOptions = {}): Promise<Stack> {
-  const gemini = new FakeGemini();
+export async function startStack(
+  vars: Record<string, string> = {},
+  options: DevServerOptions = {},
+  /** How the fake checksums what it receives (CRC-32 unless a test asks for, say, SHA-256). */
+  geminiDigest?: () => Digest
+): Promise<Stack> {
+  const gemini = new FakeGemini(geminiDigest);
   let videos: FakeVideoHost | undefined;
   const geminiServer = await serveOnLoopback((request) => gemini.handle(request));
   const videoServer = await serveOnLoopback((request) => videos!.handle(request));

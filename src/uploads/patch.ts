@@ -1,0 +1,180 @@
+/**
+ * A PATCH's bytes on their way to Gemini: read from the request body into
+ * one chunk-sized buffer, each full chunk sent to the Files API resumable
+ * upload and acknowledged before the next is read, so nothing beyond one
+ * chunk is held. The first bytes of the file decide its type (a non-video
+ * is refused before more is read). Bytes after the last whole chunk of a
+ * PATCH that does not reach the end are not kept: the answer's offset is
+ * what Gemini acknowledged, and the client resends from there.
+ * @module
+ */
+import { withRetry } from "../gemini/retry";
+import { queryUpload, startUpload, UPLOAD_CHUNK_BYTES, uploadChunk, type UploadTarget } from "../gemini/upload";
+import { sniffVideoType, videoMimeType } from "../video/mime";
+import { MAX_CHUNK_BYTES, tusError } from "./tus";
+import type { UploadRecord } from "./upload-record";
+
+/** The first bytes looked at to recognise the container. */
+const SNIFF_BYTES = 4096;
+/** A body that sends nothing for this long is taken as cut. */
+const IDLE_MS = 60_000;
+
+export interface PatchInput {
+  record: UploadRecord;
+  body: ReadableStream<Uint8Array> | null;
+  contentLength: number | undefined;
+  target: UploadTarget;
+  save(record: UploadRecord): Promise<void>;
+}
+
+/** The MIME type the file's first bytes show; the caller's hint or the name's extension when they show none. */
+function typeOf(record: UploadRecord, firstBytes: Uint8Array): string | undefined {
+  const url = new URL(`file:///${encodeURIComponent(record.fileName)}`);
+  return sniffVideoType(firstBytes) ?? videoMimeType(record.mimeType, url, new Uint8Array(0));
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function readWithin(
+  reader: ReadableStreamDefaultReader<Uint8Array>
+): Promise<ReadableStreamReadResult<Uint8Array> | "cut"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const idle = new Promise<"cut">((resolve) => {
+    timer = setTimeout(() => resolve("cut"), IDLE_MS);
+  });
+  try {
+    return await Promise.race([reader.read(), idle]);
+  } catch {
+    // The client went away mid-body.
+    return "cut";
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Streams the body to Gemini from `record.offset`; returns the record as Gemini left it. */
+export async function patchUpload(input: PatchInput): Promise<UploadRecord> {
+  let record = input.record;
+  // SAFETY: the object refuses a PATCH on an upload without a length.
+  const length = record.length!;
+  const left = length - record.offset;
+  if (input.contentLength !== undefined && input.contentLength > MAX_CHUNK_BYTES) {
+    await input.body?.cancel();
+    throw tusError(
+      413,
+      "chunk_too_large",
+      `A PATCH may carry at most ${MAX_CHUNK_BYTES} bytes (64 MiB); send the file in several.`
+    );
+  }
+  if (input.contentLength !== undefined && input.contentLength > left) {
+    await input.body?.cancel();
+    throw tusError(
+      413,
+      "past_upload_length",
+      `The PATCH carries ${input.contentLength} bytes, but only ${left} are left before Upload-Length (${length}).`
+    );
+  }
+  if (!input.body) return record;
+  const reader = input.body.getReader();
+  // One buffer for the whole PATCH: a chunk is sent and acknowledged before the next is read into it.
+  const buffer = new Uint8Array(Math.min(UPLOAD_CHUNK_BYTES, left));
+  let chunk = buffer;
+  let fill = 0;
+  let read = 0;
+  let cut = false;
+
+  const send = async (bytes: Uint8Array): Promise<void> => {
+    const from = record.offset;
+    const finalize = from + bytes.byteLength === length;
+    if (record.geminiUploadUrl === null) {
+      const mimeType = typeOf(record, bytes);
+      // SAFETY: the type was checked on the first bytes before any chunk is sent.
+      const uploadUrl = await withRetry(
+        () => startUpload(input.target, { mimeType: mimeType!, totalBytes: length, displayName: record.fileName }),
+        { sleep }
+      );
+      record = { ...record, state: "uploading", mimeType: mimeType ?? null, geminiUploadUrl: uploadUrl };
+      await input.save(record);
+    }
+    const uploadUrl = record.geminiUploadUrl!;
+    try {
+      const result = await withRetry(() => uploadChunk(input.target, uploadUrl, from, bytes, finalize), { sleep });
+      record = result.file
+        ? {
+            ...record,
+            state: "complete",
+            offset: from + bytes.byteLength,
+            geminiUploadUrl: null,
+            geminiFileName: result.file.name,
+            geminiFileUri: result.file.uri
+          }
+        : { ...record, offset: from + bytes.byteLength };
+      await input.save(record);
+    } catch (error) {
+      // Gemini may have taken the bytes before the answer was lost: its count is the truth.
+      const received = await queryUpload(input.target, uploadUrl).catch(() => record.offset);
+      record = { ...record, offset: received };
+      await input.save(record);
+      throw tusError(
+        502,
+        "gemini_failed",
+        `Gemini did not take the bytes (${String(error)}); ask HEAD for the offset and resume.`,
+        {
+          "Upload-Offset": String(received)
+        }
+      );
+    }
+  };
+
+  try {
+    for (;;) {
+      const next = await readWithin(reader);
+      if (next === "cut") {
+        cut = true;
+        break;
+      }
+      if (next.done) break;
+      let value = next.value;
+      read += value.byteLength;
+      if (read > left) {
+        throw tusError(413, "past_upload_length", `The PATCH carries bytes past Upload-Length (${length}).`, {
+          "Upload-Offset": String(record.offset)
+        });
+      }
+      if (read > MAX_CHUNK_BYTES) {
+        throw tusError(413, "chunk_too_large", `A PATCH may carry at most ${MAX_CHUNK_BYTES} bytes (64 MiB).`, {
+          "Upload-Offset": String(record.offset)
+        });
+      }
+      while (value.byteLength > 0) {
+        const taken = Math.min(value.byteLength, chunk.byteLength - fill);
+        chunk.set(value.subarray(0, taken), fill);
+        const before = fill;
+        fill += taken;
+        value = value.subarray(taken);
+        if (record.offset === 0 && before < SNIFF_BYTES && fill >= Math.min(SNIFF_BYTES, chunk.byteLength)) {
+          refuseNonVideo(record, chunk.subarray(0, fill));
+        }
+        if (fill === chunk.byteLength) {
+          await send(chunk);
+          fill = 0;
+          if (record.offset === length) break;
+          chunk = buffer.subarray(0, Math.min(UPLOAD_CHUNK_BYTES, length - record.offset));
+        }
+      }
+    }
+    if (!cut && fill > 0 && record.offset === 0) refuseNonVideo(record, chunk.subarray(0, fill));
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return record;
+}
+
+function refuseNonVideo(record: UploadRecord, firstBytes: Uint8Array): void {
+  if (typeOf(record, firstBytes)) return;
+  throw tusError(
+    415,
+    "not_a_video",
+    "This file is not a video: its first bytes match no video format (mp4, mov, webm, mkv, avi, mpeg, flv, wmv, 3gp)."
+  );
+}
