@@ -10,7 +10,7 @@ import { mediaLinks } from "../../src/video/media-link";
 import { videoBytes } from "../support/fake-video";
 import { TEST_SHARED_SECRET } from "../constants";
 import { useFakes } from "./support/fetch-spy";
-import { BASE_URL, call, openIdleSession } from "./support/http";
+import { authed, BASE_URL, call, openIdleSession } from "./support/http";
 import { callTool } from "./support/session-calls";
 
 const fakes = useFakes();
@@ -147,6 +147,18 @@ describe("media links in the viewer's results", () => {
     });
     expect(result.isError).toBeUndefined();
     expect(result.structuredContent).not.toHaveProperty("mediaUrl");
+  });
+});
+
+describe("media links and uploads", () => {
+  it("an analysis of an upload (upload:<id>) carries none: the server keeps no copy of an upload's bytes", async () => {
+    const created = await authed("/uploads", { method: "POST", headers: { "Tus-Resumable": "1.0.0", "Upload-Length": "1000" } });
+    expect(created.status).toBe(201);
+    const videoUrl = `upload:${new URL(created.headers.get("Location") ?? "").pathname.split("/").pop()}`;
+    const started = await callTool(await openIdleSession(), "startVideoAnalysis", { videoUrl, prompt: "What happens?" });
+    expect(started.isError).toBeUndefined();
+    expect(started.structuredContent).toMatchObject({ videoUrl });
+    expect(started.structuredContent).not.toHaveProperty("mediaUrl");
   });
 });
 
