@@ -97,10 +97,12 @@ class ProbeJobs implements JobService {
     return this.reachJob(jobId);
   }
 
-  // Tools ask for these only about a job they started, which has reached already.
-  get(): never {
-    return this.reach({ kind: "fresh" });
+  /** No job is held here; a tool reaches for one through start, wait or cancel (the viewer's media link looks first). */
+  get(): undefined {
+    return undefined;
   }
+
+  // Tools ask for these only about a job they started, which has reached already.
 
   watch(): never {
     return this.reach({ kind: "fresh" });

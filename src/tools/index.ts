@@ -43,8 +43,7 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
   for (const { name, title, description, inputSchema, outputSchema, annotations, ui, call } of TOOLS) {
     const config = { title, description, inputSchema, outputSchema, annotations };
     const handler = (args: Record<string, unknown>, ctx: ServerContext) => call(args, ctx, deps);
-    const viewed = async (args: Record<string, unknown>, ctx: ServerContext) => withMediaUrl(await handler(args, ctx), deps);
-    if (ui?.resourceUri) registerAppTool(server, name, { ...config, _meta: { ui } }, viewed);
+    if (ui?.resourceUri) registerAppTool(server, name, { ...config, _meta: { ui } }, withMediaUrl(call, deps));
     else if (ui) registerAppTool(server, name, { ...config, _meta: { ui } }, handler);
     else server.registerTool(name, config, handler);
   }

@@ -5,13 +5,14 @@
  * records every request, so a refusal that still fetched would show.
  */
 import { describe, expect, it } from "vitest";
+import { DEFAULT_MAX_RESULT_CHARS } from "../../src/config";
 import { MEDIA_TOKEN_TTL_MS, mediaTokens } from "../../src/ids/media-token";
 import { mediaLinks } from "../../src/video/media-link";
 import { videoBytes } from "../support/fake-video";
 import { TEST_SHARED_SECRET } from "../constants";
 import { useFakes } from "./support/fetch-spy";
-import { authed, BASE_URL, call, openIdleSession } from "./support/http";
-import { callTool } from "./support/session-calls";
+import { authed, BASE_URL, call, openIdleSession, postJson } from "./support/http";
+import { callTool, type ToolResult } from "./support/session-calls";
 
 const fakes = useFakes();
 const SIZE = 300_000;
@@ -139,6 +140,40 @@ describe("media links in the viewer's results", () => {
     const played = await call(transcriptMedia, { headers: { Range: "bytes=0-99" } });
     expect(played.status).toBe(206);
     expect(await bytesOf(played)).toEqual(videoBytes(VIDEO, 0, 100));
+  });
+
+  it("the link counts against MAX_RESULT_CHARS: a long transcript of a long file URL still fits, link and all", async () => {
+    const videoUrl = fakes.videos.add(`/${"a-long-file-name-".repeat(90)}.mp4`, VIDEO);
+    const segments = Array.from({ length: 400 }, (_, index) => ({
+      start: `${String(Math.floor(index / 6)).padStart(2, "0")}:${String((index % 6) * 10).padStart(2, "0")}`,
+      speaker: index % 2 ? "Grace" : "Ada",
+      text: `Line ${index + 1} of a long talk about bird feeders and the seeds they hold.`
+    }));
+    fakes.gemini.enqueue({ kind: "answer", chunks: [JSON.stringify({ language: "en", segments })] });
+    const result = await callTool(await openIdleSession(), "transcribeVideo", { videoUrl });
+    expect(result.structuredContent?.shortened).toBeDefined();
+    expect(String(result.structuredContent?.mediaUrl).length).toBeGreaterThan(2000);
+    const characters =
+      result.content.reduce((sum, block) => sum + (block.type === "text" ? block.text.length : JSON.stringify(block).length), 0) +
+      JSON.stringify(result.structuredContent).length;
+    expect(characters).toBeLessThanOrEqual(DEFAULT_MAX_RESULT_CHARS);
+  });
+
+  it("a session-less getVideoAnalysis of a file URL's job reaches the job's own object and carries the link too", async () => {
+    // A video of its own: an upload another test made is remembered, though the fake Gemini forgot it.
+    const videoUrl = fakes.videos.add("/asked.mp4", VIDEO);
+    const analysed = await callTool(await openIdleSession(), "analyzeRemoteVideo", { videoUrl });
+    const jobId = analysed.structuredContent?.jobId as string;
+    const response = await postJson("/rpc", {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "getVideoAnalysis", arguments: { jobId } }
+    });
+    const { result } = (await response.json()) as { result: ToolResult };
+    expect(result.isError, result.content[0]?.text).toBeUndefined();
+    expect(result.structuredContent).toMatchObject({ jobId, status: "done" });
+    expect(String(result.structuredContent?.mediaUrl).startsWith(`${BASE_URL}/media?token=`)).toBe(true);
   });
 
   it("a YouTube analysis carries none (nothing of it is fetched by the server)", async () => {
