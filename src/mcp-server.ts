@@ -55,7 +55,7 @@ function buildMcpServer(deps: ToolDeps): McpServer {
   const server = new McpServer(IDENTITY, serverOptions());
   registerTools(server, deps);
   registerAnalysisResources(server, deps.jobs);
-  registerViewer(server);
+  registerViewer(server, deps.media?.origin);
   return server;
 }
 

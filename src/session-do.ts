@@ -40,6 +40,7 @@ import { uploadService } from "./uploads/upload-service";
 import { MAX_WAIT_SECONDS } from "./tools/job-tools";
 import { libraryService } from "./library/library-service";
 import { PING_DEADLINE } from "./transport/legacy-sse";
+import { mediaLinks } from "./video/media-link";
 
 type RouteHandler = (request: Request, route: SessionRoute) => Promise<Response>;
 
@@ -210,7 +211,8 @@ export class SessionDO extends DurableObject<Env> {
       callBudgetMs: this.config.toolCallBudgetMs,
       maxResultChars: this.config.maxResultChars,
       library: libraryService(this.env, { consoleOrigin: this.origin, gemini: this.config.gemini }),
-      uploads: uploadService(this.env, this.config, () => this.origin || undefined)
+      uploads: uploadService(this.env, this.config, () => this.origin || undefined),
+      ...(this.origin ? { media: mediaLinks(this.env.SHARED_SECRET, this.origin) } : {})
     };
   }
 

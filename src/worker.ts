@@ -13,7 +13,7 @@ import { checkDeclaredLength, readBodyBytes, withWholeBody } from "./http/body";
 import { createCors, type Cors } from "./http/cors";
 import { HttpError, internalError, unknownSessionError } from "./http/errors";
 import { hostRefusal } from "./http/host-check";
-import { errorFormatFor, isRoutePath, ROUTES, type RoutePath } from "./http/routes";
+import { errorFormatFor, isRoutePath, ROUTES, servesAnyOrigin, type RoutePath } from "./http/routes";
 import { libraryService } from "./library/library-service";
 import { isOAuthPath, serveOAuth } from "./oauth/routes";
 import { authenticate, oauthStackFor } from "./oauth/server";
@@ -29,6 +29,8 @@ import { isTaskMethod, taskOwnerOf } from "./tasks/task-routing";
 import { parseJsonText } from "./transport/jsonrpc";
 import { eraOf, methodOf } from "./transport/stateless-http";
 import { opensSession } from "./transport/streamable-http";
+import { mediaLinks } from "./video/media-link";
+import { serveMedia } from "./video/media-route";
 
 export { AdmissionDO } from "./admission/admission-do";
 export { ConsoleDO } from "./console/console-do";
@@ -44,7 +46,8 @@ const HANDLERS: Record<RoutePath, Handler> = {
   "/sse": async (request, env) => forward(request, env, await sseRoute(request, idsOf(env))),
   "/messages": async (request, env) => forward(request, env, await messagesRoute(request, idsOf(env))),
   "/rpc": rpc,
-  "/mcp": mcp
+  "/mcp": mcp,
+  "/media": media
 };
 
 /**
@@ -86,6 +89,17 @@ function policyFor(env: Env): FrontPolicy {
 /** Says only that the Worker answers: no name, version or configuration facts for strangers. */
 function health(): Response {
   return Response.json({ status: "ok" });
+}
+
+/** A viewer's video, through the same guard and time limits as an analysis's download. */
+function media(request: Request, env: Env): Promise<Response> {
+  const { allowPrivateVideoUrls, maxVideoBytes, sourceTimeouts } = readConfig(env);
+  return serveMedia(request, env.SHARED_SECRET, {
+    fetch: (input, init) => fetch(input, init),
+    allowPrivate: allowPrivateVideoUrls,
+    maxBytes: maxVideoBytes,
+    timeouts: sourceTimeouts
+  });
 }
 
 function sessionParam(request: Request): string | null {
@@ -169,7 +183,14 @@ function probeSettings(env: Env, ids: SessionIds, request: Request): ProbeSettin
   const origin = new URL(request.url).origin;
   const config = readConfig(env);
   const library = libraryService(env, { consoleOrigin: origin, gemini: config.gemini });
-  return { ids, allowPrivateVideoUrls, defaultModel, library, uploads: uploadService(env, config, () => origin) };
+  return {
+    ids,
+    allowPrivateVideoUrls,
+    defaultModel,
+    library,
+    uploads: uploadService(env, config, () => origin),
+    media: mediaLinks(env.SHARED_SECRET, origin)
+  };
 }
 
 /**
@@ -226,7 +247,7 @@ async function dispatch(request: Request, env: Env, cors: Cors): Promise<Respons
   const { pathname } = url;
   // A browser page from an origin the policy does not allow (a hostile site)
   // is refused outright; clients that send no Origin pass.
-  if (!cors.allowsOrigin(request)) {
+  if (!cors.allowsOrigin(request) && !servesAnyOrigin(pathname)) {
     throw new HttpError(403, "origin_not_allowed", "This Origin is not allowed; see ALLOWED_ORIGINS.");
   }
   // OAuth is offered over https and on loopback (see oauthStackFor); elsewhere only the secret works.

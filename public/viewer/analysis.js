@@ -12,6 +12,7 @@ export function analysisOf(structured) {
   const base = {
     jobId: typeof data.jobId === "string" ? data.jobId : undefined,
     videoUrl: typeof data.videoUrl === "string" ? data.videoUrl : undefined,
+    mediaUrl: typeof data.mediaUrl === "string" ? data.mediaUrl : undefined,
     status: typeof data.status === "string" ? data.status : undefined,
     message: typeof data.message === "string" ? data.message : "",
     progress: typeof data.progress === "number" ? data.progress : 0,

@@ -298,6 +298,7 @@ function progressView(running) {
   </section>`;
 }
 
+/** A file URL plays from the server's origin (`mediaUrl`, which the app's CSP declares), else from its own site. */
 function playerView() {
   const url = videoUrl();
   if (!url || isYouTube(url)) return nothing;
@@ -305,7 +306,7 @@ function playerView() {
     class="player"
     controls
     preload="metadata"
-    src=${url}
+    src=${state.analysis?.mediaUrl ?? url}
     @loadedmetadata=${() => {
       state.playable = true;
       update();

@@ -16,6 +16,12 @@ interface RouteSpec {
   public: boolean;
   /** Forwarded to a session's Durable Object (some of its requests may be answered by the Worker). */
   session: boolean;
+  /**
+   * Answered whatever the request's `Origin` (the origin policy does not
+   * apply): the request carries its own capability, and a sandboxed frame's
+   * `<video>` sends `Origin: null`.
+   */
+  anyOrigin?: boolean;
 }
 
 export const ROUTES = {
@@ -23,7 +29,9 @@ export const ROUTES = {
   "/sse": { methods: ["GET"], errors: "json", public: false, session: true },
   "/messages": { methods: ["POST"], errors: "json-rpc", public: false, session: true },
   "/rpc": { methods: ["POST"], errors: "json-rpc", public: false, session: true },
-  "/mcp": { methods: ["POST", "GET", "DELETE"], errors: "json-rpc", public: false, session: true }
+  "/mcp": { methods: ["POST", "GET", "DELETE"], errors: "json-rpc", public: false, session: true },
+  // The token in its query is the credential: a viewer's <video> sends no header.
+  "/media": { methods: ["GET", "HEAD"], errors: "json", public: true, session: false, anyOrigin: true }
 } as const satisfies Record<string, RouteSpec>;
 
 export type RoutePath = keyof typeof ROUTES;
@@ -38,6 +46,13 @@ export function isRoutePath(pathname: string): pathname is RoutePath {
 /** How errors on `pathname` are written; `json` on a path that is no route. */
 export function errorFormatFor(pathname: string): ErrorFormat {
   return isRoutePath(pathname) ? ROUTES[pathname].errors : "json";
+}
+
+/** True for a route any page may reach, whatever its origin (see `RouteSpec.anyOrigin`). */
+export function servesAnyOrigin(pathname: string): boolean {
+  if (!isRoutePath(pathname)) return false;
+  const route: RouteSpec = ROUTES[pathname];
+  return route.anyOrigin === true;
 }
 
 export function isSessionPath(pathname: string): pathname is SessionPath {

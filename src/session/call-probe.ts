@@ -28,6 +28,7 @@ import { checkVideoSource, type VideoSource } from "../jobs/source-check";
 import { createMcpServer, createTaskServer } from "../mcp-server";
 import type { TaskRecords } from "../tasks/task-methods";
 import { runsAsTask } from "../tasks/task-routing";
+import type { MediaLinks } from "../video/media-link";
 import type { LibraryService } from "../library/library-service";
 import type { ToolDeps } from "../tools";
 import type { UploadService } from "../tools/deps";
@@ -48,6 +49,8 @@ export interface ProbeSettings {
   library: LibraryService;
   /** Uploads are made here, in the Worker: they need no session. */
   uploads: UploadService;
+  /** The viewer's media links: its resource names the server's origin (`resources/read` is answered here). */
+  media?: MediaLinks;
 }
 
 /** Thrown into a tool the moment it reaches for a job; what it answers then is dropped. */
@@ -94,10 +97,12 @@ class ProbeJobs implements JobService {
     return this.reachJob(jobId);
   }
 
-  // Tools ask for these only about a job they started, which has reached already.
-  get(): never {
-    return this.reach({ kind: "fresh" });
+  /** No job is held here; a tool reaches for one through start, wait or cancel (the viewer's media link looks first). */
+  get(): undefined {
+    return undefined;
   }
+
+  // Tools ask for these only about a job they started, which has reached already.
 
   watch(): never {
     return this.reach({ kind: "fresh" });
@@ -124,7 +129,8 @@ function toolDeps(jobs: ProbeJobs, settings: ProbeSettings): ToolDeps {
     callBudgetMs: 0,
     maxResultChars: 0,
     library: settings.library,
-    uploads: settings.uploads
+    uploads: settings.uploads,
+    ...(settings.media ? { media: settings.media } : {})
   };
 }
 

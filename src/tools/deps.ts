@@ -1,5 +1,6 @@
 import type { JobService } from "../jobs/job-service";
 import type { LibraryService } from "../library/library-service";
+import type { MediaLinks } from "../video/media-link";
 
 export type { JobService };
 
@@ -15,6 +16,8 @@ export interface ToolDeps {
   library: LibraryService;
   /** Makes uploads for `createVideoUpload`. */
   uploads: UploadService;
+  /** Links to a file URL's video on the server's origin, for the viewer; absent when the origin is unknown. */
+  media?: MediaLinks;
 }
 
 /** What `createVideoUpload` asks for. */

@@ -14,6 +14,7 @@ import { createVideoUpload } from "./create-video-upload";
 import type { ToolDeps } from "./deps";
 import { getVideoAnalysis } from "./get-video-analysis";
 import { listVideoAnalyses } from "./list-video-analyses";
+import { withMediaUrl } from "./media-url";
 import { searchVideos } from "./search-videos";
 import { startVideoAnalysis } from "./start-video-analysis";
 import { summarizeVideo } from "./summarize-video";
@@ -42,7 +43,8 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
   for (const { name, title, description, inputSchema, outputSchema, annotations, ui, call } of TOOLS) {
     const config = { title, description, inputSchema, outputSchema, annotations };
     const handler = (args: Record<string, unknown>, ctx: ServerContext) => call(args, ctx, deps);
-    if (ui) registerAppTool(server, name, { ...config, _meta: { ui } }, handler);
+    if (ui?.resourceUri) registerAppTool(server, name, { ...config, _meta: { ui } }, withMediaUrl(call, deps));
+    else if (ui) registerAppTool(server, name, { ...config, _meta: { ui } }, handler);
     else server.registerTool(name, config, handler);
   }
 }

@@ -98,6 +98,12 @@ export const jobMetadataShape = {
     .optional()
     .describe(
       "A question about several videos: each, in the order the request labels them (Video 1, Video 2...); durationSeconds above is their total."
+    ),
+  mediaUrl: z
+    .string()
+    .optional()
+    .describe(
+      "For a video file URL: the video's bytes on this server (GET /media?token=), for the in-chat viewer's player; the link expires after a few hours."
     )
 };
 

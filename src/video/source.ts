@@ -39,6 +39,11 @@ export interface OpenOptions {
   maxBytes: number;
   timeouts: SourceTimeouts;
   offset?: number;
+  /**
+   * A `Range` header to send instead of the offset's (the media route passes
+   * a player's). The source's 416 for it is then an answer, not a failure.
+   */
+  range?: string;
   signal?: AbortSignal;
 }
 
@@ -67,7 +72,8 @@ export async function openVideoSource(rawUrl: string, options: OpenOptions): Pro
       url = checkVideoUrl(new URL(location, url).toString(), options.allowPrivate);
       continue;
     }
-    if (!response.ok || !response.body) {
+    const rangeRefused = options.range !== undefined && response.status === 416;
+    if (!rangeRefused && (!response.ok || !response.body)) {
       await response.body?.cancel();
       throw new VideoSourceError(
         `Could not download the video: ${url.host} answered HTTP ${response.status}. Check that the URL is public and points at a video file.`,
@@ -76,7 +82,7 @@ export async function openVideoSource(rawUrl: string, options: OpenOptions): Pro
     }
     const totalBytes = totalFrom(response);
     if (totalBytes !== null && totalBytes > options.maxBytes) {
-      await response.body.cancel();
+      await response.body?.cancel();
       throw new VideoSourceError(tooLarge(totalBytes, options.maxBytes));
     }
     return {
@@ -109,7 +115,7 @@ async function fetchWithin(url: URL, offset: number, options: OpenOptions): Prom
   try {
     return await options.fetch(url.toString(), {
       redirect: "manual",
-      headers: offset > 0 ? { Range: `bytes=${offset}-` } : {},
+      headers: options.range !== undefined ? { Range: options.range } : offset > 0 ? { Range: `bytes=${offset}-` } : {},
       signal
     });
   } catch (error) {

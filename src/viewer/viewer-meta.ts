@@ -9,18 +9,18 @@ import type { McpUiResourceMeta, McpUiToolMeta } from "@modelcontextprotocol/ext
 export const VIEWER_URI = "ui://gemini-video-mcp/viewer.html";
 
 /**
- * The app's own files are all inline, so it asks for no network at all: no
- * `connectDomains` (its calls go through the host), no `resourceDomains`
- * (no scripts, styles or fonts from elsewhere) and no `frameDomains` (the
- * video never plays in another site's frame; claude.ai frames only
- * `'self' blob: data:` anyway). A host that lets media load from a file
- * URL's own site plays it in a `<video>`; elsewhere a time opens the video
- * outside the chat.
+ * The app's own files are all inline: no `connectDomains` (its calls go
+ * through the host) and no `frameDomains` (the video never plays in another
+ * site's frame; claude.ai frames only `'self' blob: data:` anyway). Its one
+ * resource domain is the server's own origin, where the `<video>` plays a
+ * file URL from (`GET /media`; hosts map `resourceDomains` to `media-src`,
+ * and to images, scripts, styles and fonts, which the page never loads).
+ * Without an origin it declares none; a time then opens the video outside
+ * the chat.
  */
-export const VIEWER_RESOURCE_META: McpUiResourceMeta = {
-  csp: { connectDomains: [], resourceDomains: [], frameDomains: [] },
-  prefersBorder: true
-};
+export function viewerResourceMeta(origin: string | undefined): McpUiResourceMeta {
+  return { csp: { connectDomains: [], resourceDomains: origin ? [origin] : [], frameDomains: [] }, prefersBorder: true };
+}
 
 /** What an analysis tool's `_meta.ui` says: its result opens in the viewer. */
 export const VIEWER_TOOL_META: McpUiToolMeta = { resourceUri: VIEWER_URI };

@@ -6,9 +6,11 @@
 import { RESOURCE_MIME_TYPE, registerAppResource } from "@modelcontextprotocol/ext-apps/server";
 import type { McpServer } from "@modelcontextprotocol/server";
 import { VIEWER_HTML } from "./viewer-html";
-import { VIEWER_RESOURCE_META, VIEWER_URI } from "./viewer-meta";
+import { VIEWER_URI, viewerResourceMeta } from "./viewer-meta";
 
-export function registerViewer(server: McpServer): void {
+/** `origin`: the server's, from which the viewer's `<video>` plays a file URL (`GET /media`). */
+export function registerViewer(server: McpServer, origin: string | undefined): void {
+  const meta = viewerResourceMeta(origin);
   registerAppResource(
     server,
     "Video analysis viewer",
@@ -16,10 +18,10 @@ export function registerViewer(server: McpServer): void {
     {
       description:
         "An analysis in the conversation: progress, the answer, chapters, the transcript, and questions about a moment.",
-      _meta: { ui: VIEWER_RESOURCE_META }
+      _meta: { ui: meta }
     },
     () => ({
-      contents: [{ uri: VIEWER_URI, mimeType: RESOURCE_MIME_TYPE, text: VIEWER_HTML, _meta: { ui: VIEWER_RESOURCE_META } }]
+      contents: [{ uri: VIEWER_URI, mimeType: RESOURCE_MIME_TYPE, text: VIEWER_HTML, _meta: { ui: meta } }]
     })
   );
 }

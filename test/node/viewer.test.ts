@@ -44,6 +44,17 @@ const CHAPTERS = {
   ]
 };
 
+/** Chapters within the few seconds of the recorded video, so a chapter's start can be sought. */
+const FILE_CHAPTERS = {
+  title: "A bird feeder in four seconds",
+  summary: "The workshop, quickly.",
+  chapters: [
+    { start: "00:00", end: "00:01", title: "Welcome", summary: "What we build." },
+    { start: "00:01", end: "00:03", title: "Cutting the windows", summary: "Two fingers from the bottom." },
+    { start: "00:03", end: "00:04", title: "The perch", summary: "A pencil through the carton." }
+  ]
+};
+
 /** Gemini's JSON in ten pieces, 400 ms apart: a run long enough for the viewer to poll it. */
 function slowJson(value: unknown): GenerateBehavior {
   const text = JSON.stringify(value);
@@ -190,7 +201,7 @@ describe("the viewer in an ext-apps host under claude.ai's frame policy", () => 
       args: { videoUrl },
       theme: "light",
       width: 375,
-      extraMediaOrigins: [videoOrigin]
+      extraMediaOrigins: []
     });
     const { app, page } = host;
     try {
@@ -216,8 +227,11 @@ describe("the viewer in an ext-apps host under claude.ai's frame policy", () => 
         .toEqual([expect.stringContaining("Fill it with seeds and hang it up.")]);
       await app.getByPlaceholder("Search the transcript").fill("");
 
-      // The video plays here (this host lets media come from the file's site): a line seeks it.
+      // The video plays here, from the server's origin (the only media origin the frame allows): a line seeks it.
+      expect((await host.log()).framePolicy).toContain(`media-src ${stack.server.baseUrl};`);
       await expect.poll(() => app.locator("video").evaluate((video: HTMLVideoElement) => video.readyState)).toBeGreaterThan(0);
+      const playing = await app.locator("video").evaluate((video: HTMLVideoElement) => video.currentSrc);
+      expect(playing.startsWith(`${stack.server.baseUrl}/media?token=`), playing).toBe(true);
       // MediaRecorder writes WebM with no duration and no cues, so nothing is seekable until the player has read it to the end.
       await app.locator("video").evaluate((video: HTMLVideoElement) => {
         video.currentTime = Number.MAX_SAFE_INTEGER;
@@ -271,14 +285,9 @@ describe("the viewer in an ext-apps host under claude.ai's frame policy", () => 
       await expect.poll(async () => (await host.log()).displayModes).toEqual(["fullscreen", "inline"]);
       await expect.poll(() => app.locator("body").getAttribute("data-mode")).toBe("inline");
 
-      // Nothing but the host page, the server and (for the video itself) the file's own site was asked for.
-      expect(origins(host.requests.sent())).toEqual(new Set([hostPage.url, stack.server.baseUrl, videoOrigin]));
-      expect(
-        host.requests
-          .sent()
-          .filter((url) => url.startsWith(videoOrigin))
-          .every((url) => url === videoUrl)
-      ).toBe(true);
+      // Nothing but the host page and the server was asked for: the browser never went to the file's own site.
+      expect(origins(host.requests.sent())).toEqual(new Set([hostPage.url, stack.server.baseUrl]));
+      expect(host.requests.sent().some((url) => url.startsWith(videoOrigin))).toBe(false);
     } finally {
       await page.close();
     }
@@ -317,7 +326,49 @@ describe("the viewer in an ext-apps host under claude.ai's frame policy", () => 
     }
   });
 
-  it("under the policy the resource declares alone, a file URL's video does not load and a time opens it outside the chat", async () => {
+  it("chapters of a file URL: the video plays from the server's origin alone (media-src), and a chapter seeks it", async () => {
+    const videoUrl = stack.videos.add("/chapters.webm", { size: webm.length, header: webm, contentType: "video/webm" });
+    stack.gemini.enqueue({ kind: "answer", chunks: [JSON.stringify(FILE_CHAPTERS)] });
+    const host = await openHost({
+      tool: "summarizeVideo",
+      args: { videoUrl },
+      theme: "light",
+      width: 375,
+      extraMediaOrigins: []
+    });
+    const { app, page } = host;
+    const video = app.locator("video");
+    try {
+      await sampleProgress(app, ".timeline li");
+      expect((await host.log()).framePolicy).toContain(`media-src ${stack.server.baseUrl};`);
+      await expect.poll(() => video.evaluate((player: HTMLVideoElement) => player.readyState)).toBeGreaterThan(0);
+      const playing = await video.evaluate((player: HTMLVideoElement) => player.currentSrc);
+      expect(playing.startsWith(`${stack.server.baseUrl}/media?token=`), playing).toBe(true);
+      // Over HTTP, as the player gets it: a range with its length said, not chunked.
+      const ranged = await fetch(playing, { headers: { Range: "bytes=0-99" } });
+      expect(ranged.status).toBe(206);
+      expect(ranged.headers.get("Content-Length")).toBe("100");
+      expect(ranged.headers.get("Content-Range")).toBe(`bytes 0-99/${webm.length}`);
+      expect(Buffer.from(await ranged.arrayBuffer()).equals(webm.subarray(0, 100))).toBe(true);
+      // As above: the recorder's WebM becomes seekable once the player has read it to the end.
+      await video.evaluate((player: HTMLVideoElement) => {
+        player.currentTime = Number.MAX_SAFE_INTEGER;
+      });
+      await expect.poll(() => video.evaluate((player: HTMLVideoElement) => Number.isFinite(player.duration))).toBe(true);
+      // From the end of the video (where it was read to), a chapter's click brings it to the chapter's start.
+      await app.locator(".timeline button", { hasText: "The perch" }).click();
+      await expect.poll(() => video.evaluate((player: HTMLVideoElement) => player.currentTime)).toBe(3);
+      expect((await host.log()).openedLinks).toEqual([]);
+      const sent = host.requests.sent();
+      expect(origins(sent)).toEqual(new Set([hostPage.url, stack.server.baseUrl]));
+      expect(sent.filter((url) => url.startsWith(`${stack.server.baseUrl}/media?token=`)).length).toBeGreaterThan(0);
+      expect(host.requests.blocked()).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("a host that drops the declared domains: a file URL's video does not load and a time opens it outside the chat", async () => {
     const videoUrl = stack.videos.add("/strict.webm", { size: webm.length, header: webm, contentType: "video/webm" });
     stack.gemini.enqueue({ kind: "answer", chunks: [JSON.stringify(TRANSCRIPT)] });
     const host = await openHost({
@@ -325,7 +376,8 @@ describe("the viewer in an ext-apps host under claude.ai's frame policy", () => 
       args: { videoUrl },
       theme: "light",
       width: 375,
-      extraMediaOrigins: []
+      extraMediaOrigins: [],
+      dropDeclaredDomains: true
     });
     const { app, page } = host;
     try {
@@ -336,7 +388,7 @@ describe("the viewer in an ext-apps host under claude.ai's frame policy", () => 
       const result = (await host.log()).result;
       expect(result?.content[0]).toEqual({ type: "text", text: expect.stringContaining("[00:09] Grace: Fill it with seeds") });
       expect(result?.structuredContent).toMatchObject({ language: "en", segments: TRANSCRIPT.segments, status: "done" });
-      expect(host.requests.sent().some((url) => url.startsWith(videoUrl))).toBe(false);
+      expect(host.requests.sent().some((url) => url.startsWith(videoUrl) || url.includes("/media?token="))).toBe(false);
     } finally {
       await page.close();
     }

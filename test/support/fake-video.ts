@@ -13,7 +13,7 @@ export interface FakeVideo {
   contentType?: string | null;
   /** Default true. */
   sendLength?: boolean;
-  /** Default true: answers `Range: bytes=N-` with 206. */
+  /** Default true: answers `Range: bytes=N-` and `bytes=N-M` with 206, and a start past the end with 416. */
   supportsRanges?: boolean;
   /** Pause before each 64 KiB block. */
   delayMsPerBlock?: number;
@@ -113,20 +113,28 @@ export class FakeVideoHost {
     if (redirect) return new Response(null, { status: redirect.status ?? 302, headers: { Location: redirect.location } });
     if (!video) return new Response("not found", { status: 404 });
     if (video.neverAnswers) return new Promise<Response>(() => {});
-    const range = /^bytes=(\d+)-$/.exec(request.headers.get("Range") ?? "");
-    const start = range && video.supportsRanges !== false ? Number(range[1]) : 0;
+    const range = /^bytes=(\d+)-(\d*)$/.exec(request.headers.get("Range") ?? "");
+    const honoured = range !== null && video.supportsRanges !== false;
+    const start = honoured ? Number(range[1]) : 0;
+    const bounded = honoured && range[2] !== "";
+    // Exclusive: one past the last byte sent.
+    const stop = bounded ? Math.min(Number(range[2]) + 1, video.size) : video.size;
+    if (honoured && start > 0 && start >= video.size) {
+      return new Response(null, { status: 416, headers: { "Content-Range": `bytes */${video.size}` } });
+    }
+    const partial = start > 0 || bounded;
     const headers = new Headers();
     if (video.contentType !== null) headers.set("Content-Type", video.contentType ?? "video/mp4");
-    if (video.sendLength !== false) headers.set("Content-Length", String(video.size - start));
+    if (video.sendLength !== false) headers.set("Content-Length", String(stop - start));
     if (video.etag) headers.set("ETag", video.etag);
     if (video.lastModified) headers.set("Last-Modified", video.lastModified);
-    if (start > 0) headers.set("Content-Range", `bytes ${start}-${video.size - 1}/${video.size}`);
+    if (partial) headers.set("Content-Range", `bytes ${start}-${stop - 1}/${video.size}`);
     if (video.supportsRanges !== false) headers.set("Accept-Ranges", "bytes");
     let position = start;
     const body = new ReadableStream({
       type: "bytes",
       async pull(controller) {
-        if (position >= video.size) {
+        if (position >= stop) {
           controller.close();
           return;
         }
@@ -138,7 +146,7 @@ export class FakeVideoHost {
           position += 1;
           return;
         }
-        const blockEnd = Math.min(video.size, (Math.floor(position / BLOCK_BYTES) + 1) * BLOCK_BYTES);
+        const blockEnd = Math.min(stop, (Math.floor(position / BLOCK_BYTES) + 1) * BLOCK_BYTES);
         const end =
           video.stallAfterBytes !== undefined && position < video.stallAfterBytes
             ? Math.min(blockEnd, video.stallAfterBytes)
@@ -147,6 +155,6 @@ export class FakeVideoHost {
         position = end;
       }
     });
-    return new Response(body, { status: start > 0 ? 206 : 200, headers });
+    return new Response(body, { status: partial ? 206 : 200, headers });
   }
 }

@@ -33,7 +33,7 @@ describe("the in-chat viewer (MCP Apps)", () => {
     expect(tools.map((tool) => tool.name)).toEqual(TOOLS.map((tool) => tool.name));
   });
 
-  it("resources/read serves one self-contained mcp-app page with a CSP that asks for no other site", async () => {
+  it("resources/read serves one self-contained mcp-app page with a CSP that names no site but the server's own", async () => {
     const { client } = await connectSdkClient("viewer");
     const { resources } = await client.listResources();
     expect(resources).toContainEqual(expect.objectContaining({ uri: VIEWER_URI, mimeType: "text/html;profile=mcp-app" }));
@@ -42,8 +42,9 @@ describe("the in-chat viewer (MCP Apps)", () => {
     const [page] = contents as [{ uri: string; mimeType: string; text: string; _meta: Record<string, unknown> }];
     expect(page).toMatchObject({ uri: VIEWER_URI, mimeType: "text/html;profile=mcp-app" });
     expect(page.text).toBe(VIEWER_HTML);
+    // Its one resource domain is the server's own origin, where its <video> plays a file URL (GET /media).
     expect(page._meta).toEqual({
-      ui: { csp: { connectDomains: [], resourceDomains: [], frameDomains: [] }, prefersBorder: true }
+      ui: { csp: { connectDomains: [], resourceDomains: [BASE_URL], frameDomains: [] }, prefersBorder: true }
     });
     // Everything is inline: no script, style sheet or frame is fetched from anywhere.
     expect(page.text).not.toMatch(/<script[^>]*\ssrc=|<link[^>]*stylesheet|<iframe/i);
@@ -62,7 +63,15 @@ describe("the in-chat viewer (MCP Apps)", () => {
     try {
       expect(client.getNegotiatedProtocolVersion()).toBe("2026-07-28");
       const { contents } = await client.readResource({ uri: VIEWER_URI });
-      expect(contents).toEqual([expect.objectContaining({ uri: VIEWER_URI, text: VIEWER_HTML })]);
+      expect(contents).toEqual([
+        expect.objectContaining({
+          uri: VIEWER_URI,
+          text: VIEWER_HTML,
+          _meta: expect.objectContaining({
+            ui: expect.objectContaining({ csp: expect.objectContaining({ resourceDomains: [BASE_URL] }) })
+          })
+        })
+      ]);
     } finally {
       await client.close();
     }

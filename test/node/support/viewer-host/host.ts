@@ -25,6 +25,8 @@ export interface HostRun {
   width: number;
   /** Origins the host lets media load from beyond what the resource declares (a host that widens the policy). */
   extraMediaOrigins: string[];
+  /** A host that drops the resource's declared domains (as some have been reported to): nothing but inline code. */
+  dropDeclaredDomains?: boolean;
 }
 
 /** What the host saw, for the test to read. */
@@ -36,6 +38,8 @@ export interface HostLog {
   displayModes: McpUiDisplayMode[];
   result?: CallToolResult;
   error?: string;
+  /** The CSP the app's frame ran under. */
+  framePolicy?: string;
 }
 
 declare global {
@@ -49,9 +53,14 @@ declare global {
 const log: HostLog = { openedLinks: [], modelContext: [], heights: [], displayModes: [] };
 window.hostLog = log;
 
-/** The frame's policy: nothing but inline code, and only what the resource declares (plus what this host adds for media). */
+/**
+ * The frame's policy: nothing but inline code, and only what the resource
+ * declares (plus what this host adds for media). Media only from there:
+ * with nothing declared, none at all.
+ */
 function framePolicy(csp: McpUiResourceCsp | undefined, extraMediaOrigins: string[]): string {
   const resources = (csp?.resourceDomains ?? []).join(" ");
+  const media = [resources, ...extraMediaOrigins].join(" ").trim() || "'none'";
   const connect = (csp?.connectDomains ?? []).join(" ") || "'none'";
   const frames = (csp?.frameDomains ?? []).join(" ") || "'none'";
   return [
@@ -60,7 +69,7 @@ function framePolicy(csp: McpUiResourceCsp | undefined, extraMediaOrigins: strin
     `style-src 'unsafe-inline' ${resources}`,
     `img-src data: ${resources}`,
     `font-src data: ${resources}`,
-    `media-src data: blob: ${resources} ${extraMediaOrigins.join(" ")}`,
+    `media-src ${media}`,
     `connect-src ${connect}`,
     `frame-src ${frames}`,
     "form-action 'none'",
@@ -90,7 +99,9 @@ window.runHost = async (run) => {
     if (!uri) throw new Error(`${run.tool} names no ui:// resource`);
     const { contents } = await client.readResource({ uri });
     const page = contents[0] as { text: string; _meta?: { ui?: { csp?: McpUiResourceCsp } } };
-    const policy = `<meta http-equiv="Content-Security-Policy" content="${framePolicy(page._meta?.ui?.csp, run.extraMediaOrigins)}">`;
+    const declared = run.dropDeclaredDomains ? undefined : page._meta?.ui?.csp;
+    log.framePolicy = framePolicy(declared, run.extraMediaOrigins);
+    const policy = `<meta http-equiv="Content-Security-Policy" content="${log.framePolicy}">`;
     const html = page.text.replace("<head>", `<head>${policy}`);
 
     frame = document.createElement("iframe");
