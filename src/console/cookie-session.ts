@@ -8,10 +8,10 @@
  * @module
  */
 import { isLoopbackHostname } from "../http/loopback";
+import { derivedKey, hex, type KeyPurpose } from "../ids/derived-key";
 
 const RANDOM_BYTES = 32;
 const TOKEN = new RegExp(`^[0-9a-f]{${4 * RANDOM_BYTES}}$`);
-const KEY_INFO = new TextEncoder().encode("gemini-video-mcp console cookie v1");
 
 export const CONSOLE_SESSION_SECONDS = 12 * 60 * 60;
 const SECURE_NAME = "__Host-console";
@@ -32,29 +32,14 @@ function cookieName(request: Request): string {
   return isSecure(request) ? SECURE_NAME : LOOPBACK_NAME;
 }
 
-let lastKey: { secret: string; key: Promise<CryptoKey> } | undefined;
+const MAC_KEY: KeyPurpose = {
+  salt: "",
+  info: "gemini-video-mcp console cookie v1",
+  algorithm: { name: "HMAC", hash: "SHA-256", length: 256 },
+  usages: ["sign", "verify"]
+};
 
-function macKey(secret: string): Promise<CryptoKey> {
-  if (lastKey?.secret !== secret) {
-    const key = crypto.subtle
-      .importKey("raw", new TextEncoder().encode(secret), "HKDF", false, ["deriveKey"])
-      .then((base) =>
-        crypto.subtle.deriveKey(
-          { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: KEY_INFO },
-          base,
-          { name: "HMAC", hash: "SHA-256", length: 256 },
-          false,
-          ["sign", "verify"]
-        )
-      );
-    lastKey = { secret, key };
-  }
-  return lastKey.key;
-}
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
+const macKey = (secret: string) => derivedKey(secret, MAC_KEY);
 
 /** A new token for a sign-in under `secret`: 32 random bytes and their HMAC, hex. */
 export async function newToken(secret: string): Promise<string> {

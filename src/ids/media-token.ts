@@ -8,6 +8,7 @@
  * pre-signed storage link does) out of the link, and so out of logs.
  * @module
  */
+import { derivedKey, type KeyPurpose } from "./derived-key";
 
 /** How long a media link plays: the length of a long film and then some, not a standing address. */
 export const MEDIA_TOKEN_TTL_MS = 6 * 60 * 60 * 1000;
@@ -25,25 +26,14 @@ export interface MediaTokens {
   open(token: string, now?: number): Promise<OpenedToken>;
 }
 
-const keys = new Map<string, Promise<CryptoKey>>();
+const SEALING_KEY: KeyPurpose = {
+  salt: "gemini-video-mcp",
+  info: "media tokens v1",
+  algorithm: { name: "AES-GCM", length: 256 },
+  usages: ["encrypt", "decrypt"]
+};
 
-function sealingKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = (async () => {
-      const base = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"]);
-      return crypto.subtle.deriveKey(
-        { name: "HKDF", hash: "SHA-256", salt: encoder.encode("gemini-video-mcp"), info: encoder.encode("media tokens v1") },
-        base,
-        { name: "AES-GCM", length: 256 },
-        false,
-        ["encrypt", "decrypt"]
-      );
-    })();
-    keys.set(secret, key);
-  }
-  return key;
-}
+const sealingKey = (secret: string) => derivedKey(secret, SEALING_KEY);
 
 function toBase64Url(bytes: Uint8Array): string {
   let text = "";

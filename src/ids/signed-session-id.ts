@@ -11,6 +11,7 @@
  * forged ones: their sessions, jobs and tasks can no longer be reached.
  * @module
  */
+import { derivedKey, hex, type KeyPurpose } from "./derived-key";
 import { isSessionId } from "./session-id";
 
 const RANDOM_BYTES = 8;
@@ -26,27 +27,14 @@ export interface SessionIds {
   verify(sessionId: string): Promise<boolean>;
 }
 
-const keys = new Map<string, Promise<CryptoKey>>();
+const MAC_KEY: KeyPurpose = {
+  salt: "gemini-video-mcp",
+  info: "session ids v1",
+  algorithm: { name: "HMAC", hash: "SHA-256", length: 256 },
+  usages: ["sign"]
+};
 
-function macKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = (async () => {
-      const base = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"]);
-      return crypto.subtle.deriveKey(
-        { name: "HKDF", hash: "SHA-256", salt: encoder.encode("gemini-video-mcp"), info: encoder.encode("session ids v1") },
-        base,
-        { name: "HMAC", hash: "SHA-256", length: 256 },
-        false,
-        ["sign"]
-      );
-    })();
-    keys.set(secret, key);
-  }
-  return key;
-}
-
-const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+const macKey = (secret: string) => derivedKey(secret, MAC_KEY);
 
 function fromHex(text: string): Uint8Array {
   return Uint8Array.from(text.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));

@@ -6,9 +6,9 @@
  * expires, and nothing else (docs/uploads.md, SECURITY.md).
  * @module
  */
+import { derivedKey, hex, type KeyPurpose } from "./derived-key";
 import { isUploadId } from "./upload-id";
 
-const KEY_INFO = new TextEncoder().encode("gemini-video-mcp upload capability v1");
 const CAPABILITY = /^(\d{1,12})\.([0-9a-f]{32})\.([0-9a-f]{64})$/;
 
 /** How long a link `createVideoUpload` hands out may be used. */
@@ -18,29 +18,14 @@ export type CapabilityCheck =
   | { ok: true; uploadId: string; expiresAt: number }
   | { ok: false; reason: "malformed" | "forged" | "expired" | "wrong-upload"; expiresAt?: number };
 
-let lastKey: { secret: string; key: Promise<CryptoKey> } | undefined;
+const MAC_KEY: KeyPurpose = {
+  salt: "",
+  info: "gemini-video-mcp upload capability v1",
+  algorithm: { name: "HMAC", hash: "SHA-256", length: 256 },
+  usages: ["sign", "verify"]
+};
 
-function macKey(secret: string): Promise<CryptoKey> {
-  if (lastKey?.secret !== secret) {
-    const key = crypto.subtle
-      .importKey("raw", new TextEncoder().encode(secret), "HKDF", false, ["deriveKey"])
-      .then((base) =>
-        crypto.subtle.deriveKey(
-          { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: KEY_INFO },
-          base,
-          { name: "HMAC", hash: "SHA-256", length: 256 },
-          false,
-          ["sign", "verify"]
-        )
-      );
-    lastKey = { secret, key };
-  }
-  return lastKey.key;
-}
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
+const macKey = (secret: string) => derivedKey(secret, MAC_KEY);
 
 /** A capability for `uploadId` until `expiresAtMs`. */
 export async function issueCapability(secret: string, uploadId: string, expiresAtMs: number): Promise<string> {
