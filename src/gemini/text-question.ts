@@ -1,6 +1,8 @@
 /**
- * A question with no video: the final call that merges the answers of a
- * long video's segments into one (chapters and summary, or a free answer).
+ * A question with no video, in one `generateContent` call (not streamed:
+ * the answers asked this way are short): the final call that merges a long
+ * video's segments into one answer, and `askAcrossVideos`' answer from the
+ * library's passages.
  * @module
  */
 import type { GoogleGenAI } from "@google/genai";
@@ -11,12 +13,16 @@ import { toTokenUsage, type TokenUsage } from "./usage";
 export interface TextQuestion {
   model: string;
   prompt: string;
+  /** How the model should answer (Gemini's `systemInstruction`). */
+  instruction?: string;
   /** When set, Gemini answers JSON that follows this schema. */
   responseJsonSchema?: Record<string, unknown>;
 }
 
 export interface TextAnswer {
   text: string;
+  /** The model that answered, as Gemini names it. */
+  model: string;
   finishReason?: string;
   usage?: TokenUsage;
 }
@@ -28,6 +34,7 @@ export async function askGeminiText(ai: GoogleGenAI, question: TextQuestion, sig
     contents: [{ role: "user", parts: [{ text: question.prompt }] }],
     config: {
       ...(signal ? { abortSignal: signal } : {}),
+      ...(question.instruction ? { systemInstruction: question.instruction } : {}),
       ...(question.responseJsonSchema
         ? { responseMimeType: "application/json", responseJsonSchema: question.responseJsonSchema }
         : {})
@@ -44,5 +51,10 @@ export async function askGeminiText(ai: GoogleGenAI, question: TextQuestion, sig
     );
   }
   const usage = response.usageMetadata ? toTokenUsage(response.usageMetadata) : undefined;
-  return { text, ...(reason ? { finishReason: reason } : {}), ...(usage ? { usage } : {}) };
+  return {
+    text,
+    model: response.modelVersion ?? question.model,
+    ...(reason ? { finishReason: reason } : {}),
+    ...(usage ? { usage } : {})
+  };
 }

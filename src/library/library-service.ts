@@ -8,7 +8,7 @@
 import type { GeminiSettings } from "../config";
 import type { Env } from "../env";
 import { createGeminiClient } from "../gemini/client";
-import { generateText } from "../gemini/generate-text";
+import { askGeminiText } from "../gemini/text-question";
 import type { TokenUsage } from "../gemini/usage";
 import type { FetchLike } from "../http/fetch-like";
 import { parseVideoSource } from "../jobs/source-check";
@@ -82,7 +82,7 @@ export function libraryService(env: Env, settings: LibraryServiceSettings): Libr
       if (hits.length === 0) return { found: false };
       const videos = labelVideos(hits);
       const client = createGeminiClient(settings.gemini, settings.fetch);
-      const reply = await generateText(
+      const reply = await askGeminiText(
         client,
         { model, instruction: ANSWER_INSTRUCTION, prompt: answerPrompt(question, hits, videos) },
         AbortSignal.timeout(ASK_TIMEOUT_MS)
