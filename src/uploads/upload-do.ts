@@ -13,7 +13,9 @@
  * Made by a creation (`POST /uploads`) or by `createVideoUpload` (`reserve`,
  * perhaps without a length yet); bytes come in PATCHes (`patch.ts`); the
  * alarm at `expiresAt` deletes the Gemini file and leaves a tombstone, so
- * the id then answers 410.
+ * the id then answers 410. Every change is reported to the console's index
+ * (`UploadReporter`); the console object calls `discard` when the upload's
+ * last analysis was cancelled.
  * @module
  */
 import { DurableObject } from "cloudflare:workers";
@@ -25,6 +27,8 @@ import { queryUpload, type UploadTarget } from "../gemini/upload";
 import { HttpError } from "../http/errors";
 import { byteCountHeader, parseMetadata, TUS_CONTENT_TYPE, tusError, tusHeaders } from "./tus";
 import { patchUpload } from "./patch";
+import { UploadReporter } from "./upload-reporter";
+import { consoleObject } from "../session/console-reporter";
 import type { UploadRecord, UploadStatus } from "./upload-record";
 
 const KEY = "upload";
@@ -46,10 +50,15 @@ export class UploadDO extends DurableObject<Env> {
   private offsetChecked = false;
   /** A PATCH is streaming: another is refused (423) until it ends. */
   private writing = false;
+  private readonly reporter: UploadReporter;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = readConfig(env);
+    this.reporter = new UploadReporter(
+      () => consoleObject(env),
+      (delivery) => ctx.waitUntil(delivery)
+    );
     ctx.blockConcurrencyWhile(async () => {
       this.record = await ctx.storage.get<UploadRecord>(KEY);
     });
@@ -67,6 +76,13 @@ export class UploadDO extends DurableObject<Env> {
     if (!this.record) return null;
     await this.checkOffset();
     return statusOf(this.record);
+  }
+
+  /** RPC for the console object: the upload's analyses were cancelled and nothing else reads it, so it goes. */
+  async discard(): Promise<void> {
+    const record = this.record;
+    if (!record || record.state === "expired" || record.state === "deleted") return;
+    await this.end("deleted");
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -281,6 +297,7 @@ export class UploadDO extends DurableObject<Env> {
   private async save(record: UploadRecord): Promise<void> {
     this.record = record;
     await this.ctx.storage.put(KEY, record);
+    this.reporter.changed(record);
   }
 }
 
