@@ -126,8 +126,8 @@ export class ConsoleDO extends DurableObject<Env> {
 
   /**
    * The list's event stream for the sign-in `CONSOLE_SESSION_HEADER` names:
-   * every analysis at once (`analyses`) and every live upload (`uploads`),
-   * then each change (`analysis`, `upload`).
+   * every analysis at once (`analyses`) and, when there are any, every live
+   * upload (`uploads`), then each change (`analysis`, `upload`).
    */
   override async fetch(request: Request): Promise<Response> {
     const tokenHash = request.headers.get(CONSOLE_SESSION_HEADER) ?? "";
@@ -135,7 +135,8 @@ export class ConsoleDO extends DurableObject<Env> {
     if (expiresAt === undefined) return new Response(null, { status: 401 });
     const stream = new SseStream();
     stream.write(encodeSseEvent({ event: "analyses", data: JSON.stringify(this.analyses.list()) }));
-    stream.write(encodeSseEvent({ event: "uploads", data: JSON.stringify(this.uploads.list()) }));
+    const uploads = this.uploads.list();
+    if (uploads.length) stream.write(encodeSseEvent({ event: "uploads", data: JSON.stringify(uploads) }));
     this.viewers.set(stream, { tokenHash, expiry: setTimeout(() => stream.close(), expiresAt - Date.now()) });
     stream.onclose = () => {
       clearTimeout(this.viewers.get(stream)?.expiry);
