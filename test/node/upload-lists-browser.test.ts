@@ -32,11 +32,16 @@ function videoBytes(size: number): Uint8Array {
   return bytes;
 }
 
-function tus(path: string, method: string, headers: Record<string, string> = {}, body?: Uint8Array): Promise<Response> {
+function tus(
+  path: string,
+  method: string,
+  headers: Record<string, string> = {},
+  body: Uint8Array | null = null
+): Promise<Response> {
   return fetch(`${stack.server.baseUrl}${path}`, {
     method,
     headers: { Authorization: `Bearer ${stack.server.secret}`, ...TUS, ...headers },
-    body
+    body: body as BodyInit | null
   });
 }
 
