@@ -239,7 +239,7 @@ export class UploadDO extends DurableObject<Env> {
         body: request.body,
         contentLength: byteCountHeader(request, "Content-Length"),
         target: this.target(),
-        save: (next) => this.save(next)
+        save: (next) => this.savePatched(next)
       });
       return new Response(null, { status: 204, headers: tusHeaders({ "Upload-Offset": String(result.offset) }) });
     } finally {
@@ -263,6 +263,24 @@ export class UploadDO extends DurableObject<Env> {
       const ai = createGeminiClient(this.config.gemini);
       await deleteGeminiFile(ai, record.geminiFileName, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     }
+  }
+
+  /** A PATCH's progress, unless the upload ended (deleted, expired, its analyses cancelled) while the bytes came in. */
+  private async savePatched(next: UploadRecord): Promise<void> {
+    const current = this.record;
+    if (current?.state !== "expired" && current?.state !== "deleted") {
+      await this.save(next);
+      return;
+    }
+    if (next.geminiFileName) {
+      const ai = createGeminiClient(this.config.gemini);
+      await deleteGeminiFile(ai, next.geminiFileName, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    }
+    throw tusError(
+      410,
+      current.state === "deleted" ? "upload_deleted" : "upload_expired",
+      `This upload ${current.state === "deleted" ? "was deleted" : "expired"} while the bytes came in; start a new one.`
+    );
   }
 
   /** The record of an upload that may still take requests: 404 for none, 410 for one expired or deleted. */

@@ -175,3 +175,32 @@ describe("cancelling an upload's analyses", () => {
     expect(await until(async () => file.deleted, Boolean)).toBe(true);
   });
 });
+
+describe("an upload ended while a PATCH streams", () => {
+  it("stays deleted: the PATCH stops at its next chunk with 410, the rest never reaches Gemini", async () => {
+    const video: FakeVideo = { size: 3 * CHUNK };
+    const uploadId = await create(video.size, "streaming.mp4");
+    const { readable: body, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const push = writable.getWriter();
+    const patching = authed(`/uploads/${uploadId}`, {
+      method: "PATCH",
+      headers: { ...OCTETS, "Upload-Offset": "0", "Content-Length": String(video.size) },
+      body,
+      duplex: "half"
+    } as RequestInit);
+    void push.write(videoBytes(video, 0, CHUNK));
+    const upload = await until(
+      async () => [...fakes.gemini.uploads.values()].at(-1),
+      (found) => found !== undefined && found.sent === CHUNK
+    );
+    expect(upload?.sent).toBe(CHUNK);
+    expect((await authed(`/uploads/${uploadId}`, { method: "DELETE", headers: TUS })).status).toBe(204);
+    void push.write(videoBytes(video, CHUNK, video.size));
+    void push.close();
+    const refused = await patching;
+    expect(refused.status).toBe(410);
+    expect(upload!.sent).toBeLessThanOrEqual(2 * CHUNK);
+    expect((await authed(`/uploads/${uploadId}`, { method: "HEAD", headers: TUS })).status).toBe(410);
+    expect(await until(listed(uploadId), (found) => found === undefined)).toBeUndefined();
+  });
+});
