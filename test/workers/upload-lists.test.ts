@@ -9,8 +9,10 @@ import { describe, expect, it } from "vitest";
 import { CONSOLE_SESSION_HEADER } from "../../src/console/console-do";
 import { consoleObject } from "../../src/session/console-reporter";
 import { videoBytes, type FakeVideo } from "../support/fake-video";
+import { connectTaskClient, MODERN } from "../support/task-client";
+import { countingWorker } from "./support/counting-worker";
 import { useFakes } from "./support/fetch-spy";
-import { authed, openIdleSession, postJson } from "./support/http";
+import { AUTH, authed, BASE_URL, openIdleSession, postJson } from "./support/http";
 import { callTool, snapshotOf } from "./support/session-calls";
 
 const fakes = useFakes();
@@ -154,6 +156,32 @@ describe("cancelling an upload's analyses", () => {
     expect(await until(async () => file.deleted, Boolean)).toBe(true);
     expect((await authed(`/uploads/${uploadId}`, { method: "HEAD", headers: TUS })).status).toBe(410);
     expect(await until(listed(uploadId), (upload) => upload === undefined)).toBeUndefined();
+  });
+
+  it("deletes it when tasks/cancel cancels its only analysis", async () => {
+    const { uploadId, file } = await completeUpload("task.mp4");
+    const client = await connectTaskClient(new URL("/mcp", BASE_URL), countingWorker().fetch, AUTH);
+    const meta = {
+      "io.modelcontextprotocol/protocolVersion": MODERN,
+      "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } },
+      "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" }
+    };
+    const send = async (id: number, method: string, params: Record<string, unknown>) =>
+      (await (await client.post({ jsonrpc: "2.0", id, method, params: { ...params, _meta: meta } })).json()) as {
+        result?: { taskId?: string; resultType?: string };
+      };
+    try {
+      const created = await send(1, "tools/call", {
+        name: "analyzeRemoteVideo",
+        arguments: { videoUrl: `upload:${uploadId}` }
+      });
+      const taskId = created.result?.taskId;
+      expect(taskId).toEqual(expect.any(String));
+      expect((await send(2, "tasks/cancel", { taskId })).result).toMatchObject({ resultType: "complete" });
+      expect(await until(async () => file.deleted, Boolean)).toBe(true);
+    } finally {
+      await client.close();
+    }
   });
 
   it("keeps it while another analysis still reads it", async () => {
