@@ -13,7 +13,7 @@ import { connectTaskClient, MODERN } from "../support/task-client";
 import { countingWorker } from "./support/counting-worker";
 import { useFakes } from "./support/fetch-spy";
 import { AUTH, authed, BASE_URL, openIdleSession, postJson } from "./support/http";
-import { callTool, snapshotOf } from "./support/session-calls";
+import { callTool, pollJob, snapshotOf, withAlarms } from "./support/session-calls";
 
 const fakes = useFakes();
 const MiB = 1024 * 1024;
@@ -201,6 +201,34 @@ describe("cancelling an upload's analyses", () => {
     // The last one cancelled: now nothing reads it.
     await cancelled(sessionId, second.jobId);
     expect(await until(async () => file.deleted, Boolean)).toBe(true);
+  });
+});
+
+describe("a done analysis of an upload", () => {
+  it("keeps the upload when another analysis of it is cancelled: its follow-ups read the same file", async () => {
+    const video: FakeVideo = { size: CHUNK };
+    const uploadId = await create(video.size, "kept.mp4");
+    expect((await patch(uploadId, 0, videoBytes(video, 0, video.size))).status).toBe(204);
+    const file = [...fakes.gemini.uploads.values()].at(-1)!.file!;
+    const videoUrl = `upload:${uploadId}`;
+    const sessionId = await openIdleSession();
+    const done = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl }));
+    await withAlarms(
+      sessionId,
+      pollJob(sessionId, done.jobId, (job) => job.status === "done")
+    );
+    fakes.gemini.enqueue({ kind: "answer", chunks: Array.from({ length: 50 }, (_, i) => `part ${i} `), chunkDelayMs: 100 });
+    const running = snapshotOf(await callTool(sessionId, "startVideoAnalysis", { videoUrl, prompt: "Again?" }));
+    expect(snapshotOf(await callTool(sessionId, "cancelVideoAnalysis", { jobId: running.jobId })).status).toBe("cancelled");
+    expect(
+      await until(
+        async () => (await consoleObject(env).get(running.jobId))?.job.state,
+        (state) => state === "cancelled"
+      )
+    ).toBe("cancelled");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(file.deleted).toBe(false);
+    expect((await authed(`/uploads/${uploadId}`, { method: "HEAD", headers: TUS })).status).toBe(200);
   });
 });
 
