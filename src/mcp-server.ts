@@ -76,7 +76,8 @@ const NO_JOBS: JobService = {
 const NO_LIBRARY: ToolDeps["library"] = { search: noJobs, ask: noJobs };
 /** Listing tools makes no upload. */
 const NO_UPLOADS: UploadService = {
-  create: () => Promise.reject(new Error("no uploads here"))
+  create: () => Promise.reject(new Error("no uploads here")),
+  list: () => Promise.resolve([])
 };
 
 let toolList: Promise<ListToolsResult> | undefined;

@@ -29,7 +29,9 @@ const state = {
   /** Uploads a reload or a crash left unfinished (uploads.js `unfinishedUploads`). */
   unfinished: [],
   /** The file names of uploads analyses read, by their `videoUrl` (`upload:<id>`), as the server knows them. */
-  uploadNames: new Map()
+  uploadNames: new Map(),
+  /** The deployment's unfinished uploads by id, as the server's event stream tells them (from any page or client). */
+  serverUploads: new Map()
 };
 
 const uploadControls = new Map();
@@ -111,10 +113,23 @@ function openEvents() {
   events.addEventListener("analyses", (event) => {
     const entries = JSON.parse(event.data);
     learnUploadNames(entries);
+    // A fresh list: the uploads, if any, follow in an `uploads` event.
     update({
       analyses: new Map(entries.map((entry) => [entry.id, entry])),
+      serverUploads: new Map(),
       streamStatus: "Live: updates appear as they happen."
     });
+  });
+  events.addEventListener("uploads", (event) => {
+    const uploads = JSON.parse(event.data).filter((upload) => upload.state === "uploading");
+    update({ serverUploads: new Map(uploads.map((upload) => [upload.uploadId, upload])) });
+  });
+  events.addEventListener("upload", (event) => {
+    const upload = JSON.parse(event.data);
+    const serverUploads = new Map(state.serverUploads);
+    if (upload.state === "uploading") serverUploads.set(upload.uploadId, upload);
+    else serverUploads.delete(upload.uploadId);
+    update({ serverUploads });
   });
   events.addEventListener("analysis", (event) => {
     const entry = JSON.parse(event.data);

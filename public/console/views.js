@@ -79,6 +79,30 @@ function uploadsView(state, actions) {
   </section>`;
 }
 
+/** The deployment's unfinished uploads this page is not sending (another tab, the one-time page, a shell). */
+function serverUploadsView(state) {
+  const sending = new Set([...state.uploads.values()].map((upload) => upload.uploadId));
+  const uploads = [...state.serverUploads.values()]
+    .filter((upload) => !sending.has(upload.uploadId))
+    .sort((a, b) => b.createdAt - a.createdAt);
+  if (!uploads.length) return nothing;
+  return html`<section class="card" aria-labelledby="server-uploads-heading">
+    <h2 id="server-uploads-heading">Uploads in progress</h2>
+    <ul class="uploads">${uploads.map((upload) => {
+      const textId = `server-upload-${upload.uploadId}-text`;
+      const size = upload.sizeBytes ?? 0;
+      const percent = size ? Math.floor((upload.bytesReceived / size) * 100) : 0;
+      return html`<li class="upload" data-server-upload-id=${upload.uploadId}>
+        <p class="upload-name">${upload.fileName} <span class="muted">· ${upload.sizeBytes === null ? "size not known yet" : megabytes(size)}</span></p>
+        <div class="progress">
+          <progress max=${size || 1} .value=${upload.bytesReceived} aria-labelledby=${textId}></progress>
+          <span id=${textId} class="stage">${percent}% · ${megabytes(upload.bytesReceived)} received · as ${upload.videoUrl}</span>
+        </div>
+      </li>`;
+    })}</ul>
+  </section>`;
+}
+
 function startForm(state, actions) {
   const general = (state.formProblems ?? []).filter((problem) => !problem.field);
   const count = state.formProblems?.length ?? 0;
@@ -182,6 +206,7 @@ export function listView(state, actions) {
     ${startForm(state, actions)}
     ${spendView(state.spend)}
     ${uploadsView(state, actions)}
+    ${serverUploadsView(state)}
     <section aria-labelledby="list-heading">
       <h2 id="list-heading">All analyses <span class="muted">(${entries.length})</span></h2>
       <p class="muted" role="status">${state.streamStatus}</p>

@@ -175,6 +175,19 @@ export class AnalysesStore {
     return row?.usd ?? 0;
   }
 
+  /**
+   * Whether an analysis but `exceptId` may still read the video: one running,
+   * or one done (its follow-ups read the same file). Failed and cancelled ones read nothing more.
+   */
+  readsUpload(videoUrl: string, exceptId: string): boolean {
+    const [row] = this.tables.query(
+      "SELECT 1 FROM console_analyses WHERE lower(trim(video_url)) = ? AND id != ? AND state NOT IN ('failed', 'cancelled') LIMIT 1",
+      videoUrl.trim().toLowerCase(),
+      exceptId
+    );
+    return row !== undefined;
+  }
+
   /** The newest `LIST_LIMIT` analyses, newest first. */
   list(): AnalysisEntry[] {
     return this.tables

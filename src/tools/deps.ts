@@ -42,6 +42,25 @@ export interface CreatedUpload {
   maxChunkBytes: number;
 }
 
+/** Where one of the deployment's uploads stands, as the console's index last heard it (docs/uploads.md). */
+export interface UploadEntry {
+  uploadId: string;
+  /** What an analysis takes as its video: `upload:<uploadId>`. */
+  videoUrl: string;
+  fileName: string;
+  /** The file's size; null until the uploader says it. */
+  sizeBytes: number | null;
+  /** Bytes Gemini has acknowledged. */
+  bytesReceived: number;
+  state: "uploading" | "complete" | "expired" | "deleted";
+  /** Epoch milliseconds. */
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number;
+}
+
 export interface UploadService {
   create(request: UploadRequest): Promise<CreatedUpload>;
+  /** The deployment's uploads still alive (not expired or deleted), newest first. */
+  list(): Promise<UploadEntry[]>;
 }

@@ -13,7 +13,9 @@
  * Made by a creation (`POST /uploads`) or by `createVideoUpload` (`reserve`,
  * perhaps without a length yet); bytes come in PATCHes (`patch.ts`); the
  * alarm at `expiresAt` deletes the Gemini file and leaves a tombstone, so
- * the id then answers 410.
+ * the id then answers 410. Every change is reported to the console's index
+ * (`UploadReporter`); the console object calls `discard` when the upload's
+ * last analysis was cancelled.
  * @module
  */
 import { DurableObject } from "cloudflare:workers";
@@ -25,6 +27,8 @@ import { queryUpload, type UploadTarget } from "../gemini/upload";
 import { HttpError } from "../http/errors";
 import { byteCountHeader, parseMetadata, TUS_CONTENT_TYPE, tusError, tusHeaders } from "./tus";
 import { patchUpload } from "./patch";
+import { UploadReporter } from "./upload-reporter";
+import { consoleObject } from "../session/console-reporter";
 import type { UploadRecord, UploadStatus } from "./upload-record";
 
 const KEY = "upload";
@@ -46,10 +50,15 @@ export class UploadDO extends DurableObject<Env> {
   private offsetChecked = false;
   /** A PATCH is streaming: another is refused (423) until it ends. */
   private writing = false;
+  private readonly reporter: UploadReporter;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = readConfig(env);
+    this.reporter = new UploadReporter(
+      () => consoleObject(env),
+      (delivery) => ctx.waitUntil(delivery)
+    );
     ctx.blockConcurrencyWhile(async () => {
       this.record = await ctx.storage.get<UploadRecord>(KEY);
     });
@@ -67,6 +76,13 @@ export class UploadDO extends DurableObject<Env> {
     if (!this.record) return null;
     await this.checkOffset();
     return statusOf(this.record);
+  }
+
+  /** RPC for the console object: the upload's analyses were cancelled and nothing else reads it, so it goes. */
+  async discard(): Promise<void> {
+    const record = this.record;
+    if (!record || record.state === "expired" || record.state === "deleted") return;
+    await this.end("deleted");
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -223,7 +239,7 @@ export class UploadDO extends DurableObject<Env> {
         body: request.body,
         contentLength: byteCountHeader(request, "Content-Length"),
         target: this.target(),
-        save: (next) => this.save(next)
+        save: (next) => this.savePatched(next)
       });
       return new Response(null, { status: 204, headers: tusHeaders({ "Upload-Offset": String(result.offset) }) });
     } finally {
@@ -247,6 +263,24 @@ export class UploadDO extends DurableObject<Env> {
       const ai = createGeminiClient(this.config.gemini);
       await deleteGeminiFile(ai, record.geminiFileName, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     }
+  }
+
+  /** A PATCH's progress, unless the upload ended (deleted, expired, its analyses cancelled) while the bytes came in. */
+  private async savePatched(next: UploadRecord): Promise<void> {
+    const current = this.record;
+    if (current?.state !== "expired" && current?.state !== "deleted") {
+      await this.save(next);
+      return;
+    }
+    if (next.geminiFileName) {
+      const ai = createGeminiClient(this.config.gemini);
+      await deleteGeminiFile(ai, next.geminiFileName, (ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    }
+    throw tusError(
+      410,
+      current.state === "deleted" ? "upload_deleted" : "upload_expired",
+      `This upload ${current.state === "deleted" ? "was deleted" : "expired"} while the bytes came in; start a new one.`
+    );
   }
 
   /** The record of an upload that may still take requests: 404 for none, 410 for one expired or deleted. */
@@ -281,6 +315,7 @@ export class UploadDO extends DurableObject<Env> {
   private async save(record: UploadRecord): Promise<void> {
     this.record = record;
     await this.ctx.storage.put(KEY, record);
+    this.reporter.changed(record);
   }
 }
 

@@ -12,6 +12,7 @@ import type { CreatedUpload, UploadRequest, UploadService } from "../tools/deps"
 import { shellCommand } from "./shell-command";
 import { MAX_CHUNK_BYTES } from "./tus";
 import { displayName, tooBig } from "./upload-do";
+import { consoleObject } from "../session/console-reporter";
 
 export function uploadObject(env: Env, uploadId: string) {
   return env.UPLOADS.get(env.UPLOADS.idFromName(uploadId));
@@ -47,6 +48,7 @@ export function uploadService(env: Env, config: Config, origin: () => string | u
         command: shellCommand({ filePath: request.fileName, tusUrl, capability }),
         maxChunkBytes: MAX_CHUNK_BYTES
       };
-    }
+    },
+    list: () => consoleObject(env).listUploads()
   };
 }
