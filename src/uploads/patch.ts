@@ -35,15 +35,19 @@ function typeOf(record: UploadRecord, firstBytes: Uint8Array): string | undefine
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+type ByobReader = ReadableStreamBYOBReader;
+
+/** The next read into `view`, or "cut" when the client went away or sent nothing for IDLE_MS. */
 async function readWithin(
-  reader: ReadableStreamDefaultReader<Uint8Array>
-): Promise<ReadableStreamReadResult<Uint8Array> | "cut"> {
+  reader: ByobReader,
+  view: Uint8Array<ArrayBuffer>
+): Promise<ReadableStreamReadResult<Uint8Array<ArrayBuffer>> | "cut"> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const idle = new Promise<"cut">((resolve) => {
     timer = setTimeout(() => resolve("cut"), IDLE_MS);
   });
   try {
-    return await Promise.race([reader.read(), idle]);
+    return await Promise.race([reader.read(view), idle]);
   } catch {
     // The client went away mid-body.
     return "cut";
@@ -75,13 +79,13 @@ export async function patchUpload(input: PatchInput): Promise<UploadRecord> {
     );
   }
   if (!input.body) return record;
-  const reader = input.body.getReader();
-  // One buffer for the whole PATCH: a chunk is sent and acknowledged before the next is read into it.
-  const buffer = new Uint8Array(Math.min(UPLOAD_CHUNK_BYTES, left));
-  let chunk = buffer;
-  let fill = 0;
+  // Read straight into one reused chunk buffer (BYOB), never more than the chunk that is being filled.
+  const reader = input.body.getReader({ mode: "byob" });
+  const budget = Math.min(left, MAX_CHUNK_BYTES);
+  let buffer = new ArrayBuffer(Math.min(UPLOAD_CHUNK_BYTES, budget));
   let read = 0;
-  let cut = false;
+  let ended = false;
+  let sniffed = record.offset > 0;
 
   const send = async (bytes: Uint8Array): Promise<void> => {
     const from = record.offset;
@@ -127,47 +131,52 @@ export async function patchUpload(input: PatchInput): Promise<UploadRecord> {
   };
 
   try {
-    for (;;) {
-      const next = await readWithin(reader);
-      if (next === "cut") {
-        cut = true;
-        break;
-      }
-      if (next.done) break;
-      let value = next.value;
-      read += value.byteLength;
-      if (read > left) {
-        throw tusError(413, "past_upload_length", `The PATCH carries bytes past Upload-Length (${length}).`, {
-          "Upload-Offset": String(record.offset)
-        });
-      }
-      if (read > MAX_CHUNK_BYTES) {
-        throw tusError(413, "chunk_too_large", `A PATCH may carry at most ${MAX_CHUNK_BYTES} bytes (64 MiB).`, {
-          "Upload-Offset": String(record.offset)
-        });
-      }
-      while (value.byteLength > 0) {
-        const taken = Math.min(value.byteLength, chunk.byteLength - fill);
-        chunk.set(value.subarray(0, taken), fill);
-        const before = fill;
-        fill += taken;
-        value = value.subarray(taken);
-        if (record.offset === 0 && before < SNIFF_BYTES && fill >= Math.min(SNIFF_BYTES, chunk.byteLength)) {
-          refuseNonVideo(record, chunk.subarray(0, fill));
+    while (!ended && read < budget) {
+      // A whole Gemini chunk, or what is left of the file; the body may end (or be cut) before.
+      const target = Math.min(UPLOAD_CHUNK_BYTES, length - record.offset, budget - read);
+      let filled = 0;
+      while (filled < target) {
+        const next = await readWithin(reader, new Uint8Array(buffer, filled, target - filled));
+        if (next === "cut") {
+          ended = true;
+          break;
         }
-        if (fill === chunk.byteLength) {
-          await send(chunk);
-          fill = 0;
-          if (record.offset === length) break;
-          chunk = buffer.subarray(0, Math.min(UPLOAD_CHUNK_BYTES, length - record.offset));
+        if (next.value) {
+          buffer = next.value.buffer;
+          filled += next.value.byteLength;
+          read += next.value.byteLength;
+        }
+        if (!sniffed && (filled >= Math.min(SNIFF_BYTES, target) || next.done)) {
+          sniffed = true;
+          refuseNonVideo(record, new Uint8Array(buffer, 0, filled));
+        }
+        if (next.done) {
+          ended = true;
+          break;
         }
       }
+      // Whole chunks go to Gemini (and the file's last bytes); a partial one is not kept.
+      const whole = filled === UPLOAD_CHUNK_BYTES || record.offset + filled === length;
+      if (filled === 0 || !whole) break;
+      await send(new Uint8Array(buffer, 0, filled));
+      if (record.offset === length) break;
     }
-    if (!cut && fill > 0 && record.offset === 0) refuseNonVideo(record, chunk.subarray(0, fill));
+    if (!ended) await refuseMore(reader, record, read, left);
   } finally {
     await reader.cancel().catch(() => {});
   }
   return record;
+}
+
+/** Past the budget or the file's end, the body must be over: one more byte is a 413. */
+async function refuseMore(reader: ByobReader, record: UploadRecord, read: number, left: number): Promise<void> {
+  const probe = await readWithin(reader, new Uint8Array(1));
+  if (probe === "cut" || probe.done || !probe.value?.byteLength) return;
+  const headers = { "Upload-Offset": String(record.offset) };
+  if (read >= left) {
+    throw tusError(413, "past_upload_length", `The PATCH carries bytes past Upload-Length (${record.length}).`, headers);
+  }
+  throw tusError(413, "chunk_too_large", `A PATCH may carry at most ${MAX_CHUNK_BYTES} bytes (64 MiB).`, headers);
 }
 
 function refuseNonVideo(record: UploadRecord, firstBytes: Uint8Array): void {

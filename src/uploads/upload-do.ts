@@ -24,6 +24,7 @@ import type { Env } from "../env";
 import { createGeminiClient } from "../gemini/client";
 import { deleteGeminiFile } from "../gemini/delete-file";
 import { queryUpload, type UploadTarget } from "../gemini/upload";
+import { discardBody } from "../http/body";
 import { HttpError } from "../http/errors";
 import { byteCountHeader, parseMetadata, TUS_CONTENT_TYPE, tusError, tusHeaders } from "./tus";
 import { patchUpload } from "./patch";
@@ -187,8 +188,9 @@ export class UploadDO extends DurableObject<Env> {
       const patched = await this.patch(request, 0);
       headers.set("Upload-Offset", patched.headers.get("Upload-Offset") ?? String(this.record?.offset ?? 0));
       if (!patched.ok) return patched;
-    } else if (hasBody) {
-      await request.body?.cancel();
+    } else {
+      // Drained, not cancelled: under `wrangler dev` a body cancelled half-way breaks the next request on its connection.
+      await discardBody(request);
     }
     return new Response(null, { status: 201, headers });
   }
