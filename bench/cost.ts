@@ -11,11 +11,11 @@
  *   npm run bench:cost
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { costOfUsage, formatUsd } from "../src/cost/estimate";
 import { DEFAULT_PRICES, PRICES_SOURCE, PRICES_READ_ON } from "../src/cost/prices";
 import { startDevServer } from "../test/node/support/dev-server";
 import { startFakes } from "./support/fakes";
+import { connectToDevServer } from "./support/sdk-client";
 
 const MODEL = "gemini-3-flash-preview";
 // SAFETY: the built-in table lists the model.
@@ -43,11 +43,7 @@ const videoUrl = fakes.videos.add("/hour.mp4", { size: 2_000_000 });
 const server = await startDevServer(fakes.serverVars);
 const client = new Client({ name: "bench-cost", version: "1.0.0" });
 try {
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${server.baseUrl}/mcp`), {
-      requestInit: { headers: { Authorization: `Bearer ${server.secret}` } }
-    })
-  );
+  await connectToDevServer(client, server);
   const ask = async (name: string, args: Record<string, unknown>) => {
     const result = await client.callTool({ name, arguments: args }, undefined, { timeout: 600_000 });
     const structured = result.structuredContent as { jobId: string; usage?: Usage } | undefined;

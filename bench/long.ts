@@ -14,15 +14,15 @@
  *
  *   npm run bench:long -- --hours 3 --rate 200
  */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { parseArgs } from "node:util";
 import { GoogleGenAI } from "@google/genai";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { responseJsonSchema } from "../src/analysis/formats";
 import { transcriptPrompt } from "../src/analysis/transcript-prompt";
 import { startDevServer } from "../test/node/support/dev-server";
 import type { ScriptLine } from "../test/support/fake-gemini";
 import { startFakes } from "./support/fakes";
+import { connectToDevServer } from "./support/sdk-client";
 
 const { values } = parseArgs({ options: { hours: { type: "string", default: "3" }, rate: { type: "string", default: "200" } } });
 const hours = Number(values.hours);
@@ -52,11 +52,7 @@ const videoUrl = fakes.videos.add("/long.mp4", { size: 2_000_000 });
 const server = await startDevServer(fakes.serverVars);
 const client = new Client({ name: "bench-long", version: "1.0.0" });
 try {
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${server.baseUrl}/mcp`), {
-      requestInit: { headers: { Authorization: `Bearer ${server.secret}` } }
-    })
-  );
+  await connectToDevServer(client, server);
   console.log(`Long video benchmark: a ${hours} h transcript, the fake generating ${rate} output tokens a second`);
   const started = performance.now();
   let lastMessage = "";

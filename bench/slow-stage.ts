@@ -7,11 +7,11 @@
  *
  *   npm run bench:slow -- --seconds 300
  */
-import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { parseArgs } from "node:util";
 import { startDevServer } from "../test/node/support/dev-server";
 import { startFakes } from "./support/fakes";
+import { connectToDevServer } from "./support/sdk-client";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "300" } } });
 const stageSeconds = Number(values.seconds);
@@ -24,11 +24,7 @@ const videoUrl = fakes.videos.add("/slow.mp4", { size: 2_000_000 });
 const server = await startDevServer(fakes.serverVars);
 const client = new Client({ name: "bench-slow", version: "1.0.0" });
 try {
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${server.baseUrl}/mcp`), {
-      requestInit: { headers: { Authorization: `Bearer ${server.secret}` } }
-    })
-  );
+  await connectToDevServer(client, server);
   const started = performance.now();
   const arrivals: number[] = [];
   let lastMessage = "";
