@@ -23,7 +23,7 @@ import { rememberFile } from "./keep-file";
 import { YOUTUBE_MIME_TYPE } from "./resolve-source";
 import { oneStep, type StageRun } from "./stage";
 import { durationSeconds, FILE_POLL_INTERVAL_MS, GeminiFileError, MAX_PROCESSING_MS } from "./wait-active";
-import { UPLOAD_POLL_MS, UploadSourceError } from "./wait-upload";
+import { awaitUpload } from "./wait-upload";
 
 /** Tasks' limit for one attempt, as `upload`'s; see `run-job.ts`. */
 const TIMEOUT_MS = 6 * 3600_000;
@@ -95,32 +95,19 @@ async function prepareOne(run: StageRun, video: SetVideo, report: Report): Promi
 
 /** A file the user uploads (`upload:<id>`): waited for, then read as is; the upload keeps its own file. */
 async function userUpload(run: StageRun, uploadId: string, report: Report): Promise<PreparedVideo> {
-  for (;;) {
-    run.signal.throwIfAborted();
-    const status = await run.context.userUploads.status(uploadId);
-    if (!status) throw new UploadSourceError(`There is no upload ${uploadId}; make one with createVideoUpload.`);
-    if (status.state === "expired" || status.state === "deleted") {
-      throw new UploadSourceError(
-        `The upload ${uploadId} ${status.state === "expired" ? "expired" : "was deleted"}; upload the file again with createVideoUpload.`
-      );
-    }
-    const { geminiFileName, geminiFileUri, length, offset } = status;
-    if (status.state === "complete" && geminiFileName && geminiFileUri) {
-      report({ status: "being processed by Gemini", bytesUploaded: offset, totalBytes: length ?? offset });
-      const active = await waitUntilActive(run, geminiFileName);
-      report({ status: "ready" });
-      return {
-        fileName: geminiFileName,
-        fileUri: geminiFileUri,
-        mimeType: status.mimeType ?? "video/mp4",
-        ...(active.durationSeconds !== undefined ? { durationSeconds: active.durationSeconds } : {}),
-        reused: true
-      };
-    }
-    const percent = length ? Math.floor((offset * 100) / length) : 0;
-    report({ status: `waiting for the upload: ${percent} %`, bytesUploaded: offset, totalBytes: length });
-    await run.context.sleep(UPLOAD_POLL_MS, run.signal);
-  }
+  const upload = await awaitUpload(run, uploadId, ({ percent, offset, length }) =>
+    report({ status: `waiting for the upload: ${percent} %`, bytesUploaded: offset, totalBytes: length })
+  );
+  report({ status: "being processed by Gemini", bytesUploaded: upload.bytes, totalBytes: upload.bytes });
+  const active = await waitUntilActive(run, upload.fileName);
+  report({ status: "ready" });
+  return {
+    fileName: upload.fileName,
+    fileUri: upload.fileUri,
+    mimeType: upload.mimeType,
+    ...(active.durationSeconds !== undefined ? { durationSeconds: active.durationSeconds } : {}),
+    reused: true
+  };
 }
 
 /** A file kept for `videoUrl` read again, or the video uploaded, processed by Gemini, and kept. */

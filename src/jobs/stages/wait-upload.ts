@@ -28,10 +28,25 @@ export const waitUpload = oneStep(
   waitForUpload
 );
 
-async function waitForUpload(run: StageRun): Promise<void> {
-  const { source } = run.job.input;
-  if (source.kind !== "upload") return;
-  const { uploadId } = source;
+/** An upload whose last byte Gemini has: its file, read as is. */
+export interface CompleteUpload {
+  fileName: string;
+  fileUri: string;
+  mimeType: string;
+  /** The file's name as its uploader gave it. */
+  uploadName: string;
+  bytes: number;
+}
+
+/**
+ * Waits for the upload's last byte, telling `waiting` how far it got between
+ * polls; throws `UploadSourceError` for an upload never made, expired or deleted.
+ */
+export async function awaitUpload(
+  run: StageRun,
+  uploadId: string,
+  waiting: (progress: { percent: number; offset: number; length: number | null }) => void
+): Promise<CompleteUpload> {
   for (;;) {
     run.signal.throwIfAborted();
     const status = await run.context.userUploads.status(uploadId);
@@ -41,24 +56,37 @@ async function waitForUpload(run: StageRun): Promise<void> {
         `The upload ${uploadId} ${status.state === "expired" ? "expired" : "was deleted"}; upload the file again with createVideoUpload.`
       );
     }
-    const { geminiFileName, geminiFileUri, length } = status;
+    const { geminiFileName, geminiFileUri, length, offset } = status;
     if (status.state === "complete" && geminiFileName && geminiFileUri) {
-      run.update(
-        {
-          state: "processing",
-          fileName: geminiFileName,
-          fileUri: geminiFileUri,
-          mimeType: status.mimeType ?? "video/mp4",
-          bytesUploaded: status.offset,
-          totalBytes: length ?? status.offset,
-          message: "Gemini is processing the video"
-        },
-        { reusedFile: true, uploadName: status.fileName }
-      );
-      return;
+      return {
+        fileName: geminiFileName,
+        fileUri: geminiFileUri,
+        mimeType: status.mimeType ?? "video/mp4",
+        uploadName: status.fileName,
+        bytes: length ?? offset
+      };
     }
-    const percent = length ? Math.floor((status.offset * 100) / length) : 0;
-    run.update({ bytesUploaded: status.offset, totalBytes: length, message: `waiting for the upload: ${percent} %` });
+    waiting({ percent: length ? Math.floor((offset * 100) / length) : 0, offset, length });
     await run.context.sleep(UPLOAD_POLL_MS, run.signal);
   }
+}
+
+async function waitForUpload(run: StageRun): Promise<void> {
+  const { source } = run.job.input;
+  if (source.kind !== "upload") return;
+  const upload = await awaitUpload(run, source.uploadId, ({ percent, offset, length }) =>
+    run.update({ bytesUploaded: offset, totalBytes: length, message: `waiting for the upload: ${percent} %` })
+  );
+  run.update(
+    {
+      state: "processing",
+      fileName: upload.fileName,
+      fileUri: upload.fileUri,
+      mimeType: upload.mimeType,
+      bytesUploaded: upload.bytes,
+      totalBytes: upload.bytes,
+      message: "Gemini is processing the video"
+    },
+    { reusedFile: true, uploadName: upload.uploadName }
+  );
 }
