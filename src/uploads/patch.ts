@@ -1,10 +1,9 @@
 /**
  * A PATCH's bytes on their way to Gemini: read from the request body into
- * two chunk-sized buffers in turn, each full chunk sent to the Files API
- * resumable upload while the next is read, and acknowledged before the next
- * is sent, so at most two chunks are held (one in flight, one filling).
- * The first bytes of the file decide its type (a non-video is refused
- * before more is read). Bytes after the last whole chunk of a
+ * one chunk-sized buffer, each full chunk sent to the Files API resumable
+ * upload and acknowledged before the next is read, so nothing beyond one
+ * chunk is held. The first bytes of the file decide its type (a non-video
+ * is refused before more is read). Bytes after the last whole chunk of a
  * PATCH that does not reach the end are not kept: the answer's offset is
  * what Gemini acknowledged, and the client resends from there.
  * @module
@@ -80,18 +79,16 @@ export async function patchUpload(input: PatchInput): Promise<UploadRecord> {
     );
   }
   if (!input.body) return record;
-  // Read straight into two reused chunk buffers (BYOB): one being filled from the client while the other is on its way to Gemini.
+  // Read straight into one reused chunk buffer (BYOB), never more than the chunk that is being filled.
   const reader = input.body.getReader({ mode: "byob" });
   const budget = Math.min(left, MAX_CHUNK_BYTES);
-  const start = record.offset;
-  const buffers = [0, 1].map(() => new ArrayBuffer(Math.min(UPLOAD_CHUNK_BYTES, budget)));
+  let buffer = new ArrayBuffer(Math.min(UPLOAD_CHUNK_BYTES, budget));
   let read = 0;
   let ended = false;
-  let sniffed = start > 0;
-  /** The chunk on its way to Gemini: settles with its failure, or undefined once acknowledged. */
-  let sending: Promise<unknown> | undefined;
+  let sniffed = record.offset > 0;
 
-  const send = async (bytes: Uint8Array, from: number): Promise<void> => {
+  const send = async (bytes: Uint8Array): Promise<void> => {
+    const from = record.offset;
     const finalize = from + bytes.byteLength === length;
     if (record.geminiUploadUrl === null) {
       const mimeType = typeOf(record, bytes);
@@ -133,18 +130,10 @@ export async function patchUpload(input: PatchInput): Promise<UploadRecord> {
     }
   };
 
-  const settled = async (): Promise<void> => {
-    const failure = await sending;
-    sending = undefined;
-    if (failure !== undefined) throw failure;
-  };
-
   try {
-    for (let turn = 0; !ended && read < budget; turn += 1) {
+    while (!ended && read < budget) {
       // A whole Gemini chunk, or what is left of the file; the body may end (or be cut) before.
-      const from = start + read;
-      const target = Math.min(UPLOAD_CHUNK_BYTES, length - from, budget - read);
-      let buffer = buffers[turn % 2]!;
+      const target = Math.min(UPLOAD_CHUNK_BYTES, length - record.offset, budget - read);
       let filled = 0;
       while (filled < target) {
         const next = await readWithin(reader, new Uint8Array(buffer, filled, target - filled));
@@ -166,28 +155,15 @@ export async function patchUpload(input: PatchInput): Promise<UploadRecord> {
           break;
         }
       }
-      buffers[turn % 2] = buffer;
-      // Chunks reach Gemini in order: the one before must be acknowledged first.
-      await settled();
       // Whole chunks go to Gemini (and the file's last bytes); a partial one is not kept.
-      const whole = filled === UPLOAD_CHUNK_BYTES || from + filled === length;
+      const whole = filled === UPLOAD_CHUNK_BYTES || record.offset + filled === length;
       if (filled === 0 || !whole) break;
-      sending = send(new Uint8Array(buffer, 0, filled), from).then(
-        () => undefined,
-        (error: unknown) => {
-          // Stop reading the client's body: the answer is Gemini's failure, not the next chunk.
-          void reader.cancel().catch(() => {});
-          return error ?? new Error("The chunk failed");
-        }
-      );
-      if (from + filled === length) break;
+      await send(new Uint8Array(buffer, 0, filled));
+      if (record.offset === length) break;
     }
-    await settled();
     if (!ended) await refuseMore(reader, record, read, left);
   } finally {
     await reader.cancel().catch(() => {});
-    // Whatever ended the PATCH, the chunk in flight finishes (and is saved) before the answer.
-    await sending;
   }
   return record;
 }
