@@ -1,18 +1,23 @@
 /**
  * The upload benchmark for the user's own files (`--source tus`): the bytes
- * go to `/uploads` as a Node tus client sends them (a creation, then PATCHes
- * of 64 MiB, the largest the server takes), through workerd into the fake
- * Gemini; the anchor is the same bytes, from the same video host, copied
- * from Node straight to the fake in 8 MiB chunks, in the same run. Then two uploads of half the size
+ * go to `/uploads` as a Node tus client sends them (`tus-client.ts`, in its
+ * own process as a user's machine is: a creation, then PATCHes of 64 MiB,
+ * the largest the server takes), through workerd into the fake Gemini; the
+ * anchor is the same bytes, from the same video host, copied from Node
+ * straight to the fake in 8 MiB chunks, in the same run. Then two uploads of half the size
  * at once. workerd's RSS is sampled throughout.
  */
-import http from "node:http";
+import { join } from "node:path";
 import type { FakeVideo } from "../../test/support/fake-video";
+import { spawnProcessGroup } from "../../test/node/support/process-group";
 import type { Fakes } from "./fakes";
 import { findWorkerd, watchProcesses } from "./processes";
+import type { TusClientInput, TusClientOutput } from "./tus-client";
 import { loopbackCopy, type BenchServer } from "./upload-bench";
 
-const PATCH_BYTES = 64 * 1024 * 1024;
+const ROOT = join(import.meta.dirname, "..", "..");
+const CLIENT_SCRIPT = join(import.meta.dirname, "tus-client.ts");
+
 const mb = (bytes: number) => bytes / 1_000_000;
 const format = (value: number, digits = 1) => value.toFixed(digits);
 
@@ -25,61 +30,17 @@ export interface TusFigures {
   bytesVerified: boolean;
 }
 
-/**
- * One PATCH as a Node tus client sends it (tus-js-client's Node stack:
- * `http.request`, a Content-Length, the body piped from a stream): its
- * bytes are read from the video host, the anchor's own source, as they go.
- */
-function patchFromSource(url: string, headers: Record<string, string>, videoUrl: string, offset: number, end: number) {
-  return new Promise<{ status: number; offset: number; body: string }>((resolve, reject) => {
-    const source = http.get(videoUrl, { headers: { Range: `bytes=${offset}-${end - 1}` } }, (bytes) => {
-      if (bytes.statusCode !== 206) {
-        reject(new Error(`The video host answered ${bytes.statusCode} to a range`));
-        return;
-      }
-      const patch = http.request(
-        url,
-        {
-          method: "PATCH",
-          headers: {
-            ...headers,
-            "Content-Type": "application/offset+octet-stream",
-            "Content-Length": String(end - offset),
-            "Upload-Offset": String(offset)
-          }
-        },
-        (response) => {
-          let body = "";
-          response.setEncoding("utf8").on("data", (text: string) => (body += text));
-          response.on("end", () =>
-            resolve({ status: response.statusCode ?? 0, offset: Number(response.headers["upload-offset"]), body })
-          );
-        }
-      );
-      patch.on("error", reject);
-      bytes.on("error", reject).pipe(patch);
-    });
-    source.on("error", reject);
-  });
-}
-
-/** One upload of the video at `videoUrl` (`size` bytes) through tus; its seconds. */
-async function tusUpload(server: BenchServer, videoUrl: string, size: number): Promise<number> {
-  const auth = { Authorization: `Bearer ${server.secret}`, "Tus-Resumable": "1.0.0" };
-  const started = performance.now();
-  const created = await fetch(`${server.baseUrl}/uploads`, {
-    method: "POST",
-    headers: { ...auth, "Upload-Length": String(size), "Upload-Metadata": `filename ${btoa("bench.mp4")}` }
-  });
-  if (created.status !== 201) throw new Error(`Creation answered ${created.status}: ${await created.text()}`);
-  const url = created.headers.get("Location")!;
-  for (let offset = 0; offset < size; ) {
-    const response = await patchFromSource(url, auth, videoUrl, offset, Math.min(offset + PATCH_BYTES, size));
-    if (response.status !== 204) throw new Error(`PATCH at ${offset} answered ${response.status}: ${response.body}`);
-    if (response.offset <= offset) throw new Error(`PATCH at ${offset} made no progress`);
-    offset = response.offset;
+/** Runs the tus client in its own process on `videos`, at once; each upload's seconds and the wall time. */
+async function tusUploads(server: BenchServer, videos: TusClientInput["videos"]): Promise<TusClientOutput> {
+  const input: TusClientInput = { baseUrl: server.baseUrl, secret: server.secret, videos };
+  const client = spawnProcessGroup(["--import", "tsx", CLIENT_SCRIPT, JSON.stringify(input)], { cwd: ROOT });
+  try {
+    const code = await client.exit;
+    if (code !== 0) throw new Error(`The tus client failed (exit ${code}):\n${client.output()}`);
+    return JSON.parse(client.output().trim().split("\n").at(-1) ?? "") as TusClientOutput;
+  } finally {
+    await client.stop();
   }
-  return (performance.now() - started) / 1000;
 }
 
 export async function runTusBench(server: BenchServer, fakes: Fakes, sizeBytes: number): Promise<TusFigures> {
@@ -89,10 +50,10 @@ export async function runTusBench(server: BenchServer, fakes: Fakes, sizeBytes: 
   const video: FakeVideo = { size: sizeBytes };
   const videoUrl = fakes.videos.add(`/tus-bench-${sizeBytes}.mp4`, video);
   // Warm up: the Worker and the upload object's class loaded.
-  await tusUpload(server, fakes.videos.add("/tus-bench-warm-up.mp4", { size: 1024 * 1024 }), 1024 * 1024);
+  await tusUploads(server, [{ url: fakes.videos.add("/tus-bench-warm-up.mp4", { size: 1024 * 1024 }), size: 1024 * 1024 }]);
 
   const single = watchProcesses(workerd);
-  const seconds = await tusUpload(server, videoUrl, sizeBytes);
+  const [seconds] = (await tusUploads(server, [{ url: videoUrl, size: sizeBytes }])).seconds as [number];
   const singleRss = single.stop();
   const upload = [...gemini.uploads.values()].at(-1)!;
   if (upload.received !== sizeBytes || upload.sent !== sizeBytes) {
@@ -106,9 +67,12 @@ export async function runTusBench(server: BenchServer, fakes: Fakes, sizeBytes: 
   const half: FakeVideo = { size: Math.floor(sizeBytes / 2) };
   const halves = [1, 2].map((n) => fakes.videos.add(`/tus-bench-half-${n}.mp4`, half));
   const both = watchProcesses(workerd);
-  const startedBoth = performance.now();
-  await Promise.all(halves.map((url) => tusUpload(server, url, half.size)));
-  const bothSeconds = (performance.now() - startedBoth) / 1000;
+  const bothSeconds = (
+    await tusUploads(
+      server,
+      halves.map((url) => ({ url, size: half.size }))
+    )
+  ).wallSeconds;
   const bothRss = both.stop();
   for (const one of [...gemini.uploads.values()].slice(-2)) {
     if (one.received !== half.size || one.sent !== half.size) throw new Error("A concurrent upload lost or repeated bytes");
