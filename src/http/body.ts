@@ -88,10 +88,23 @@ function giveUp(reader: ReadableStreamDefaultReader<Uint8Array>, error: HttpErro
   return error;
 }
 
-/** Reads and drops a body without keeping it, so the runtime is not left pumping it after the reply. */
-export async function discardBody(request: Request): Promise<void> {
+/**
+ * Reads and drops a body without keeping it, so the runtime is not left
+ * pumping it after the reply; one still coming after `timeoutMs` is
+ * cancelled instead, as the rest of it may never come.
+ */
+export async function discardBody(request: Request, timeoutMs = DEFAULT_BODY_TIMEOUT_MS): Promise<void> {
   const reader = request.body?.getReader();
-  if (reader) await drain(reader);
+  if (!reader) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<"expired">((resolve) => {
+    timer = setTimeout(() => resolve("expired"), timeoutMs);
+  });
+  try {
+    if ((await Promise.race([drain(reader), expired])) === "expired") void reader.cancel().catch(() => {});
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

@@ -14,7 +14,7 @@ import { configuredSecret } from "../http/auth";
 import { HttpError } from "../http/errors";
 import { checkCapability } from "../ids/upload-capability";
 import { isUploadId, newUploadId } from "../ids/upload-id";
-import { CAPABILITY_HEADER, discoveryHeaders, requireTusVersion, tusError } from "./tus";
+import { CAPABILITY_HEADER, discoveryHeaders, requireTusVersion, TUS_CONTENT_TYPE, tusError } from "./tus";
 import { CREATE_MODE_HEADER } from "./upload-do";
 import { uploadObject } from "./upload-service";
 
@@ -40,10 +40,19 @@ export function isUploadPath(pathname: string): boolean {
   return pathname === COLLECTION || UPLOAD_PATH.test(pathname) || PAGE_PATH.test(pathname);
 }
 
-/** True for a request whose body streams to an upload's object (and must not be read in full first). */
+/**
+ * True for a request whose body streams to an upload's object (and must not
+ * be read in full first): a PATCH, or a creation that carries the file's
+ * first bytes. Any other body on an upload path is read in full within
+ * BODY_TIMEOUT_SECONDS like every other, so a creation whose Content-Length
+ * promises bytes it never sends holds no object open.
+ */
 export function streamsBody(request: Request): boolean {
   const { pathname } = new URL(request.url);
-  return (request.method === "PATCH" || request.method === "POST") && (pathname === COLLECTION || UPLOAD_PATH.test(pathname));
+  const carriesFileBytes =
+    request.method === "PATCH" ||
+    (request.method === "POST" && request.headers.get("Content-Type")?.split(";")[0]?.trim().toLowerCase() === TUS_CONTENT_TYPE);
+  return carriesFileBytes && (pathname === COLLECTION || UPLOAD_PATH.test(pathname));
 }
 
 /** What a browser tus client (Uppy, tus-js-client) sends and reads, on top of the server's CORS lists. */

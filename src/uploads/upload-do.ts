@@ -190,7 +190,7 @@ export class UploadDO extends DurableObject<Env> {
       if (!patched.ok) return patched;
     } else {
       // Drained, not cancelled: under `wrangler dev` a body cancelled half-way breaks the next request on its connection.
-      await discardBody(request);
+      await discardBody(request, this.config.bodyTimeoutMs);
     }
     return new Response(null, { status: 201, headers });
   }

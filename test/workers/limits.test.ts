@@ -91,4 +91,25 @@ describe("request body deadline", () => {
     expect(counting.objects()).toBe(0);
     await legacy.sse.cancel();
   });
+
+  it("answers an upload's creation whose body stalls with a 408 within BODY_TIMEOUT_SECONDS, and creates no upload", async () => {
+    const counting = countingWorker({ BODY_TIMEOUT_SECONDS: "0.2" });
+    const bound = new Promise<"no answer">((resolve) => setTimeout(() => resolve("no answer"), 3000));
+    const startedAt = Date.now();
+    const answer = await Promise.race([
+      counting.fetch(new URL("/uploads", BASE_URL), {
+        method: "POST",
+        headers: { ...AUTH, "Tus-Resumable": "1.0.0", "Upload-Length": "1000" },
+        body: stalled(),
+        // @ts-expect-error -- workerd needs duplex for a streamed request body
+        duplex: "half"
+      }),
+      bound
+    ]);
+    if (answer === "no answer") throw new Error("POST /uploads: no answer to a stalled body");
+    expect(answer.status).toBe(408);
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("body_timeout");
+    expect(Date.now() - startedAt).toBeLessThan(2000);
+    expect(answer.headers.get("Location")).toBeNull();
+  });
 });
