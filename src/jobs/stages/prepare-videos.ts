@@ -49,6 +49,7 @@ async function prepare(run: StageRun): Promise<void> {
   const videos = run.job.input.videos!;
   const progress: VideoProgress[] = videos.map(() => ({ status: "waiting", bytesUploaded: 0, totalBytes: null }));
   const report = (index: number, change: Partial<VideoProgress>) => {
+    // SAFETY: `index` is a video's place in `videos`, and `progress` holds one entry per video.
     Object.assign(progress[index]!, change);
     const totals = progress.map((video) => video.totalBytes);
     run.update({
