@@ -1,11 +1,12 @@
 /**
  * `SessionDO`: one Durable Object per MCP session, and a composition root:
  * it wires the session's parts, routes its requests to them and answers
- * other objects' RPC. The parts: the channels to its MCP servers
- * (`session/channels.ts`), the analysis jobs (`session/session-jobs.ts`),
- * the register of a video's shared uploads (`session/shared-uploads.ts`),
- * timers and idle expiry (`session/timers.ts`, `session/expiry.ts`). The
- * front Worker has authenticated every request and named its session.
+ * other objects' RPC. The parts, in `session/`: the channels to its MCP
+ * servers (`channels.ts`) and their tools' dependencies (`tool-deps.ts`),
+ * the analysis jobs (`session-jobs.ts`), the register of a video's shared
+ * uploads (`shared-uploads.ts`), timers, idle expiry and the session's end
+ * (`timers.ts`, `expiry.ts`, `session-end.ts`). The front Worker has
+ * authenticated every request and named its session.
  *
  * It installs agents' `Lifecycle` on a plain Durable Object rather than
  * extending `Agent`, whose WebSocket connections, state sync and chat it
@@ -21,26 +22,21 @@ import type { Env } from "./env";
 import { discardBody } from "./http/body";
 import { HttpError, unknownSessionError } from "./http/errors";
 import { errorFormatFor, isSessionPath, type SessionPath } from "./http/routes";
-import { isFinal, type AnalysisInput, type Job } from "./jobs/job";
-import type { JobService } from "./jobs/job-service";
-import { JOB_HEARTBEAT, type JobManager } from "./jobs/job-manager";
+import type { AnalysisInput, Job } from "./jobs/job";
+import { JOB_HEARTBEAT } from "./jobs/job-manager";
 import { UploadRegistry } from "./jobs/upload-registry";
 import type { VideoFile } from "./jobs/video-files";
 import { SessionChannels } from "./session/channels";
 import { SessionExpiry } from "./session/expiry";
-import { callerJobs, startInBackground } from "./session/caller-jobs";
+import { endSession } from "./session/session-end";
 import { ANALYSIS_TASK, type AnalysisTasks } from "./session/job-runs";
 import { readSessionRoute, type SessionRoute } from "./session/session-request";
 import { SessionStore } from "./session/session-store";
 import { ServedRegister } from "./session/shared-uploads";
-import { sessionJobManager } from "./session/session-jobs";
+import { SessionJobs } from "./session/session-jobs";
 import { SessionTimers } from "./session/timers";
-import type { ToolDeps } from "./tools";
-import { uploadService } from "./uploads/upload-service";
-import { MAX_WAIT_SECONDS } from "./tools/job-tools";
-import { libraryService } from "./library/library-service";
+import { sessionToolDeps } from "./session/tool-deps";
 import { PING_DEADLINE } from "./transport/legacy-sse";
-import { mediaLinks } from "./video/media-link";
 
 type RouteHandler = (request: Request, route: SessionRoute) => Promise<Response>;
 
@@ -48,7 +44,7 @@ export class SessionDO extends DurableObject<Env> {
   /** The analyses' durable runs (see `session/job-runs.ts`). */
   readonly tasks: AnalysisTasks = new Tasks({
     definitions: {
-      [ANALYSIS_TASK]: (input: { jobId: string }, step: TaskStep) => this.jobs().runTask(input.jobId, step)
+      [ANALYSIS_TASK]: (input: { jobId: string }, step: TaskStep) => this.jobs.local.runTask(input.jobId, step)
     }
   });
   readonly lifecycle = Lifecycle.install(this).use(this.tasks);
@@ -58,32 +54,48 @@ export class SessionDO extends DurableObject<Env> {
   private readonly uploads = new UploadRegistry(this.ctx.storage.sql);
   private readonly register = new ServedRegister(this.uploads, {
     started: (work) => this.startedFor(work),
-    releaseFile: (fileName, options) => this.jobs().releaseFile(fileName, options)
+    releaseFile: (fileName, options) => this.jobs.local.releaseFile(fileName, options)
   });
   private readonly timers = new SessionTimers(() => this.lifecycle.jobs);
+  private readonly jobs = new SessionJobs({
+    ctx: this.ctx,
+    env: this.env,
+    config: this.config,
+    sessionId: () => this.sessionId,
+    timers: this.timers,
+    tasks: this.tasks,
+    uploads: this.uploads
+  });
   private readonly channels = new SessionChannels({
     sessionId: () => this.sessionId,
     config: this.config,
     store: this.store,
     sql: this.ctx.storage.sql,
     timer: this.timers,
-    toolDeps: () => this.toolDeps(),
+    toolDeps: () => sessionToolDeps(this.env, this.config, this.jobs.admitted(), () => this.origin),
     onDeleted: () => this.expiry.end()
   });
   private readonly expiry: SessionExpiry = new SessionExpiry({
     timers: this.timers,
     ttlMs: this.config.sessionTtlMs,
     sql: this.ctx.storage.sql,
-    isActive: async () => this.jobs().busy || (await this.channels.hasOpenStreams()),
+    isActive: async () => this.jobs.local.busy || (await this.channels.hasOpenStreams()),
     // A session-less call leaves no session record, only the jobs it started (or nothing at all).
     lastActiveAt: () =>
-      Math.max(this.store.exists() ? this.store.lastActiveAt() : 0, this.jobs().lastActivity(), this.register.lastUsed()),
-    tearDown: () => this.tearDown()
+      Math.max(this.store.exists() ? this.store.lastActiveAt() : 0, this.jobs.local.lastActivity(), this.register.lastUsed()),
+    tearDown: () =>
+      endSession({
+        jobs: this.jobs,
+        register: this.register,
+        channels: this.channels,
+        timers: this.timers,
+        lifecycle: this.lifecycle,
+        store: this.store
+      })
   });
   private sessionId = "";
   /** The origin the latest request came to: the library's links to the console and the URLs of uploads start with it. */
   private origin = this.config.publicOrigin ?? "";
-  private jobManager: JobManager | undefined;
 
   /** Every path `http/routes.ts` marks as a session's. */
   private readonly routes: Record<SessionPath, RouteHandler> = {
@@ -95,8 +107,8 @@ export class SessionDO extends DurableObject<Env> {
 
   /** Lifecycle's startup, after Tasks resumed the runs a restart interrupted: a run for any active job without one. */
   async onStart(): Promise<void> {
-    await this.jobs().resume();
-    await this.jobs().heartbeat();
+    await this.jobs.local.resume();
+    await this.jobs.local.heartbeat();
   }
 
   /** Every request, once Lifecycle has started the object. */
@@ -124,7 +136,7 @@ export class SessionDO extends DurableObject<Env> {
   async onJob({ job }: LifecycleJobContext): Promise<void> {
     const name = this.timers.due(job);
     if (name === PING_DEADLINE) await this.channels.ping();
-    else if (name === JOB_HEARTBEAT) await this.jobs().heartbeat();
+    else if (name === JOB_HEARTBEAT) await this.jobs.local.heartbeat();
   }
 
   /**
@@ -155,24 +167,23 @@ export class SessionDO extends DurableObject<Env> {
 
   /** RPC for `AdmissionDO`: whether a job holding one of the owner's slots still runs. */
   async isJobActive(jobId: string): Promise<boolean> {
-    const job = this.jobs().get(jobId);
-    return job !== undefined && !isFinal(job);
+    return this.jobs.isActive(jobId);
   }
 
   /** RPC for `routeJobs`: another session asks about a job this one runs. */
   waitForJob(jobId: string, timeoutMs: number): Promise<Job | undefined> {
-    return this.startedFor(() => this.jobs().wait(jobId, Math.min(timeoutMs, MAX_WAIT_SECONDS * 1000)));
+    return this.startedFor(() => this.jobs.waitForOther(jobId, timeoutMs));
   }
 
   /** RPC for `routeJobs`: another session cancels a job this one runs. */
   cancelJob(jobId: string, reason?: string): Promise<Job | undefined> {
-    return this.startedFor(() => this.jobs().cancel(jobId, reason));
+    return this.startedFor(() => this.jobs.local.cancel(jobId, reason));
   }
 
   /** RPC for the console: starts a background analysis here, as a session-less `/rpc` call to `sessionId` would. */
   async startAnalysis(sessionId: string, input: AnalysisInput): Promise<Job | { refused: string }> {
     this.sessionId = sessionId;
-    return this.startedFor(() => startInBackground(this.admittedJobs(), input));
+    return this.startedFor(() => this.jobs.startInBackground(input));
   }
 
   /** An RPC that needs the object started (so it has storage), which then watches itself for expiry. */
@@ -183,53 +194,5 @@ export class SessionDO extends DurableObject<Env> {
     } finally {
       await this.expiry.watch();
     }
-  }
-
-  /** The session's jobs; created on first use, so a restart can resume them. */
-  private jobs(): JobManager {
-    this.jobManager ??= sessionJobManager({
-      ctx: this.ctx,
-      env: this.env,
-      config: this.config,
-      sessionId: () => this.sessionId,
-      timers: this.timers,
-      tasks: this.tasks,
-      uploads: this.uploads
-    });
-    return this.jobManager;
-  }
-
-  /** The session's jobs as callers start them: each takes one of the owner's slots first. */
-  private admittedJobs(): JobService {
-    return callerJobs(this.env, this.jobs(), { limit: this.config.maxConcurrentAnalyses, sessionId: () => this.sessionId });
-  }
-
-  private toolDeps(): ToolDeps {
-    return {
-      jobs: this.admittedJobs(),
-      defaultModel: this.config.gemini.model,
-      callBudgetMs: this.config.toolCallBudgetMs,
-      maxResultChars: this.config.maxResultChars,
-      library: libraryService(this.env, { consoleOrigin: this.origin, gemini: this.config.gemini }),
-      uploads: uploadService(this.env, this.config, () => this.origin || undefined),
-      ...(this.origin ? { media: mediaLinks(this.env.SHARED_SECRET, this.origin) } : {})
-    };
-  }
-
-  /**
-   * Ends the session for good: jobs cancelled, Gemini files deleted, streams
-   * closed, storage and alarm deleted. The object's alarms stay off until it
-   * leaves memory (Lifecycle's queue went with the storage).
-   */
-  private async tearDown(): Promise<void> {
-    await this.jobs().endAll("the session ended");
-    await this.register.releaseAdopted();
-    const closeChannels = this.channels.detach();
-    this.jobManager = undefined;
-    this.timers.reset();
-    await this.lifecycle.disableAlarms();
-    await this.store.destroy();
-    this.register.forget();
-    await closeChannels();
   }
 }

@@ -65,6 +65,7 @@ function speakerNames(before: Line[], overlap: Line[], labels: string[]): Map<st
   const unmatched = [...new Set(before.map((line) => line.speaker))].filter(
     (name) => !matched.has(name) && !labels.includes(name)
   );
+  // SAFETY: both lists hold exactly one item here.
   if (unnamed.length === 1 && unmatched.length === 1) names.set(unnamed[0]!, unmatched[0]!);
   return names;
 }

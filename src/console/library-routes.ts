@@ -71,7 +71,7 @@ async function search(request: Request, env: Env): Promise<Response> {
 
 async function readVideoKey(request: Request): Promise<string> {
   const body: unknown = await request.json().catch(() => undefined);
-  const videoKey = typeof body === "object" && body !== null ? (body as { videoKey?: unknown }).videoKey : undefined;
+  const videoKey = typeof body === "object" && body !== null && "videoKey" in body ? body.videoKey : undefined;
   if (typeof videoKey !== "string" || videoKey === "") {
     throw new HttpError(400, "invalid_json", 'Send { "videoKey": "<the video\'s URL as the library keys it>" }.');
   }

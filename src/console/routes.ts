@@ -118,6 +118,7 @@ async function readJson(request: Request): Promise<Record<string, unknown>> {
   }
   try {
     const body: unknown = JSON.parse(await readBodyText(request));
+    // SAFETY: JSON that parses to an object, not null nor an array, is a plain object with string keys.
     if (typeof body === "object" && body !== null && !Array.isArray(body)) return body as Record<string, unknown>;
   } catch {
     // Answered below.

@@ -202,7 +202,7 @@ export async function askGeminiAboutVideo(
     throw new NoAnswerError(
       isNormalFinish(finishReason)
         ? "Gemini returned an empty answer. Try again."
-        : describeFinishReason(finishReason!, question.maxOutputTokens)
+        : describeFinishReason(finishReason, question.maxOutputTokens)
     );
   }
   const tokenUsage = usage ? toTokenUsage(usage) : undefined;

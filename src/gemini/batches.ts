@@ -79,7 +79,7 @@ function answerOf(batch: BatchJob, question: VideoQuestion): BatchProgress {
     throw new NoAnswerError(
       isNormalFinish(finishReason)
         ? "Gemini returned an empty answer. Try again."
-        : describeFinishReason(finishReason!, question.maxOutputTokens)
+        : describeFinishReason(finishReason, question.maxOutputTokens)
     );
   }
   const usage = toTokenUsage(response.usageMetadata);

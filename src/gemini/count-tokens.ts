@@ -34,6 +34,7 @@ export async function countQuestionTokens(target: UploadTarget, question: VideoQ
   if (!response.ok) throw new GeminiHttpError(response.status, text, "Counting tokens");
   let totalTokens: unknown;
   try {
+    // SAFETY: the field is read as unknown and checked below; a body that is not an object throws into the catch.
     totalTokens = (JSON.parse(text) as { totalTokens?: unknown }).totalTokens;
   } catch {
     throw new TokenCountError(text);

@@ -17,6 +17,7 @@ const ABOUT_THE_VIDEO = /video|file|mime|media|youtube|url|uri/i;
 
 function parseBody(message: string): GoogleErrorBody["error"] | undefined {
   try {
+    // SAFETY: Google's error bodies are `{ error: { code, message, status, ... } }`; callers read each field optionally, as text.
     return (JSON.parse(message) as GoogleErrorBody).error;
   } catch {
     return undefined;

@@ -22,8 +22,8 @@ const ADVICE_BY_FINISH_REASON: Record<string, string> = {
   IMAGE_SAFETY: "Analyse another part of the video (startOffset/endOffset)."
 };
 
-/** Reasons for a complete answer. */
-export function isNormalFinish(reason: string | undefined): boolean {
+/** Reasons for a complete answer (so a reason that is not one is a string). */
+export function isNormalFinish(reason: string | undefined): reason is "STOP" | "FINISH_REASON_UNSPECIFIED" | undefined {
   return reason === undefined || reason === "STOP" || reason === "FINISH_REASON_UNSPECIFIED";
 }
 
@@ -41,7 +41,7 @@ export function describeFinishReason(reason: string, maxOutputTokens?: number): 
 /** A note to put beside an answer that ended early, or undefined when it is complete. */
 export function finishNote(reason: string | undefined, maxOutputTokens?: number): string | undefined {
   if (isNormalFinish(reason)) return undefined;
-  return `Note: the answer may be incomplete. ${describeFinishReason(reason!, maxOutputTokens)}`;
+  return `Note: the answer may be incomplete. ${describeFinishReason(reason, maxOutputTokens)}`;
 }
 
 export function describeBlockReason(reason: string): string {

@@ -55,6 +55,7 @@ function bodyOf(error: unknown): string | undefined {
 export function retryInfoDelayMs(body: string | undefined): number | undefined {
   if (!body) return undefined;
   try {
+    // SAFETY: a Google error body (`google.rpc.Status`); every level is read optionally, and anything else throws into the catch.
     const details = (JSON.parse(body) as { error?: { details?: ErrorDetail[] } }).error?.details ?? [];
     const delay = details.find((detail) => detail["@type"]?.endsWith("google.rpc.RetryInfo"))?.retryDelay;
     const seconds = delay ? Number(/^([\d.]+)s$/.exec(delay)?.[1]) : Number.NaN;

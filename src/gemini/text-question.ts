@@ -47,7 +47,7 @@ export async function askGeminiText(ai: GoogleGenAI, question: TextQuestion, sig
   const text = response.text ?? "";
   if (text.length === 0 || !isNormalFinish(reason)) {
     throw new NoAnswerError(
-      isNormalFinish(reason) ? "Gemini returned an empty answer. Try again." : describeFinishReason(reason!, undefined)
+      isNormalFinish(reason) ? "Gemini returned an empty answer. Try again." : describeFinishReason(reason, undefined)
     );
   }
   const usage = response.usageMetadata ? toTokenUsage(response.usageMetadata) : undefined;

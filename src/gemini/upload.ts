@@ -135,6 +135,7 @@ export async function uploadChunk(
   // Always consume the body, so no response is left holding the connection.
   const text = await response.text();
   if (!finalize) return { status };
+  // SAFETY: the final answer to a resumable upload is `{ file: File }` (Files API); a missing file is refused below.
   const file = (JSON.parse(text) as { file?: GeminiFileResource }).file;
   if (status !== "final" || !file) {
     throw new GeminiHttpError(response.status, text, "Finalizing the upload");

@@ -52,6 +52,7 @@ function fromBase64Url(text: string): Uint8Array | undefined {
 
 function payloadOf(bytes: ArrayBuffer): { videoUrl: string; expiresAt: number } | undefined {
   try {
+    // SAFETY: both fields are read as unknown and checked below; a payload that is not an object throws into the catch.
     const { u, e } = JSON.parse(decoder.decode(bytes)) as { u?: unknown; e?: unknown };
     return typeof u === "string" && typeof e === "number" ? { videoUrl: u, expiresAt: e } : undefined;
   } catch {

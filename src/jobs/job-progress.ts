@@ -40,6 +40,17 @@ export function roundPercent(percent: number, decimals: number): number {
   return Math.round(percent * scale) / scale;
 }
 
+/**
+ * The share of `totalBytes` that `bytes` is, as the place `shown` shows it
+ * (an upload's own progress, apart from a job's): rounded down, so that an
+ * upload reads 100 only once its last byte is in. A job's percent may round
+ * to nearest, as it stays at 99 or below until the job ends.
+ */
+export function bytesPercent(bytes: number, totalBytes: number, shown: keyof typeof PERCENT_DECIMALS): number {
+  const scale = 10 ** PERCENT_DECIMALS[shown];
+  return Math.floor((100 * scale * bytes) / totalBytes) / scale;
+}
+
 /** The job's percent as the place `shown` shows it. */
 export function shownPercent(job: Job, shown: keyof typeof PERCENT_DECIMALS): number {
   return roundPercent(jobPercent(job), PERCENT_DECIMALS[shown]);

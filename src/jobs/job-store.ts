@@ -207,12 +207,14 @@ export class JobStore {
 
   /** Writes the given fields and returns the job as stored. */
   update(id: string, update: JobUpdate): Job {
+    // SAFETY: `Object.entries` loses the key type: JobUpdate's keys are COLUMN_BY_FIELD's (the type is built from it).
     const entries = Object.entries(update).filter(([, value]) => value !== undefined) as [
       keyof typeof COLUMN_BY_FIELD,
       unknown
     ][];
     const assignments = entries.map(([field]) => `${COLUMN_BY_FIELD[field]} = ?`);
     const values = entries.map(([field, value]) =>
+      // SAFETY: JobUpdate's fields other than usage and details are strings, numbers or null.
       (field === "usage" || field === "details") && value !== null ? JSON.stringify(value) : (value as SqlStorageValue)
     );
     // A state change happens here only, and only along JOB_TRANSITIONS: the row is updated in a legal state or not at all.

@@ -96,6 +96,7 @@ function segmentPassages(transcript: Transcript): Passage[] {
     .filter((segment) => segment.text.trim() !== "")
     .map((segment) => {
       // A merged transcript of a long video may carry each segment's end too.
+      // SAFETY: a field the type does not declare, read as unknown and checked by `withTime`.
       const end = (segment as { end?: unknown }).end;
       return withTime(
         { kind: "segment", text: segment.text, speaker: segment.speaker },

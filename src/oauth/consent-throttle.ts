@@ -48,6 +48,7 @@ export function throttleBucket(request: Request): ThrottleBucket {
 }
 
 function isRecord(value: unknown): value is FailureRecord {
+  // SAFETY: read only through `?.` and typeof checks, so any stored value is safe to look at.
   const record = value as FailureRecord | null;
   return typeof record?.failures === "number" && typeof record.until === "number";
 }

@@ -41,6 +41,7 @@ interface Rotation {
 }
 
 function isRotation(value: unknown): value is Rotation {
+  // SAFETY: read only through `?.` and typeof checks, so any stored value is safe to look at.
   const record = value as Rotation | null;
   return (
     typeof record?.current === "string" &&
@@ -111,6 +112,7 @@ export async function exchangeWithReplayCheck(
 
   const response = await exchange();
   if (response.status !== 200) return response;
+  // SAFETY: a 200 from the token endpoint is a token response object (RFC 6749 §5.1); the field is checked below.
   const issued = ((await response.clone().json()) as { refresh_token?: unknown }).refresh_token;
   if (typeof issued === "string") {
     const next: Rotation = {

@@ -94,6 +94,7 @@ export function oauthStackFor(url: URL): OAuthStack | undefined {
   const { origin } = url;
   let stack = stacks.get(origin);
   if (stack === undefined) {
+    // SAFETY: the map is full (MAX_STACKS > 0), so it has a first key.
     if (stacks.size >= MAX_STACKS) stacks.delete(stacks.keys().next().value!);
     stack = url.protocol === "https:" || url.protocol === "http:" ? buildStack(origin) : null;
     stacks.set(origin, stack);
@@ -156,6 +157,7 @@ async function checkGrantOnRefresh(options: TokenExchangeCallbackOptions<Env>): 
  * `client_id` is an unknown client, never fetched.
  */
 function fetchesAreStrictlyPublic(): boolean {
+  // SAFETY: workerd's `Cloudflare` global, absent elsewhere; every level is read optionally.
   const runtime = (globalThis as { Cloudflare?: { compatibilityFlags?: Record<string, boolean> } }).Cloudflare;
   return runtime?.compatibilityFlags?.global_fetch_strictly_public === true;
 }

@@ -23,7 +23,7 @@ export interface SessionExpiryOptions {
   isActive(): Promise<boolean>;
   /** When the object was last used (0 for never). */
   lastActiveAt(): number;
-  /** Tears the session down: jobs, files, streams, storage and alarms (see `SessionDO`). */
+  /** Tears the session down: jobs, files, streams, storage and alarms (see `session-end.ts`). */
   tearDown(): Promise<void>;
 }
 

@@ -16,6 +16,7 @@ interface Body {
 }
 
 function bodyOf(parsedBody: unknown): Body | undefined {
+  // SAFETY: a plain object; Body's fields are optional and unknown, read through `?.` (a non-object `params` reads as undefined).
   return typeof parsedBody === "object" && parsedBody !== null && !Array.isArray(parsedBody) ? (parsedBody as Body) : undefined;
 }
 

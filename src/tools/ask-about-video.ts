@@ -146,7 +146,8 @@ export const askAboutVideo = defineTool({
       () =>
         found
           ? followUpOf(found, question, given, deps.defaultModel)
-          : toAnalysisInput(videoUrl!, question, { ...given, keepForFollowUps: true }, { model: deps.defaultModel }),
+          : // SAFETY: checked above: videoUrl is given when jobId is not.
+            toAnalysisInput(videoUrl!, question, { ...given, keepForFollowUps: true }, { model: deps.defaultModel }),
       { done: (job) => ({ content: answerContent(job), structuredContent: toSnapshot(job) }), running: toSnapshot }
     );
   }

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import { bytesPercent } from "../jobs/job-progress";
 import { jobSnapshotShape, toSnapshot } from "./job-snapshot";
 import { defineTool } from "./tool";
 
@@ -41,7 +42,11 @@ export const listVideoAnalyses = defineTool({
       bytesReceived: upload.bytesReceived,
       state: upload.state,
       progress:
-        upload.state === "complete" ? 100 : upload.sizeBytes ? Math.floor((upload.bytesReceived / upload.sizeBytes) * 100) : 0,
+        upload.state === "complete"
+          ? 100
+          : upload.sizeBytes
+            ? bytesPercent(upload.bytesReceived, upload.sizeBytes, "snapshot")
+            : 0,
       expiresAt: new Date(upload.expiresAt).toISOString()
     }));
     const lines = [

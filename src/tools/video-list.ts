@@ -79,6 +79,7 @@ export function toVideoSetInput(
   const urls = videos.map((video) => video.source.url);
   const repeated = urls.findIndex((url, index) => urls.indexOf(url) !== index);
   if (repeated >= 0) {
+    // SAFETY: `repeated` is an index `findIndex` found.
     throw new ToolInputError(`Video ${repeated + 1} is video ${urls.indexOf(urls[repeated]!) + 1} again: name each video once.`);
   }
   // SAFETY: the schema asks for at least 2 videos.

@@ -113,6 +113,7 @@ export class SessionTransport implements Transport {
       const { requestId } = cancelled.data.params;
       const internalId = requestId === undefined ? undefined : this.internalIdByCaller.get(callerKey(channel, requestId));
       if (internalId === undefined) return;
+      // SAFETY: `message` is the notification the schema just parsed; only its requestId changes.
       this.onmessage?.({
         ...message,
         params: { ...cancelled.data.params, requestId: internalId }

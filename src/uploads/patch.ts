@@ -90,17 +90,17 @@ export async function patchUpload(input: PatchInput): Promise<UploadRecord> {
   const send = async (bytes: Uint8Array): Promise<void> => {
     const from = record.offset;
     const finalize = from + bytes.byteLength === length;
-    if (record.geminiUploadUrl === null) {
+    let uploadUrl = record.geminiUploadUrl;
+    if (uploadUrl === null) {
       const mimeType = typeOf(record, bytes);
       // SAFETY: the type was checked on the first bytes before any chunk is sent.
-      const uploadUrl = await withRetry(
+      uploadUrl = await withRetry(
         () => startUpload(input.target, { mimeType: mimeType!, totalBytes: length, displayName: record.fileName }),
         { sleep }
       );
       record = { ...record, state: "uploading", mimeType: mimeType ?? null, geminiUploadUrl: uploadUrl };
       await input.save(record);
     }
-    const uploadUrl = record.geminiUploadUrl!;
     try {
       const result = await withRetry(() => uploadChunk(input.target, uploadUrl, from, bytes, finalize), { sleep });
       record = result.file

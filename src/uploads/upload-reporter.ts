@@ -11,7 +11,16 @@ import { type ConsoleStub, FINAL_RETRY_DELAYS_MS } from "../session/console-repo
 import type { UploadEntry } from "../tools/deps";
 import type { UploadRecord } from "./upload-record";
 
-/** The least time between two progress reports of one upload. */
+/**
+ * The least time between two progress reports of one upload: 2 s, slower
+ * than a job's `PROGRESS_INTERVAL_MS` (100 ms) on purpose. No one waits on
+ * this copy as on a job's bar: the sender sees its own bytes go from its
+ * tus client, and the index's copy only shows the upload to others (the
+ * console's "Uploads in progress" for another tab or a shell, and
+ * `listVideoAnalyses` when asked). Each report is a write to the
+ * deployment's one `ConsoleDO`, which every upload and console stream
+ * shares, so a glance's pace is enough; a new state still goes at once.
+ */
 export const UPLOAD_REPORT_INTERVAL_MS = 2_000;
 
 export function uploadEntryOf(record: UploadRecord, now = Date.now()): UploadEntry {

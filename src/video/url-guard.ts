@@ -39,6 +39,7 @@ const PRIVATE_SUFFIXES = [
   "home"
 ];
 
+// SAFETY (the `!`s): callers pass the four octets of an address (`parseIpv4`, `embeddedIpv4`).
 function isPrivateIpv4([a, b, c]: number[]): boolean {
   return (
     a === 0 ||

@@ -7,6 +7,7 @@
  * stage's end.
  */
 import { describe, expect, it } from "vitest";
+import { bytesPercent } from "../../src/jobs/job-progress";
 import { useFakes } from "./support/fetch-spy";
 import { openSession, type OpenSession } from "./support/http";
 import { callTool, snapshotOf, withAlarms } from "./support/session-calls";
@@ -146,5 +147,16 @@ describe("progress by stage", () => {
     expectStages(updates, "kept", ["starting", "reusing", "counting", "generating", "done"]);
     expect(updates.some((update) => update.message.startsWith("generating: "))).toBe(true);
     await opened.sse.cancel();
+  });
+});
+
+describe("an upload's own percent (bytesPercent)", () => {
+  it("rounds down, so it reads 100 only at the last byte, and counts 29 of 100 bytes as 29 in whole and tenths", () => {
+    expect(bytesPercent(999, 1000, "text")).toBe(99);
+    expect(bytesPercent(9_999, 10_000, "snapshot")).toBe(99.9);
+    expect(bytesPercent(1000, 1000, "text")).toBe(100);
+    expect(bytesPercent(29, 100, "text")).toBe(29);
+    expect(bytesPercent(29, 100, "snapshot")).toBe(29);
+    expect(bytesPercent(1, 3, "snapshot")).toBe(33.3);
   });
 });

@@ -39,6 +39,7 @@ export function sumUsage(usages: readonly (TokenUsage | null | undefined)[]): To
     known.reduce((total, usage) => total + usage[field], 0);
   const inputByModality: NonNullable<TokenUsage["inputByModality"]> = {};
   for (const usage of known) {
+    // SAFETY: `Object.entries` loses the key type; the entries come from a value of the same type.
     for (const [modality, tokens] of Object.entries(usage.inputByModality ?? {}) as [keyof typeof inputByModality, number][]) {
       inputByModality[modality] = (inputByModality[modality] ?? 0) + tokens;
     }

@@ -17,6 +17,7 @@ import { videoMimeType } from "../../video/mime";
 import { ChunkReader, openVideoSource, tooLarge, VideoSourceError } from "../../video/source";
 import type { PreparedVideo, SetVideo } from "../job";
 import { jobOwnerSession } from "../job-id";
+import { bytesPercent } from "../job-progress";
 import { DEFAULT_FILE_LIFETIME_MS, sourceTagOf, type VideoFile } from "../video-files";
 import { totalSecondsOf, videoOrdinal } from "../video-set";
 import { rememberFile } from "./keep-file";
@@ -49,6 +50,7 @@ async function prepare(run: StageRun): Promise<void> {
   const videos = run.job.input.videos!;
   const progress: VideoProgress[] = videos.map(() => ({ status: "waiting", bytesUploaded: 0, totalBytes: null }));
   const report = (index: number, change: Partial<VideoProgress>) => {
+    // SAFETY: `index` is a video's place in `videos`, and `progress` holds one entry per video.
     Object.assign(progress[index]!, change);
     const totals = progress.map((video) => video.totalBytes);
     run.update({
@@ -165,7 +167,7 @@ async function uploadOne(run: StageRun, videoUrl: string, report: Report): Promi
       const result = await run.retrying("Uploading", () => uploadChunk(target, sessionUrl, from, bytes, last, signal));
       offset = end;
       confirmed = result.file;
-      const percent = totalBytes ? ` ${Math.floor((100 * offset) / totalBytes)} %` : "";
+      const percent = totalBytes ? ` ${bytesPercent(offset, totalBytes, "text")} %` : "";
       report({ status: `uploading${percent}`, bytesUploaded: offset, totalBytes: totalBytes ?? offset });
       if (!confirmed) chunk = await reader.next();
     }

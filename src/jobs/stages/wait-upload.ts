@@ -7,6 +7,7 @@
  * @module
  */
 import { UserFacingError } from "../../errors";
+import { bytesPercent } from "../job-progress";
 import { oneStep, type StageRun } from "./stage";
 
 /** How often the upload is asked how far it got. */
@@ -66,7 +67,7 @@ export async function awaitUpload(
         bytes: length ?? offset
       };
     }
-    waiting({ percent: length ? Math.floor((offset * 100) / length) : 0, offset, length });
+    waiting({ percent: length ? bytesPercent(offset, length, "text") : 0, offset, length });
     await run.context.sleep(UPLOAD_POLL_MS, run.signal);
   }
 }
