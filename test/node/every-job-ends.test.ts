@@ -19,7 +19,7 @@ import { shortBodyRequest } from "./support/raw-http";
 
 const BUDGET_SECONDS = 6;
 const SOURCE_IDLE_SECONDS = 3;
-const SOURCE_TOTAL_SECONDS = 8;
+const SOURCE_TOTAL_SECONDS = 5;
 const BODY_TIMEOUT_SECONDS = 2;
 const MiB = 1024 * 1024;
 

@@ -74,13 +74,23 @@ interface Watched {
   tusRequests: string[];
   /** `Referer` headers the page's requests carried. */
   referers: string[];
+  /** Lifts the uplink throttle: once the bar has been watched moving, the rest can go at loopback speed. */
+  unthrottle(): Promise<void>;
 }
 
 async function watchedPage(options: { uplinkBytesPerSecond?: number; origin?: string } = {}): Promise<Watched> {
   const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
   const page = await context.newPage();
   const origin = options.origin ?? new URL(stack.server.baseUrl).origin;
-  const watched: Watched = { page, context, problems: [], patchOffsets: [], tusRequests: [], referers: [] };
+  const watched: Watched = {
+    page,
+    context,
+    problems: [],
+    patchOffsets: [],
+    tusRequests: [],
+    referers: [],
+    unthrottle: async () => {}
+  };
   page.on("request", (request) => {
     if (new URL(request.url()).origin !== origin) watched.problems.push(`request to ${request.url()}`);
     const headers = request.headers();
@@ -105,6 +115,14 @@ async function watchedPage(options: { uplinkBytesPerSecond?: number; origin?: st
       downloadThroughput: -1,
       uploadThroughput: options.uplinkBytesPerSecond
     });
+    watched.unthrottle = async () => {
+      await cdp.send("Network.emulateNetworkConditions", {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput: -1
+      });
+    };
   }
   return watched;
 }
@@ -209,6 +227,7 @@ describe("the one-time upload page", () => {
     expect(before).toEqual([...before].sort((a, b) => a - b));
 
     await page.reload();
+    await watched.unthrottle();
     const partly = page.locator(".notice");
     await expect
       .poll(() => partly.textContent())
@@ -243,6 +262,7 @@ describe("the one-time upload page", () => {
       await watchBar(page, (value) => value >= 12 * MB, 30_000);
       // The connection is lost mid-PATCH: tus-js-client asks the server where its copy ends and goes on from there.
       proxy.cut();
+      await watched.unthrottle();
       await page.getByRole("heading", { name: "Done" }).waitFor({ timeout: 30_000 });
       expect(watched.patchOffsets.length).toBe(2);
       expect(watched.patchOffsets[1]).toBeGreaterThan(0);
@@ -398,6 +418,7 @@ describe("the console's drop zone", () => {
 
     // A reload cuts the upload mid-way.
     await page.reload();
+    await watched.unthrottle();
     await page.getByRole("heading", { name: "Analyses", level: 1 }).waitFor();
     await expect.poll(() => page.locator(".unfinished").textContent()).toContain("lecture.mp4 · 40.0 MB");
     // The list still names the file: the console asks the server for the upload's name.
@@ -461,6 +482,7 @@ describe("the console's drop zone", () => {
         .evaluate((element) => (element as HTMLProgressElement).value)
     ).toBe(paused);
 
+    await watched.unthrottle();
     await page.getByRole("button", { name: "Resume" }).click();
     await expect.poll(() => upload.getAttribute("data-status"), { timeout: 30_000 }).toBe("done");
     const uploadId = (await upload.getAttribute("data-upload-id"))!;

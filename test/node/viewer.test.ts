@@ -97,8 +97,8 @@ async function recordWebm(page: Page): Promise<Buffer> {
   return Buffer.from(base64, "base64");
 }
 
-beforeAll(async () => {
-  stack = await startStack();
+/** The host page's server, the browser and the recorded video: ready while the real server starts. */
+async function startBrowserSide(): Promise<void> {
   const bundle = await build({
     entryPoints: [join(import.meta.dirname, "support", "viewer-host", "host.ts")],
     bundle: true,
@@ -123,6 +123,16 @@ beforeAll(async () => {
   await recorder.goto(hostPage.url);
   webm = await recordWebm(recorder);
   await recorder.close();
+}
+
+beforeAll(async () => {
+  // Each kept as it is ready, so that afterAll stops it even when the other fails to start.
+  await Promise.all([
+    startStack().then((started) => {
+      stack = started;
+    }),
+    startBrowserSide()
+  ]);
   expect(webm.length).toBeLessThan(64 * 1024);
 }, 120_000);
 
