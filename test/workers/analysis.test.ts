@@ -4,7 +4,7 @@ import { TEST_MAX_VIDEO_BYTES } from "../constants";
 import { geminiErrors } from "../support/fake-gemini";
 import { videoCrc, type FakeVideo } from "../support/fake-video";
 import { useFakes } from "./support/fetch-spy";
-import { openIdleSession, openSession, postJson, sessionStub } from "./support/http";
+import { openIdleSession, openSession, postJson, restartObject, sessionStub } from "./support/http";
 import { expectValidToolResult } from "./support/output-schemas";
 import { callTool, pollJob, snapshotOf, withAlarms } from "./support/session-calls";
 
@@ -18,21 +18,10 @@ function onlyUpload() {
   return uploads[0]!;
 }
 
-/**
- * Cuts the session object's connections, restarts it at once, as a crash
- * would, and lets its timers run until the job is done. Not
- * `evictDurableObject`: it lets the work in flight drain first, which here is
- * the rest of the upload or the answer, so nothing would be resumed.
- */
+/** Cuts the session object's connections, restarts it at once (`restartObject`), and lets its timers run until the job is done. */
 async function restartUntilDone(sessionId: string, jobId: string) {
   fakes.sever();
-  await runInDurableObject(sessionStub(sessionId), (_instance, state) => {
-    try {
-      state.abort("test restart");
-    } catch {
-      // abort() throws in the caller by design.
-    }
-  }).catch(() => {});
+  await restartObject(sessionId);
   return withAlarms(
     sessionId,
     pollJob(sessionId, jobId, (job) => job.status === "done")

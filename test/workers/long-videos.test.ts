@@ -5,12 +5,11 @@
  * unfinished segments; a failing segment is retried alone; one that stops
  * at the output limit is cut in two; a short video is one call as before.
  */
-import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { geminiErrors, type RecordedRequest, type ScriptLine, type VideoScript } from "../support/fake-gemini";
 import { videoCrc, type FakeVideo } from "../support/fake-video";
 import { useFakes } from "./support/fetch-spy";
-import { openIdleSession, openSession, postJson, sessionStub } from "./support/http";
+import { openIdleSession, openSession, postJson, restartObject, sessionStub } from "./support/http";
 import { callTool, pollJob, runNextTimer, snapshotOf, type ToolResult, withAlarms } from "./support/session-calls";
 
 const fakes = useFakes();
@@ -240,7 +239,7 @@ describe("long videos", () => {
     // Slow answers were needed only to catch the job mid-way; the rest (the merge's long answer too) can come at once.
     fakes.gemini.tokensPerSecond = undefined;
     fakes.sever();
-    await abortObject(sessionId, "test restart mid-way");
+    await restartObject(sessionId, "test restart mid-way");
     const done = await withAlarms(
       sessionId,
       pollJob(sessionId, jobId, (job) => job.status === "done", 60_000),
@@ -350,7 +349,7 @@ describe("long videos", () => {
       );
       await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 300)));
       fakes.sever();
-      await abortObject(sessionId, `test abort ${moment} (seed ${seed})`);
+      await restartObject(sessionId, `test abort ${moment} (seed ${seed})`);
       // The alarm the abort cut short ends with the abort's error.
       await alarm.catch(() => {});
       return job;
@@ -414,21 +413,6 @@ async function pollWithAlarmsRunning(
     if (Date.now() > deadline) throw new Error(`Job never reached the expected state: ${JSON.stringify(job)}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-}
-
-/**
- * Restarts the session's object at once, as a crash would: unlike
- * `evictDurableObject`, which lets the work in flight drain first (the whole
- * rest of a job, when nothing else holds it up).
- */
-async function abortObject(sessionId: string, reason: string): Promise<void> {
-  await runInDurableObject(sessionStub(sessionId), (_instance, state) => {
-    try {
-      state.abort(reason);
-    } catch {
-      // abort() throws in the caller by design.
-    }
-  }).catch(() => {});
 }
 
 /** A small seeded generator (mulberry32), so a failing run's moments can be replayed from its seed. */

@@ -192,3 +192,20 @@ export async function closeStreams(sessionId: string): Promise<void> {
 export function sessionStub(sessionId: string): DurableObjectStub<SessionDO> {
   return env.SESSIONS.get(env.SESSIONS.idFromName(sessionId));
 }
+
+/**
+ * Restarts the session's object at once, as a crash would. Not
+ * `evictDurableObject`: it lets the work in flight drain first (the rest of
+ * an upload or an answer), so nothing would be interrupted. Call
+ * `fakes.sever()` first: the object's fetches run in the tests' isolate and
+ * would otherwise live on.
+ */
+export async function restartObject(sessionId: string, reason = "test restart"): Promise<void> {
+  await runInDurableObject(sessionStub(sessionId), (_instance, state) => {
+    try {
+      state.abort(reason);
+    } catch {
+      // abort() throws in the caller by design.
+    }
+  }).catch(() => {});
+}
