@@ -202,6 +202,20 @@ async function refreshUnfinished() {
   update({ unfinished: unfinished.filter((upload) => !sending.has(upload.uploadId)) });
 }
 
+/**
+ * Empties the fields that still hold what was sent, and leaves the others:
+ * the start's answer may come after the next video is being entered.
+ */
+function clearSent(form, fields) {
+  for (const element of form.elements) {
+    if (!(element.name in fields) || element.value !== fields[element.name]) continue;
+    element.value =
+      element instanceof HTMLSelectElement
+        ? (([...element.options].find((option) => option.defaultSelected) ?? element.options[0])?.value ?? "")
+        : element.defaultValue;
+  }
+}
+
 function showProblems(error) {
   update({ busy: false, formProblems: error.problems?.length ? error.problems : [{ message: error.message }] });
   const first = state.formProblems.find((problem) => problem.field);
@@ -281,7 +295,7 @@ const actions = {
     try {
       const fields = Object.fromEntries(new FormData(form));
       await guarded(() => api.start(fields));
-      form.reset();
+      clearSent(form, fields);
       update({ busy: false, formProblems: undefined, notice: `Started: ${fields.videoUrl}. It is at the top of the list.` });
     } catch (error) {
       showProblems(error);

@@ -350,4 +350,40 @@ describe("the console in Chromium", () => {
       expect(problem).toMatch(/violates the following Content Security Policy directive: "form-action 'none'"/);
     await owner.close();
   }, 120_000);
+
+  it("keeps the next video typed while the last start is on its way, and clears only what was sent", async () => {
+    const owner = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const tab = await owner.newPage();
+    await tab.goto(`${stack.server.baseUrl}/`);
+    await tab.getByLabel("Server secret").fill(stack.server.secret);
+    await tab.getByRole("button", { name: "Sign in" }).click();
+    await tab.getByRole("heading", { name: "Analyses", level: 1 }).waitFor();
+    // The start's answer is held back until the next video has been typed.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await tab.route("**/console/api/analyses", async (route) => {
+      if (route.request().method() !== "POST") return route.continue();
+      const response = await route.fetch();
+      await held;
+      await route.fulfill({ response });
+    });
+    stack.gemini.enqueue({ kind: "answer", chunks: ["First."] });
+    const first = "https://www.youtube.com/watch?v=typedahead1";
+    await tab.getByLabel("Video URL").fill(first);
+    await tab.getByLabel("Prompt").fill("What happens first?");
+    await tab.getByRole("button", { name: "Start" }).click();
+    await tab.locator("li.entry", { has: tab.getByRole("link", { name: first, exact: true }) }).waitFor();
+    const next = "https://www.youtube.com/watch?v=typedahead2";
+    await tab.getByLabel("Video URL").fill(next);
+    release();
+    await tab
+      .getByRole("status")
+      .filter({ hasText: `Started: ${first}` })
+      .waitFor();
+    expect(await tab.getByLabel("Video URL").inputValue()).toBe(next);
+    expect(await tab.getByLabel("Prompt").inputValue()).toBe("");
+    await owner.close();
+  }, 120_000);
 });
