@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { connectTaskClient, MODERN, type TaskClient } from "../support/task-client";
 import { useFakes } from "./support/fetch-spy";
 import { countingWorker } from "./support/counting-worker";
-import { AUTH, BASE_URL, sessionStub } from "./support/http";
+import { AUTH, BASE_URL, restartObject, sessionStub } from "./support/http";
 
 const fakes = useFakes();
 const VIDEO = "https://youtu.be/dQw4w9WgXcQ";
@@ -178,13 +178,23 @@ describe("the tasks extension (io.modelcontextprotocol/tasks)", () => {
 
   it("a task survives its object's restart, and the finished job's result is still there", async () => {
     const client = await connect();
-    fakes.gemini.enqueue({ kind: "answer", chunks: ["after ", "restart"], chunkDelayMs: 200 });
-    const created = await send(client, request("tools/call", { name: "analyzeRemoteVideo", arguments: { videoUrl: VIDEO } }));
+    // Every answer takes about a second, whichever it is (another test's job may take a queued one).
+    fakes.gemini.tokensPerSecond = 15;
+    // A video of its own, so its Gemini calls are told apart from other tests' jobs still running.
+    const videoId = "restart0001";
+    const asked = () => fakes.gemini.generateRequests().filter((call) => JSON.stringify(call.body).includes(videoId)).length;
+    const created = await send(
+      client,
+      request("tools/call", { name: "analyzeRemoteVideo", arguments: { videoUrl: `https://youtu.be/${videoId}` } })
+    );
     const taskId = created.result!.taskId!;
-    await evictDurableObject(sessionStub(sessionOf(taskId)));
-    // The restart interrupted the answer: the job carries on, and the task ends with its result.
+    // Restarted mid-answer, as a crash would: the job carries on, asks again, and the task ends with its result.
+    await expect.poll(asked).toBe(1);
+    fakes.sever();
+    await restartObject(sessionOf(taskId));
     const done = await pollTask(client, taskId, (reply) => reply.result?.status === "completed");
     expect(done.result).toMatchObject({ result: { content: [{ type: "text", text: expect.any(String) }] } });
+    expect(asked()).toBe(2);
     await evictDurableObject(sessionStub(sessionOf(taskId)));
     expect((await send(client, request("tasks/get", { taskId }))).result).toMatchObject({ status: "completed" });
   });
