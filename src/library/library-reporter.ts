@@ -5,10 +5,11 @@
  * idempotent: the same analysis replaces itself).
  * @module
  */
+import { deliverWithRetries } from "../http/deliver";
 import type { Env } from "../env";
 import type { Job } from "../jobs/job";
 import type { JobObserver } from "../jobs/job-observer";
-import { documentOf, type LibraryDocument } from "./library-document";
+import { documentOf } from "./library-document";
 import { LIBRARY_OBJECT_NAME } from "./library-do";
 
 /** Waits before each new attempt at an addition; about a minute in all. */
@@ -30,22 +31,10 @@ export class LibraryReporter implements JobObserver {
   ) {}
 
   changed(job: Job): void {
-    if (job.state === "done") this.keepAlive(this.deliver(documentOf(job)));
-  }
-
-  private async deliver(doc: LibraryDocument): Promise<void> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await this.library().add(doc);
-        return;
-      } catch (error) {
-        const delay = ADD_RETRY_DELAYS_MS[attempt];
-        if (delay === undefined) {
-          console.error("The library missed a finished analysis", error);
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+    if (job.state !== "done") return;
+    const doc = documentOf(job);
+    this.keepAlive(
+      deliverWithRetries(() => this.library().add(doc), ADD_RETRY_DELAYS_MS, "The library missed a finished analysis")
+    );
   }
 }

@@ -9,6 +9,7 @@
  * earlier one; nothing follows the end).
  * @module
  */
+import { deliverWithRetries } from "../http/deliver";
 import type { Env } from "../env";
 import { isFinal, type Job } from "../jobs/job";
 import type { JobObserver } from "../jobs/job-observer";
@@ -68,22 +69,12 @@ export class ConsoleReporter implements JobObserver {
     this.pending.delete(job.id);
     if (isFinal(job)) this.sent.delete(job.id);
     else this.sent.set(job.id, { at: Date.now(), state: job.state });
-    this.keepAlive(this.deliver(reportOf(job), isFinal(job) ? FINAL_RETRY_DELAYS_MS : []));
-  }
-
-  private async deliver(report: JobReport, retryDelaysMs: readonly number[]): Promise<void> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await this.index().record(report);
-        return;
-      } catch (error) {
-        const delay = retryDelaysMs[attempt];
-        if (delay === undefined) {
-          console.error("The console's index missed a job change", error);
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+    this.keepAlive(
+      deliverWithRetries(
+        () => this.index().record(reportOf(job)),
+        isFinal(job) ? FINAL_RETRY_DELAYS_MS : [],
+        "The console's index missed a job change"
+      )
+    );
   }
 }

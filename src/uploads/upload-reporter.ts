@@ -7,6 +7,7 @@
  * the index did not take is sent again after each of `FINAL_RETRY_DELAYS_MS`.
  * @module
  */
+import { deliverWithRetries } from "../http/deliver";
 import { type ConsoleStub, FINAL_RETRY_DELAYS_MS } from "../session/console-reporter";
 import type { UploadEntry } from "../tools/deps";
 import type { UploadRecord } from "./upload-record";
@@ -64,22 +65,12 @@ export class UploadReporter {
     this.pending = undefined;
     const entry = uploadEntryOf(record);
     this.last = { at: Date.now(), state: entry.state };
-    this.keepAlive(this.deliver(entry, newState ? FINAL_RETRY_DELAYS_MS : []));
-  }
-
-  private async deliver(entry: UploadEntry, retryDelaysMs: readonly number[]): Promise<void> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await this.index().recordUpload(entry);
-        return;
-      } catch (error) {
-        const delay = retryDelaysMs[attempt];
-        if (delay === undefined) {
-          console.error("The console's index missed an upload's change", error);
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+    this.keepAlive(
+      deliverWithRetries(
+        () => this.index().recordUpload(entry),
+        newState ? FINAL_RETRY_DELAYS_MS : [],
+        "The console's index missed an upload's change"
+      )
+    );
   }
 }
