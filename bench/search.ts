@@ -23,6 +23,7 @@ import { parseArgs } from "node:util";
 import { unstable_startWorker } from "wrangler";
 import type { LibraryDocument, Passage } from "../src/library/library-document";
 import { percentile } from "./support/stats";
+import { seededRandom } from "../test/support/seeded-random";
 
 const { values } = parseArgs({
   options: {
@@ -42,18 +43,8 @@ const DOCS_PER_REQUEST = 4;
 /** No single request of the benchmark may take longer. */
 const REQUEST_TIMEOUT_MS = 120_000;
 
-/** A seeded PRNG (mulberry32), so every run builds the same library. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = random(27);
+/** Seeded, so every run builds the same library. */
+const rand = seededRandom(27);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
 
 /** English letters by how often they occur in English text (per 1,000 letters). */
@@ -96,7 +87,7 @@ function letter(next: () => number): string {
 }
 /** 20,000 made-up words of three to ten letters drawn at English letter frequencies (two-character terms are measured in Japanese). */
 const WORDS = Array.from({ length: 20_000 }, (_, index) => {
-  const local = random(index + 1);
+  const local = seededRandom(index + 1);
   const length = 3 + Math.floor(local() * local() * 8);
   return Array.from({ length }, () => letter(local)).join("");
 });
@@ -104,7 +95,7 @@ const KANJI = "会議資料予算計画移行開発運用設計品質確認報�
 const KANA = "のはがをにでともへやから";
 /** 2,000 Japanese words of two to four characters. */
 const JAPANESE = Array.from({ length: 2_000 }, (_, index) => {
-  const local = random(100_000 + index);
+  const local = seededRandom(100_000 + index);
   const length = 2 + Math.floor(local() * 3);
   return Array.from({ length }, () => KANJI[Math.floor(local() * KANJI.length)]).join("");
 });

@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { geminiErrors, type RecordedRequest, type ScriptLine, type VideoScript } from "../support/fake-gemini";
 import { videoCrc, type FakeVideo } from "../support/fake-video";
+import { seededRandom } from "../support/seeded-random";
 import { useFakes } from "./support/fetch-spy";
 import { openIdleSession, openSession, postJson, restartObject, sessionStub } from "./support/http";
 import { callTool, pollJob, runNextTimer, snapshotOf, type ToolResult, withAlarms } from "./support/session-calls";
@@ -330,7 +331,7 @@ describe("long videos", () => {
     timeout: 180_000
   }, async () => {
     const seed = Date.now() % 100_000;
-    const random = seeded(seed);
+    const random = seededRandom(seed);
     fakes.gemini.tokensPerSecond = 3_000;
     const script = conversation(3 * HOUR);
     fakes.gemini.enqueueFiles({ pollsBeforeDone: 1, durationSeconds: 3 * HOUR, script });
@@ -413,16 +414,4 @@ async function pollWithAlarmsRunning(
     if (Date.now() > deadline) throw new Error(`Job never reached the expected state: ${JSON.stringify(job)}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-}
-
-/** A small seeded generator (mulberry32), so a failing run's moments can be replayed from its seed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
