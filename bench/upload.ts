@@ -7,7 +7,8 @@
  * The measurement itself is in `support/upload-bench.ts`.
  *
  *   npm run bench:upload -- --mb 500
- *   npm run bench:upload -- --source tus --mb 1000   (the user's own file through /uploads; see support/tus-bench.ts)
+ *   npm run bench:upload -- --source tus --mb 1000 [--rounds 3]
+ *     (the user's own file through /uploads, in rounds alternating with the anchor; see support/tus-bench.ts)
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -18,10 +19,16 @@ import { printTusFigures, runTusBench } from "./support/tus-bench";
 import { printUploadFigures, runUploadBench } from "./support/upload-bench";
 
 const { values } = parseArgs({
-  options: { mb: { type: "string", default: "500" }, source: { type: "string", default: "url" } }
+  options: {
+    mb: { type: "string", default: "500" },
+    source: { type: "string", default: "url" },
+    rounds: { type: "string", default: "3" }
+  }
 });
 if (values.source !== "url" && values.source !== "tus") throw new Error("--source is url or tus");
 const sizeBytes = Math.round(Number(values.mb) * 1_000_000);
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1 || rounds > 9) throw new Error("--rounds is a whole number from 1 to 9");
 const TIME_LIMIT_MS = 15 * 60_000;
 
 const fakes = await startFakes();
@@ -33,7 +40,7 @@ const timeout = setTimeout(() => {
 try {
   mkdirSync(join("bench", "results"), { recursive: true });
   if (values.source === "tus") {
-    const figures = await runTusBench(server, fakes, sizeBytes);
+    const figures = await runTusBench(server, fakes, sizeBytes, rounds);
     printTusFigures(figures);
     writeFileSync(join("bench", "results", "upload-tus.json"), `${JSON.stringify(figures, null, 2)}\n`);
   } else {

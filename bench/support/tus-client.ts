@@ -1,14 +1,17 @@
 /**
- * A tus client in its own process, as a user's machine is: uploads each
- * video it is given (at once), as tus-js-client's Node stack sends
- * (`http.request`, a Content-Length, the body piped from a stream), in
- * 64 MiB PATCHes whose bytes it reads from the video host as they go. Prints
- * each upload's seconds and the wall time as JSON. Started by
- * `tus-bench.ts`:
+ * A user's machine, in its own process: uploads each video it is given (at
+ * once), reading its bytes from the video host as they go, either through
+ * the server as tus-js-client's Node stack sends (`http.request`, a
+ * Content-Length, the body piped from a stream) in 64 MiB PATCHes, or, given
+ * `direct`, straight to the fake Gemini (`loopbackCopy`, the anchor), as a
+ * client that uploads to Gemini itself would. Prints each upload's seconds
+ * and the wall time as JSON. Started by `tus-bench.ts`:
  *
  *   node --import tsx bench/support/tus-client.ts '{"baseUrl":…,"secret":…,"videos":[{"url":…,"size":…}]}'
  */
+import { once } from "node:events";
 import http from "node:http";
+import { loopbackCopy } from "./upload-bench";
 
 const PATCH_BYTES = 64 * 1024 * 1024;
 
@@ -16,6 +19,8 @@ export interface TusClientInput {
   baseUrl: string;
   secret: string;
   videos: { url: string; size: number }[];
+  /** Copy straight to this fake Gemini instead of through the server. */
+  direct?: { geminiUrl: string };
 }
 
 export interface TusClientOutput {
@@ -23,36 +28,60 @@ export interface TusClientOutput {
   wallSeconds: number;
 }
 
-function patchFromSource(url: string, headers: Record<string, string>, videoUrl: string, offset: number, end: number) {
-  return new Promise<{ status: number; offset: number; body: string }>((resolve, reject) => {
-    const source = http.get(videoUrl, { headers: { Range: `bytes=${offset}-${end - 1}` } }, (bytes) => {
-      if (bytes.statusCode !== 206) {
-        reject(new Error(`The video host answered ${bytes.statusCode} to a range`));
-        return;
+/** The video's bytes as one sequential read, as a client reads its file, handed out a PATCH's worth at a time. */
+class SourceReader {
+  private leftover: Buffer | undefined;
+  constructor(private readonly bytes: AsyncIterator<Buffer>) {}
+
+  static async open(videoUrl: string): Promise<SourceReader> {
+    const response = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.get(videoUrl, resolve).on("error", reject)
+    );
+    if (response.statusCode !== 200) throw new Error(`The video host answered ${response.statusCode}`);
+    return new SourceReader(response[Symbol.asyncIterator]());
+  }
+
+  /** Writes the next `count` bytes into `sink`, waiting whenever it is full. */
+  async pipe(sink: http.ClientRequest, count: number): Promise<void> {
+    let left = count;
+    while (left > 0) {
+      let piece = this.leftover ?? ((await this.bytes.next()).value as Buffer | undefined);
+      this.leftover = undefined;
+      if (!piece) throw new Error(`The video ended ${left} bytes short`);
+      if (piece.byteLength > left) {
+        this.leftover = piece.subarray(left);
+        piece = piece.subarray(0, left);
       }
-      const patch = http.request(
-        url,
-        {
-          method: "PATCH",
-          headers: {
-            ...headers,
-            "Content-Type": "application/offset+octet-stream",
-            "Content-Length": String(end - offset),
-            "Upload-Offset": String(offset)
-          }
-        },
-        (response) => {
-          let body = "";
-          response.setEncoding("utf8").on("data", (text: string) => (body += text));
-          response.on("end", () =>
-            resolve({ status: response.statusCode ?? 0, offset: Number(response.headers["upload-offset"]), body })
-          );
+      left -= piece.byteLength;
+      if (!sink.write(piece)) await once(sink, "drain");
+    }
+    sink.end();
+  }
+}
+
+function patch(url: string, headers: Record<string, string>, source: SourceReader, offset: number, end: number) {
+  return new Promise<{ status: number; offset: number; body: string }>((resolve, reject) => {
+    const request = http.request(
+      url,
+      {
+        method: "PATCH",
+        headers: {
+          ...headers,
+          "Content-Type": "application/offset+octet-stream",
+          "Content-Length": String(end - offset),
+          "Upload-Offset": String(offset)
         }
-      );
-      patch.on("error", reject);
-      bytes.on("error", reject).pipe(patch);
-    });
-    source.on("error", reject);
+      },
+      (response) => {
+        let body = "";
+        response.setEncoding("utf8").on("data", (text: string) => (body += text));
+        response.on("end", () =>
+          resolve({ status: response.statusCode ?? 0, offset: Number(response.headers["upload-offset"]), body })
+        );
+      }
+    );
+    request.on("error", reject);
+    source.pipe(request, end - offset).catch(reject);
   });
 }
 
@@ -66,17 +95,24 @@ async function tusUpload(input: TusClientInput, videoUrl: string, size: number):
   });
   if (created.status !== 201) throw new Error(`Creation answered ${created.status}: ${await created.text()}`);
   const url = created.headers.get("Location")!;
+  const source = await SourceReader.open(videoUrl);
+  // The source is read once, in order, so every PATCH must be taken whole.
   for (let offset = 0; offset < size; ) {
-    const response = await patchFromSource(url, auth, videoUrl, offset, Math.min(offset + PATCH_BYTES, size));
+    const end = Math.min(offset + PATCH_BYTES, size);
+    const response = await patch(url, auth, source, offset, end);
     if (response.status !== 204) throw new Error(`PATCH at ${offset} answered ${response.status}: ${response.body}`);
-    if (response.offset <= offset) throw new Error(`PATCH at ${offset} made no progress`);
-    offset = response.offset;
+    if (response.offset !== end) throw new Error(`PATCH at ${offset} ended at ${response.offset}, not ${end}`);
+    offset = end;
   }
   return (performance.now() - started) / 1000;
 }
 
 const input = JSON.parse(process.argv[2] ?? "") as TusClientInput;
 const started = performance.now();
-const seconds = await Promise.all(input.videos.map((video) => tusUpload(input, video.url, video.size)));
+const seconds = await Promise.all(
+  input.videos.map((video) =>
+    input.direct ? loopbackCopy(video.url, input.direct.geminiUrl, video.size) : tusUpload(input, video.url, video.size)
+  )
+);
 const output: TusClientOutput = { seconds, wallSeconds: (performance.now() - started) / 1000 };
 console.log(JSON.stringify(output));
