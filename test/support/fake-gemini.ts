@@ -169,6 +169,13 @@ const MODEL_PATH = /^\/v1beta\/models\/([^/:]+)$/;
 const FILE_PATH = /^\/v1beta\/(files\/[a-z0-9-]+)$/;
 const FILE_URI = /\/v1beta\/(files\/[a-z0-9-]+)$/;
 const UPLOAD_PATH = "/upload/v1beta/files";
+/**
+ * Every chunk but the last must be a multiple of this: Gemini's upload server
+ * advertises 8 MiB and refuses others ("The client sent 821333 bytes, which
+ * is not a multiple of the 8388608 byte chunk granularity.", as reported in
+ * home-assistant/core#140904).
+ */
+export const UPLOAD_CHUNK_GRANULARITY = 8 * 1024 * 1024;
 const GENERATE_PATH = /^\/v1beta\/models\/[^/:]+:(generateContent|streamGenerateContent)$/;
 const COUNT_TOKENS_PATH = /^\/v1beta\/models\/[^/:]+:countTokens$/;
 const YOUTUBE_URI = /^https:\/\/www\.youtube\.com\/watch\?v=([A-Za-z0-9_-]{11})$/;
@@ -343,7 +350,7 @@ export class FakeGemini {
       headers: {
         "X-Goog-Upload-URL": `${url.origin}${UPLOAD_PATH}?upload_id=${id}&upload_protocol=resumable`,
         "X-Goog-Upload-Status": "active",
-        "X-Goog-Upload-Chunk-Granularity": "262144"
+        "X-Goog-Upload-Chunk-Granularity": String(UPLOAD_CHUNK_GRANULARITY)
       }
     });
   }
@@ -364,6 +371,13 @@ export class FakeGemini {
     upload.sent += bytes.byteLength;
     const failure = this.uploadFailures.shift();
     if (failure) return errorResponse(failure);
+    if (!command.includes("finalize") && bytes.byteLength % UPLOAD_CHUNK_GRANULARITY !== 0) {
+      // Google's upload server answers this in plain text, not as a JSON error.
+      return new Response(
+        `The client sent ${bytes.byteLength} bytes, which is not a multiple of the ${UPLOAD_CHUNK_GRANULARITY} byte chunk granularity.`,
+        { status: 400, headers: { "Content-Type": "text/plain; charset=utf-8" } }
+      );
+    }
     const offset = Number(request.headers.get("X-Goog-Upload-Offset"));
     if (offset !== upload.received) {
       return errorResponse(

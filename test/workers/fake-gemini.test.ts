@@ -17,6 +17,7 @@ import {
   FakeGemini,
   type GenerateBehavior,
   geminiErrors,
+  UPLOAD_CHUNK_GRANULARITY,
   type VideoScript
 } from "../support/fake-gemini";
 
@@ -227,6 +228,45 @@ describe("FakeGemini files and models", () => {
     await ai.files.delete({ name: "files/f1" });
     const gone = await ai.files.get({ name: "files/f1" }).catch((error: unknown) => error);
     expect(gone).toMatchObject({ status: 403, message: expect.stringMatching(/access the File f1 or it may not exist/) });
+  });
+
+  it("takes chunks in multiples of its 8 MiB granularity, as the SDK sends them, and refuses others as Google does", async () => {
+    const fake = new FakeGemini();
+    const start = await fake.handle(
+      new Request(`${FAKE_GEMINI_BASE_URL}/upload/v1beta/files`, {
+        method: "POST",
+        headers: {
+          "x-goog-api-key": API_KEY,
+          "X-Goog-Upload-Protocol": "resumable",
+          "X-Goog-Upload-Command": "start",
+          "X-Goog-Upload-Header-Content-Type": "video/mp4"
+        },
+        body: "{}"
+      })
+    );
+    expect(start.headers.get("X-Goog-Upload-Chunk-Granularity")).toBe(String(UPLOAD_CHUNK_GRANULARITY));
+
+    const size = UPLOAD_CHUNK_GRANULARITY + 5;
+    const uploaded = await client(fake).files.upload({
+      file: new Blob([new Uint8Array(size)], { type: "video/mp4" }),
+      config: { displayName: "whole" }
+    });
+    expect(uploaded).toMatchObject({ displayName: "whole", sizeBytes: String(size), state: "ACTIVE" });
+    expect([...fake.uploads.values()].at(-1)?.chunkSizes).toEqual([UPLOAD_CHUNK_GRANULARITY, 5]);
+
+    const target = {
+      apiKey: API_KEY,
+      baseUrl: FAKE_GEMINI_BASE_URL,
+      fetch: (input: RequestInfo | URL, init?: RequestInit) => fake.handle(new Request(input, init))
+    };
+    const uploadUrl = await startUpload(target, { mimeType: "video/mp4", totalBytes: 10, displayName: "short chunk" });
+    const refused = await uploadChunk(target, uploadUrl, 0, new Uint8Array(5), false).catch((error: unknown) => error);
+    expect(refused).toMatchObject({
+      status: 400,
+      message: expect.stringContaining("The client sent 5 bytes, which is not a multiple of the 8388608 byte chunk granularity.")
+    });
+    const { file } = await uploadChunk(target, uploadUrl, 0, new Uint8Array(10), true);
+    expect(file?.sizeBytes).toBe("10");
   });
 
   it("answers whole Model resources, with the limits tests set", async () => {
