@@ -1,10 +1,11 @@
 /**
  * The upload benchmark for the user's own files (`--source tus`): the bytes
  * go to `/uploads` as a Node tus client sends them (`tus-client.ts`, in its
- * own process as a user's machine is: a creation, then PATCHes of 64 MiB,
- * the largest the server takes), through workerd into the fake Gemini. The
- * anchor is the same client process copying the same bytes straight to the
- * fake in 8 MiB chunks, as a client that uploads to Gemini itself would.
+ * own process as a user's machine is, reading a local file: a creation,
+ * then PATCHes of 64 MiB, the largest the server takes), through workerd
+ * into the fake Gemini. The anchor is the same client process copying the
+ * same bytes straight to the fake in 8 MiB chunks, as a client that uploads
+ * to Gemini itself would.
  * Rounds alternate the two; then two uploads of half the size at once.
  * workerd's RSS is sampled throughout.
  */
@@ -72,11 +73,9 @@ export async function runTusBench(server: BenchServer, fakes: Fakes, sizeBytes: 
   const { gemini } = fakes;
   const workerd = findWorkerd(server.pid);
   if (workerd.length === 0) throw new Error("Could not find the workerd process");
-  const video: FakeVideo = { size: sizeBytes };
-  const videoUrl = fakes.videos.add(`/tus-bench-${sizeBytes}.mp4`, video);
-  const one = [{ url: videoUrl, size: sizeBytes }];
+  const one = [{ size: sizeBytes }];
   // Warm up: the Worker and the upload object's class loaded.
-  await tusUploads(server, [{ url: fakes.videos.add("/tus-bench-warm-up.mp4", { size: 1024 * 1024 }), size: 1024 * 1024 }]);
+  await tusUploads(server, [{ size: 1024 * 1024 }]);
 
   // Rounds alternate the two paths, so a slower minute of a shared machine falls on both.
   const rounds: TusRound[] = [];
@@ -102,14 +101,8 @@ export async function runTusBench(server: BenchServer, fakes: Fakes, sizeBytes: 
   const anchorSeconds = median(rounds.map((round) => round.loopbackCopySeconds));
 
   const half: FakeVideo = { size: Math.floor(sizeBytes / 2) };
-  const halves = [1, 2].map((n) => fakes.videos.add(`/tus-bench-half-${n}.mp4`, half));
   const both = watchProcesses(workerd);
-  const bothSeconds = (
-    await tusUploads(
-      server,
-      halves.map((url) => ({ url, size: half.size }))
-    )
-  ).wallSeconds;
+  const bothSeconds = (await tusUploads(server, [half, half])).wallSeconds;
   const bothRss = both.stop();
   for (const one of [...gemini.uploads.values()].slice(-2)) {
     if (one.received !== half.size || one.sent !== half.size) throw new Error("A concurrent upload lost or repeated bytes");

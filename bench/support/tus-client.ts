@@ -1,24 +1,29 @@
 /**
- * A user's machine, in its own process: uploads each video it is given (at
- * once), reading its bytes from the video host as they go, either through
+ * A user's machine, in its own process: uploads each local file it is given
+ * (at once; the fake video's bytes, made here as a disk hands them over),
+ * reading them in order as they go, either through
  * the server as tus-js-client's Node stack sends (`http.request`, a
  * Content-Length, the body piped from a stream) in 64 MiB PATCHes, or, given
  * `direct`, straight to the fake Gemini (`loopbackCopy`, the anchor), as a
  * client that uploads to Gemini itself would. Prints each upload's seconds
  * and the wall time as JSON. Started by `tus-bench.ts`:
  *
- *   node --import tsx bench/support/tus-client.ts '{"baseUrl":…,"secret":…,"videos":[{"url":…,"size":…}]}'
+ *   node --import tsx bench/support/tus-client.ts '{"baseUrl":…,"secret":…,"videos":[{"size":…}]}'
  */
 import { once } from "node:events";
 import http from "node:http";
+import { type FakeVideo, videoBytes } from "../../test/support/fake-video";
 import { loopbackCopy } from "./upload-bench";
+
+const READ_BYTES = 1024 * 1024;
 
 const PATCH_BYTES = 64 * 1024 * 1024;
 
 export interface TusClientInput {
   baseUrl: string;
   secret: string;
-  videos: { url: string; size: number }[];
+  /** Each a local file of this many bytes (the fake video's bytes). */
+  videos: { size: number }[];
   /** Copy straight to this fake Gemini instead of through the server. */
   direct?: { geminiUrl: string };
 }
@@ -28,24 +33,23 @@ export interface TusClientOutput {
   wallSeconds: number;
 }
 
-/** The video's bytes as one sequential read, as a client reads its file, handed out a PATCH's worth at a time. */
-class SourceReader {
-  private leftover: Buffer | undefined;
-  constructor(private readonly bytes: AsyncIterator<Buffer>) {}
-
-  static async open(videoUrl: string): Promise<SourceReader> {
-    const response = await new Promise<http.IncomingMessage>((resolve, reject) =>
-      http.get(videoUrl, resolve).on("error", reject)
-    );
-    if (response.statusCode !== 200) throw new Error(`The video host answered ${response.statusCode}`);
-    return new SourceReader(response[Symbol.asyncIterator]());
+/** A local file's bytes read in order, 1 MiB at a time: the fake video's, made here as a disk would hand them over. */
+async function* localFile(video: FakeVideo): AsyncGenerator<Uint8Array<ArrayBuffer>> {
+  for (let position = 0; position < video.size; position += READ_BYTES) {
+    yield videoBytes(video, position, Math.min(video.size, position + READ_BYTES));
   }
+}
+
+/** The file read once, in order, handed out a PATCH's worth at a time. */
+class SourceReader {
+  private leftover: Uint8Array | undefined;
+  constructor(private readonly bytes: AsyncIterator<Uint8Array>) {}
 
   /** Writes the next `count` bytes into `sink`, waiting whenever it is full. */
   async pipe(sink: http.ClientRequest, count: number): Promise<void> {
     let left = count;
     while (left > 0) {
-      let piece = this.leftover ?? ((await this.bytes.next()).value as Buffer | undefined);
+      let piece = this.leftover ?? ((await this.bytes.next()).value as Uint8Array | undefined);
       this.leftover = undefined;
       if (!piece) throw new Error(`The video ended ${left} bytes short`);
       if (piece.byteLength > left) {
@@ -85,8 +89,9 @@ function patch(url: string, headers: Record<string, string>, source: SourceReade
   });
 }
 
-/** One upload of the video at `videoUrl` (`size` bytes) through tus; its seconds. */
-async function tusUpload(input: TusClientInput, videoUrl: string, size: number): Promise<number> {
+/** One upload of the local file through tus; its seconds. */
+async function tusUpload(input: TusClientInput, video: FakeVideo): Promise<number> {
+  const size = video.size;
   const auth = { Authorization: `Bearer ${input.secret}`, "Tus-Resumable": "1.0.0" };
   const started = performance.now();
   const created = await fetch(`${input.baseUrl}/uploads`, {
@@ -95,7 +100,7 @@ async function tusUpload(input: TusClientInput, videoUrl: string, size: number):
   });
   if (created.status !== 201) throw new Error(`Creation answered ${created.status}: ${await created.text()}`);
   const url = created.headers.get("Location")!;
-  const source = await SourceReader.open(videoUrl);
+  const source = new SourceReader(localFile(video));
   // The source is read once, in order, so every PATCH must be taken whole.
   for (let offset = 0; offset < size; ) {
     const end = Math.min(offset + PATCH_BYTES, size);
@@ -111,7 +116,7 @@ const input = JSON.parse(process.argv[2] ?? "") as TusClientInput;
 const started = performance.now();
 const seconds = await Promise.all(
   input.videos.map((video) =>
-    input.direct ? loopbackCopy(video.url, input.direct.geminiUrl, video.size) : tusUpload(input, video.url, video.size)
+    input.direct ? loopbackCopy(async () => localFile(video), input.direct.geminiUrl, video.size) : tusUpload(input, video)
   )
 );
 const output: TusClientOutput = { seconds, wallSeconds: (performance.now() - started) / 1000 };

@@ -39,8 +39,22 @@ export interface UploadFigures {
 const mb = (bytes: number) => bytes / 1_000_000;
 const format = (value: number, digits = 1) => value.toFixed(digits);
 
-/** The anchor: the same bytes, source → Files API fake, from Node, chunk by chunk. */
-export async function loopbackCopy(videoUrl: string, geminiUrl: string, sizeBytes: number): Promise<number> {
+/** A response body's chunks as they come. */
+async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield value;
+  }
+}
+
+/** The anchor: the same bytes, source → Files API fake, from Node, chunk by chunk. `open` starts reading the source. */
+export async function loopbackCopy(
+  open: () => Promise<AsyncIterable<Uint8Array>>,
+  geminiUrl: string,
+  sizeBytes: number
+): Promise<number> {
   const started = performance.now();
   const start = await fetch(`${geminiUrl}/upload/v1beta/files`, {
     method: "POST",
@@ -54,8 +68,7 @@ export async function loopbackCopy(videoUrl: string, geminiUrl: string, sizeByte
     body: "{}"
   });
   const uploadUrl = start.headers.get("x-goog-upload-url")!;
-  const source = await fetch(videoUrl);
-  const reader = source.body!.getReader();
+  const source = await open();
   const buffer = new Uint8Array(CHUNK);
   let filled = 0;
   let offset = 0;
@@ -73,9 +86,7 @@ export async function loopbackCopy(videoUrl: string, geminiUrl: string, sizeByte
     offset += filled;
     filled = 0;
   };
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  for await (const value of source) {
     let from = 0;
     while (from < value.byteLength) {
       const take = Math.min(CHUNK - filled, value.byteLength - from);
@@ -111,7 +122,7 @@ export async function runUploadBench(server: BenchServer, fakes: Fakes, sizeByte
   const upload = [...gemini.uploads.values()].at(-1)!;
   if (upload.received !== sizeBytes) throw new Error(`Fake Gemini received ${upload.received} of ${sizeBytes} bytes`);
 
-  const anchorSeconds = await loopbackCopy(videoUrl, fakes.geminiUrl, sizeBytes);
+  const anchorSeconds = await loopbackCopy(async () => chunksOf((await fetch(videoUrl)).body!), fakes.geminiUrl, sizeBytes);
   const anchorUpload = [...gemini.uploads.values()].at(-1)!;
   if (anchorUpload.crc.digest() !== upload.crc.digest()) throw new Error("The anchor copy's bytes differ");
 
