@@ -80,11 +80,11 @@ export async function runTusBench(server: BenchServer, fakes: Fakes, sizeBytes: 
   // Rounds alternate the two paths, so a slower minute of a shared machine falls on both.
   const rounds: TusRound[] = [];
   const all = watchProcesses(workerd);
-  let first: ReturnType<ReturnType<typeof watchProcesses>["stop"]> | undefined;
+  const firstUpload = watchProcesses(workerd);
+  let firstRss: ReturnType<typeof firstUpload.stop> | undefined;
   for (let round = 0; round < roundCount; round++) {
-    const watch = watchProcesses(workerd);
     const [tusSeconds] = (await tusUploads(server, one)).seconds as [number];
-    first ??= watch.stop();
+    firstRss ??= firstUpload.stop();
     const upload = [...gemini.uploads.values()].at(-1)!;
     if (upload.received !== sizeBytes || upload.sent !== sizeBytes) {
       throw new Error(`Fake Gemini received ${upload.received} (sent ${upload.sent}) of ${sizeBytes} bytes`);
@@ -96,7 +96,7 @@ export async function runTusBench(server: BenchServer, fakes: Fakes, sizeBytes: 
   }
   const allRss = all.stop();
   // SAFETY: there is at least one round.
-  const firstRss = first!;
+  const firstUploadRss = firstRss!;
   const seconds = median(rounds.map((round) => round.tusSeconds));
   const anchorSeconds = median(rounds.map((round) => round.loopbackCopySeconds));
 
@@ -104,8 +104,8 @@ export async function runTusBench(server: BenchServer, fakes: Fakes, sizeBytes: 
   const both = watchProcesses(workerd);
   const bothSeconds = (await tusUploads(server, [half, half])).wallSeconds;
   const bothRss = both.stop();
-  for (const one of [...gemini.uploads.values()].slice(-2)) {
-    if (one.received !== half.size || one.sent !== half.size) throw new Error("A concurrent upload lost or repeated bytes");
+  for (const upload of [...gemini.uploads.values()].slice(-2)) {
+    if (upload.received !== half.size || upload.sent !== half.size) throw new Error("A concurrent upload lost or repeated bytes");
   }
 
   return {
@@ -114,7 +114,7 @@ export async function runTusBench(server: BenchServer, fakes: Fakes, sizeBytes: 
     tus: {
       seconds,
       mbPerSecond: mb(sizeBytes) / seconds,
-      workerdRssGrowthMB: mb(firstRss.peak.rssBytes - firstRss.baseline.rssBytes),
+      workerdRssGrowthMB: mb(firstUploadRss.peak.rssBytes - firstUploadRss.baseline.rssBytes),
       workerdRssGrowthAllRoundsMB: mb(allRss.peak.rssBytes - allRss.baseline.rssBytes),
       workerdPeakRssMB: mb(allRss.peak.rssBytes)
     },

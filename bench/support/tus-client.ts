@@ -1,7 +1,7 @@
 /**
  * A user's machine, in its own process: uploads each local file it is given
  * (at once; the fake video's bytes, made here as a disk hands them over),
- * reading them in order as they go, either through
+ * reading each part as it is sent, either through
  * the server as tus-js-client's Node stack sends (`http.request`, a
  * Content-Length, the body piped from a stream) in 64 MiB PATCHes, or, given
  * `direct`, straight to the fake Gemini (`loopbackCopy`, the anchor), as a
@@ -33,37 +33,22 @@ export interface TusClientOutput {
   wallSeconds: number;
 }
 
-/** A local file's bytes read in order, 1 MiB at a time: the fake video's, made here as a disk would hand them over. */
-async function* localFile(video: FakeVideo): AsyncGenerator<Uint8Array<ArrayBuffer>> {
-  for (let position = 0; position < video.size; position += READ_BYTES) {
-    yield videoBytes(video, position, Math.min(video.size, position + READ_BYTES));
+/** Bytes [from, to) of a local file, 1 MiB at a time: the fake video's, made here as a disk would hand them over. */
+async function* localFile(video: FakeVideo, from = 0, to = video.size): AsyncGenerator<Uint8Array<ArrayBuffer>> {
+  for (let position = from; position < to; position += READ_BYTES) {
+    yield videoBytes(video, position, Math.min(to, position + READ_BYTES));
   }
 }
 
-/** The file read once, in order, handed out a PATCH's worth at a time. */
-class SourceReader {
-  private leftover: Uint8Array | undefined;
-  constructor(private readonly bytes: AsyncIterator<Uint8Array>) {}
-
-  /** Writes the next `count` bytes into `sink`, waiting whenever it is full. */
-  async pipe(sink: http.ClientRequest, count: number): Promise<void> {
-    let left = count;
-    while (left > 0) {
-      let piece = this.leftover ?? ((await this.bytes.next()).value as Uint8Array | undefined);
-      this.leftover = undefined;
-      if (!piece) throw new Error(`The video ended ${left} bytes short`);
-      if (piece.byteLength > left) {
-        this.leftover = piece.subarray(left);
-        piece = piece.subarray(0, left);
-      }
-      left -= piece.byteLength;
-      if (!sink.write(piece)) await once(sink, "drain");
-    }
-    sink.end();
+/** Writes every piece into `sink`, waiting whenever it is full, then ends it. */
+async function pipeInto(sink: http.ClientRequest, pieces: AsyncIterable<Uint8Array>): Promise<void> {
+  for await (const piece of pieces) {
+    if (!sink.write(piece)) await once(sink, "drain");
   }
+  sink.end();
 }
 
-function patch(url: string, headers: Record<string, string>, source: SourceReader, offset: number, end: number) {
+function patch(url: string, headers: Record<string, string>, video: FakeVideo, offset: number, end: number) {
   return new Promise<{ status: number; offset: number; body: string }>((resolve, reject) => {
     const request = http.request(
       url,
@@ -85,7 +70,7 @@ function patch(url: string, headers: Record<string, string>, source: SourceReade
       }
     );
     request.on("error", reject);
-    source.pipe(request, end - offset).catch(reject);
+    pipeInto(request, localFile(video, offset, end)).catch(reject);
   });
 }
 
@@ -100,11 +85,10 @@ async function tusUpload(input: TusClientInput, video: FakeVideo): Promise<numbe
   });
   if (created.status !== 201) throw new Error(`Creation answered ${created.status}: ${await created.text()}`);
   const url = created.headers.get("Location")!;
-  const source = new SourceReader(localFile(video));
-  // The source is read once, in order, so every PATCH must be taken whole.
+  // Whole 8 MiB chunks and the file's end are all kept, so every PATCH must be taken whole.
   for (let offset = 0; offset < size; ) {
     const end = Math.min(offset + PATCH_BYTES, size);
-    const response = await patch(url, auth, source, offset, end);
+    const response = await patch(url, auth, video, offset, end);
     if (response.status !== 204) throw new Error(`PATCH at ${offset} answered ${response.status}: ${response.body}`);
     if (response.offset !== end) throw new Error(`PATCH at ${offset} ended at ${response.offset}, not ${end}`);
     offset = end;
