@@ -7,8 +7,9 @@
  * The measurement itself is in `support/upload-bench.ts`.
  *
  *   npm run bench:upload -- --mb 500
- *   npm run bench:upload -- --source tus --mb 1000 [--rounds 3]
- *     (the user's own file through /uploads, in rounds alternating with the anchor; see support/tus-bench.ts)
+ *   npm run bench:upload -- --source tus --mb 1000 [--rounds 5]
+ *     (the user's own file through /uploads, through the dev front and at workerd's own socket, in rounds
+ *     alternating with a plain Node copy and the client's own upload; see support/tus-bench.ts)
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,7 +23,7 @@ const { values } = parseArgs({
   options: {
     mb: { type: "string", default: "500" },
     source: { type: "string", default: "url" },
-    rounds: { type: "string", default: "3" }
+    rounds: { type: "string", default: "5" }
   }
 });
 if (values.source !== "url" && values.source !== "tus") throw new Error("--source is url or tus");

@@ -31,6 +31,8 @@ export interface TusClientInput {
 export interface TusClientOutput {
   seconds: number[];
   wallSeconds: number;
+  /** This process's CPU seconds (user + system) over the uploads. */
+  cpuSeconds: number;
 }
 
 /** Bytes [from, to) of a local file, 1 MiB at a time: the fake video's, made here as a disk would hand them over. */
@@ -98,10 +100,12 @@ async function tusUpload(input: TusClientInput, video: FakeVideo): Promise<numbe
 
 const input = JSON.parse(process.argv[2] ?? "") as TusClientInput;
 const started = performance.now();
+const cpuAtStart = process.cpuUsage();
 const seconds = await Promise.all(
   input.videos.map((video) =>
     input.direct ? loopbackCopy(async () => localFile(video), input.direct.geminiUrl, video.size) : tusUpload(input, video)
   )
 );
-const output: TusClientOutput = { seconds, wallSeconds: (performance.now() - started) / 1000 };
+const { user, system } = process.cpuUsage(cpuAtStart);
+const output: TusClientOutput = { seconds, wallSeconds: (performance.now() - started) / 1000, cpuSeconds: (user + system) / 1e6 };
 console.log(JSON.stringify(output));
