@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { wranglerBin } from "../../bench/support/bundle";
-import { Md5Digest } from "../../bench/support/fakes";
+import { Sha256Digest } from "../../bench/support/fakes";
 
 const root = join(import.meta.dirname, "..", "..");
 
@@ -21,12 +21,12 @@ describe("wranglerBin", () => {
   });
 });
 
-describe("Md5Digest", () => {
+describe("Sha256Digest", () => {
   it("digest answers the same every time it is asked, as the fake Gemini and the benchmark both ask", () => {
-    const digest = new Md5Digest();
+    const digest = new Sha256Digest();
     digest.update(new TextEncoder().encode("abc"));
-    expect(digest.digest()).toBe("900150983cd24fb0d6963f7d28e17f72");
-    expect(digest.digest()).toBe("900150983cd24fb0d6963f7d28e17f72");
+    expect(digest.digest()).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(digest.digest()).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     expect(() => digest.update(new Uint8Array(1))).toThrow(/after digest/);
   });
 });

@@ -12,9 +12,8 @@ export interface LoopbackServer {
   close(): Promise<void>;
 }
 
-async function toRequest(incoming: IncomingMessage, origin: string): Promise<Request> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of incoming) chunks.push(chunk as Buffer);
+/** The incoming request as a web `Request`; its body streams (no copies beyond the one the handler's read makes). */
+function toRequest(incoming: IncomingMessage, origin: string): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(incoming.headers)) {
     if (typeof value === "string") headers.set(name, value);
@@ -24,7 +23,7 @@ async function toRequest(incoming: IncomingMessage, origin: string): Promise<Req
   return new Request(new URL(incoming.url ?? "/", origin), {
     method: incoming.method ?? "GET",
     headers,
-    ...(hasBody ? { body: Buffer.concat(chunks) } : {})
+    ...(hasBody ? { body: Readable.toWeb(incoming) as ReadableStream<Uint8Array>, duplex: "half" } : {})
   });
 }
 
@@ -40,8 +39,8 @@ async function sendResponse(response: Response, outgoing: ServerResponse): Promi
 export async function serveOnLoopback(handle: (request: Request) => Promise<Response>): Promise<LoopbackServer> {
   let origin = "";
   const server: Server = createServer((incoming, outgoing) => {
-    toRequest(incoming, origin)
-      .then(handle)
+    Promise.resolve()
+      .then(() => handle(toRequest(incoming, origin)))
       .then((response) => sendResponse(response, outgoing))
       .catch((error: unknown) => {
         outgoing.statusCode = 500;
