@@ -24,6 +24,7 @@
 import { join } from "node:path";
 import type { FakeVideo } from "../../test/support/fake-video";
 import { type ProcessGroup, sleep, spawnProcessGroup } from "../../test/node/support/process-group";
+import type { Digest } from "../../test/support/fake-gemini";
 import type { Fakes } from "./fakes";
 import { cpuSeconds, directWorkerUrl, findWorkerd, watchProcesses } from "./processes";
 import type { TusClientInput, TusClientOutput } from "./tus-client";
@@ -149,7 +150,7 @@ export async function runTusBench(server: BenchServer, fakes: Fakes, sizeBytes: 
   const all = watchProcesses(workerd);
   const firstUpload = watchProcesses(workerd);
   let firstRss: ReturnType<typeof firstUpload.stop> | undefined;
-  let digest: string | undefined;
+  let digest: ReturnType<Digest["digest"]> | undefined;
   try {
     for (let round = 0; round < roundCount; round++) {
       const seconds: Partial<TusRound["seconds"]> = {};
