@@ -16,14 +16,14 @@ import type { UploadRecord } from "./upload-record";
 
 /** The first bytes looked at to recognise the container. */
 const SNIFF_BYTES = 4096;
-/** A body that sends nothing for this long is taken as cut. */
-const IDLE_MS = 60_000;
 
 export interface PatchInput {
   record: UploadRecord;
   body: ReadableStream<Uint8Array> | null;
   contentLength: number | undefined;
   target: UploadTarget;
+  /** A body that sends nothing for this long is taken as cut (SOURCE_IDLE_TIMEOUT_SECONDS, as for a video's host). */
+  idleMs: number;
   save(record: UploadRecord): Promise<void>;
 }
 
@@ -40,14 +40,15 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 type ByobReader = ReadableStreamBYOBReader;
 
-/** The next read into `view`, or "cut" when the client went away or sent nothing for IDLE_MS. */
+/** The next read into `view`, or "cut" when the client went away or sent nothing for `idleMs`. */
 async function readWithin(
   reader: ByobReader,
-  view: Uint8Array<ArrayBuffer>
+  view: Uint8Array<ArrayBuffer>,
+  idleMs: number
 ): Promise<ReadableStreamReadResult<Uint8Array<ArrayBuffer>> | "cut"> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const idle = new Promise<"cut">((resolve) => {
-    timer = setTimeout(() => resolve("cut"), IDLE_MS);
+    timer = setTimeout(() => resolve("cut"), idleMs);
   });
   try {
     return await Promise.race([reader.read(view), idle]);
@@ -140,7 +141,7 @@ export async function patchUpload(input: PatchInput): Promise<UploadRecord> {
       const target = Math.min(UPLOAD_CHUNK_BYTES, length - record.offset, budget - read);
       let filled = 0;
       while (filled < target) {
-        const next = await readWithin(reader, new Uint8Array(buffer, filled, target - filled));
+        const next = await readWithin(reader, new Uint8Array(buffer, filled, target - filled), input.idleMs);
         if (next === "cut") {
           ended = true;
           break;
@@ -165,7 +166,7 @@ export async function patchUpload(input: PatchInput): Promise<UploadRecord> {
       await send(new Uint8Array(buffer, 0, filled));
       if (record.offset === length) break;
     }
-    if (!ended) await refuseMore(reader, record, read, left);
+    if (!ended) await refuseMore(reader, record, read, left, input.idleMs);
   } finally {
     await reader.cancel().catch(() => {});
     // A buffer a cut read still holds is detached (length 0) and not kept.
@@ -175,8 +176,8 @@ export async function patchUpload(input: PatchInput): Promise<UploadRecord> {
 }
 
 /** Past the budget or the file's end, the body must be over: one more byte is a 413. */
-async function refuseMore(reader: ByobReader, record: UploadRecord, read: number, left: number): Promise<void> {
-  const probe = await readWithin(reader, new Uint8Array(1));
+async function refuseMore(reader: ByobReader, record: UploadRecord, read: number, left: number, idleMs: number): Promise<void> {
+  const probe = await readWithin(reader, new Uint8Array(1), idleMs);
   if (probe === "cut" || probe.done || !probe.value?.byteLength) return;
   const headers = { "Upload-Offset": String(record.offset) };
   if (read >= left) {

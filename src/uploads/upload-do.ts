@@ -241,6 +241,7 @@ export class UploadDO extends DurableObject<Env> {
         body: request.body,
         contentLength: byteCountHeader(request, "Content-Length"),
         target: this.target(),
+        idleMs: this.config.sourceTimeouts.idleMs,
         save: (next) => this.savePatched(next)
       });
       return new Response(null, { status: 204, headers: tusHeaders({ "Upload-Offset": String(result.offset) }) });

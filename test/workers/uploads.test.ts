@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { issueCapability } from "../../src/ids/upload-capability";
-import { TEST_SHARED_SECRET } from "../constants";
+import { TEST_SHARED_SECRET, TEST_SOURCE_TIMEOUT_SECONDS } from "../constants";
 import { videoBytes, videoCrc, type FakeVideo } from "../support/fake-video";
 import { useFakes } from "./support/fetch-spy";
 import { authed, call, openIdleSession, postJson } from "./support/http";
@@ -175,6 +175,28 @@ describe("tus at /uploads", () => {
     expect(done.status).toBe(204);
     expect(done.headers.get("Upload-Offset")).toBe(String(video.size));
     expect(onlyUpload().crc.digest()).toBe(videoCrc(video));
+  });
+
+  it("ends a PATCH whose body sends nothing for SOURCE_IDLE_TIMEOUT_SECONDS: its whole chunks are kept, the rest is sent again", async () => {
+    const video: FakeVideo = { size: 2 * CHUNK };
+    const path = await create(video.size);
+    const stalled = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(videoBytes(video, 0, CHUNK + 100));
+      }
+    });
+    const started = Date.now();
+    const cut = await patch(path, 0, stalled, { "Content-Length": String(video.size) });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(TEST_SOURCE_TIMEOUT_SECONDS * 1000);
+    expect(cut.status).toBe(204);
+    expect(cut.headers.get("Upload-Offset")).toBe(String(CHUNK));
+    expect(await offsetOf(path)).toBe(CHUNK);
+    const rest = await patch(path, CHUNK, videoBytes(video, CHUNK, video.size));
+    expect(rest.status).toBe(204);
+    expect(rest.headers.get("Upload-Offset")).toBe(String(video.size));
+    const upload = onlyUpload();
+    expect(upload.crc.digest()).toBe(videoCrc(video));
+    expect(upload.sent).toBe(video.size);
   });
 
   it("asks for credentials", async () => {
