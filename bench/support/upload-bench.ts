@@ -39,16 +39,6 @@ export interface UploadFigures {
 const mb = (bytes: number) => bytes / 1_000_000;
 const format = (value: number, digits = 1) => value.toFixed(digits);
 
-/** A response body's chunks as they come. */
-async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return;
-    yield value;
-  }
-}
-
 /** The anchor: the same bytes, source → Files API fake, from Node, chunk by chunk. `open` starts reading the source. */
 export async function loopbackCopy(
   open: () => Promise<AsyncIterable<Uint8Array>>,
@@ -122,7 +112,7 @@ export async function runUploadBench(server: BenchServer, fakes: Fakes, sizeByte
   const upload = [...gemini.uploads.values()].at(-1)!;
   if (upload.received !== sizeBytes) throw new Error(`Fake Gemini received ${upload.received} of ${sizeBytes} bytes`);
 
-  const anchorSeconds = await loopbackCopy(async () => chunksOf((await fetch(videoUrl)).body!), fakes.geminiUrl, sizeBytes);
+  const anchorSeconds = await loopbackCopy(async () => (await fetch(videoUrl)).body!, fakes.geminiUrl, sizeBytes);
   const anchorUpload = [...gemini.uploads.values()].at(-1)!;
   if (anchorUpload.crc.digest() !== upload.crc.digest()) throw new Error("The anchor copy's bytes differ");
 
